@@ -1,0 +1,161 @@
+//! The wire format: one postcard-encoded message per binary WebSocket frame.
+//!
+//! postcard writes integers as varints (signed ones zigzag), enum variants as a varint index and
+//! sequences with a varint length prefix. Decoding checks the frame size first, rejects trailing
+//! bytes and never trusts a length prefix for allocation.
+
+use crate::protocol::{ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_TOKEN_BYTES, PROTOCOL_VERSION};
+use serde::{de::DeserializeOwned, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum CodecError {
+    #[error("frame of {0} bytes exceeds the limit of {max} bytes", max = MAX_FRAME_BYTES)]
+    TooBig(usize),
+    #[error("empty frame")]
+    Empty,
+    #[error("malformed frame: {0}")]
+    Malformed(String),
+    #[error("{0} trailing bytes after the message")]
+    Trailing(usize),
+    #[error("token longer than {max} bytes", max = MAX_TOKEN_BYTES)]
+    TokenTooLong,
+    #[error("protocol version {got} is not supported; this relay speaks version {want}")]
+    Version { got: u16, want: u16 },
+}
+
+fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+    // Serializing our own in-memory types into a Vec can not fail.
+    postcard::to_allocvec(msg).unwrap_or_default()
+}
+
+fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, CodecError> {
+    if frame.is_empty() {
+        return Err(CodecError::Empty);
+    }
+    if frame.len() > MAX_FRAME_BYTES {
+        return Err(CodecError::TooBig(frame.len()));
+    }
+    let (msg, rest) =
+        postcard::take_from_bytes(frame).map_err(|e| CodecError::Malformed(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(CodecError::Trailing(rest.len()));
+    }
+    Ok(msg)
+}
+
+pub fn encode_client(msg: &ClientMsg) -> Vec<u8> {
+    encode(msg)
+}
+
+pub fn encode_server(msg: &ServerMsg) -> Vec<u8> {
+    encode(msg)
+}
+
+/// Decodes a frame from a client, including the Hello checks (version, token size).
+pub fn decode_client(frame: &[u8]) -> Result<ClientMsg, CodecError> {
+    // A Hello from any version starts with variant 0 followed by the version: read that first so a
+    // client of another version gets told so, not "malformed".
+    if frame.first() == Some(&0) && frame.len() <= MAX_FRAME_BYTES {
+        if let Ok((version, _)) = postcard::take_from_bytes::<u16>(&frame[1..]) {
+            if version != PROTOCOL_VERSION {
+                return Err(CodecError::Version {
+                    got: version,
+                    want: PROTOCOL_VERSION,
+                });
+            }
+        }
+    }
+    let msg: ClientMsg = decode(frame)?;
+    if let ClientMsg::Hello { token, .. } = &msg {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(CodecError::TokenTooLong);
+        }
+    }
+    Ok(msg)
+}
+
+pub fn decode_server(frame: &[u8]) -> Result<ServerMsg, CodecError> {
+    decode(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::board::{Style, Tool};
+    use crate::ids::SessionId;
+    use crate::points::{Deltas, Point};
+    use crate::protocol::ClientOp;
+
+    #[test]
+    fn client_messages_roundtrip() {
+        let msgs = vec![
+            ClientMsg::Hello {
+                version: PROTOCOL_VERSION,
+                token: "t".into(),
+                session: SessionId(7),
+                resume: Some(3),
+            },
+            ClientMsg::Op {
+                cseq: 1,
+                op: ClientOp::Begin {
+                    page: 0,
+                    style: Style {
+                        tool: Tool::Pen,
+                        color: 0x112233,
+                        width: 6,
+                    },
+                    start: Point::new(5, 6),
+                    deltas: Deltas::walk(Point::new(5, 6), &[Point::new(7, 9)]),
+                },
+            },
+            ClientMsg::Pointer(None),
+        ];
+        for m in msgs {
+            assert_eq!(decode_client(&encode_client(&m)).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn other_version_is_named_in_the_error() {
+        let hello = ClientMsg::Hello {
+            version: 9,
+            token: "t".into(),
+            session: SessionId(1),
+            resume: None,
+        };
+        assert_eq!(
+            decode_client(&encode_client(&hello)),
+            Err(CodecError::Version {
+                got: 9,
+                want: PROTOCOL_VERSION
+            })
+        );
+    }
+
+    #[test]
+    fn garbage_and_oversize_are_errors() {
+        assert!(matches!(
+            decode_client(&[0xff, 0xff, 0xff]),
+            Err(CodecError::Malformed(_))
+        ));
+        assert_eq!(decode_client(&[]), Err(CodecError::Empty));
+        assert_eq!(
+            decode_client(&vec![3u8; MAX_FRAME_BYTES + 1]),
+            Err(CodecError::TooBig(MAX_FRAME_BYTES + 1))
+        );
+        let mut ok = encode_client(&ClientMsg::Ping { nonce: 1 });
+        ok.push(0);
+        assert_eq!(decode_client(&ok), Err(CodecError::Trailing(1)));
+    }
+
+    #[test]
+    fn huge_announced_lengths_do_not_allocate() {
+        // Op{cseq:1, Extend{deltas: len = 2^32-1}} with no data behind it.
+        let frame = [1u8, 1, 1, 0xff, 0xff, 0xff, 0xff, 0x0f];
+        assert!(matches!(
+            decode_client(&frame),
+            Err(CodecError::Malformed(_))
+        ));
+    }
+}

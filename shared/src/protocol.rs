@@ -1,0 +1,168 @@
+//! Messages on a lesson's WebSocket (`/lessons/{lesson}/ws`). See `docs/protocol.md`.
+//!
+//! Every frame is one binary WebSocket message holding one postcard-encoded [`ClientMsg`] or
+//! [`ServerMsg`]. The first message of a connection must be [`ClientMsg::Hello`]; it is variant 0
+//! and starts with the protocol version, so any later version can still read it and answer with a
+//! clear close reason.
+
+use crate::board::{Board, BoardError, Op, Style};
+use crate::ids::{LessonId, Role, SessionId};
+use crate::points::{Deltas, Point};
+use serde::{Deserialize, Serialize};
+
+/// The version of this protocol. A client speaking another version is closed with
+/// [`CloseCode::VERSION_MISMATCH`].
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// Largest frame either side accepts. Bigger frames are refused with WebSocket close 1009.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Largest token in a Hello.
+pub const MAX_TOKEN_BYTES: usize = 1024;
+
+/// The teacher's client batches pen points for this long before sending them.
+pub const INK_BATCH_MS: u32 = 40;
+
+/// From a browser to the relay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientMsg {
+    /// Must be first. `resume` is the last board sequence number the client already has
+    /// (`None` for a fresh page): the relay then sends exactly the ops after it, or a snapshot.
+    Hello {
+        version: u16,
+        token: String,
+        session: SessionId,
+        resume: Option<u64>,
+    },
+    /// A change to the board. `cseq` counts this session's ops from 1; the relay acknowledges each
+    /// once it is stored, and ignores (but acknowledges again) a `cseq` it has already applied.
+    Op { cseq: u32, op: ClientOp },
+    /// The teacher's laser pointer moved (`Some`) or was put away (`None`). Never stored.
+    Pointer(Option<Pointer>),
+    /// Keep-alive; answered with [`ServerMsg::Pong`].
+    Ping { nonce: u32 },
+}
+
+/// What a drawing client asks for. The relay turns it into a sequenced [`Op`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientOp {
+    /// Pen down: begins this session's open stroke.
+    Begin {
+        page: u16,
+        style: Style,
+        start: Point,
+        deltas: Deltas,
+    },
+    /// Pen moved: more points for this session's open stroke.
+    Extend {
+        deltas: Deltas,
+    },
+    /// Pen up: the open stroke is finished.
+    End,
+    Erase {
+        page: u16,
+        strokes: Vec<crate::ids::StrokeId>,
+    },
+    Clear {
+        page: u16,
+    },
+    Undo,
+    Redo,
+    AddPage,
+    ShowPage {
+        page: u16,
+    },
+}
+
+/// The laser pointer: live presence, never part of the board.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pointer {
+    pub page: u16,
+    pub at: Point,
+}
+
+/// Someone expected in, or present in, the lesson.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendee {
+    pub role: Role,
+    pub name: String,
+    pub online: bool,
+}
+
+/// From the relay to a browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServerMsg {
+    /// Answer to Hello. The board follows as a [`ServerMsg::Snapshot`] or as [`ServerMsg::Ops`].
+    Welcome {
+        version: u16,
+        lesson: LessonId,
+        title: String,
+        role: Role,
+        server_time_ms: u64,
+    },
+    /// The whole board; replaces whatever the client had.
+    Snapshot(Box<Board>),
+    /// Consecutive ops: the first has sequence number `first`, the next `first + 1`, ...
+    Ops {
+        first: u64,
+        ops: Vec<Op>,
+    },
+    /// The op the session sent as `cseq` is stored (it is op `seq`, or was already applied).
+    Ack {
+        cseq: u32,
+        seq: u64,
+    },
+    /// The op the session sent as `cseq` was not applied.
+    Refused {
+        cseq: u32,
+        reason: Refusal,
+    },
+    /// The teacher's laser pointer.
+    Pointer(Option<Pointer>),
+    /// Who is in the lesson.
+    Roster(Vec<Attendee>),
+    Pong {
+        nonce: u32,
+    },
+    /// A protocol error. For fatal errors the relay closes the socket right after, with the
+    /// matching [`CloseCode`].
+    Error {
+        code: u16,
+        message: String,
+    },
+}
+
+/// Why an op was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Refusal {
+    #[error("your role may not change the board")]
+    NotAllowed,
+    #[error("no stroke is being drawn")]
+    NoOpenStroke,
+    #[error("{0}")]
+    Board(#[from] BoardError),
+    #[error("the board could not be saved; try again")]
+    NotStored,
+}
+
+/// WebSocket close codes the relay uses (4000-4999 are application codes).
+pub struct CloseCode;
+
+impl CloseCode {
+    /// A frame was larger than [`MAX_FRAME_BYTES`].
+    pub const TOO_BIG: u16 = 1009;
+    /// The frame could not be decoded.
+    pub const MALFORMED: u16 = 4400;
+    /// The token is missing, forged, altered, expired or for another lesson.
+    pub const UNAUTHORIZED: u16 = 4401;
+    /// The client speaks another protocol version.
+    pub const VERSION_MISMATCH: u16 = 4426;
+    /// The same session connected again; this older connection is closed.
+    pub const REPLACED: u16 = 4409;
+    /// The lesson does not exist.
+    pub const NO_SUCH_LESSON: u16 = 4404;
+    /// The client sent too much too fast.
+    pub const RATE_LIMITED: u16 = 4429;
+    /// The relay is shutting down or the lesson was closed.
+    pub const GOING_AWAY: u16 = 1001;
+}
