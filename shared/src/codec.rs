@@ -4,6 +4,7 @@
 //! sequences with a varint length prefix. Decoding checks the frame size first, rejects trailing
 //! bytes and never trusts a length prefix for allocation.
 
+use crate::board::Board;
 use crate::protocol::{ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_TOKEN_BYTES, PROTOCOL_VERSION};
 use serde::{de::DeserializeOwned, Serialize};
 use thiserror::Error;
@@ -50,6 +51,18 @@ pub fn encode_client(msg: &ClientMsg) -> Vec<u8> {
 
 pub fn encode_server(msg: &ServerMsg) -> Vec<u8> {
     encode(msg)
+}
+
+/// Encodes `ServerMsg::Snapshot(board)` from a borrowed board (no clone of a large board).
+pub fn encode_snapshot(board: &Board) -> Vec<u8> {
+    struct SnapshotRef<'a>(&'a Board);
+    impl Serialize for SnapshotRef<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            // Must match the position of `Snapshot` in `ServerMsg` (checked by a test).
+            s.serialize_newtype_variant("ServerMsg", 1, "Snapshot", self.0)
+        }
+    }
+    encode(&SnapshotRef(board))
 }
 
 /// Decodes a frame from a client, including the Hello checks (version, token size).
@@ -114,6 +127,21 @@ mod tests {
         for m in msgs {
             assert_eq!(decode_client(&encode_client(&m)).unwrap(), m);
         }
+    }
+
+    #[test]
+    fn borrowed_snapshot_encodes_like_the_owned_message() {
+        let mut board = Board::new();
+        board.apply(1, &crate::board::Op::AddPage).unwrap();
+        let bytes = encode_snapshot(&board);
+        assert_eq!(
+            bytes,
+            encode_server(&ServerMsg::Snapshot(Box::new(board.clone())))
+        );
+        assert_eq!(
+            decode_server(&bytes).unwrap(),
+            ServerMsg::Snapshot(Box::new(board))
+        );
     }
 
     #[test]

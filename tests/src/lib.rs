@@ -1,1 +1,13 @@
-//! Helpers for the end-to-end tests.
+//! Helpers for the end-to-end tests: start the real relay as a child process, connect real
+//! WebSocket clients that keep a board the way the browser does, drive headless Chromium.
+//!
+//! - [`relay`]: [`relay::TestRelay`], the relay binary on 127.0.0.1 with a fresh data folder.
+//! - [`client`]: [`client::LessonClient`], a WebSocket lesson client.
+//! - [`browser`]: headless Chromium through chromedriver.
+
+pub mod browser;
+pub mod client;
+pub mod relay;
+
+/// Every wait in these tests is bounded by this unless it says otherwise.
+pub const WAIT: std::time::Duration = std::time::Duration::from_secs(10);

@@ -1,0 +1,178 @@
+//! The `relay` command line.
+
+use crate::auth::{now_secs, Signer};
+use crate::http::{app, AppState};
+use crate::{demo, store::Store};
+use clap::{Parser, Subcommand};
+use shared::ids::{ClassroomId, LessonId, Role};
+use shared::token::Claims;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "relay",
+    about = "同頻互動課堂 relay: lessons, live whiteboard, join links"
+)]
+pub struct Cli {
+    /// Address to listen on (use port 0 for any free port).
+    #[arg(
+        long,
+        env = "TONGPIN_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: String,
+    /// Folder for the database and the token key.
+    #[arg(long, env = "TONGPIN_DATA", default_value = "data", global = true)]
+    pub data: PathBuf,
+    /// Database URL (default: a SQLite file in the data folder).
+    #[arg(long, env = "TONGPIN_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// The built client (Trunk's dist folder).
+    #[arg(long, env = "TONGPIN_DIST", default_value = "dist", global = true)]
+    pub dist: PathBuf,
+    /// The token signing key (64 hex digits); created on first run if missing.
+    #[arg(long, env = "TONGPIN_TOKEN_KEY_FILE", global = true)]
+    pub token_key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve lessons (the default).
+    Serve,
+    /// Add the demo school, classrooms and a lesson open now; print the join links; serve.
+    Demo {
+        /// More remote classrooms to add to the demo lesson (for load tests), beyond the three named ones.
+        #[arg(long, default_value_t = 0)]
+        extra_classrooms: u32,
+        /// Print only the listening line, not the links.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Print a join token for a lesson and role.
+    Token {
+        #[arg(long)]
+        lesson: u64,
+        /// teacher, observer or classroom:<id>
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// How long the token stays valid.
+        #[arg(long, default_value_t = 4)]
+        valid_hours: u64,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    match s {
+        "teacher" => Ok(Role::Teacher),
+        "observer" => Ok(Role::Observer),
+        _ => s
+            .strip_prefix("classroom:")
+            .and_then(|id| id.parse().ok())
+            .map(|id| Role::Classroom(ClassroomId(id)))
+            .ok_or_else(|| "expected teacher, observer or classroom:<id>".to_string()),
+    }
+}
+
+impl Cli {
+    fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data.join("tongpin.db").display()))
+    }
+
+    fn signer(&self) -> Result<Signer, Box<dyn std::error::Error>> {
+        let path = self
+            .token_key_file
+            .clone()
+            .unwrap_or_else(|| self.data.join("token.key"));
+        Ok(Signer::load_or_create(&path)?)
+    }
+}
+
+/// The `relay` program: logging, then the command line. Also used by the test crate's relay binary.
+pub fn main() {
+    use tracing_subscriber::EnvFilter;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("relay: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(Cli::parse())) {
+        eprintln!("relay: {e}");
+        std::process::exit(1);
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(&cli.data)?;
+    let signer = cli.signer()?;
+    if let Some(Command::Token {
+        lesson,
+        role,
+        valid_hours,
+    }) = &cli.command
+    {
+        let now = now_secs();
+        let claims = Claims {
+            lesson: LessonId(*lesson),
+            role: *role,
+            not_before: now.saturating_sub(60),
+            expires: now + valid_hours * 3600,
+        };
+        println!("{}", signer.mint(&claims));
+        return Ok(());
+    }
+    let store = Store::open(&cli.database_url()).await?;
+    let listener = tokio::net::TcpListener::bind(&cli.listen).await?;
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}");
+    if let Some(Command::Demo {
+        extra_classrooms,
+        quiet,
+    }) = &cli.command
+    {
+        demo::seed(&store, *extra_classrooms).await?;
+        if !*quiet {
+            print_links(&demo::links(&store, &signer, &base).await?);
+        }
+    }
+    if !cli.dist.join("index.html").exists() {
+        tracing::warn!(dist = %cli.dist.display(), "the client is not built; pages will say so");
+    }
+    let state = AppState::new(store, signer, cli.dist.clone());
+    println!("relay listening on {base}");
+    // Tests and scripts read the line above from a pipe: flush it now.
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+fn print_links(links: &demo::DemoLinks) {
+    println!("\n同頻互動課堂 demo lesson «分数的加减法» is open now. Open each link in its own browser window.\n");
+    println!("  Teacher (master classroom):\n    {}\n", links.teacher);
+    for (name, link) in &links.classrooms {
+        println!("  Classroom {name}:\n    {link}\n");
+    }
+    println!("  Observer (bureau, 教研):\n    {}\n", links.observer);
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}

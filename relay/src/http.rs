@@ -1,0 +1,91 @@
+//! The HTTP edge: routes, shared state and static files. `app(state)` is a plain Router, so tests
+//! can call it without a server.
+
+use crate::auth::Signer;
+use crate::room::registry::Rooms;
+use crate::room::ConnId;
+use crate::store::Store;
+use crate::ws;
+use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use shared::ids::LessonId;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tower_http::services::{ServeDir, ServeFile};
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    store: Store,
+    rooms: Rooms,
+    signer: Signer,
+    next_conn: AtomicU64,
+    dist: PathBuf,
+}
+
+impl AppState {
+    pub fn new(store: Store, signer: Signer, dist: PathBuf) -> AppState {
+        let rooms = Rooms::new(store.clone());
+        AppState(Arc::new(Inner {
+            store,
+            rooms,
+            signer,
+            next_conn: AtomicU64::new(1),
+            dist,
+        }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn rooms(&self) -> &Rooms {
+        &self.0.rooms
+    }
+
+    pub fn signer(&self) -> &Signer {
+        &self.0.signer
+    }
+
+    pub fn next_conn(&self) -> ConnId {
+        self.0.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+pub fn app(state: AppState) -> Router {
+    let dist = state.0.dist.clone();
+    let index = dist.join("index.html");
+    let client = ServeDir::new(&dist).fallback(ServeFile::new(&index));
+    let mut router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/lessons/{lesson}/ws", get(lesson_ws));
+    router = if index.exists() {
+        router.fallback_service(client)
+    } else {
+        router.fallback(|| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The client is not built: run scripts/run.sh (or trunk build --release).",
+            )
+        })
+    };
+    router.with_state(state)
+}
+
+async fn lesson_ws(
+    Path(lesson): Path<String>,
+    State(state): State<AppState>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Ok(lesson) = lesson.parse::<u64>() else {
+        return (StatusCode::BAD_REQUEST, "the lesson id must be a number").into_response();
+    };
+    ws.max_message_size(ws::HARD_FRAME_LIMIT)
+        .max_frame_size(ws::HARD_FRAME_LIMIT)
+        .on_upgrade(move |socket| ws::serve(socket, state, LessonId(lesson)))
+}

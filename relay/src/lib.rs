@@ -1,0 +1,18 @@
+//! The lesson relay: serves the client, runs each lesson's room and stores the board.
+//!
+//! Where to start:
+//! - [`http`]: the axum `Router` (`app(state)`), the edge where requests arrive.
+//! - [`ws`]: the lesson WebSocket: handshake, token check, limits, pumps to and from the room.
+//! - [`room`]: one task per lesson owns its [`room::state::Room`] (a plain state machine).
+//! - [`store`]: SQLite through sqlx: lessons and board ops.
+//! - [`auth`]: HMAC-signed join tokens.
+//! - [`demo`]: demo data and links.
+//! - [`cli`]: the `relay` command line (`serve`, `demo`, `token`).
+
+pub mod auth;
+pub mod cli;
+pub mod demo;
+pub mod http;
+pub mod room;
+pub mod store;
+pub mod ws;

@@ -1,0 +1,15 @@
+//! Lesson rooms. One task owns each lesson's [`state::Room`]; connections talk to it through a
+//! bounded channel ([`task::Command`]) and receive frames through their own bounded channel.
+//!
+//! - [`state`]: the room as a plain state machine (`handle(input)` then `take_outputs()`), no IO.
+//! - [`sessions`]: per-session dedupe state, stored with board snapshots.
+//! - [`task`]: the driver: stores ops, then delivers frames; resyncs clients that fall behind.
+//! - [`registry`]: finds or starts the task of a lesson.
+
+pub mod registry;
+pub mod sessions;
+pub mod state;
+pub mod task;
+
+/// Identifies one WebSocket connection for the life of the relay process.
+pub type ConnId = u64;

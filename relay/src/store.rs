@@ -1,0 +1,210 @@
+//! The SQLite store (sqlx): lessons and their board ops. The only module that speaks SQL.
+//!
+//! Board ops are appended in one transaction per batch and acknowledged to clients only after the
+//! commit. The database runs in WAL mode with `synchronous = NORMAL`: a commit survives the relay
+//! process being killed (SIGKILL); a power cut may lose the last moments (use FULL for that).
+
+use crate::room::sessions::Sessions;
+use shared::board::{Board, Op};
+use shared::ids::{ClassroomId, LessonId, SessionId};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data of lesson {0} is corrupt: {1}")]
+    Corrupt(LessonId, String),
+}
+
+/// A board op as stored: its sequence number, and who sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredOp {
+    pub seq: u64,
+    pub session: SessionId,
+    pub cseq: u32,
+    pub op: Op,
+}
+
+/// What a room needs to know about its lesson.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonInfo {
+    pub id: LessonId,
+    pub title: String,
+    pub teacher: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    /// The remote classrooms expected, with their names (school and room).
+    pub classrooms: Vec<(ClassroomId, String)>,
+}
+
+/// A lesson's board as loaded: the latest snapshot with the sessions it knew, and the ops after it.
+pub struct LoadedBoard {
+    pub board: Board,
+    pub sessions: Sessions,
+    pub tail: Vec<StoredOp>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and runs the migrations.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn lesson(&self, id: LessonId) -> Result<Option<LessonInfo>, StoreError> {
+        let row = sqlx::query(
+            "SELECT l.title, t.name AS teacher, l.starts_at, l.ends_at
+             FROM lessons l JOIN teachers t ON t.id = l.teacher_id WHERE l.id = ?",
+        )
+        .bind(id.0 as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let classrooms = sqlx::query(
+            "SELECT c.id, s.name || ' · ' || c.name AS name
+             FROM lesson_classrooms lc JOIN classrooms c ON c.id = lc.classroom_id
+             JOIN schools s ON s.id = c.school_id
+             WHERE lc.lesson_id = ? ORDER BY c.id",
+        )
+        .bind(id.0 as i64)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                ClassroomId(r.get::<i64, _>("id") as u64),
+                r.get::<String, _>("name"),
+            )
+        })
+        .collect();
+        Ok(Some(LessonInfo {
+            id,
+            title: row.get("title"),
+            teacher: row.get("teacher"),
+            starts_at: row.get("starts_at"),
+            ends_at: row.get("ends_at"),
+            classrooms,
+        }))
+    }
+
+    /// Appends ops in one transaction. Returns once they are committed.
+    pub async fn append(&self, lesson: LessonId, ops: &[StoredOp]) -> Result<(), StoreError> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for op in ops {
+            let bytes = postcard::to_allocvec(&op.op).unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO board_ops (lesson_id, seq, session, cseq, op) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(lesson.0 as i64)
+            .bind(op.seq as i64)
+            .bind(op.session.0 as i64)
+            .bind(i64::from(op.cseq))
+            .bind(bytes)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces the lesson's snapshot and drops the ops it covers.
+    pub async fn save_snapshot(
+        &self,
+        lesson: LessonId,
+        board: &Board,
+        sessions: &Sessions,
+    ) -> Result<(), StoreError> {
+        let board_bytes = postcard::to_allocvec(board).unwrap_or_default();
+        let session_bytes = postcard::to_allocvec(sessions).unwrap_or_default();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO board_snapshots (lesson_id, seq, board, sessions) VALUES (?, ?, ?, ?)
+             ON CONFLICT (lesson_id) DO UPDATE SET seq = excluded.seq, board = excluded.board,
+             sessions = excluded.sessions",
+        )
+        .bind(lesson.0 as i64)
+        .bind(board.seq as i64)
+        .bind(board_bytes)
+        .bind(session_bytes)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM board_ops WHERE lesson_id = ? AND seq <= ?")
+            .bind(lesson.0 as i64)
+            .bind(board.seq as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Loads the latest snapshot (or an empty board) and the ops stored after it.
+    pub async fn load_board(&self, lesson: LessonId) -> Result<LoadedBoard, StoreError> {
+        let corrupt =
+            |what: &str, e: postcard::Error| StoreError::Corrupt(lesson, format!("{what}: {e}"));
+        let snap =
+            sqlx::query("SELECT seq, board, sessions FROM board_snapshots WHERE lesson_id = ?")
+                .bind(lesson.0 as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+        let (board, sessions) = match snap {
+            Some(row) => {
+                let board: Board = postcard::from_bytes(row.get::<&[u8], _>("board"))
+                    .map_err(|e| corrupt("snapshot", e))?;
+                let sessions: Sessions = postcard::from_bytes(row.get::<&[u8], _>("sessions"))
+                    .map_err(|e| corrupt("sessions", e))?;
+                (board, sessions)
+            }
+            None => (Board::new(), Sessions::default()),
+        };
+        let rows = sqlx::query("SELECT seq, session, cseq, op FROM board_ops WHERE lesson_id = ? AND seq > ? ORDER BY seq")
+            .bind(lesson.0 as i64)
+            .bind(board.seq as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut tail = Vec::with_capacity(rows.len());
+        for row in rows {
+            let op: Op =
+                postcard::from_bytes(row.get::<&[u8], _>("op")).map_err(|e| corrupt("op", e))?;
+            tail.push(StoredOp {
+                seq: row.get::<i64, _>("seq") as u64,
+                session: SessionId(row.get::<i64, _>("session") as u64),
+                cseq: row.get::<i64, _>("cseq") as u32,
+                op,
+            });
+        }
+        Ok(LoadedBoard {
+            board,
+            sessions,
+            tail,
+        })
+    }
+}

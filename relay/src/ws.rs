@@ -1,0 +1,287 @@
+//! The lesson WebSocket (`/lessons/{lesson}/ws`): handshake, token check, then two pumps between
+//! the socket and the lesson's room. Decoding and limits live here; the room sees only valid messages.
+
+use crate::auth::now_secs;
+use crate::http::AppState;
+use crate::room::task::{Command, Outbound, OUTBOUND_CAPACITY};
+use crate::room::ConnId;
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use shared::codec::{decode_client, encode_server, CodecError};
+use shared::ids::LessonId;
+use shared::protocol::{ClientMsg, CloseCode, ServerMsg, MAX_FRAME_BYTES};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Frames up to this size are read and, when over [`MAX_FRAME_BYTES`], answered with close 1009.
+/// Larger ones are cut off by the WebSocket layer as soon as their header arrives; the connection
+/// is then dropped without a close frame (the client sees 1006), because the unread rest of the
+/// frame can not be drained through the WebSocket layer.
+pub const HARD_FRAME_LIMIT: usize = 16 * 1024 * 1024;
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Sustained messages per second a connection may send, and the burst above that.
+/// (A teacher's pen sends about 25 ink batches and 30 pointer moves a second.)
+const RATE_PER_SEC: f64 = 500.0;
+const RATE_BURST: f64 = 1000.0;
+/// Malformed frames tolerated before the connection is closed.
+const MAX_MALFORMED: u32 = 20;
+
+pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
+    let (mut sink, mut stream) = socket.split();
+    let hello = match tokio::time::timeout(HELLO_TIMEOUT, next_frame(&mut stream)).await {
+        Err(_) => Err((
+            CloseCode::MALFORMED,
+            "no Hello within 10 seconds".to_string(),
+        )),
+        Ok(frame) => frame.and_then(|bytes| decode_client(&bytes).map_err(codec_close)),
+    };
+    let (token, session, resume) = match hello {
+        Ok(ClientMsg::Hello {
+            token,
+            session,
+            resume,
+            ..
+        }) => (token, session, resume),
+        Ok(_) => {
+            return close(
+                &mut sink,
+                CloseCode::MALFORMED,
+                "the first message must be Hello",
+            )
+            .await
+        }
+        Err((code, reason)) => return close(&mut sink, code, &reason).await,
+    };
+    let claims = match state.signer().verify(&token, lesson, now_secs()) {
+        Ok(claims) => claims,
+        Err(e) => {
+            return close(
+                &mut sink,
+                CloseCode::UNAUTHORIZED,
+                &format!("join link refused: {e}"),
+            )
+            .await
+        }
+    };
+    let (out_tx, out_rx) = mpsc::channel(OUTBOUND_CAPACITY);
+    let conn = state.next_conn();
+    let join = Command::Join {
+        conn,
+        role: claims.role,
+        session,
+        resume,
+        outbound: out_tx.clone(),
+    };
+    let room = match state.rooms().join(lesson, join).await {
+        Ok(room) => room,
+        Err(e) => return close(&mut sink, CloseCode::GOING_AWAY, &e.to_string()).await,
+    };
+    tracing::debug!(%lesson, conn, role = %claims.role, "joined");
+    let mut writer = tokio::spawn(write_loop(sink, out_rx));
+    let writer_done = tokio::select! {
+        _ = read_loop(&mut stream, &room, conn, &out_tx) => false,
+        _ = &mut writer => true,
+    };
+    let _ = room.send(Command::Leave { conn }).await;
+    drop(out_tx);
+    if !writer_done {
+        // Keep reading (and discarding) while the close frame goes out: closing a socket with
+        // unread input resets it, and the client would never see why it was closed.
+        let drain = async { while stream.next().await.is_some() {} };
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            tokio::join!(drain, writer)
+        })
+        .await;
+    }
+    tracing::debug!(%lesson, conn, "left");
+}
+
+/// The next binary frame before the Hello; anything else is an error.
+async fn next_frame(stream: &mut SplitStream<WebSocket>) -> Result<Bytes, (u16, String)> {
+    loop {
+        match stream.next().await {
+            Some(Ok(Message::Binary(bytes))) => return Ok(bytes),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Text(_))) => {
+                return Err((CloseCode::MALFORMED, "frames must be binary".into()))
+            }
+            Some(Ok(Message::Close(_))) | None => {
+                return Err((CloseCode::GOING_AWAY, "closed".into()))
+            }
+            Some(Err(e)) => return Err(read_error(&e)),
+        }
+    }
+}
+
+fn codec_close(e: CodecError) -> (u16, String) {
+    let code = match e {
+        CodecError::TooBig(_) => CloseCode::TOO_BIG,
+        CodecError::Version { .. } => CloseCode::VERSION_MISMATCH,
+        _ => CloseCode::MALFORMED,
+    };
+    (code, e.to_string())
+}
+
+fn read_error(e: &axum::Error) -> (u16, String) {
+    let text = e.to_string();
+    if text.contains("too long") || text.contains("Space limit") || text.contains("capacity") {
+        (
+            CloseCode::TOO_BIG,
+            format!("frame exceeds the limit of {MAX_FRAME_BYTES} bytes"),
+        )
+    } else {
+        (CloseCode::MALFORMED, format!("websocket error: {text}"))
+    }
+}
+
+async fn read_loop(
+    stream: &mut SplitStream<WebSocket>,
+    room: &mpsc::Sender<Command>,
+    conn: ConnId,
+    out: &mpsc::Sender<Outbound>,
+) {
+    let mut bucket = TokenBucket::new();
+    let mut malformed = 0u32;
+    while let Some(frame) = stream.next().await {
+        let bytes = match frame {
+            Ok(Message::Binary(bytes)) => bytes,
+            Ok(Message::Text(_)) => {
+                malformed += 1;
+                reply_error(
+                    out,
+                    CloseCode::MALFORMED,
+                    "frames must be binary (postcard), not text",
+                );
+                if malformed > MAX_MALFORMED {
+                    return fatal(out, CloseCode::MALFORMED, "too many malformed frames").await;
+                }
+                continue;
+            }
+            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+            Ok(Message::Close(_)) => return,
+            Err(e) => {
+                let (code, reason) = read_error(&e);
+                return fatal(out, code, &reason).await;
+            }
+        };
+        if !bucket.take() {
+            return fatal(out, CloseCode::RATE_LIMITED, "too many messages; slow down").await;
+        }
+        match decode_client(&bytes) {
+            Ok(msg) => {
+                if room.send(Command::Msg { conn, msg }).await.is_err() {
+                    return fatal(
+                        out,
+                        CloseCode::GOING_AWAY,
+                        "the lesson room stopped; reconnect",
+                    )
+                    .await;
+                }
+            }
+            Err(CodecError::TooBig(n)) => {
+                return fatal(
+                    out,
+                    CloseCode::TOO_BIG,
+                    &format!("frame of {n} bytes exceeds the limit of {MAX_FRAME_BYTES} bytes"),
+                )
+                .await
+            }
+            Err(e) => {
+                malformed += 1;
+                reply_error(out, CloseCode::MALFORMED, &e.to_string());
+                if malformed > MAX_MALFORMED {
+                    return fatal(out, CloseCode::MALFORMED, "too many malformed frames").await;
+                }
+            }
+        }
+    }
+}
+
+fn reply_error(out: &mpsc::Sender<Outbound>, code: u16, message: &str) {
+    let frame = encode_server(&ServerMsg::Error {
+        code,
+        message: message.to_string(),
+    });
+    let _ = out.try_send(Outbound::Frame(Bytes::from(frame)));
+}
+
+/// Closes the connection: the writer sends an Error message, then the close frame.
+async fn fatal(out: &mpsc::Sender<Outbound>, code: u16, reason: &str) {
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        out.send(Outbound::Close {
+            code,
+            reason: reason.to_string(),
+        }),
+    )
+    .await;
+}
+
+async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Receiver<Outbound>) {
+    while let Some(out) = rx.recv().await {
+        match out {
+            Outbound::Frame(bytes) => {
+                if sink.send(Message::Binary(bytes)).await.is_err() {
+                    return;
+                }
+            }
+            Outbound::Close { code, reason } => return close(&mut sink, code, &reason).await,
+        }
+    }
+}
+
+/// Sends an Error message and a close frame with `code` and `reason`.
+async fn close(sink: &mut SplitSink<WebSocket, Message>, code: u16, reason: &str) {
+    let frame = encode_server(&ServerMsg::Error {
+        code,
+        message: reason.to_string(),
+    });
+    let _ = sink.send(Message::Binary(Bytes::from(frame))).await;
+    let frame = CloseFrame {
+        code,
+        reason: truncate(reason, 120).into(),
+    };
+    let _ = sink.send(Message::Close(Some(frame))).await;
+    let _ = sink.close().await;
+}
+
+/// A close reason may hold at most 123 bytes.
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+struct TokenBucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl TokenBucket {
+    fn new() -> Self {
+        TokenBucket {
+            tokens: RATE_BURST,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SEC)
+            .min(RATE_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}

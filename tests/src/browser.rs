@@ -1,0 +1,1 @@
+//! Headless Chromium for browser tests (filled in with the browser tests).

@@ -1,0 +1,134 @@
+//! The real relay, started as a child process.
+
+use relay::auth::{now_secs, Signer};
+use shared::ids::{ClassroomId, LessonId, Role};
+use shared::token::Claims;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The demo lesson the relay is seeded with, and its three classrooms.
+pub const LESSON: LessonId = relay::demo::DEMO_LESSON;
+pub const CLASSROOMS: [ClassroomId; 3] = [ClassroomId(2), ClassroomId(3), ClassroomId(4)];
+
+/// The id of the `k`th extra classroom of [`TestRelay::start_with`].
+pub fn extra_classroom(k: u32) -> ClassroomId {
+    ClassroomId(1000 + u64::from(k))
+}
+
+pub struct TestRelay {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    data: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl TestRelay {
+    /// Starts a relay with a fresh data folder and the demo lesson.
+    pub async fn start() -> TestRelay {
+        Self::start_with(0).await
+    }
+
+    /// Starts a relay whose demo lesson has `extra` more classrooms (ids 1000, 1001, ...).
+    pub async fn start_with(extra: u32) -> TestRelay {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let data = tmp.path().to_path_buf();
+        let mut relay = Self::spawn(&data, "127.0.0.1:0", extra).await;
+        relay._tmp = Some(tmp);
+        relay
+    }
+
+    /// Starts a relay on an existing data folder (to restart after a kill).
+    pub async fn start_in(data: &Path, listen: &str) -> TestRelay {
+        Self::spawn(data, listen, 0).await
+    }
+
+    async fn spawn(data: &Path, listen: &str, extra: u32) -> TestRelay {
+        let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
+        let mut child = Command::new(relay_binary())
+            .args(["--listen", listen, "--data"])
+            .arg(data)
+            .arg("--dist")
+            .arg(dist)
+            .args(["demo", "--quiet", "--extra-classrooms", &extra.to_string()])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the relay");
+        let stdout = child.stdout.take().expect("relay stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = tokio::time::timeout(crate::WAIT, async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(base) = line.strip_prefix("relay listening on ") {
+                    return base.trim().to_string();
+                }
+            }
+            panic!("the relay exited before listening")
+        })
+        .await
+        .expect("the relay starts within the wait");
+        // Keep draining stdout so the relay never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        TestRelay {
+            child,
+            base,
+            data: data.to_path_buf(),
+            _tmp: None,
+        }
+    }
+
+    pub fn data(&self) -> &Path {
+        &self.data
+    }
+
+    pub fn ws_url(&self, lesson: LessonId) -> String {
+        format!(
+            "{}/lessons/{lesson}/ws",
+            self.base.replacen("http://", "ws://", 1)
+        )
+    }
+
+    pub fn signer(&self) -> Signer {
+        Signer::load_or_create(&self.data.join("token.key")).expect("the relay's token key")
+    }
+
+    /// A valid token for the demo lesson.
+    pub fn token(&self, role: Role) -> String {
+        self.token_for(LESSON, role)
+    }
+
+    pub fn token_for(&self, lesson: LessonId, role: Role) -> String {
+        let now = now_secs();
+        self.signer().mint(&Claims {
+            lesson,
+            role,
+            not_before: now - 60,
+            expires: now + 3600,
+        })
+    }
+
+    /// Kills the relay with SIGKILL (no chance to clean up) and waits for it to be gone.
+    pub async fn kill(mut self) -> PathBuf {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        // Keep the folder alive for a restart: the caller now owns it.
+        if let Some(tmp) = self._tmp.take() {
+            return tmp.keep();
+        }
+        self.data.clone()
+    }
+}
+
+/// The relay binary cargo built for this package's integration tests (target/<profile>/relay-under-test).
+fn relay_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    dir.join(format!("relay-under-test{}", std::env::consts::EXE_SUFFIX))
+}
