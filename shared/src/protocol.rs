@@ -21,7 +21,7 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 pub const MAX_TOKEN_BYTES: usize = 1024;
 
 /// The teacher's client batches pen points for this long before sending them.
-pub const INK_BATCH_MS: u32 = 40;
+pub const INK_BATCH_MS: u32 = 50;
 
 /// From a browser to the relay.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The second README command: set up what is missing (including Chromium), then run every check
+# and test: formatting, clippy, the shared crate for wasm32, unit/property/integration tests,
+# the client's own tests, and the browser tests against the release-built client.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh --with-chromium
+
+echo "== formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --locked --workspace --all-targets --features shared/testkit -- -D warnings
+cargo clippy --locked -p client --target wasm32-unknown-unknown -- -D warnings
+
+echo "== the shared crate builds for wasm32"
+cargo check --locked -p shared --target wasm32-unknown-unknown
+
+echo "== the client (release, as served)"
+./scripts/build-client.sh
+
+echo "== tests"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+cargo test --locked --workspace --features shared/testkit
