@@ -67,7 +67,7 @@ async fn round(
                         for i in 0..ops.len() as u64 {
                             arrivals.push((first + i, now));
                         }
-                        if first + ops.len() as u64 - 1 >= last {
+                        if first + ops.len() as u64 > last {
                             break;
                         }
                     }
