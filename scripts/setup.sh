@@ -44,10 +44,11 @@ if [ ! -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ] || \
 fi
 
 if [ "$WANT_CHROMIUM" = "--with-chromium" ]; then
-  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    log "installing chromium and chromium-driver from Debian"
+  # A CJK font so the Chinese interface renders in headless screenshots.
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then
+    log "installing chromium, chromium-driver and a CJK font from Debian"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null
   fi
   for tool in ip tc; do
     if ! command -v "$tool" >/dev/null; then

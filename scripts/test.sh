@@ -19,4 +19,9 @@ echo "== the client (release, as served)"
 
 echo "== tests"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
-cargo test --locked --workspace --features shared/testkit
+log="$(mktemp)"
+cargo test --locked --workspace --features shared/testkit 2>&1 | tee "$log"
+# One closing line for the whole run (cargo prints one per test binary, the last often a doc-test with 0).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i == "passed;") p += $(i-1); if ($i == "failed;") f += $(i-1) } }
+     END { printf "all tests: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"

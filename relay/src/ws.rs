@@ -117,7 +117,7 @@ async fn next_frame(stream: &mut SplitStream<WebSocket>) -> Result<Bytes, (u16, 
 
 fn codec_close(e: CodecError) -> (u16, String) {
     let code = match e {
-        CodecError::TooBig(_) => CloseCode::TOO_BIG,
+        CodecError::TooBig { .. } => CloseCode::TOO_BIG,
         CodecError::Version { .. } => CloseCode::VERSION_MISMATCH,
         _ => CloseCode::MALFORMED,
     };
@@ -180,13 +180,8 @@ async fn read_loop(
                     .await;
                 }
             }
-            Err(CodecError::TooBig(n)) => {
-                return fatal(
-                    out,
-                    CloseCode::TOO_BIG,
-                    &format!("frame of {n} bytes exceeds the limit of {MAX_FRAME_BYTES} bytes"),
-                )
-                .await
+            Err(e @ CodecError::TooBig { .. }) => {
+                return fatal(out, CloseCode::TOO_BIG, &e.to_string()).await
             }
             Err(e) => {
                 malformed += 1;

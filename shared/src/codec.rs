@@ -5,14 +5,17 @@
 //! bytes and never trusts a length prefix for allocation.
 
 use crate::board::Board;
-use crate::protocol::{ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_TOKEN_BYTES, PROTOCOL_VERSION};
+use crate::protocol::{
+    ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES, MAX_TOKEN_BYTES,
+    PROTOCOL_VERSION,
+};
 use serde::{de::DeserializeOwned, Serialize};
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum CodecError {
-    #[error("frame of {0} bytes exceeds the limit of {max} bytes", max = MAX_FRAME_BYTES)]
-    TooBig(usize),
+    #[error("frame of {size} bytes exceeds the limit of {max} bytes")]
+    TooBig { size: usize, max: usize },
     #[error("empty frame")]
     Empty,
     #[error("malformed frame: {0}")]
@@ -30,12 +33,15 @@ fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     postcard::to_allocvec(msg).unwrap_or_default()
 }
 
-fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, CodecError> {
+fn decode<T: DeserializeOwned>(frame: &[u8], max: usize) -> Result<T, CodecError> {
     if frame.is_empty() {
         return Err(CodecError::Empty);
     }
-    if frame.len() > MAX_FRAME_BYTES {
-        return Err(CodecError::TooBig(frame.len()));
+    if frame.len() > max {
+        return Err(CodecError::TooBig {
+            size: frame.len(),
+            max,
+        });
     }
     let (msg, rest) =
         postcard::take_from_bytes(frame).map_err(|e| CodecError::Malformed(e.to_string()))?;
@@ -79,7 +85,7 @@ pub fn decode_client(frame: &[u8]) -> Result<ClientMsg, CodecError> {
             }
         }
     }
-    let msg: ClientMsg = decode(frame)?;
+    let msg: ClientMsg = decode(frame, MAX_FRAME_BYTES)?;
     if let ClientMsg::Hello { token, .. } = &msg {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(CodecError::TokenTooLong);
@@ -88,8 +94,9 @@ pub fn decode_client(frame: &[u8]) -> Result<ClientMsg, CodecError> {
     Ok(msg)
 }
 
+/// Decodes a frame from the relay (up to [`MAX_SERVER_FRAME_BYTES`]: snapshots are large).
 pub fn decode_server(frame: &[u8]) -> Result<ServerMsg, CodecError> {
-    decode(frame)
+    decode(frame, MAX_SERVER_FRAME_BYTES)
 }
 
 #[cfg(test)]
@@ -145,6 +152,35 @@ mod tests {
     }
 
     #[test]
+    fn a_large_snapshot_decodes_on_the_client_side() {
+        let mut board = Board::new();
+        let style = crate::board::Style {
+            tool: crate::board::Tool::Pen,
+            color: 0,
+            width: 3,
+        };
+        for i in 0..2_000u64 {
+            let start = crate::points::Point::new((i % 3000) as u16, 10);
+            let pts: Vec<_> = (0..20)
+                .map(|k| crate::points::Point::new(start.x, 10 + k * 50))
+                .collect();
+            let op = crate::board::Op::Begin {
+                page: 0,
+                style,
+                start,
+                deltas: crate::points::Deltas::walk(start, &pts),
+            };
+            board.apply(i + 1, &op).unwrap();
+        }
+        let bytes = encode_snapshot(&board);
+        assert!(bytes.len() > MAX_FRAME_BYTES);
+        assert_eq!(
+            decode_server(&bytes).unwrap(),
+            ServerMsg::Snapshot(Box::new(board))
+        );
+    }
+
+    #[test]
     fn other_version_is_named_in_the_error() {
         let hello = ClientMsg::Hello {
             version: 9,
@@ -168,9 +204,13 @@ mod tests {
             Err(CodecError::Malformed(_))
         ));
         assert_eq!(decode_client(&[]), Err(CodecError::Empty));
+        let size = MAX_FRAME_BYTES + 1;
         assert_eq!(
-            decode_client(&vec![3u8; MAX_FRAME_BYTES + 1]),
-            Err(CodecError::TooBig(MAX_FRAME_BYTES + 1))
+            decode_client(&vec![3u8; size]),
+            Err(CodecError::TooBig {
+                size,
+                max: MAX_FRAME_BYTES
+            })
         );
         let mut ok = encode_client(&ClientMsg::Ping { nonce: 1 });
         ok.push(0);

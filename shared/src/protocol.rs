@@ -14,8 +14,12 @@ use serde::{Deserialize, Serialize};
 /// [`CloseCode::VERSION_MISMATCH`].
 pub const PROTOCOL_VERSION: u16 = 1;
 
-/// Largest frame either side accepts. Bigger frames are refused with WebSocket close 1009.
+/// Largest frame the relay accepts from a client. Bigger frames are refused with WebSocket close 1009.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Largest frame a client accepts from the relay. Snapshots of a full board are large (a
+/// 10,000-stroke board is about 1.3 MB), so this direction has its own, larger bound.
+pub const MAX_SERVER_FRAME_BYTES: usize = 32 * 1024 * 1024;
 
 /// Largest token in a Hello.
 pub const MAX_TOKEN_BYTES: usize = 1024;

@@ -44,7 +44,7 @@ async fn every_acknowledged_op_survives_sigkill() {
     let url = relay.ws_url(LESSON);
     let teacher_token = relay.token(Role::Teacher);
     let mut teacher = LessonClient::connect(&url, &teacher_token, SessionId(77), None).await;
-    teacher.until("joined", |c| c.closed.is_none()).await;
+    teacher.until("joined", |c| !c.snapshots.is_empty()).await;
     let ops = burst(90);
     assert!(ops.len() > 800);
     let (first, rest) = ops.split_at(ops.len() / 2);

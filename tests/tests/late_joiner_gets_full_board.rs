@@ -49,9 +49,7 @@ async fn late_joiner_gets_the_full_board_then_live_ops() {
     let early_token = relay.token(Role::Classroom(CLASSROOMS[0]));
     let mut early = LessonClient::connect(&url, &early_token, SessionId(2), None).await;
     early
-        .until("the early classroom's snapshot", |c| {
-            c.board.seq == 0 && c.closed.is_none()
-        })
+        .until("the early classroom's snapshot", |c| c.snapshots == [0])
         .await;
 
     for i in 0..10 {

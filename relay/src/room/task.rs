@@ -77,8 +77,16 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
             n = rx.recv_many(&mut batch, BATCH) => if n == 0 { break },
             _ = tick.tick() => {}
         }
+        let mut driver = Driver {
+            lesson,
+            store: &store,
+            room: &mut room,
+            conns: &mut conns,
+            cache: &mut snapshot_cache,
+        };
+        let mut failed = false;
         for cmd in batch {
-            let input = match cmd {
+            match cmd {
                 Command::Join {
                     conn,
                     role,
@@ -86,44 +94,39 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
                     resume,
                     outbound,
                 } => {
-                    conns.insert(
+                    // What happened before the join is stored and delivered first, to the members
+                    // of that time only; the joiner's snapshot is then exactly the board it joins.
+                    failed |= driver.flush().await.is_err();
+                    driver.conns.insert(
                         conn,
                         Conn {
                             tx: outbound,
                             lagging: false,
                         },
                     );
-                    Input::Join {
+                    driver.room.handle(Input::Join {
                         conn,
                         role,
                         session,
                         resume,
                         now_ms: now_ms(),
-                    }
+                    });
+                    failed |= driver.flush().await.is_err();
                 }
                 Command::Leave { conn } => {
-                    conns.remove(&conn);
-                    Input::Leave { conn }
+                    driver.conns.remove(&conn);
+                    driver.room.handle(Input::Leave { conn });
                 }
-                Command::Msg { conn, msg } => Input::Msg { conn, msg },
-            };
-            room.handle(input);
+                Command::Msg { conn, msg } => driver.room.handle(Input::Msg { conn, msg }),
+            }
+            if failed {
+                break;
+            }
         }
-        let outputs = room.take_outputs();
-        let stored: Vec<StoredOp> = outputs
-            .iter()
-            .filter_map(|o| {
-                if let Output::Store(op) = o {
-                    Some(op.clone())
-                } else {
-                    None
-                }
-            })
-            .collect();
-        if let Err(e) = store.append(lesson, &stored).await {
-            // Nothing of this batch was acknowledged or shown. Close everyone; clients reconnect and
-            // resend their unacknowledged ops to a freshly loaded room.
-            tracing::error!(%lesson, error = %e, "storing board ops failed; restarting the room");
+        failed |= driver.flush().await.is_err();
+        if failed {
+            // Nothing that failed to store was acknowledged or shown. Close everyone; clients
+            // reconnect and resend their unacknowledged ops to a freshly loaded room.
             for conn in conns.values() {
                 let _ = conn.tx.try_send(Outbound::Close {
                     code: CloseCode::GOING_AWAY,
@@ -132,7 +135,6 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
             }
             return;
         }
-        deliver(&room, &mut conns, &mut snapshot_cache, outputs);
         resync_lagging(&room, &mut conns, &mut snapshot_cache);
         if room.wants_snapshot() {
             match store
@@ -214,6 +216,40 @@ async fn refuse_all(rx: &mut mpsc::Receiver<Command>, code: u16, reason: &str) {
                 reason: reason.to_string(),
             });
         }
+    }
+}
+
+/// Stores a room's new ops, then delivers its outputs.
+struct Driver<'a> {
+    lesson: LessonId,
+    store: &'a Store,
+    room: &'a mut Room,
+    conns: &'a mut HashMap<ConnId, Conn>,
+    cache: &'a mut Option<(u64, Bytes)>,
+}
+
+impl Driver<'_> {
+    async fn flush(&mut self) -> Result<(), crate::store::StoreError> {
+        let outputs = self.room.take_outputs();
+        if outputs.is_empty() {
+            return Ok(());
+        }
+        let stored: Vec<StoredOp> = outputs
+            .iter()
+            .filter_map(|o| {
+                if let Output::Store(op) = o {
+                    Some(op.clone())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if let Err(e) = self.store.append(self.lesson, &stored).await {
+            tracing::error!(lesson = %self.lesson, error = %e, "storing board ops failed; restarting the room");
+            return Err(e);
+        }
+        deliver(self.room, self.conns, self.cache, outputs);
+        Ok(())
     }
 }
 

@@ -1,0 +1,88 @@
+//! The texts people read: statuses, refusals and why a lesson closed (Simplified Chinese).
+
+use shared::board::BoardError;
+use shared::ids::Role;
+use shared::protocol::{CloseCode, Refusal};
+
+pub const PRODUCT: &str = "同頻互動課堂";
+pub const OPEN_YOUR_LINK: &str = "请打开老师或教育局发给您的课堂链接";
+pub const BAD_LINK: &str = "课堂链接无效，请检查链接是否完整";
+
+/// Why the relay refused an op, for a short toast.
+pub fn refusal(reason: &Refusal) -> String {
+    let text = match reason {
+        Refusal::NotAllowed => "您的身份不能修改板书",
+        Refusal::NoOpenStroke => "没有正在书写的笔画",
+        Refusal::NotStored => "板书未能保存，请重试",
+        Refusal::Board(e) => match e {
+            BoardError::NothingToUndo => "没有可撤销的操作",
+            BoardError::NothingToRedo => "没有可重做的操作",
+            BoardError::PageFull => "本页已满，请新建一页",
+            BoardError::TooManyPages => "页数已达上限",
+            BoardError::TooManyPoints(_) => "笔画过长",
+            BoardError::UnknownPage(_) => "该页不存在",
+            BoardError::UnknownStroke(_) => "笔画已不存在",
+            BoardError::StrokeClosed(_) => "笔画已结束",
+            BoardError::OffBoard => "超出了板面",
+            BoardError::BadWidth(_) => "笔宽无效",
+            BoardError::BadColor(_) => "颜色无效",
+            BoardError::BadErase => "擦除无效",
+            BoardError::OutOfOrder { .. } => "操作顺序有误",
+        },
+    };
+    text.to_string()
+}
+
+/// Why the lesson closed for good: the close code's meaning, then the relay's own words.
+pub fn closed(code: u16, reason: &str, server_error: Option<&str>) -> String {
+    let meaning = match code {
+        CloseCode::UNAUTHORIZED => "链接无效或已过期",
+        CloseCode::VERSION_MISMATCH => "客户端版本与服务器不一致，请刷新页面",
+        CloseCode::NO_SUCH_LESSON => "课堂不存在或已结束",
+        CloseCode::REPLACED => "此课堂已在另一个窗口或设备上打开，本页已断开",
+        _ => "连接已关闭",
+    };
+    let detail = server_error
+        .filter(|e| !e.is_empty())
+        .unwrap_or(reason)
+        .trim();
+    if detail.is_empty() {
+        meaning.to_string()
+    } else {
+        format!("{meaning}（{detail}）")
+    }
+}
+
+pub fn role(role: Role) -> &'static str {
+    match role {
+        Role::Teacher => "教师",
+        Role::Classroom(_) => "课堂",
+        Role::Observer => "观摩",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unauthorized_names_the_cause_and_keeps_the_reason() {
+        assert_eq!(
+            closed(4401, "token expired", None),
+            "链接无效或已过期（token expired）"
+        );
+        assert_eq!(closed(4401, "", None), "链接无效或已过期");
+        assert_eq!(
+            closed(4404, "x", Some("lesson 9 does not exist")),
+            "课堂不存在或已结束（lesson 9 does not exist）"
+        );
+    }
+
+    #[test]
+    fn nothing_to_undo_reads_naturally() {
+        assert_eq!(
+            refusal(&Refusal::Board(BoardError::NothingToUndo)),
+            "没有可撤销的操作"
+        );
+    }
+}

@@ -1,0 +1,355 @@
+//! The lesson component: owns the session state, the connection and the two canvases (the board,
+//! and an overlay for the laser pointer and the teacher's not-yet-echoed ink). Network events and
+//! pointer input come in as messages; the board is painted directly, the rest through the markup.
+
+use crate::app::mark_ready;
+use crate::canvas::{ResizeWatch, Surface};
+use crate::gesture::Gesture;
+use crate::link::ws_url;
+use crate::listener::Listener;
+use crate::net::{Event as NetEvent, Net};
+use crate::pointer::{self, PointerInput};
+use crate::redraw::Redraw;
+use crate::render;
+use crate::roster::Roster;
+use crate::state::{role_name, Outcome, Session, Status};
+use crate::status::StatusBadge;
+use crate::toolbar::{Action, Toolbar};
+use crate::tools::{ToolKind, Toolbox};
+use gloo_timers::callback::{Interval, Timeout};
+use shared::ids::{LessonId, Role, SessionId};
+use shared::protocol::{ClientMsg, ServerMsg};
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+mod teacher;
+
+const TOAST_MS: u32 = 3_000;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub token: AttrValue,
+    pub lesson: LessonId,
+    /// The role the token claims (the relay's Welcome has the last word).
+    pub role: Role,
+}
+
+pub enum Msg {
+    Net(NetEvent),
+    Resize,
+    Pointer(PointerInput),
+    Tick,
+    Tool(ToolKind),
+    Color(u32),
+    Width(u16),
+    Action(Action),
+    ToastDone,
+}
+
+pub struct Lesson {
+    session: Session,
+    net: Option<Net>,
+    board_ref: NodeRef,
+    overlay_ref: NodeRef,
+    board: Option<Surface>,
+    overlay: Option<Surface>,
+    tools: Toolbox,
+    gesture: Gesture,
+    /// Runs every `INK_BATCH_MS` while the gesture has something to batch.
+    ticker: Option<Interval>,
+    toast: Option<(String, Timeout)>,
+    _resize: Option<ResizeWatch>,
+    _pointer: Vec<Listener>,
+    shown_title: String,
+    /// A snapshot arrived and its first full repaint has not been marked yet.
+    snapshot_pending: bool,
+}
+
+/// A `performance.mark` (read by the late-join benchmark: `tongpin:hello`, `tongpin:snapshot`,
+/// `tongpin:rendered`).
+fn mark(name: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark(name);
+    }
+}
+
+/// A random id for this page load, kept across reconnects.
+fn new_session_id() -> SessionId {
+    let half = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    SessionId((half() << 32) | half())
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Component for Lesson {
+    type Message = Msg;
+    type Properties = Props;
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let props = ctx.props();
+        let session = Session::new(props.token.to_string(), props.role, new_session_id());
+        let location = web_sys::window().map(|w| w.location());
+        let protocol = location.as_ref().and_then(|l| l.protocol().ok());
+        let host = location.as_ref().and_then(|l| l.host().ok());
+        let url = ws_url(
+            protocol.as_deref().unwrap_or("http:"),
+            host.as_deref().unwrap_or("localhost"),
+            props.lesson,
+        );
+        let net = Net::start(url, ctx.link().callback(Msg::Net));
+        Lesson {
+            session,
+            net: Some(net),
+            board_ref: NodeRef::default(),
+            overlay_ref: NodeRef::default(),
+            board: None,
+            overlay: None,
+            tools: Toolbox::default(),
+            gesture: Gesture::default(),
+            ticker: None,
+            toast: None,
+            _resize: None,
+            _pointer: Vec::new(),
+            shown_title: String::new(),
+            snapshot_pending: false,
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Net(event) => self.net_event(ctx, event),
+            Msg::Resize => {
+                self.resize();
+                false
+            }
+            Msg::Pointer(input) => self.pointer(ctx, input),
+            Msg::Tick => {
+                let out = self.gesture.tick(now());
+                self.act(ctx, out)
+            }
+            Msg::Tool(tool) => {
+                self.choose(ctx, tool);
+                true
+            }
+            Msg::Color(color) => {
+                self.tools.color = color;
+                self.ensure_inking(ctx);
+                true
+            }
+            Msg::Width(width) => {
+                self.tools.width = width;
+                self.ensure_inking(ctx);
+                true
+            }
+            Msg::Action(action) => self.action(ctx, action),
+            Msg::ToastDone => {
+                self.toast = None;
+                true
+            }
+        }
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        if first_render {
+            self.board = self
+                .board_ref
+                .cast::<HtmlCanvasElement>()
+                .and_then(Surface::new);
+            self.overlay = self
+                .overlay_ref
+                .cast::<HtmlCanvasElement>()
+                .and_then(Surface::new);
+            if let Some(board) = &self.board {
+                let on_resize = ctx.link().callback(|()| Msg::Resize);
+                self._resize = Some(ResizeWatch::new(&board.canvas, on_resize));
+                self._pointer = pointer::listen(&board.canvas, ctx.link().callback(Msg::Pointer));
+            }
+            self.resize();
+            mark_ready();
+        }
+        if self.shown_title != self.session.title {
+            self.shown_title = self.session.title.clone();
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                doc.set_title(&format!(
+                    "{} · {}",
+                    self.shown_title,
+                    crate::labels::PRODUCT
+                ));
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let s = &self.session;
+        let teacher = s.role.may_draw();
+        let link = ctx.link();
+        let page_text = format!("{} / {}", s.board.current + 1, s.board.pages.len());
+        html! {
+            <main id="lesson"
+                class={classes!("lesson", if teacher { "teacher" } else { "classroom" })}
+                data-status={s.status.name()}
+                data-role={role_name(s.role)}
+                data-seq={s.board.seq.to_string()}
+                data-strokes={s.board.stroke_count().to_string()}
+                data-page={s.board.current.to_string()}>
+                if teacher {
+                    <Toolbar tools={self.tools} page={s.board.current} pages={s.board.pages.len()}
+                        on_tool={link.callback(Msg::Tool)}
+                        on_color={link.callback(Msg::Color)}
+                        on_width={link.callback(Msg::Width)}
+                        on_action={link.callback(Msg::Action)} />
+                }
+                <div class="workspace">
+                    <div class="stage">
+                        <div class={classes!("board-box", format!("using-{}", self.tools.tool.id()))}>
+                            <canvas id="board" ref={self.board_ref.clone()}></canvas>
+                            <canvas id="overlay" ref={self.overlay_ref.clone()} aria-hidden="true"></canvas>
+                        </div>
+                    </div>
+                    if teacher {
+                        <aside class="side">
+                            <h1 class="title">{ if s.title.is_empty() { crate::labels::PRODUCT } else { s.title.as_str() } }</h1>
+                            <StatusBadge status={s.status.clone()} unacked={s.unacked()} />
+                            <Roster roster={s.roster.clone()} />
+                        </aside>
+                    }
+                </div>
+                if !teacher {
+                    <div id="page-indicator" class="page-badge">{ page_text }</div>
+                    <StatusBadge status={s.status.clone()} unacked={0} />
+                }
+                if let Some((text, _)) = &self.toast {
+                    <div id="toast" class="toast" role="alert">{ text.clone() }</div>
+                }
+                if let Status::Closed { reason } = &s.status {
+                    <div class="fatal">
+                        <div class="card">
+                            <h1>{ crate::labels::PRODUCT }</h1>
+                            <p id="error" class="error">{ reason.clone() }</p>
+                        </div>
+                    </div>
+                }
+            </main>
+        }
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        // Ends the connection loop and closes the socket.
+        self.net = None;
+        self.ticker = None;
+    }
+}
+
+impl Lesson {
+    fn net_event(&mut self, ctx: &Context<Self>, event: NetEvent) -> bool {
+        match event {
+            NetEvent::Opened(conn) => {
+                mark("tongpin:hello");
+                let hello = self.session.opened(conn);
+                if let Some(net) = &self.net {
+                    net.send(conn, hello);
+                }
+                false
+            }
+            NetEvent::Message(conn, msg) => {
+                if matches!(msg, ServerMsg::Snapshot(_)) {
+                    mark("tongpin:snapshot");
+                    self.snapshot_pending = true;
+                }
+                let out = self.session.receive(conn, msg);
+                self.apply(ctx, out)
+            }
+            NetEvent::Closed {
+                code,
+                reason,
+                retry,
+            } => {
+                let out = self.session.closed(code, &reason, retry);
+                self.apply(ctx, out)
+            }
+        }
+    }
+
+    /// Carries out what the session asked for. Returns whether the markup needs rendering.
+    fn apply(&mut self, ctx: &Context<Self>, out: Outcome) -> bool {
+        for msg in out.send {
+            self.send(msg);
+        }
+        let full = out.board == Redraw::Full;
+        if let Some(surface) = &self.board {
+            match &out.board {
+                Redraw::Nothing => {}
+                Redraw::Ink(runs) => render::ink(surface, &self.session.board, runs),
+                Redraw::Full => {
+                    render::page(surface, &self.session.board);
+                    if std::mem::take(&mut self.snapshot_pending) {
+                        // Reading a pixel makes the canvas finish drawing before the mark.
+                        let _ = surface.ctx.get_image_data(0.0, 0.0, 1.0, 1.0);
+                        mark("tongpin:rendered");
+                    }
+                }
+            }
+        }
+        if out.overlay || full {
+            self.paint_overlay();
+        }
+        if out.reconnect {
+            if let (Some(net), Some(conn)) = (&self.net, self.session.conn()) {
+                net.reconnect(conn);
+            }
+        }
+        if let Some(text) = out.notice {
+            self.show_toast(ctx, text);
+            return true;
+        }
+        out.view
+    }
+
+    fn send(&self, msg: ClientMsg) {
+        if let (Some(net), Some(conn)) = (&self.net, self.session.conn()) {
+            net.send(conn, msg);
+        }
+    }
+
+    fn show_toast(&mut self, ctx: &Context<Self>, text: String) {
+        let link = ctx.link().clone();
+        let timer = Timeout::new(TOAST_MS, move || link.send_message(Msg::ToastDone));
+        self.toast = Some((text, timer));
+    }
+
+    /// Matches both canvases to their on-screen size and repaints them.
+    fn resize(&mut self) {
+        let mut changed = false;
+        for s in [&mut self.board, &mut self.overlay].into_iter().flatten() {
+            changed |= s.fit_to_box();
+        }
+        if changed {
+            if let Some(s) = &self.board {
+                render::page(s, &self.session.board);
+            }
+            self.paint_overlay();
+        }
+    }
+
+    fn paint_overlay(&self) {
+        let Some(s) = &self.overlay else {
+            return;
+        };
+        let current = self.session.board.current;
+        let laser = if self.session.role.may_point() {
+            self.gesture.laser()
+        } else {
+            self.session.pointer
+        };
+        let laser = laser.filter(|p| p.page == current).map(|p| p.at);
+        let local = self
+            .session
+            .local
+            .strokes()
+            .iter()
+            .filter(|l| l.page == current);
+        render::overlay(s, local, self.gesture.unsent_ink(), laser);
+    }
+}
