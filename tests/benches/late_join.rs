@@ -6,7 +6,8 @@
 //! 1. Relay: from sending Hello to having the snapshot decoded, in a Rust WebSocket client.
 //! 2. Browser: a classroom page in headless Chromium; from the page sending Hello to the board
 //!    drawn on the canvas (the client's `performance.mark`s `tongpin:hello`, `tongpin:snapshot`,
-//!    `tongpin:rendered`), and from navigation start.
+//!    `tongpin:drawn` once the canvas calls are issued, `tongpin:rendered` once a pixel read-back
+//!    forced the rasterizing to finish), and from navigation start.
 
 use relay::store::Store;
 use shared::board::{Board, Op, Style, Tool};
@@ -118,6 +119,7 @@ async fn main() {
     let mut from_hello = Vec::new();
     let mut from_snapshot = Vec::new();
     let mut from_nav = Vec::new();
+    let mut draw_calls = Vec::new();
     let link = format!(
         "{}/lesson#token={}",
         relay.base,
@@ -149,6 +151,12 @@ async fn main() {
             .await
             .as_f64()
             .expect("rendered mark");
+        let drawn = browser
+            .eval(&t("tongpin:drawn"))
+            .await
+            .as_f64()
+            .expect("drawn mark");
+        draw_calls.push(drawn - snap);
         from_hello.push(rendered - hello);
         from_snapshot.push(rendered - snap);
         from_nav.push(rendered);
@@ -163,7 +171,11 @@ async fn main() {
         stats(from_hello)
     );
     println!(
-        "browser: snapshot received -> board rendered (decode, apply, draw): {}",
+        "browser: snapshot received -> canvas calls issued (apply, draw calls): {}",
+        stats(draw_calls)
+    );
+    println!(
+        "browser: snapshot received -> pixels on the canvas (incl. rasterizing): {}",
         stats(from_snapshot)
     );
     println!(

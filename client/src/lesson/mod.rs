@@ -285,6 +285,7 @@ impl Lesson {
                 Redraw::Full => {
                     render::page(surface, &self.session.board);
                     if std::mem::take(&mut self.snapshot_pending) {
+                        mark("tongpin:drawn");
                         // Reading a pixel makes the canvas finish drawing before the mark.
                         let _ = surface.ctx.get_image_data(0.0, 0.0, 1.0, 1.0);
                         mark("tongpin:rendered");
