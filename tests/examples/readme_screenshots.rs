@@ -1,0 +1,223 @@
+//! Makes the README's screenshots: a teacher draws a small fractions lesson, a classroom watches.
+//!
+//! Run: `./scripts/build-client.sh && cargo run -p tests --example readme_screenshots`
+//! Writes docs/screenshots/teacher.png and docs/screenshots/classroom.png.
+
+use shared::board::{Style, Tool};
+use shared::ids::{Role, SessionId};
+use shared::points::{Deltas, Point};
+use shared::protocol::{ClientMsg, ClientOp, Pointer};
+use std::f64::consts::TAU;
+use std::path::Path;
+use std::time::Duration;
+use tests::browser::{Browser, Chromedriver};
+use tests::client::LessonClient;
+use tests::relay::{TestRelay, CLASSROOMS};
+
+/// Strokes of a tiny stroke font, in a 0..=10 x 0..=16 cell.
+fn glyph(c: char) -> Vec<Vec<(f64, f64)>> {
+    match c {
+        '1' => vec![vec![(3.0, 3.0), (6.0, 0.0), (6.0, 16.0)]],
+        '2' => vec![vec![
+            (0.5, 3.0),
+            (3.0, 0.0),
+            (7.5, 0.0),
+            (10.0, 3.5),
+            (9.0, 7.0),
+            (0.0, 16.0),
+            (10.0, 16.0),
+        ]],
+        '3' => vec![vec![
+            (0.5, 1.5),
+            (8.0, 0.0),
+            (10.0, 3.5),
+            (5.0, 7.5),
+            (10.0, 11.0),
+            (8.0, 16.0),
+            (0.5, 14.5),
+        ]],
+        '4' => vec![vec![(8.0, 16.0), (8.0, 0.0), (0.0, 11.0), (10.5, 11.0)]],
+        '+' => vec![vec![(5.0, 4.0), (5.0, 12.0)], vec![(1.0, 8.0), (9.0, 8.0)]],
+        '=' => vec![vec![(1.0, 6.0), (9.0, 6.0)], vec![(1.0, 10.0), (9.0, 10.0)]],
+        _ => vec![],
+    }
+}
+
+fn pts(path: &[(f64, f64)]) -> Vec<Point> {
+    path.iter().map(|&(x, y)| Point::clamped(x, y)).collect()
+}
+
+async fn stroke(t: &mut LessonClient, style: Style, points: Vec<Point>) {
+    // Densify so the ink looks hand-drawn at any zoom.
+    let mut dense = vec![points[0]];
+    for w in points.windows(2) {
+        for k in 1..=8 {
+            let f = f64::from(k) / 8.0;
+            let x = f64::from(w[0].x) + (f64::from(w[1].x) - f64::from(w[0].x)) * f;
+            let y = f64::from(w[0].y) + (f64::from(w[1].y) - f64::from(w[0].y)) * f;
+            dense.push(Point::clamped(x, y));
+        }
+    }
+    t.op(ClientOp::Begin {
+        page: 0,
+        style,
+        start: dense[0],
+        deltas: Deltas::default(),
+    })
+    .await;
+    for chunk in dense[1..].chunks(6) {
+        let from = dense[dense
+            .iter()
+            .position(|p| p == &chunk[0])
+            .unwrap_or(1)
+            .saturating_sub(1)];
+        t.op(ClientOp::Extend {
+            deltas: Deltas::walk(from, chunk),
+        })
+        .await;
+    }
+    t.op(ClientOp::End).await;
+}
+
+/// Writes `text` (fractions as digit over bar over digit) starting at (x, y), glyph scale `s`.
+async fn write(t: &mut LessonClient, style: Style, text: &str, mut x: f64, y: f64, s: f64) {
+    for part in text.split(' ') {
+        if let Some((num, den)) = part.split_once('/') {
+            for (row, digit) in [(0.0, num), (22.0, den)] {
+                for g in glyph(digit.chars().next().unwrap_or(' ')) {
+                    stroke(
+                        t,
+                        style,
+                        pts(&g
+                            .iter()
+                            .map(|&(gx, gy)| (x + gx * s, y + (gy + row) * s))
+                            .collect::<Vec<_>>()),
+                    )
+                    .await;
+                }
+            }
+            stroke(
+                t,
+                style,
+                pts(&[(x - 2.0 * s, y + 19.0 * s), (x + 12.0 * s, y + 19.0 * s)]),
+            )
+            .await;
+        } else {
+            for g in glyph(part.chars().next().unwrap_or(' ')) {
+                stroke(
+                    t,
+                    style,
+                    pts(&g
+                        .iter()
+                        .map(|&(gx, gy)| (x + gx * s, y + (gy + 11.0) * s))
+                        .collect::<Vec<_>>()),
+                )
+                .await;
+            }
+        }
+        x += 20.0 * s;
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let relay = TestRelay::start().await;
+    let url = relay.ws_url(tests::relay::LESSON);
+    let mut t = LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(1), None).await;
+    let ink = Style {
+        tool: Tool::Pen,
+        color: 0x1f2937,
+        width: 8,
+    };
+    let blue = Style {
+        tool: Tool::Pen,
+        color: 0x2563eb,
+        width: 10,
+    };
+    let red = Style {
+        tool: Tool::Pen,
+        color: 0xdc2626,
+        width: 10,
+    };
+    let marker = Style {
+        tool: Tool::Highlighter,
+        color: 0xfacc15,
+        width: 60,
+    };
+    // A circle cut in quarters, three of them shaded.
+    let (cx, cy, r) = (800.0, 950.0, 520.0);
+    let circle: Vec<(f64, f64)> = (0..=72)
+        .map(|i| {
+            let a = f64::from(i) / 72.0 * TAU;
+            (cx + r * a.cos(), cy + r * a.sin())
+        })
+        .collect();
+    stroke(&mut t, ink, pts(&circle)).await;
+    stroke(&mut t, ink, pts(&[(cx - r, cy), (cx + r, cy)])).await;
+    stroke(&mut t, ink, pts(&[(cx, cy - r), (cx, cy + r)])).await;
+    for k in 0..14 {
+        let y = cy - r + 40.0 + f64::from(k) * 70.0;
+        if y > cy + r - 60.0 {
+            break;
+        }
+        let half = (r * r - (y - cy).powi(2)).max(0.0).sqrt() - 40.0;
+        let right_only = y > cy;
+        let x0 = if right_only { cx + 30.0 } else { cx - half };
+        stroke(&mut t, marker, pts(&[(x0, y), (cx + half, y)])).await;
+    }
+    write(&mut t, blue, "1/2 + 1/4", 1600.0, 520.0, 14.0).await;
+    write(
+        &mut t,
+        red,
+        "= 3/4",
+        1600.0 + 14.0 * 20.0 * 3.0,
+        520.0,
+        14.0,
+    )
+    .await;
+    t.until("the drawing stored", |c| c.outbox.is_empty()).await;
+
+    let driver = Chromedriver::start().await;
+    let teacher = Browser::open(&driver, &[]).await;
+    let classroom = Browser::open(&driver, &[]).await;
+    let link = |role| format!("{}/lesson#token={}", relay.base, relay.token(role));
+    teacher
+        .client
+        .goto(&link(Role::Teacher))
+        .await
+        .expect("teacher page");
+    classroom
+        .client
+        .goto(&link(Role::Classroom(CLASSROOMS[0])))
+        .await
+        .expect("classroom page");
+    let connected = "document.querySelector('#lesson[data-status=connected]')";
+    teacher
+        .until("teacher", connected, Duration::from_secs(15))
+        .await;
+    classroom
+        .until("classroom", connected, Duration::from_secs(15))
+        .await;
+    // The laser pointer on the answer.
+    t.send(&ClientMsg::Pointer(Some(Pointer {
+        page: 0,
+        at: Point::new(2560, 700),
+    })))
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&out).expect("screenshots dir");
+    std::fs::write(
+        out.join("teacher.png"),
+        teacher.client.screenshot().await.expect("shot"),
+    )
+    .expect("write");
+    std::fs::write(
+        out.join("classroom.png"),
+        classroom.client.screenshot().await.expect("shot"),
+    )
+    .expect("write");
+    teacher.close().await;
+    classroom.close().await;
+    println!("wrote {}", out.display());
+}
