@@ -158,9 +158,15 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     // Tests and scripts read the line above from a pipe: flush it now.
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown());
+    tokio::select! {
+        result = server => result?,
+        // Open lesson WebSockets would hold a graceful shutdown forever: give them two seconds.
+        // Every acknowledged op is already stored.
+        _ = async { shutdown().await; tokio::time::sleep(std::time::Duration::from_secs(2)).await } => {
+            tracing::info!("stopped with lessons still connected");
+        }
+    }
     Ok(())
 }
 
@@ -173,6 +179,25 @@ fn print_links(links: &demo::DemoLinks) {
     println!("  Observer (bureau, 教研):\n    {}\n", links.observer);
 }
 
+/// Ctrl-C or SIGTERM.
 async fn shutdown() {
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
