@@ -63,7 +63,11 @@ impl Drop for Chromedriver {
     fn drop(&mut self) {
         // Browsers it started first (a panicking test never closed its sessions), then itself.
         for pid in descendants(self.child.id()) {
-            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-9")
+                .arg(pid.to_string())
+                .stderr(Stdio::null())
+                .status();
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -2,7 +2,9 @@
 //! classroom page shows "reconnecting" when the relay goes away and comes back by itself, with its
 //! board, when the relay is back.
 
-use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::actions::{
+    InputSource, MouseActions, PenActions, PointerAction, TouchActions, MOUSE_BUTTON_LEFT,
+};
 use shared::board::{Style, Tool};
 use shared::ids::{Role, SessionId};
 use shared::points::{Deltas, Point};
@@ -81,6 +83,65 @@ async fn undo_redo_and_the_laser_pointer_reach_the_classroom() {
         .expect("drag");
     classroom.until("the stroke", &strokes_are(1), WAIT).await;
     assert!(classroom.ink_pixels().await > 100);
+    // A finger and a stylus draw too (interactive whiteboards and tablets).
+    let mut finger = TouchActions::new("finger".into())
+        .then(PointerAction::MoveToElement {
+            element: board.clone(),
+            duration: None,
+            x: -200,
+            y: 80,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    let mut stylus = PenActions::new("stylus".into())
+        .then(PointerAction::MoveToElement {
+            element: board.clone(),
+            duration: None,
+            x: -200,
+            y: 140,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    for _ in 0..6 {
+        finger = finger.then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(20)),
+            x: 40,
+            y: 0,
+        });
+        stylus = stylus.then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(20)),
+            x: 40,
+            y: 0,
+        });
+    }
+    teacher
+        .client
+        .perform_actions(finger.then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        }))
+        .await
+        .expect("touch");
+    classroom
+        .until("the finger's stroke", &strokes_are(2), WAIT)
+        .await;
+    teacher
+        .client
+        .perform_actions(stylus.then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        }))
+        .await
+        .expect("pen");
+    classroom
+        .until("the stylus's stroke", &strokes_are(3), WAIT)
+        .await;
+    for _ in 0..2 {
+        teacher.element("#undo").await.click().await.expect("undo");
+    }
+    classroom
+        .until("two strokes taken back", &strokes_are(1), WAIT)
+        .await;
 
     teacher.element("#undo").await.click().await.expect("undo");
     classroom
@@ -140,6 +201,23 @@ async fn undo_redo_and_the_laser_pointer_reach_the_classroom() {
             .await,
         "1",
         "the laser never draws"
+    );
+
+    // A projector of another size: the board is redrawn at the new size, pixel for pixel.
+    classroom
+        .client
+        .set_window_size(900, 700)
+        .await
+        .expect("resize");
+    let crisp = "(() => { const c = document.getElementById('board'); const r = c.getBoundingClientRect();
+        return Math.abs(c.width - Math.round(r.width * devicePixelRatio)) <= 1
+            && Math.abs(c.height - Math.round(r.height * devicePixelRatio)) <= 1 && r.width <= 900; })()";
+    classroom
+        .until("the canvas matching its new size", crisp, WAIT)
+        .await;
+    assert!(
+        classroom.ink_pixels().await > 100,
+        "the board is redrawn after a resize"
     );
 
     teacher.close().await;
