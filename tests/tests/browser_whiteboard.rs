@@ -71,10 +71,39 @@ async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
             y: 10,
         });
     }
-    drag = drag.then(PointerAction::Up {
-        button: MOUSE_BUTTON_LEFT,
-    });
-    teacher.client.perform_actions(drag).await.expect("drag");
+    // The pen is still down: the classroom already sees the ink (strokes stream while drawn).
+    teacher
+        .client
+        .perform_actions(drag)
+        .await
+        .expect("pen down, moving");
+    classroom
+        .until(
+            "the open stroke on the classroom's board",
+            &strokes(1),
+            Duration::from_secs(5),
+        )
+        .await;
+    let while_drawing = classroom.ink_pixels().await;
+    assert!(
+        while_drawing > 50,
+        "only {while_drawing} ink pixels while the pen is down"
+    );
+    let mut rest = MouseActions::new("pen".into());
+    for _ in 0..4 {
+        rest = rest.then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(25)),
+            x: 40,
+            y: 10,
+        });
+    }
+    teacher
+        .client
+        .perform_actions(rest.then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        }))
+        .await
+        .expect("pen up");
     let lifted = Instant::now();
 
     classroom
