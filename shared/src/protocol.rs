@@ -78,6 +78,38 @@ pub enum ClientOp {
     },
 }
 
+impl ClientOp {
+    /// The board op this asks for, given the sender's open stroke (the one its Extend and End mean).
+    pub fn resolve(self, open: Option<crate::ids::StrokeId>) -> Result<Op, Refusal> {
+        Ok(match self {
+            ClientOp::Begin {
+                page,
+                style,
+                start,
+                deltas,
+            } => Op::Begin {
+                page,
+                style,
+                start,
+                deltas,
+            },
+            ClientOp::Extend { deltas } => Op::Extend {
+                stroke: open.ok_or(Refusal::NoOpenStroke)?,
+                deltas,
+            },
+            ClientOp::End => Op::End {
+                stroke: open.ok_or(Refusal::NoOpenStroke)?,
+            },
+            ClientOp::Erase { page, strokes } => Op::Erase { page, strokes },
+            ClientOp::Clear { page } => Op::Clear { page },
+            ClientOp::Undo => Op::Undo,
+            ClientOp::Redo => Op::Redo,
+            ClientOp::AddPage => Op::AddPage,
+            ClientOp::ShowPage { page } => Op::ShowPage { page },
+        })
+    }
+}
+
 /// The laser pointer: live presence, never part of the board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pointer {

@@ -128,32 +128,7 @@ pub fn client_op(rng: &mut Rng, board: &Board, drawing: bool) -> ClientOp {
 
 /// Resolves a client op against the board the way the relay does (the open stroke is the newest one).
 pub fn resolve(board: &Board, op: ClientOp) -> Option<Op> {
-    Some(match op {
-        ClientOp::Begin {
-            page,
-            style,
-            start,
-            deltas,
-        } => Op::Begin {
-            page,
-            style,
-            start,
-            deltas,
-        },
-        ClientOp::Extend { deltas } => Op::Extend {
-            stroke: open_stroke(board)?,
-            deltas,
-        },
-        ClientOp::End => Op::End {
-            stroke: open_stroke(board)?,
-        },
-        ClientOp::Erase { page, strokes } => Op::Erase { page, strokes },
-        ClientOp::Clear { page } => Op::Clear { page },
-        ClientOp::Undo => Op::Undo,
-        ClientOp::Redo => Op::Redo,
-        ClientOp::AddPage => Op::AddPage,
-        ClientOp::ShowPage { page } => Op::ShowPage { page },
-    })
+    op.resolve(open_stroke(board)).ok()
 }
 
 /// A random op for `board`, resolved (may still be invalid, e.g. erasing an unknown stroke).

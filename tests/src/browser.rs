@@ -1,6 +1,10 @@
 //! Headless Chromium through chromedriver (Debian's `chromium` and `chromium-driver`).
 //! Every browser gets a fresh profile; every process started here is ended by its PID.
 
+use fantoccini::actions::{
+    InputSource, MouseActions, PenActions, PointerAction, TouchActions, MOUSE_BUTTON_LEFT,
+};
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -147,6 +151,67 @@ impl Browser {
         }
     }
 
+    /// Opens a join link and waits until the lesson is connected with its board.
+    pub async fn join(driver: &Chromedriver, link: &str) -> Browser {
+        let b = Browser::open(driver, &[]).await;
+        b.client.goto(link).await.expect("open the join link");
+        b.until(
+            "the lesson connected",
+            "document.querySelector('#lesson[data-status=connected]')",
+            Duration::from_secs(15),
+        )
+        .await;
+        b
+    }
+
+    /// A pointer gesture: if `start` is given, press at that offset from the element's centre; then
+    /// `steps` moves of `step` pixels, 20 ms apart; then release if `release`.
+    pub async fn drag(
+        &self,
+        device: Device,
+        start: Option<(&Element, i64, i64)>,
+        steps: usize,
+        step: (i64, i64),
+        release: bool,
+    ) {
+        let result = match device {
+            Device::Mouse => {
+                self.client
+                    .perform_actions(gesture(
+                        MouseActions::new("mouse".into()),
+                        start,
+                        steps,
+                        step,
+                        release,
+                    ))
+                    .await
+            }
+            Device::Finger => {
+                self.client
+                    .perform_actions(gesture(
+                        TouchActions::new("finger".into()),
+                        start,
+                        steps,
+                        step,
+                        release,
+                    ))
+                    .await
+            }
+            Device::Stylus => {
+                self.client
+                    .perform_actions(gesture(
+                        PenActions::new("stylus".into()),
+                        start,
+                        steps,
+                        step,
+                        release,
+                    ))
+                    .await
+            }
+        };
+        result.expect("pointer actions");
+    }
+
     /// Waits until `js` (an expression) is truthy; panics with `what` after the wait.
     pub async fn until(&self, what: &str, js: &str, wait: Duration) -> Duration {
         let start = Instant::now();
@@ -202,6 +267,48 @@ impl Browser {
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+}
+
+/// What the teacher draws with.
+#[derive(Clone, Copy, Debug)]
+pub enum Device {
+    Mouse,
+    Finger,
+    Stylus,
+}
+
+fn gesture<S: InputSource<Action = PointerAction>>(
+    mut source: S,
+    start: Option<(&Element, i64, i64)>,
+    steps: usize,
+    step: (i64, i64),
+    release: bool,
+) -> S {
+    if let Some((element, x, y)) = start {
+        source = source
+            .then(PointerAction::MoveToElement {
+                element: element.clone(),
+                duration: None,
+                x,
+                y,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            });
+    }
+    for _ in 0..steps {
+        source = source.then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(20)),
+            x: step.0,
+            y: step.1,
+        });
+    }
+    if release {
+        source = source.then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    }
+    source
 }
 
 /// Where tests keep screenshots: `artifacts/` at the repository root.

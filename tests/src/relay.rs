@@ -101,6 +101,11 @@ impl TestRelay {
         self.token_for(LESSON, role)
     }
 
+    /// A join link for the demo lesson, as the relay prints them.
+    pub fn link(&self, role: Role) -> String {
+        format!("{}/lesson#token={}", self.base, self.token(role))
+    }
+
     pub fn token_for(&self, lesson: LessonId, role: Role) -> String {
         let now = now_secs();
         self.signer().mint(&Claims {

@@ -2,15 +2,13 @@
 //! classroom page shows "reconnecting" when the relay goes away and comes back by itself, with its
 //! board, when the relay is back.
 
-use fantoccini::actions::{
-    InputSource, MouseActions, PenActions, PointerAction, TouchActions, MOUSE_BUTTON_LEFT,
-};
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use shared::board::{Style, Tool};
 use shared::ids::{Role, SessionId};
 use shared::points::{Deltas, Point};
 use shared::protocol::ClientOp;
 use std::time::Duration;
-use tests::browser::{dist, Browser, Chromedriver};
+use tests::browser::{dist, Browser, Chromedriver, Device};
 use tests::client::LessonClient;
 use tests::relay::{TestRelay, CLASSROOMS, LESSON};
 
@@ -27,10 +25,6 @@ const LASER_PIXELS: &str = "(() => { const c = document.getElementById('overlay'
     for (let i = 0; i < d.length; i += 4) { if (d[i + 3] > 128 && d[i] > 200 && d[i + 1] < 120 && d[i + 2] < 120) n++; }
     return n; })()";
 
-fn link(relay: &TestRelay, role: Role) -> String {
-    format!("{}/lesson#token={}", relay.base, relay.token(role))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_redo_and_the_laser_pointer_reach_the_classroom() {
     assert!(
@@ -39,100 +33,25 @@ async fn undo_redo_and_the_laser_pointer_reach_the_classroom() {
     );
     let relay = TestRelay::start().await;
     let driver = Chromedriver::start().await;
-    let teacher = Browser::open(&driver, &[]).await;
-    let classroom = Browser::open(&driver, &[]).await;
-    teacher
-        .client
-        .goto(&link(&relay, Role::Teacher))
-        .await
-        .expect("teacher page");
-    classroom
-        .client
-        .goto(&link(&relay, Role::Classroom(CLASSROOMS[0])))
-        .await
-        .expect("classroom page");
-    teacher.until("teacher connected", CONNECTED, WAIT).await;
-    classroom
-        .until("classroom connected", CONNECTED, WAIT)
-        .await;
+    let teacher = Browser::join(&driver, &relay.link(Role::Teacher)).await;
+    let classroom = Browser::join(&driver, &relay.link(Role::Classroom(CLASSROOMS[0]))).await;
 
     let board = teacher.element("#board").await;
-    let mut drag = MouseActions::new("pen".into())
-        .then(PointerAction::MoveToElement {
-            element: board.clone(),
-            duration: None,
-            x: -200,
-            y: 0,
-        })
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        });
-    for _ in 0..8 {
-        drag = drag.then(PointerAction::MoveBy {
-            duration: Some(Duration::from_millis(20)),
-            x: 40,
-            y: 6,
-        });
-    }
     teacher
-        .client
-        .perform_actions(drag.then(PointerAction::Up {
-            button: MOUSE_BUTTON_LEFT,
-        }))
-        .await
-        .expect("drag");
+        .drag(Device::Mouse, Some((&board, -200, 0)), 8, (40, 6), true)
+        .await;
     classroom.until("the stroke", &strokes_are(1), WAIT).await;
     assert!(classroom.ink_pixels().await > 100);
     // A finger and a stylus draw too (interactive whiteboards and tablets).
-    let mut finger = TouchActions::new("finger".into())
-        .then(PointerAction::MoveToElement {
-            element: board.clone(),
-            duration: None,
-            x: -200,
-            y: 80,
-        })
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        });
-    let mut stylus = PenActions::new("stylus".into())
-        .then(PointerAction::MoveToElement {
-            element: board.clone(),
-            duration: None,
-            x: -200,
-            y: 140,
-        })
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        });
-    for _ in 0..6 {
-        finger = finger.then(PointerAction::MoveBy {
-            duration: Some(Duration::from_millis(20)),
-            x: 40,
-            y: 0,
-        });
-        stylus = stylus.then(PointerAction::MoveBy {
-            duration: Some(Duration::from_millis(20)),
-            x: 40,
-            y: 0,
-        });
-    }
     teacher
-        .client
-        .perform_actions(finger.then(PointerAction::Up {
-            button: MOUSE_BUTTON_LEFT,
-        }))
-        .await
-        .expect("touch");
+        .drag(Device::Finger, Some((&board, -200, 80)), 6, (40, 0), true)
+        .await;
     classroom
         .until("the finger's stroke", &strokes_are(2), WAIT)
         .await;
     teacher
-        .client
-        .perform_actions(stylus.then(PointerAction::Up {
-            button: MOUSE_BUTTON_LEFT,
-        }))
-        .await
-        .expect("pen");
+        .drag(Device::Stylus, Some((&board, -200, 140)), 6, (40, 0), true)
+        .await;
     classroom
         .until("the stylus's stroke", &strokes_are(3), WAIT)
         .await;
@@ -165,7 +84,7 @@ async fn undo_redo_and_the_laser_pointer_reach_the_classroom() {
         .click()
         .await
         .expect("laser tool");
-    let point = MouseActions::new("laser".into())
+    let point = MouseActions::new("mouse".into())
         .then(PointerAction::MoveToElement {
             element: board.clone(),
             duration: None,
@@ -195,15 +114,15 @@ async fn undo_redo_and_the_laser_pointer_reach_the_classroom() {
     classroom
         .until("the laser dot gone", &format!("{LASER_PIXELS} === 0"), WAIT)
         .await;
-    assert_eq!(
-        classroom
-            .eval("document.querySelector('#lesson').dataset.strokes")
-            .await,
-        "1",
-        "the laser never draws"
-    );
+    let strokes = classroom
+        .eval("document.querySelector('#lesson').dataset.strokes")
+        .await;
+    assert_eq!(strokes, "1", "the laser never draws");
 
     // A projector of another size: the board is redrawn at the new size, pixel for pixel.
+    let before = classroom
+        .eval("document.getElementById('board').width")
+        .await;
     classroom
         .client
         .set_window_size(900, 700)
@@ -215,6 +134,10 @@ async fn undo_redo_and_the_laser_pointer_reach_the_classroom() {
     classroom
         .until("the canvas matching its new size", crisp, WAIT)
         .await;
+    let after = classroom
+        .eval("document.getElementById('board').width")
+        .await;
+    assert_ne!(before, after, "the canvas was resized");
     assert!(
         classroom.ink_pixels().await > 100,
         "the board is redrawn after a resize"
@@ -256,15 +179,7 @@ async fn a_classroom_page_reconnects_by_itself_when_the_relay_restarts() {
     teacher.until("stored", |c| c.outbox.is_empty()).await;
 
     let driver = Chromedriver::start().await;
-    let classroom = Browser::open(&driver, &[]).await;
-    classroom
-        .client
-        .goto(&link(&relay, Role::Classroom(CLASSROOMS[1])))
-        .await
-        .expect("classroom page");
-    classroom
-        .until("classroom connected", CONNECTED, WAIT)
-        .await;
+    let classroom = Browser::join(&driver, &relay.link(Role::Classroom(CLASSROOMS[1]))).await;
     classroom
         .until("the first stroke", &strokes_are(1), WAIT)
         .await;

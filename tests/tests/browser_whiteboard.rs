@@ -1,13 +1,11 @@
 //! In headless Chromium: the teacher draws with a pointer drag; a classroom in another browser sees
-//! the ink on its canvas within a second; a classroom that reloads shows the same board.
+//! the ink on its canvas while the pen moves and within a second of pen-up; a classroom that
+//! reloads shows the same board.
 
-use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use shared::ids::Role;
 use std::time::{Duration, Instant};
-use tests::browser::{dist, Browser, Chromedriver};
+use tests::browser::{dist, Browser, Chromedriver, Device};
 use tests::relay::{TestRelay, CLASSROOMS};
-
-const CONNECTED: &str = "document.querySelector('#lesson[data-status=connected]')";
 
 fn strokes(n: u32) -> String {
     format!("document.querySelector('#lesson') && document.querySelector('#lesson').dataset.strokes === '{n}'")
@@ -21,29 +19,8 @@ async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
     );
     let relay = TestRelay::start().await;
     let driver = Chromedriver::start().await;
-    let teacher = Browser::open(&driver, &[]).await;
-    let classroom = Browser::open(&driver, &[]).await;
-    let link = |role| format!("{}/lesson#token={}", relay.base, relay.token(role));
-    teacher
-        .client
-        .goto(&link(Role::Teacher))
-        .await
-        .expect("teacher page");
-    classroom
-        .client
-        .goto(&link(Role::Classroom(CLASSROOMS[0])))
-        .await
-        .expect("classroom page");
-    teacher
-        .until("the teacher connected", CONNECTED, Duration::from_secs(15))
-        .await;
-    classroom
-        .until(
-            "the classroom connected",
-            CONNECTED,
-            Duration::from_secs(15),
-        )
-        .await;
+    let teacher = Browser::join(&driver, &relay.link(Role::Teacher)).await;
+    let classroom = Browser::join(&driver, &relay.link(Role::Classroom(CLASSROOMS[0]))).await;
     assert_eq!(
         classroom
             .eval("document.querySelector('#lesson').dataset.role")
@@ -52,31 +29,17 @@ async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
     );
     assert_eq!(classroom.ink_pixels().await, 0, "a new board is blank");
 
-    // A pointer drag across the teacher's board.
+    // Pen down and moving: the classroom already sees the ink (strokes stream while drawn).
     let board = teacher.element("#board").await;
-    let mut drag = MouseActions::new("pen".into())
-        .then(PointerAction::MoveToElement {
-            element: board,
-            duration: None,
-            x: -250,
-            y: -60,
-        })
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        });
-    for _ in 0..12 {
-        drag = drag.then(PointerAction::MoveBy {
-            duration: Some(Duration::from_millis(25)),
-            x: 40,
-            y: 10,
-        });
-    }
-    // The pen is still down: the classroom already sees the ink (strokes stream while drawn).
     teacher
-        .client
-        .perform_actions(drag)
-        .await
-        .expect("pen down, moving");
+        .drag(
+            Device::Mouse,
+            Some((&board, -250, -60)),
+            12,
+            (40, 10),
+            false,
+        )
+        .await;
     classroom
         .until(
             "the open stroke on the classroom's board",
@@ -89,30 +52,10 @@ async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
         while_drawing > 50,
         "only {while_drawing} ink pixels while the pen is down"
     );
-    let mut rest = MouseActions::new("pen".into());
-    for _ in 0..4 {
-        rest = rest.then(PointerAction::MoveBy {
-            duration: Some(Duration::from_millis(25)),
-            x: 40,
-            y: 10,
-        });
-    }
-    teacher
-        .client
-        .perform_actions(rest.then(PointerAction::Up {
-            button: MOUSE_BUTTON_LEFT,
-        }))
-        .await
-        .expect("pen up");
-    let lifted = Instant::now();
 
-    classroom
-        .until(
-            "the stroke on the classroom's board",
-            &strokes(1),
-            Duration::from_secs(5),
-        )
-        .await;
+    // Pen up: the whole stroke is there within a second.
+    teacher.drag(Device::Mouse, None, 4, (40, 10), true).await;
+    let lifted = Instant::now();
     let mut ink = classroom.ink_pixels().await;
     while ink < 300 && lifted.elapsed() < Duration::from_secs(5) {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -143,7 +86,7 @@ async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
     classroom
         .until(
             "reconnected after reload",
-            CONNECTED,
+            "document.querySelector('#lesson[data-status=connected]')",
             Duration::from_secs(15),
         )
         .await;

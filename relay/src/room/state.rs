@@ -332,7 +332,7 @@ impl Room {
                 self.apply(conn, member.session, cseq, Op::End { stroke: open }, false);
             }
         }
-        let op = match resolve(op, session.open) {
+        let op = match op.resolve(session.open) {
             Ok(op) => op,
             Err(reason) => return self.refuse(conn, member.session, cseq, reason),
         };
@@ -423,34 +423,4 @@ impl Room {
             except: None,
         });
     }
-}
-
-/// Turns what a client asked for into a board op, using the session's open stroke.
-fn resolve(op: ClientOp, open: Option<shared::ids::StrokeId>) -> Result<Op, Refusal> {
-    Ok(match op {
-        ClientOp::Begin {
-            page,
-            style,
-            start,
-            deltas,
-        } => Op::Begin {
-            page,
-            style,
-            start,
-            deltas,
-        },
-        ClientOp::Extend { deltas } => Op::Extend {
-            stroke: open.ok_or(Refusal::NoOpenStroke)?,
-            deltas,
-        },
-        ClientOp::End => Op::End {
-            stroke: open.ok_or(Refusal::NoOpenStroke)?,
-        },
-        ClientOp::Erase { page, strokes } => Op::Erase { page, strokes },
-        ClientOp::Clear { page } => Op::Clear { page },
-        ClientOp::Undo => Op::Undo,
-        ClientOp::Redo => Op::Redo,
-        ClientOp::AddPage => Op::AddPage,
-        ClientOp::ShowPage { page } => Op::ShowPage { page },
-    })
 }
