@@ -181,6 +181,12 @@ impl Store {
                     .map_err(|e| corrupt("snapshot", e))?;
                 let sessions: Sessions = postcard::from_bytes(row.get::<&[u8], _>("sessions"))
                     .map_err(|e| corrupt("sessions", e))?;
+                if !board.is_consistent() {
+                    return Err(StoreError::Corrupt(
+                        lesson,
+                        "the snapshot's board is inconsistent".into(),
+                    ));
+                }
                 (board, sessions)
             }
             None => (Board::new(), Sessions::default()),

@@ -224,6 +224,25 @@ impl Board {
         self.pages == other.pages && self.current == other.current
     }
 
+    /// Whether a board that came from outside (a snapshot off the wire or the database) keeps the
+    /// invariants `apply` relies on: at least one page, the shown page exists, strokes in id order
+    /// with unique ids no newer than `seq`, history only about existing pages.
+    pub fn is_consistent(&self) -> bool {
+        let pages_ok = !self.pages.is_empty()
+            && self.pages.len() <= limits::MAX_PAGES
+            && usize::from(self.current) < self.pages.len();
+        let strokes_ok = self.pages.iter().all(|p| {
+            p.strokes.windows(2).all(|w| w[0].id < w[1].id)
+                && p.strokes.iter().all(|s| s.id.0 <= self.seq)
+        });
+        let history_ok = self
+            .undo
+            .iter()
+            .chain(&self.redo)
+            .all(|e| usize::from(e.page) < self.pages.len());
+        pages_ok && strokes_ok && history_ok
+    }
+
     /// Checks that `op` would apply, without changing anything.
     pub fn check(&self, op: &Op) -> Result<(), BoardError> {
         match op {
@@ -447,7 +466,14 @@ impl Board {
 
     /// Reverses an edit on the board and returns the edit that reverses it back.
     fn invert(&mut self, edit: Edit) -> Edit {
-        let p = &mut self.pages[usize::from(edit.page)];
+        // `is_consistent` boards only hold edits of existing pages; anything else inverts to nothing.
+        let Some(p) = self.pages.get_mut(usize::from(edit.page)) else {
+            return Edit {
+                page: edit.page,
+                added: Vec::new(),
+                removed: Vec::new(),
+            };
+        };
         let taken: Vec<Stroke> = edit
             .added
             .iter()

@@ -96,7 +96,15 @@ pub fn decode_client(frame: &[u8]) -> Result<ClientMsg, CodecError> {
 
 /// Decodes a frame from the relay (up to [`MAX_SERVER_FRAME_BYTES`]: snapshots are large).
 pub fn decode_server(frame: &[u8]) -> Result<ServerMsg, CodecError> {
-    decode(frame, MAX_SERVER_FRAME_BYTES)
+    let msg = decode(frame, MAX_SERVER_FRAME_BYTES)?;
+    if let ServerMsg::Snapshot(board) = &msg {
+        if !board.is_consistent() {
+            return Err(CodecError::Malformed(
+                "the snapshot's board is inconsistent".into(),
+            ));
+        }
+    }
+    Ok(msg)
 }
 
 #[cfg(test)]
@@ -178,6 +186,22 @@ mod tests {
             decode_server(&bytes).unwrap(),
             ServerMsg::Snapshot(Box::new(board))
         );
+    }
+
+    #[test]
+    fn an_inconsistent_snapshot_is_refused() {
+        let mut board = Board::new();
+        board.current = 9;
+        assert!(matches!(
+            decode_server(&encode_snapshot(&board)),
+            Err(CodecError::Malformed(_))
+        ));
+        let mut board = Board::new();
+        board.pages.clear();
+        assert!(matches!(
+            decode_server(&encode_snapshot(&board)),
+            Err(CodecError::Malformed(_))
+        ));
     }
 
     #[test]

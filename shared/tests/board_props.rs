@@ -38,6 +38,7 @@ proptest! {
     #[test]
     fn replay_of_accepted_ops_rebuilds_the_board(seed in any::<u64>(), n in 1usize..300) {
         let (ops, board) = run(seed, n);
+        prop_assert!(board.is_consistent());
         prop_assert_eq!(replay(&ops), board);
     }
 

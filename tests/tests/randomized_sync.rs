@@ -104,8 +104,18 @@ async fn run(seed: u64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twenty_classrooms_converge_under_random_disconnects() {
-    for seed in [1, 2, 3] {
-        run(seed).await;
-    }
+async fn twenty_classrooms_converge_under_random_disconnects_seed_1() {
+    run(1).await;
+}
+
+/// Seed 2 once made a classroom that joined in the middle of a busy batch receive ops twice (its
+/// snapshot included ops handled after its join). Kept as its own test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_2_a_joiner_mid_batch_received_ops_twice() {
+    run(2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_classrooms_converge_under_random_disconnects_seed_3() {
+    run(3).await;
 }
