@@ -34,6 +34,14 @@ pub struct Cli {
     /// The token signing key (64 hex digits); created on first run if missing.
     #[arg(long, env = "TONGPIN_TOKEN_KEY_FILE", global = true)]
     pub token_key_file: Option<PathBuf>,
+    /// Close a lesson connection that sent nothing for this many seconds (browsers ping every 10).
+    #[arg(
+        long,
+        env = "TONGPIN_IDLE_TIMEOUT_SECS",
+        default_value_t = 45,
+        global = true
+    )]
+    pub idle_timeout_secs: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -153,7 +161,8 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if !cli.dist.join("index.html").exists() {
         tracing::warn!(dist = %cli.dist.display(), "the client is not built; pages will say so");
     }
-    let state = AppState::new(store, signer, cli.dist.clone());
+    let idle = std::time::Duration::from_secs(cli.idle_timeout_secs.max(1));
+    let state = AppState::new(store, signer, cli.dist.clone(), idle);
     println!("relay listening on {base}");
     // Tests and scripts read the line above from a pipe: flush it now.
     use std::io::Write;

@@ -15,6 +15,7 @@ use shared::ids::LessonId;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use tower_http::services::{ServeDir, ServeFile};
 
 #[derive(Clone)]
@@ -26,10 +27,13 @@ struct Inner {
     signer: Signer,
     next_conn: AtomicU64,
     dist: PathBuf,
+    idle_limit: Duration,
 }
 
 impl AppState {
-    pub fn new(store: Store, signer: Signer, dist: PathBuf) -> AppState {
+    /// `idle_limit`: a lesson connection that sends nothing for this long is closed (browsers
+    /// ping every 10 s), so a classroom whose link died silently does not stay "online".
+    pub fn new(store: Store, signer: Signer, dist: PathBuf, idle_limit: Duration) -> AppState {
         let rooms = Rooms::new(store.clone());
         AppState(Arc::new(Inner {
             store,
@@ -37,7 +41,12 @@ impl AppState {
             signer,
             next_conn: AtomicU64::new(1),
             dist,
+            idle_limit,
         }))
+    }
+
+    pub fn idle_limit(&self) -> Duration {
+        self.0.idle_limit
     }
 
     pub fn store(&self) -> &Store {

@@ -81,7 +81,7 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
     tracing::debug!(%lesson, conn, role = %claims.role, "joined");
     let mut writer = tokio::spawn(write_loop(sink, out_rx));
     let writer_done = tokio::select! {
-        _ = read_loop(&mut stream, &room, conn, &out_tx) => false,
+        _ = read_loop(&mut stream, &room, conn, &out_tx, state.idle_limit()) => false,
         _ = &mut writer => true,
     };
     let _ = room.send(Command::Leave { conn }).await;
@@ -141,10 +141,19 @@ async fn read_loop(
     room: &mpsc::Sender<Command>,
     conn: ConnId,
     out: &mpsc::Sender<Outbound>,
+    idle_limit: Duration,
 ) {
     let mut bucket = TokenBucket::new();
     let mut malformed = 0u32;
-    while let Some(frame) = stream.next().await {
+    loop {
+        let frame = match tokio::time::timeout(idle_limit, stream.next()).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return,
+            Err(_) => {
+                let reason = format!("nothing received for {} seconds", idle_limit.as_secs());
+                return fatal(out, CloseCode::GOING_AWAY, &reason).await;
+            }
+        };
         let bytes = match frame {
             Ok(Message::Binary(bytes)) => bytes,
             Ok(Message::Text(_)) => {

@@ -33,25 +33,31 @@ impl TestRelay {
 
     /// Starts a relay whose demo lesson has `extra` more classrooms (ids 1000, 1001, ...).
     pub async fn start_with(extra: u32) -> TestRelay {
+        Self::start_with_options(extra, &[]).await
+    }
+
+    /// Starts a relay with extra command-line options (e.g. `--idle-timeout-secs 1`).
+    pub async fn start_with_options(extra: u32, options: &[&str]) -> TestRelay {
         let tmp = tempfile::tempdir().expect("temp dir");
         let data = tmp.path().to_path_buf();
-        let mut relay = Self::spawn(&data, "127.0.0.1:0", extra).await;
+        let mut relay = Self::spawn(&data, "127.0.0.1:0", extra, options).await;
         relay._tmp = Some(tmp);
         relay
     }
 
     /// Starts a relay on an existing data folder (to restart after a kill).
     pub async fn start_in(data: &Path, listen: &str) -> TestRelay {
-        Self::spawn(data, listen, 0).await
+        Self::spawn(data, listen, 0, &[]).await
     }
 
-    async fn spawn(data: &Path, listen: &str, extra: u32) -> TestRelay {
+    async fn spawn(data: &Path, listen: &str, extra: u32, options: &[&str]) -> TestRelay {
         let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
         let mut child = Command::new(relay_binary())
             .args(["--listen", listen, "--data"])
             .arg(data)
             .arg("--dist")
             .arg(dist)
+            .args(options)
             .args(["demo", "--quiet", "--extra-classrooms", &extra.to_string()])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
