@@ -31,6 +31,14 @@ id_type!(
     SchoolId(u64)
 );
 id_type!(
+    /// A teacher.
+    TeacherId(u64)
+);
+id_type!(
+    /// A weekly series of lessons within a term.
+    SeriesId(u64)
+);
+id_type!(
     /// A stroke on the board. It equals the sequence number of the op that began it.
     StrokeId(u64)
 );

@@ -8,6 +8,7 @@
 //! - [`protocol`]: the messages on the lesson WebSocket ([`protocol::ClientMsg`], [`protocol::ServerMsg`]).
 //! - [`codec`]: the binary wire format (postcard) with size limits and validation.
 //! - [`token`]: the claims inside a join link's token (signing happens in the relay).
+//! - [`schedule`]: timetable rules: terms and holidays, weekly series, clash checks.
 
 pub mod board;
 pub mod codec;
@@ -15,6 +16,7 @@ pub mod geometry;
 pub mod ids;
 pub mod points;
 pub mod protocol;
+pub mod schedule;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod token;
