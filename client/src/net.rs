@@ -10,7 +10,7 @@ use futures::channel::mpsc;
 use futures::{select, FutureExt, StreamExt};
 use gloo_timers::future::{IntervalStream, TimeoutFuture};
 use shared::codec::{decode_server as decode, encode_client};
-use shared::protocol::{ClientMsg, ServerMsg};
+use shared::protocol::{ClientMsg, InkCseq, ServerMsg};
 use yew::Callback;
 
 const PING_EVERY_MS: f64 = 10_000.0;
@@ -126,6 +126,8 @@ async fn connection(
     let mut pinged = now();
     let mut nonce: u32 = 0;
     let mut greeted = false;
+    // Pen batches go out as compact `Ink` (cseq implied) on this connection.
+    let mut ink = InkCseq::default();
     loop {
         select! {
             event = frames.next() => match event {
@@ -151,7 +153,7 @@ async fn connection(
             command = commands.next() => match command {
                 Some(Command::Send(to, msg)) if to == conn => {
                     greeted |= matches!(msg, ClientMsg::Hello { .. });
-                    socket.send(&encode_client(&msg));
+                    socket.send(&encode_client(&ink.compact(msg)));
                 }
                 Some(Command::Reconnect(to)) if to == conn => {
                     return End::Closed(DROPPED_RESYNC, String::new())

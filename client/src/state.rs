@@ -199,6 +199,14 @@ impl Session {
                 out.view = true;
             }
             ServerMsg::Ops { first, ops } => self.apply_ops(first, &ops, &mut out),
+            ServerMsg::Ink { deltas } => match self.board.ink_op(deltas) {
+                Some(op) => self.apply_ops(self.board.seq + 1, &[op], &mut out),
+                None => {
+                    // Ink with no stroke begun: this copy is out of step. Start over.
+                    self.want_snapshot = true;
+                    out.reconnect = true;
+                }
+            },
             ServerMsg::Ack { cseq, seq } => {
                 self.outbox.ack(cseq);
                 out.overlay = self.local.acked(cseq, seq, self.board.seq);

@@ -11,7 +11,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared::codec::{decode_client, encode_server, CodecError};
 use shared::ids::LessonId;
-use shared::protocol::{ClientMsg, CloseCode, ServerMsg, MAX_FRAME_BYTES};
+use shared::protocol::{ClientMsg, CloseCode, InkCseq, ServerMsg, MAX_FRAME_BYTES};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -144,6 +144,7 @@ async fn read_loop(
     idle_limit: Duration,
 ) {
     let mut bucket = TokenBucket::new();
+    let mut ink = InkCseq::default();
     let mut malformed = 0u32;
     loop {
         let frame = match tokio::time::timeout(idle_limit, stream.next()).await {
@@ -178,7 +179,12 @@ async fn read_loop(
         if !bucket.take() {
             return fatal(out, CloseCode::RATE_LIMITED, "too many messages; slow down").await;
         }
-        match decode_client(&bytes) {
+        let decoded = decode_client(&bytes).and_then(|msg| {
+            ink.expand(msg).ok_or_else(|| {
+                CodecError::Malformed("Ink must follow an Op on the same connection".into())
+            })
+        });
+        match decoded {
             Ok(msg) => {
                 if room.send(Command::Msg { conn, msg }).await.is_err() {
                     return fatal(

@@ -269,3 +269,65 @@ fn only_the_teacher_moves_the_pointer_and_it_is_never_stored() {
         msg: ServerMsg::Pointer(Some(p))
     }));
 }
+
+#[test]
+fn pen_batches_for_the_stroke_begun_last_go_out_as_ink() {
+    let mut r = room();
+    join(&mut r, 1, Role::Teacher, 10, None);
+    op(&mut r, 1, 1, begin());
+    let deltas = Deltas::walk(Point::new(1, 1), &[Point::new(5, 5)]);
+    let out = op(
+        &mut r,
+        1,
+        2,
+        ClientOp::Extend {
+            deltas: deltas.clone(),
+        },
+    );
+    assert_eq!(
+        out[1],
+        Output::Broadcast {
+            msg: ServerMsg::Ink { deltas },
+            except: None
+        }
+    );
+    // A batch of several ops keeps their order: Ops, Ink, Ops.
+    r.handle(Input::Msg {
+        conn: 1,
+        msg: ClientMsg::Op {
+            cseq: 3,
+            op: ClientOp::AddPage,
+        },
+    });
+    let d2 = Deltas::walk(Point::new(5, 5), &[Point::new(6, 6)]);
+    r.handle(Input::Msg {
+        conn: 1,
+        msg: ClientMsg::Op {
+            cseq: 4,
+            op: ClientOp::Extend { deltas: d2.clone() },
+        },
+    });
+    r.handle(Input::Msg {
+        conn: 1,
+        msg: ClientMsg::Op {
+            cseq: 5,
+            op: ClientOp::End,
+        },
+    });
+    let out = r.take_outputs();
+    let sent: Vec<&ServerMsg> = out
+        .iter()
+        .filter_map(|o| {
+            if let Output::Broadcast { msg, .. } = o {
+                Some(msg)
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert!(matches!(sent[0], ServerMsg::Ops { first: 3, ops } if ops == &vec![Op::AddPage]));
+    assert_eq!(sent[1], &ServerMsg::Ink { deltas: d2 });
+    assert!(
+        matches!(sent[2], ServerMsg::Ops { first: 5, ops } if matches!(ops[..], [Op::End { .. }]))
+    );
+}

@@ -2,15 +2,16 @@
 //!
 //! Run: `cargo bench -p shared --features testkit --bench wire_size`
 //!
-//! A stroke is sent as the browser sends it: Begin at pen-down, one Extend per 40 ms batch of
-//! pointer events, End at pen-up; the relay forwards each as an `Ops` message. Counts are payload
+//! A stroke is sent as the browser sends it: Begin at pen-down, one Extend per 50 ms batch of
+//! pointer events, End at pen-up. Pen batches travel as compact `Ink` both ways (the client's
+//! cseq, the relay's seq and stroke implied), everything else as `Op` / `Ops`. Counts are payload
 //! bytes; "framed" adds the WebSocket header (client frames are masked: 2 + 4 bytes; relay frames 2).
 
 use shared::board::{Op, Style, Tool};
 use shared::codec::{encode_client, encode_server};
 use shared::ids::StrokeId;
 use shared::points::Deltas;
-use shared::protocol::{ClientMsg, ClientOp, ServerMsg, INK_BATCH_MS};
+use shared::protocol::{ClientMsg, ClientOp, InkCseq, ServerMsg, INK_BATCH_MS};
 use shared::testkit::{pen_path, Rng};
 
 struct Totals {
@@ -34,6 +35,8 @@ fn measure(events_per_sec: u32, px_per_event: f64, strokes: usize) -> Totals {
         down_framed: 0,
     };
     let mut cseq = 0u32;
+    // As the client's connection and the relay send them: pen batches as compact `Ink`.
+    let mut uplink = InkCseq::default();
     let mut seq = 1_000u64; // a lesson some way in: sequence numbers take 2 bytes
     let style = Style {
         tool: Tool::Pen,
@@ -74,16 +77,19 @@ fn measure(events_per_sec: u32, px_per_event: f64, strokes: usize) -> Totals {
         for (client_op, op) in msgs {
             cseq += 1;
             seq += 1;
-            let up = encode_client(&ClientMsg::Op {
+            let up = encode_client(&uplink.compact(ClientMsg::Op {
                 cseq,
                 op: client_op,
-            })
+            }))
             .len() as u64;
-            let down = encode_server(&ServerMsg::Ops {
-                first: seq,
-                ops: vec![op],
-            })
-            .len() as u64;
+            let down_msg = match op {
+                Op::Extend { deltas, .. } => ServerMsg::Ink { deltas },
+                op => ServerMsg::Ops {
+                    first: seq,
+                    ops: vec![op],
+                },
+            };
+            let down = encode_server(&down_msg).len() as u64;
             t.up += up;
             t.up_framed += up + 6;
             t.down += down;

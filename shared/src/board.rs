@@ -173,6 +173,9 @@ pub struct Board {
     pub pages: Vec<Page>,
     /// The page every classroom is shown.
     pub current: u16,
+    /// The stroke begun last: the one a compact ink message ([`crate::protocol::ServerMsg::Ink`])
+    /// extends.
+    pub last_begun: Option<StrokeId>,
     undo: Vec<Edit>,
     redo: Vec<Edit>,
 }
@@ -183,6 +186,7 @@ impl Default for Board {
             seq: 0,
             pages: vec![Page::default()],
             current: 0,
+            last_begun: None,
             undo: Vec::new(),
             redo: Vec::new(),
         }
@@ -240,7 +244,18 @@ impl Board {
             .iter()
             .chain(&self.redo)
             .all(|e| usize::from(e.page) < self.pages.len());
-        pages_ok && strokes_ok && history_ok
+        let last_ok = self.last_begun.is_none_or(|id| id.0 <= self.seq);
+        pages_ok && strokes_ok && history_ok && last_ok
+    }
+
+    /// The op a compact ink message stands for: more points for the stroke begun last.
+    pub fn ink_op(&self, deltas: Deltas) -> Option<Op> {
+        self.last_begun.map(|stroke| Op::Extend { stroke, deltas })
+    }
+
+    /// Whether `op` can travel as a compact ink message (it extends the stroke begun last).
+    pub fn is_ink(&self, op: &Op) -> bool {
+        matches!(op, Op::Extend { stroke, .. } if Some(*stroke) == self.last_begun)
     }
 
     /// Checks that `op` would apply, without changing anything.
@@ -364,6 +379,7 @@ impl Board {
                     added: vec![id],
                     removed: Vec::new(),
                 });
+                self.last_begun = Some(id);
                 Change::Ink {
                     page: *page,
                     stroke: id,

@@ -45,6 +45,9 @@ pub enum ClientMsg {
     Pointer(Option<Pointer>),
     /// Keep-alive; answered with [`ServerMsg::Pong`].
     Ping { nonce: u32 },
+    /// Compact form of `Op { cseq: <this connection's previous cseq> + 1, op: Extend { deltas } }`,
+    /// for the pen's 50 ms batches. Only valid after an `Op` on the same connection.
+    Ink { deltas: Deltas },
 }
 
 /// What a drawing client asks for. The relay turns it into a sequenced [`Op`].
@@ -110,6 +113,52 @@ impl ClientOp {
     }
 }
 
+/// One connection's side of the compact [`ClientMsg::Ink`]: the sender compacts an `Extend` whose
+/// cseq follows the previous op's, the receiver expands it back. Start a new one per connection.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InkCseq {
+    last: Option<u32>,
+}
+
+impl InkCseq {
+    /// The message to send for `msg` (an `Ink` where the cseq is implied).
+    pub fn compact(&mut self, msg: ClientMsg) -> ClientMsg {
+        match msg {
+            ClientMsg::Op {
+                cseq,
+                op: ClientOp::Extend { deltas },
+            } if self.last.and_then(|c| c.checked_add(1)) == Some(cseq) => {
+                self.last = Some(cseq);
+                ClientMsg::Ink { deltas }
+            }
+            msg => {
+                if let ClientMsg::Op { cseq, .. } = &msg {
+                    self.last = Some(*cseq);
+                }
+                msg
+            }
+        }
+    }
+
+    /// The message `msg` stands for (`Ink` becomes its `Op`); `None` for an `Ink` with no op before it.
+    pub fn expand(&mut self, msg: ClientMsg) -> Option<ClientMsg> {
+        let msg = match msg {
+            ClientMsg::Ink { deltas } => {
+                let cseq = self.last?.checked_add(1)?;
+                ClientMsg::Op {
+                    cseq,
+                    op: ClientOp::Extend { deltas },
+                }
+            }
+            other => other,
+        };
+        if let ClientMsg::Op { cseq, .. } = &msg {
+            self.last = Some(*cseq);
+        }
+        Some(msg)
+    }
+}
+
 /// The laser pointer: live presence, never part of the board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pointer {
@@ -166,6 +215,11 @@ pub enum ServerMsg {
         code: u16,
         message: String,
     },
+    /// Compact form of `Ops { first: <the client's board seq> + 1, ops: [Extend { stroke:
+    /// <board.last_begun>, deltas }] }`: the next op, more points for the stroke begun last.
+    Ink {
+        deltas: Deltas,
+    },
 }
 
 /// Why an op was refused.
@@ -201,4 +255,55 @@ impl CloseCode {
     pub const RATE_LIMITED: u16 = 4429;
     /// The relay is shutting down or the lesson was closed.
     pub const GOING_AWAY: u16 = 1001;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extend(cseq: u32) -> ClientMsg {
+        ClientMsg::Op {
+            cseq,
+            op: ClientOp::Extend {
+                deltas: Deltas(vec![crate::points::Delta { dx: 1, dy: 2 }]),
+            },
+        }
+    }
+
+    #[test]
+    fn consecutive_extends_travel_as_ink_and_expand_back() {
+        let (mut tx, mut rx) = (InkCseq::default(), InkCseq::default());
+        let sent = [
+            ClientMsg::Op {
+                cseq: 7,
+                op: ClientOp::End,
+            },
+            extend(8),
+            extend(9),
+            extend(11),
+            ClientMsg::Ping { nonce: 1 },
+            extend(12),
+        ];
+        let wire: Vec<ClientMsg> = sent.iter().cloned().map(|m| tx.compact(m)).collect();
+        assert!(matches!(wire[0], ClientMsg::Op { cseq: 7, .. }));
+        assert!(matches!(wire[1], ClientMsg::Ink { .. }));
+        assert!(matches!(wire[2], ClientMsg::Ink { .. }));
+        assert!(
+            matches!(wire[3], ClientMsg::Op { cseq: 11, .. }),
+            "a gap in cseq is sent in full"
+        );
+        assert!(matches!(wire[5], ClientMsg::Ink { .. }));
+        let back: Vec<ClientMsg> = wire.into_iter().map(|m| rx.expand(m).unwrap()).collect();
+        assert_eq!(back, sent);
+    }
+
+    #[test]
+    fn ink_first_on_a_connection_is_refused() {
+        assert_eq!(
+            InkCseq::default().expand(ClientMsg::Ink {
+                deltas: Deltas::default()
+            }),
+            None
+        );
+    }
 }

@@ -57,19 +57,28 @@ async fn round(
         .await;
         readers.push(tokio::spawn(async move {
             let mut arrivals = Vec::with_capacity(ops as usize);
+            let mut next = 0u64;
             let deadline = Instant::now() + Duration::from_secs(120);
             while let Ok(Some(Ok(frame))) =
                 tokio::time::timeout_at(deadline.into(), ws.next()).await
             {
                 if let Message::Binary(bytes) = frame {
-                    if let Ok(ServerMsg::Ops { first, ops }) = decode_server(&bytes) {
-                        let now = Instant::now();
-                        for i in 0..ops.len() as u64 {
-                            arrivals.push((first + i, now));
+                    // Track the board's seq as a page does: ops arrive as `Ops` or compact `Ink`.
+                    let now = Instant::now();
+                    match decode_server(&bytes) {
+                        Ok(ServerMsg::Snapshot(board)) => next = board.seq + 1,
+                        Ok(ServerMsg::Ops { first, ops }) => {
+                            arrivals.extend((0..ops.len() as u64).map(|i| (first + i, now)));
+                            next = first + ops.len() as u64;
                         }
-                        if first + ops.len() as u64 > last {
-                            break;
+                        Ok(ServerMsg::Ink { .. }) => {
+                            arrivals.push((next, now));
+                            next += 1;
                         }
+                        _ => {}
+                    }
+                    if next > last {
+                        break;
                     }
                 }
             }

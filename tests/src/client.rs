@@ -167,6 +167,17 @@ impl LessonClient {
                     self.applied.push(seq);
                 }
             }
+            ServerMsg::Ink { deltas } => {
+                let seq = self.board.seq + 1;
+                let op = self
+                    .board
+                    .ink_op(deltas.clone())
+                    .expect("Ink only after a Begin");
+                self.board
+                    .apply(seq, &op)
+                    .unwrap_or_else(|e| panic!("ink op {seq} does not apply: {e}"));
+                self.applied.push(seq);
+            }
             ServerMsg::Ack { cseq, .. } => {
                 self.acked = self.acked.max(*cseq);
                 self.outbox.retain(|(c, _)| c > cseq);

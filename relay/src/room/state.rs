@@ -77,7 +77,8 @@ pub struct Room {
     recent: VecDeque<Op>,
     recent_first: u64,
     /// Ops applied since the last flush, broadcast together.
-    unflushed: Vec<Op>,
+    /// With whether each can travel as a compact `Ink` message.
+    unflushed: Vec<(Op, bool)>,
     /// Acks to send after the next broadcast: (conn, cseq, seq).
     acks: Vec<(ConnId, u32, u64)>,
     pointer: Option<Pointer>,
@@ -281,6 +282,12 @@ impl Room {
                 CloseCode::MALFORMED,
                 "already joined: Hello is only the first message",
             ),
+            // The WebSocket edge expands `Ink` into the `Op` it stands for before the room sees it.
+            ClientMsg::Ink { .. } => self.error(
+                conn,
+                CloseCode::MALFORMED,
+                "Ink must follow an Op on the same connection",
+            ),
             ClientMsg::Ping { nonce } => self.out.push(Output::Send {
                 conn,
                 msg: ServerMsg::Pong { nonce },
@@ -342,6 +349,7 @@ impl Room {
     /// Applies a resolved op: sequence it, queue it for storage and broadcast, acknowledge it.
     fn apply(&mut self, conn: ConnId, session: SessionId, cseq: u32, op: Op, ack: bool) {
         let seq = self.board.seq + 1;
+        let ink = self.board.is_ink(&op);
         if let Err(e) = self.board.apply(seq, &op) {
             return self.refuse(conn, session, cseq, Refusal::Board(e));
         }
@@ -357,7 +365,7 @@ impl Room {
             self.recent.pop_front();
             self.recent_first += 1;
         }
-        self.unflushed.push(op);
+        self.unflushed.push((op, ink));
         if ack {
             self.acks.push((conn, cseq, seq));
         }
@@ -384,17 +392,37 @@ impl Room {
     /// Broadcasts the ops applied since the last flush, then their acknowledgements.
     fn flush(&mut self) {
         if !self.unflushed.is_empty() {
+            // Runs of ops go out as `Ops`; the pen's batches for the stroke begun last as `Ink`.
             let ops = std::mem::take(&mut self.unflushed);
-            let first = self.board.seq + 1 - ops.len() as u64;
-            self.out.push(Output::Broadcast {
-                msg: ServerMsg::Ops { first, ops },
-                except: None,
-            });
+            let mut seq = self.board.seq + 1 - ops.len() as u64;
+            let mut run: Vec<Op> = Vec::new();
+            for (op, ink) in ops {
+                match op {
+                    Op::Extend { deltas, .. } if ink => {
+                        self.broadcast_ops(seq - run.len() as u64, &mut run);
+                        let msg = ServerMsg::Ink { deltas };
+                        self.out.push(Output::Broadcast { msg, except: None });
+                    }
+                    op => run.push(op),
+                }
+                seq += 1;
+            }
+            self.broadcast_ops(seq - run.len() as u64, &mut run);
         }
         for (conn, cseq, seq) in self.acks.drain(..) {
             self.out.push(Output::Send {
                 conn,
                 msg: ServerMsg::Ack { cseq, seq },
+            });
+        }
+    }
+
+    fn broadcast_ops(&mut self, first: u64, run: &mut Vec<Op>) {
+        if !run.is_empty() {
+            let ops = std::mem::take(run);
+            self.out.push(Output::Broadcast {
+                msg: ServerMsg::Ops { first, ops },
+                except: None,
             });
         }
     }
