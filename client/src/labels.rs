@@ -18,6 +18,7 @@ pub fn refusal(reason: &Refusal) -> String {
             BoardError::NothingToUndo => "没有可撤销的操作",
             BoardError::NothingToRedo => "没有可重做的操作",
             BoardError::PageFull => "本页已满，请新建一页",
+            BoardError::BoardFull => "本节课的板书已满",
             BoardError::TooManyPages => "页数已达上限",
             BoardError::TooManyPoints(_) => "笔画过长",
             BoardError::UnknownPage(_) => "该页不存在",

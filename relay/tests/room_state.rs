@@ -331,3 +331,23 @@ fn pen_batches_for_the_stroke_begun_last_go_out_as_ink() {
         matches!(sent[2], ServerMsg::Ops { first: 5, ops } if matches!(ops[..], [Op::End { .. }]))
     );
 }
+
+#[test]
+fn a_full_lesson_refuses_more_connections_but_not_the_teacher() {
+    let mut r = room();
+    for conn in 0..relay::room::state::MAX_MEMBERS as u64 {
+        join(&mut r, conn, Role::Observer, 1_000 + conn, None);
+    }
+    let out = join(&mut r, 5_000, Role::Observer, 9_000, None);
+    assert!(
+        matches!(&out[0], Output::Close { conn: 5_000, code, .. } if *code == CloseCode::TRY_AGAIN_LATER)
+    );
+    let out = join(&mut r, 5_001, Role::Teacher, 9_001, None);
+    assert!(matches!(
+        &out[0],
+        Output::Send {
+            conn: 5_001,
+            msg: ServerMsg::Welcome { .. }
+        }
+    ));
+}

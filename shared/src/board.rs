@@ -24,6 +24,9 @@ pub mod limits {
     pub const MAX_ERASE: usize = 1_000;
     /// Undo steps kept.
     pub const MAX_HISTORY: usize = 64;
+    /// Points a lesson's board takes in all (about 14 hours of continuous writing). Keeps every
+    /// snapshot, history included, far below the client's frame limit (about 2 bytes a point).
+    pub const MAX_BOARD_POINTS: u64 = 3_000_000;
     /// Pen widths in board units.
     pub const WIDTH_RANGE: std::ops::RangeInclusive<u16> = 1..=200;
 }
@@ -132,6 +135,8 @@ pub enum BoardError {
     BadColor(u32),
     #[error("an erase must name between 1 and {max} distinct strokes", max = limits::MAX_ERASE)]
     BadErase,
+    #[error("the board is full: start a new lesson board")]
+    BoardFull,
     #[error("the page is full")]
     PageFull,
     #[error("the board has the maximum number of pages")]
@@ -173,6 +178,8 @@ pub struct Board {
     pub pages: Vec<Page>,
     /// The page every classroom is shown.
     pub current: u16,
+    /// Points added to this board so far (never decreases; bounded by `MAX_BOARD_POINTS`).
+    pub points: u64,
     /// The stroke begun last: the one a compact ink message ([`crate::protocol::ServerMsg::Ink`])
     /// extends.
     pub last_begun: Option<StrokeId>,
@@ -186,6 +193,7 @@ impl Default for Board {
             seq: 0,
             pages: vec![Page::default()],
             current: 0,
+            points: 0,
             last_begun: None,
             undo: Vec::new(),
             redo: Vec::new(),
@@ -258,6 +266,13 @@ impl Board {
         matches!(op, Op::Extend { stroke, .. } if Some(*stroke) == self.last_begun)
     }
 
+    fn check_budget(&self, more: usize) -> Result<(), BoardError> {
+        if self.points + more as u64 > limits::MAX_BOARD_POINTS {
+            return Err(BoardError::BoardFull);
+        }
+        Ok(())
+    }
+
     /// Checks that `op` would apply, without changing anything.
     pub fn check(&self, op: &Op) -> Result<(), BoardError> {
         match op {
@@ -278,6 +293,7 @@ impl Board {
                 if p.strokes.len() >= limits::MAX_STROKES_PER_PAGE {
                     return Err(BoardError::PageFull);
                 }
+                self.check_budget(deltas.len() + 1)?;
                 deltas.resolve(*start).ok_or(BoardError::OffBoard)?;
             }
             Op::Extend { stroke, deltas } => {
@@ -294,6 +310,7 @@ impl Board {
                 if total > limits::MAX_POINTS_PER_STROKE {
                     return Err(BoardError::TooManyPoints(total));
                 }
+                self.check_budget(deltas.len())?;
                 let last = s.points.0.last().copied().unwrap_or(Point::new(0, 0));
                 deltas.resolve(last).ok_or(BoardError::OffBoard)?;
             }
@@ -368,6 +385,7 @@ impl Board {
                 let mut points = Vec::with_capacity(deltas.len() + 1);
                 points.push(*start);
                 points.extend(deltas.resolve(*start).unwrap_or_default());
+                self.points += points.len() as u64;
                 self.pages[usize::from(*page)].insert(Stroke {
                     id,
                     style: *style,
@@ -398,6 +416,7 @@ impl Board {
                         let last = s.points.0.last().copied().unwrap_or(Point::new(0, 0));
                         let from = s.points.0.len().saturating_sub(1);
                         s.points.0.extend(deltas.resolve(last).unwrap_or_default());
+                        self.points += deltas.len() as u64;
                         from
                     }
                     Err(_) => 0,

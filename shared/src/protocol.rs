@@ -253,6 +253,8 @@ impl CloseCode {
     pub const NO_SUCH_LESSON: u16 = 4404;
     /// The client sent too much too fast.
     pub const RATE_LIMITED: u16 = 4429;
+    /// The lesson has as many connections as it serves; try again later.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
     /// The relay is shutting down or the lesson was closed.
     pub const GOING_AWAY: u16 = 1001;
 }

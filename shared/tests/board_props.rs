@@ -252,3 +252,25 @@ fn bad_style_is_refused() {
         Err(BoardError::BadColor(_))
     ));
 }
+
+#[test]
+fn a_board_has_a_total_ink_budget() {
+    let mut b = Board::new();
+    b.points = shared::board::limits::MAX_BOARD_POINTS - 1;
+    let start = Point::new(1, 1);
+    let two = Op::Begin {
+        page: 0,
+        style: pen(),
+        start,
+        deltas: Deltas::walk(start, &[Point::new(2, 2)]),
+    };
+    assert_eq!(b.apply(1, &two), Err(BoardError::BoardFull));
+    let one = Op::Begin {
+        page: 0,
+        style: pen(),
+        start,
+        deltas: Deltas::default(),
+    };
+    b.apply(1, &one).unwrap();
+    assert_eq!(b.points, shared::board::limits::MAX_BOARD_POINTS);
+}

@@ -15,6 +15,9 @@ use std::collections::{BTreeMap, VecDeque};
 /// How many recent ops are kept in memory so a reconnecting client gets exactly what it missed.
 pub const RESUME_WINDOW: usize = 4096;
 
+/// Connections one lesson serves at most (classrooms, observers, the teacher's devices).
+pub const MAX_MEMBERS: usize = 1000;
+
 /// A snapshot is stored after this many ops.
 pub const SNAPSHOT_EVERY: u64 = 500;
 
@@ -200,6 +203,16 @@ impl Room {
                 });
                 return;
             }
+        }
+        // The teacher always gets in; others only while the lesson has room.
+        if role != Role::Teacher && self.members.len() >= MAX_MEMBERS {
+            let reason = format!("the lesson is full ({MAX_MEMBERS} connections); try again later");
+            self.out.push(Output::Close {
+                conn,
+                code: CloseCode::TRY_AGAIN_LATER,
+                reason,
+            });
+            return;
         }
         // The same classroom (or the same browser session) joining again replaces the older connection.
         let replaced: Vec<ConnId> = self
