@@ -6,6 +6,7 @@
 //! - [`room`]: one task per lesson owns its [`room::state::Room`] (a plain state machine).
 //! - [`store`]: SQLite through sqlx: lessons and board ops.
 //! - [`auth`]: HMAC-signed join tokens.
+//! - [`media`]: the media plane's core without IO (forwarding table, keyframe coalescing).
 //! - [`demo`]: demo data and links.
 //! - [`cli`]: the `relay` command line (`serve`, `demo`, `token`).
 
@@ -13,6 +14,7 @@ pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod http;
+pub mod media;
 pub mod room;
 pub mod store;
 pub mod ws;

@@ -1,0 +1,71 @@
+//! The forwarding table under random joins, leaves, publishes and floor changes: the route changes
+//! it returns always add up to its table, and the table always follows the lesson's rules.
+
+use proptest::prelude::*;
+use relay::media::forwarding::{Forwarding, Kind, RouteChange, TrackId};
+use shared::ids::{ClassroomId, Role};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Debug)]
+enum Step {
+    Join(u64, u8),
+    Leave(u64),
+    Publish(u64, u64, bool),
+    Unpublish(u64, u64),
+    Floor(u64, Option<u64>),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0u64..8, 0u8..6).prop_map(|(c, r)| Step::Join(c, r)),
+        (0u64..8).prop_map(Step::Leave),
+        (0u64..8, 0u64..12, any::<bool>()).prop_map(|(c, t, v)| Step::Publish(c, t, v)),
+        (0u64..8, 0u64..12).prop_map(|(c, t)| Step::Unpublish(c, t)),
+        (0u64..8, proptest::option::of(0u64..4)).prop_map(|(c, f)| Step::Floor(c, f)),
+    ]
+}
+
+fn role(r: u8) -> Role {
+    match r {
+        0 => Role::Teacher,
+        5 => Role::Observer,
+        n => Role::Classroom(ClassroomId(u64::from(n % 4))),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn changes_add_up_and_the_rules_hold(steps in proptest::collection::vec(step(), 1..60)) {
+        let mut f = Forwarding::new();
+        let mut table: BTreeSet<(TrackId, u64)> = BTreeSet::new();
+        for s in steps {
+            let changes = match s {
+                Step::Join(c, r) if f.role(c).is_none() => f.join(c, role(r)),
+                Step::Join(..) => vec![],
+                Step::Leave(c) => f.leave(c),
+                Step::Publish(c, t, video) => f.publish(c, TrackId(t), if video { Kind::Video } else { Kind::Audio }).unwrap_or_default(),
+                Step::Unpublish(c, t) => f.unpublish(c, TrackId(t)).unwrap_or_default(),
+                Step::Floor(c, floor) => f.set_floor(c, floor.map(ClassroomId)).unwrap_or_default(),
+            };
+            for change in changes {
+                match change {
+                    RouteChange::Subscribe { track, subscriber } => prop_assert!(table.insert((track, subscriber))),
+                    RouteChange::Unsubscribe { track, subscriber } => prop_assert!(table.remove(&(track, subscriber))),
+                }
+            }
+            let now: BTreeSet<(TrackId, u64)> = f.tracks().flat_map(|t| f.subscribers(t).into_iter().map(move |c| (t, c))).collect();
+            prop_assert_eq!(&table, &now);
+            for (track, to) in &now {
+                let from = f.publisher(*track).and_then(|p| f.role(p)).expect("a publisher in the lesson");
+                let to_role = f.role(*to).expect("a subscriber in the lesson");
+                prop_assert_ne!(f.publisher(*track), Some(*to), "nobody receives their own track");
+                prop_assert_ne!(from, Role::Observer, "observers publish nothing");
+                if let (Role::Classroom(a), Role::Classroom(_) | Role::Observer) = (from, to_role) {
+                    prop_assert_eq!(f.floor(), Some(a), "classrooms reach others only with the floor");
+                }
+            }
+        }
+    }
+}
