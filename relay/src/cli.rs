@@ -34,6 +34,9 @@ pub struct Cli {
     /// The token signing key (64 hex digits); created on first run if missing.
     #[arg(long, env = "TONGPIN_TOKEN_KEY_FILE", global = true)]
     pub token_key_file: Option<PathBuf>,
+    /// Mark the console's sign-in cookie Secure (when served over HTTPS, e.g. behind a proxy).
+    #[arg(long, env = "TONGPIN_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
     /// Close a lesson connection that sent nothing for this many seconds (browsers ping every 10).
     #[arg(
         long,
@@ -154,7 +157,9 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }) = &cli.command
     {
         demo::seed(&store, *extra_classrooms).await?;
+        let admin_password = demo::seed_admin(&store).await?;
         if !*quiet {
+            println!("\n  Bureau console account: login «admin», password «{admin_password}» (API under {base}/api)");
             print_links(&demo::links(&store, &signer, &base).await?);
         }
     }
@@ -162,7 +167,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         tracing::warn!(dist = %cli.dist.display(), "the client is not built; pages will say so");
     }
     let idle = std::time::Duration::from_secs(cli.idle_timeout_secs.max(1));
-    let state = AppState::new(store, signer, cli.dist.clone(), idle);
+    let state = AppState::with_cookies(store, signer, cli.dist.clone(), idle, cli.secure_cookies);
     println!("relay listening on {base}");
     // Tests and scripts read the line above from a pipe: flush it now.
     use std::io::Write;

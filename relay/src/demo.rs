@@ -114,3 +114,21 @@ pub async fn links(store: &Store, signer: &Signer, base: &str) -> Result<DemoLin
         observer: link(Role::Observer),
     })
 }
+
+/// The demo's bureau admin account (login `admin`). The password comes from
+/// `TONGPIN_DEMO_ADMIN_PASSWORD`, else a fixed demo password; it is returned to be printed.
+pub async fn seed_admin(store: &Store) -> Result<String, Box<dyn std::error::Error>> {
+    let password = std::env::var("TONGPIN_DEMO_ADMIN_PASSWORD")
+        .unwrap_or_else(|_| "tongpin-demo-admin".to_string());
+    let pw = password.clone();
+    let hash = tokio::task::spawn_blocking(move || crate::accounts::password::hash(&pw)).await??;
+    store
+        .upsert_account(
+            "admin",
+            "教育局管理员",
+            &hash,
+            crate::accounts::StaffRole::BureauAdmin,
+        )
+        .await?;
+    Ok(password)
+}

@@ -28,12 +28,24 @@ struct Inner {
     next_conn: AtomicU64,
     dist: PathBuf,
     idle_limit: Duration,
+    secure_cookies: bool,
 }
 
 impl AppState {
     /// `idle_limit`: a lesson connection that sends nothing for this long is closed (browsers
     /// ping every 10 s), so a classroom whose link died silently does not stay "online".
     pub fn new(store: Store, signer: Signer, dist: PathBuf, idle_limit: Duration) -> AppState {
+        Self::with_cookies(store, signer, dist, idle_limit, false)
+    }
+
+    /// `secure_cookies`: mark the sign-in cookie `Secure` (serve over HTTPS, e.g. behind a proxy).
+    pub fn with_cookies(
+        store: Store,
+        signer: Signer,
+        dist: PathBuf,
+        idle_limit: Duration,
+        secure_cookies: bool,
+    ) -> AppState {
         let rooms = Rooms::new(store.clone());
         AppState(Arc::new(Inner {
             store,
@@ -42,7 +54,12 @@ impl AppState {
             next_conn: AtomicU64::new(1),
             dist,
             idle_limit,
+            secure_cookies,
         }))
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.0.secure_cookies
     }
 
     pub fn idle_limit(&self) -> Duration {
@@ -72,7 +89,8 @@ pub fn app(state: AppState) -> Router {
     let client = ServeDir::new(&dist).fallback(ServeFile::new(&index));
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/lessons/{lesson}/ws", get(lesson_ws));
+        .route("/lessons/{lesson}/ws", get(lesson_ws))
+        .nest("/api", crate::api::routes());
     router = if index.exists() {
         router.fallback_service(client)
     } else {

@@ -10,6 +10,8 @@
 //! - [`demo`]: demo data and links.
 //! - [`cli`]: the `relay` command line (`serve`, `demo`, `token`).
 
+pub mod accounts;
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod demo;

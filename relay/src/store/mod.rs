@@ -1,8 +1,12 @@
-//! The SQLite store (sqlx): lessons and their board ops. The only module that speaks SQL.
+//! The SQLite store (sqlx): lessons and their board ops, schools, accounts. The only module that
+//! speaks SQL (`accounts` and `schools` add to [`Store`] in their own files).
 //!
 //! Board ops are appended in one transaction per batch and acknowledged to clients only after the
 //! commit. The database runs in WAL mode with `synchronous = NORMAL`: a commit survives the relay
 //! process being killed (SIGKILL); a power cut may lose the last moments (use FULL for that).
+
+pub mod accounts;
+pub mod schools;
 
 use crate::room::sessions::Sessions;
 use shared::board::{Board, Op};

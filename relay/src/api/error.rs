@@ -1,0 +1,118 @@
+//! One error type for the JSON API, mapped to a status and a JSON body:
+//! `{"error": "<code>", "message": "...", "fields": [{"field": "...", "message": "..."}]}`.
+
+use crate::store::StoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("something went wrong on the server")]
+    Internal,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    fields: &'a [FieldError],
+}
+
+impl ApiError {
+    /// A 400 naming the fields at fault.
+    pub fn fields(fields: Vec<FieldError>) -> ApiError {
+        let names: Vec<&str> = fields.iter().map(|f| f.field).collect();
+        ApiError::BadRequest {
+            message: format!("check these fields: {}", names.join(", ")),
+            fields,
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadRequest { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error) = self.parts();
+        let fields = match &self {
+            ApiError::BadRequest { fields, .. } => fields.as_slice(),
+            _ => &[],
+        };
+        (
+            status,
+            Json(Body {
+                error,
+                message: self.to_string(),
+                fields,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        tracing::error!(error = %e, "database error behind an API request");
+        ApiError::Internal
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(e: axum::extract::rejection::JsonRejection) -> ApiError {
+        ApiError::BadRequest {
+            message: format!(
+                "the request body is not valid JSON for this endpoint: {}",
+                e.body_text()
+            ),
+            fields: vec![],
+        }
+    }
+}
+
+/// Checks a display name: 1 to `max` characters, no control characters, trimmed.
+pub fn check_name(field: &'static str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
+    let n = value.chars().count();
+    let message = if value.trim() != value || n == 0 {
+        Some("must not be empty or start or end with spaces".to_string())
+    } else if n > max {
+        Some(format!("may have at most {max} characters"))
+    } else if value.chars().any(char::is_control) {
+        Some("must not contain control characters".to_string())
+    } else {
+        None
+    };
+    if let Some(message) = message {
+        errors.push(FieldError { field, message });
+    }
+}

@@ -1,0 +1,34 @@
+//! The bureau's JSON API under `/api` (see docs/protocol.md). Every handler takes a [`session::Staff`]
+//! (signed in, CSRF-checked) and asks `accounts::permissions::allowed` before doing anything.
+//!
+//! - [`error`]: [`error::ApiError`] and its JSON response.
+//! - [`session`]: sign in/out, `GET /api/me`, the `Staff` extractor.
+//! - [`schools`]: schools and classrooms.
+
+pub mod error;
+pub mod schools;
+pub mod session;
+
+use crate::http::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+
+/// Request bodies of the API are small forms.
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/session",
+            axum::routing::post(session::sign_in).delete(session::sign_out),
+        )
+        .route("/me", get(session::me))
+        .route("/schools", get(schools::list).post(schools::create))
+        .route(
+            "/schools/{id}/classrooms",
+            get(schools::classrooms).post(schools::create_classroom),
+        )
+        .fallback(|| async { error::ApiError::NotFound("no such API endpoint".into()) })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}

@@ -1,0 +1,117 @@
+//! `/api/schools`: the region's schools and their classrooms.
+
+use super::error::{check_name, ApiError, FieldError};
+use super::session::Staff;
+use crate::accounts::permissions::{allowed, Action};
+use crate::http::AppState;
+use crate::store::schools::{Classroom, School, SchoolKind};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use shared::ids::SchoolId;
+
+fn require(staff: &Staff, action: Action) -> Result<(), ApiError> {
+    if allowed(staff.account.role, action) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("your account may not do this".into()))
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<Vec<School>>, ApiError> {
+    require(&staff, Action::ViewSchools)?;
+    Ok(Json(state.store().schools().await?))
+}
+
+#[derive(Deserialize)]
+pub struct NewSchool {
+    name: String,
+    #[serde(default)]
+    county: String,
+    kind: SchoolKind,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    body: Result<Json<NewSchool>, JsonRejection>,
+) -> Result<(StatusCode, Json<School>), ApiError> {
+    require(&staff, Action::CreateSchool)?;
+    let Json(new) = body?;
+    let mut errors: Vec<FieldError> = Vec::new();
+    check_name("name", &new.name, 100, &mut errors);
+    if !new.county.is_empty() {
+        check_name("county", &new.county, 50, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::fields(errors));
+    }
+    let id = state
+        .store()
+        .create_school(&new.name, &new.county, new.kind)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(School {
+            id,
+            name: new.name,
+            county: new.county,
+            kind: new.kind,
+        }),
+    ))
+}
+
+async fn existing(state: &AppState, id: u64) -> Result<SchoolId, ApiError> {
+    let id = SchoolId(id);
+    if state.store().school_exists(id).await? {
+        Ok(id)
+    } else {
+        Err(ApiError::NotFound(format!("school {id} does not exist")))
+    }
+}
+
+pub async fn classrooms(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+) -> Result<Json<Vec<Classroom>>, ApiError> {
+    require(&staff, Action::ViewSchools)?;
+    let id = existing(&state, id).await?;
+    Ok(Json(state.store().classrooms_of(id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct NewClassroom {
+    name: String,
+}
+
+pub async fn create_classroom(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+    body: Result<Json<NewClassroom>, JsonRejection>,
+) -> Result<(StatusCode, Json<Classroom>), ApiError> {
+    // Check the role before revealing whether the school exists.
+    require(&staff, Action::ManageSchool(SchoolId(id)))?;
+    let school = existing(&state, id).await?;
+    let Json(new) = body?;
+    let mut errors = Vec::new();
+    check_name("name", &new.name, 50, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::fields(errors));
+    }
+    let id = state.store().create_classroom(school, &new.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Classroom {
+            id,
+            school,
+            name: new.name,
+        }),
+    ))
+}

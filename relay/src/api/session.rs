@@ -1,0 +1,181 @@
+//! Signing in and out, and the [`Staff`] extractor every other endpoint uses: it finds the
+//! session from the cookie and, for anything but GET/HEAD, requires the session's CSRF token in
+//! the `X-CSRF-Token` header.
+
+use super::error::{ApiError, FieldError};
+use crate::accounts::{password, Account};
+use crate::auth::now_secs;
+use crate::http::AppState;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub const COOKIE_NAME: &str = "tongpin_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// A sign-in lasts a school day.
+const SESSION_SECS: i64 = 12 * 3600;
+
+/// The signed-in account of a request.
+pub struct Staff {
+    pub account: Account,
+    pub csrf: String,
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            kv.trim()
+                .strip_prefix(COOKIE_NAME)?
+                .strip_prefix('=')
+                .map(str::to_string)
+        })
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Staff, ApiError> {
+        let token = session_token(&parts.headers).ok_or(ApiError::Unauthorized)?;
+        let (account, csrf) = state
+            .store()
+            .web_session(&token_hash(&token), now_secs() as i64)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if sent != Some(csrf.as_str()) {
+                return Err(ApiError::Forbidden(
+                    "missing or wrong X-CSRF-Token header".into(),
+                ));
+            }
+        }
+        Ok(Staff { account, csrf })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    login: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct Me {
+    account: Account,
+    /// Send this in `X-CSRF-Token` with every request that changes something.
+    csrf: String,
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let text = format!(
+        "{COOKIE_NAME}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    );
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("tongpin_session=; Max-Age=0"))
+}
+
+/// `POST /api/session`: sign in with login and password.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    body: Result<Json<SignIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(SignIn { login, password }) = body?;
+    if login.is_empty()
+        || login.len() > 64
+        || password.is_empty()
+        || password.len() > password::MAX_PASSWORD_BYTES
+    {
+        return Err(ApiError::fields(vec![FieldError {
+            field: "login",
+            message: "login or password missing or too long".into(),
+        }]));
+    }
+    let found = state.store().account_by_login(&login).await?;
+    let stored = found.as_ref().map(|(_, h)| h.clone());
+    let ok = tokio::task::spawn_blocking(move || match stored {
+        Some(hash) => password::verify(&password, &hash),
+        // Verify against a real hash even for an unknown login, so timing does not tell which
+        // logins exist.
+        None => {
+            let _ = password::verify(&password, dummy_hash());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let account = match (found, ok) {
+        (Some((account, _)), true) => account,
+        _ => return Err(ApiError::Forbidden("wrong login or password".into())),
+    };
+    let token = random_hex(32);
+    let csrf = random_hex(16);
+    let expires = now_secs() as i64 + SESSION_SECS;
+    state
+        .store()
+        .create_web_session(&token_hash(&token), account.id, &csrf, expires)
+        .await?;
+    let mut response = (StatusCode::OK, Json(Me { account, csrf })).into_response();
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, cookie(&state, &token, SESSION_SECS));
+    Ok(response)
+}
+
+/// `DELETE /api/session`: sign out.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _staff: Staff,
+) -> Result<Response, ApiError> {
+    if let Some(token) = session_token(&headers) {
+        state
+            .store()
+            .delete_web_session(&token_hash(&token))
+            .await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, cookie(&state, "", 0));
+    Ok(response)
+}
+
+/// `GET /api/me`: who is signed in, and the CSRF token.
+pub async fn me(staff: Staff) -> Json<Me> {
+    Json(Me {
+        account: staff.account,
+        csrf: staff.csrf,
+    })
+}
+
+/// An Argon2id hash of a random password, made once.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password::hash(&random_hex(16)).unwrap_or_default())
+}

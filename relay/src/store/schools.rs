@@ -1,0 +1,115 @@
+//! Schools and classrooms in SQLite.
+
+use super::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+use shared::ids::{ClassroomId, SchoolId};
+use sqlx::Row;
+
+/// A master school (主講) or a remote rural or pastoral school (接收).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchoolKind {
+    Master,
+    Remote,
+}
+
+impl SchoolKind {
+    fn column(self) -> &'static str {
+        match self {
+            SchoolKind::Master => "master",
+            SchoolKind::Remote => "remote",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct School {
+    pub id: SchoolId,
+    pub name: String,
+    /// County or banner (旗縣).
+    pub county: String,
+    pub kind: SchoolKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classroom {
+    pub id: ClassroomId,
+    pub school: SchoolId,
+    pub name: String,
+}
+
+impl Store {
+    pub async fn schools(&self) -> Result<Vec<School>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, county, kind FROM schools ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| School {
+                id: SchoolId(r.get::<i64, _>("id") as u64),
+                name: r.get("name"),
+                county: r.get("county"),
+                kind: if r.get::<&str, _>("kind") == "master" {
+                    SchoolKind::Master
+                } else {
+                    SchoolKind::Remote
+                },
+            })
+            .collect())
+    }
+
+    pub async fn create_school(
+        &self,
+        name: &str,
+        county: &str,
+        kind: SchoolKind,
+    ) -> Result<SchoolId, StoreError> {
+        let row =
+            sqlx::query("INSERT INTO schools (name, county, kind) VALUES (?, ?, ?) RETURNING id")
+                .bind(name)
+                .bind(county)
+                .bind(kind.column())
+                .fetch_one(self.pool())
+                .await?;
+        Ok(SchoolId(row.get::<i64, _>("id") as u64))
+    }
+
+    pub async fn school_exists(&self, id: SchoolId) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS one FROM schools WHERE id = ?")
+            .bind(id.0 as i64)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn classrooms_of(&self, school: SchoolId) -> Result<Vec<Classroom>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, school_id, name FROM classrooms WHERE school_id = ? ORDER BY id",
+        )
+        .bind(school.0 as i64)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Classroom {
+                id: ClassroomId(r.get::<i64, _>("id") as u64),
+                school: SchoolId(r.get::<i64, _>("school_id") as u64),
+                name: r.get("name"),
+            })
+            .collect())
+    }
+
+    pub async fn create_classroom(
+        &self,
+        school: SchoolId,
+        name: &str,
+    ) -> Result<ClassroomId, StoreError> {
+        let row =
+            sqlx::query("INSERT INTO classrooms (school_id, name) VALUES (?, ?) RETURNING id")
+                .bind(school.0 as i64)
+                .bind(name)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(ClassroomId(row.get::<i64, _>("id") as u64))
+    }
+}

@@ -1,0 +1,352 @@
+//! The bureau API against a real SQLite file, through the real router: signing in, CSRF, and a
+//! permissions matrix (every role against every endpoint), plus clear 400/401/403/404 errors.
+
+use axum::body::{to_bytes, Body};
+use axum::http::{header, Method, Request, StatusCode};
+use relay::accounts::{password, StaffRole};
+use relay::auth::Signer;
+use relay::http::{app, AppState};
+use relay::store::Store;
+use serde_json::{json, Value};
+use shared::ids::{ClassroomId, SchoolId, TeacherId};
+use std::time::Duration;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "a long enough password";
+
+struct Api {
+    router: axum::Router,
+    _dir: tempfile::TempDir,
+}
+
+/// A signed-in browser: its cookie and CSRF token.
+#[derive(Clone, Default)]
+struct Browser {
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+impl Api {
+    async fn new() -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+        relay::demo::seed(&store, 0).await.unwrap();
+        let hash = password::hash(PASSWORD).unwrap();
+        for (login, role) in [
+            ("bureau", StaffRole::BureauAdmin),
+            (
+                "school2",
+                StaffRole::SchoolAdmin {
+                    school: SchoolId(2),
+                },
+            ),
+            (
+                "teacher",
+                StaffRole::Teacher {
+                    teacher: TeacherId(1),
+                },
+            ),
+            (
+                "device",
+                StaffRole::ClassroomDevice {
+                    classroom: ClassroomId(2),
+                },
+            ),
+        ] {
+            store
+                .upsert_account(login, login, &hash, role)
+                .await
+                .unwrap();
+        }
+        let state = AppState::new(
+            store,
+            Signer::new([3; 32]),
+            dir.path().join("dist"),
+            Duration::from_secs(45),
+        );
+        Api {
+            router: app(state),
+            _dir: dir,
+        }
+    }
+
+    async fn call(
+        &self,
+        who: &Browser,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, Option<String>) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(c) = &who.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        if let Some(t) = &who.csrf {
+            req = req.header("x-csrf-token", t);
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let set_cookie = res
+            .headers()
+            .get(header::SET_COOKIE)
+            .map(|v| v.to_str().unwrap().to_string());
+        let bytes = to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            set_cookie,
+        )
+    }
+
+    async fn sign_in(&self, login: &str) -> Browser {
+        let (status, body, cookie) = self
+            .call(
+                &Browser::default(),
+                Method::POST,
+                "/api/session",
+                Some(json!({"login": login, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let cookie = cookie.expect("a session cookie");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        Browser {
+            cookie: Some(cookie.split(';').next().unwrap().to_string()),
+            csrf: Some(body["csrf"].as_str().unwrap().to_string()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_role_against_every_endpoint() {
+    let api = Api::new().await;
+    let anonymous = Browser::default();
+    let bureau = api.sign_in("bureau").await;
+    let school2 = api.sign_in("school2").await;
+    let teacher = api.sign_in("teacher").await;
+    let device = api.sign_in("device").await;
+
+    type Call = (Method, &'static str, fn() -> Option<Value>);
+    let endpoints: Vec<Call> = vec![
+        (Method::GET, "/api/me", || None),
+        (Method::GET, "/api/schools", || None),
+        (Method::POST, "/api/schools", || {
+            Some(
+                json!({"name": "达茂旗百灵庙学校", "county": "达尔罕茂明安联合旗", "kind": "remote"}),
+            )
+        }),
+        (Method::GET, "/api/schools/2/classrooms", || None),
+        (Method::POST, "/api/schools/2/classrooms", || {
+            Some(json!({"name": "六年级"}))
+        }),
+        (Method::POST, "/api/schools/3/classrooms", || {
+            Some(json!({"name": "六年级"}))
+        }),
+    ];
+    use StatusCode as S;
+    let expected: [(&str, &Browser, [StatusCode; 6]); 5] = [
+        ("anonymous", &anonymous, [S::UNAUTHORIZED; 6]),
+        (
+            "bureau",
+            &bureau,
+            [S::OK, S::OK, S::CREATED, S::OK, S::CREATED, S::CREATED],
+        ),
+        (
+            "school2",
+            &school2,
+            [S::OK, S::OK, S::FORBIDDEN, S::OK, S::CREATED, S::FORBIDDEN],
+        ),
+        (
+            "teacher",
+            &teacher,
+            [
+                S::OK,
+                S::OK,
+                S::FORBIDDEN,
+                S::OK,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "device",
+            &device,
+            [
+                S::OK,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+            ],
+        ),
+    ];
+    for (name, who, statuses) in expected {
+        for ((method, path, body), want) in endpoints.iter().zip(statuses) {
+            let (got, json, _) = api.call(who, method.clone(), path, body()).await;
+            assert_eq!(got, want, "{name} {method} {path}: {json}");
+            if !got.is_success() {
+                assert!(
+                    json["error"].is_string() && json["message"].is_string(),
+                    "errors have a shape: {json}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn sign_in_csrf_and_sign_out() {
+    let api = Api::new().await;
+    let none = Browser::default();
+    let (status, body, _) = api
+        .call(
+            &none,
+            Method::POST,
+            "/api/session",
+            Some(json!({"login": "bureau", "password": "wrong password!"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["message"], "wrong login or password");
+    let (status, _, _) = api
+        .call(
+            &none,
+            Method::POST,
+            "/api/session",
+            Some(json!({"login": "nobody", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body, _) = api
+        .call(
+            &none,
+            Method::POST,
+            "/api/session",
+            Some(json!({"login": "bureau"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let bureau = api.sign_in("bureau").await;
+    let (status, me, _) = api.call(&bureau, Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["account"]["role"]["kind"], "bureau_admin");
+
+    // A change without the CSRF header (a forged cross-site form) is refused.
+    let no_csrf = Browser {
+        csrf: None,
+        ..bureau.clone()
+    };
+    let (status, body, _) = api
+        .call(
+            &no_csrf,
+            Method::POST,
+            "/api/schools/2/classrooms",
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body["message"].as_str().unwrap().contains("X-CSRF-Token"));
+    let forged = Browser {
+        csrf: Some("0".repeat(32)),
+        ..bureau.clone()
+    };
+    let (status, _, _) = api
+        .call(
+            &forged,
+            Method::POST,
+            "/api/schools/2/classrooms",
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Signing out ends the session for good.
+    let (status, _, cookie) = api
+        .call(&bureau, Method::DELETE, "/api/session", None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(cookie.unwrap().contains("Max-Age=0"));
+    let (status, _, _) = api.call(&bureau, Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let junk = Browser {
+        cookie: Some("tongpin_session=zz".into()),
+        csrf: None,
+    };
+    let (status, _, _) = api.call(&junk, Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bad_input_gets_400_naming_the_fields_and_unknown_things_404() {
+    let api = Api::new().await;
+    let bureau = api.sign_in("bureau").await;
+    let (status, body, _) = api
+        .call(
+            &bureau,
+            Method::POST,
+            "/api/schools",
+            Some(json!({"name": "", "county": "a\u{0007}b", "kind": "remote"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["name", "county"]);
+    let (status, _, _) = api
+        .call(
+            &bureau,
+            Method::POST,
+            "/api/schools",
+            Some(json!({"name": "x", "kind": "castle"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body, _) = api
+        .call(&bureau, Method::GET, "/api/schools/999/classrooms", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["message"].as_str().unwrap().contains("999"));
+    let (status, _, _) = api
+        .call(&bureau, Method::GET, "/api/nothing-here", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let huge = json!({"name": "x".repeat(100_000), "kind": "remote"});
+    let (status, _, _) = api
+        .call(&bureau, Method::POST, "/api/schools", Some(huge))
+        .await;
+    assert!(
+        status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::BAD_REQUEST,
+        "{status}"
+    );
+    // What was created is there.
+    let (_, created, _) = api
+        .call(
+            &bureau,
+            Method::POST,
+            "/api/schools/2/classrooms",
+            Some(json!({"name": "六年级"})),
+        )
+        .await;
+    let (_, rooms, _) = api
+        .call(&bureau, Method::GET, "/api/schools/2/classrooms", None)
+        .await;
+    assert!(rooms.as_array().unwrap().contains(&created));
+}
