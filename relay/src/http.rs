@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use shared::ids::LessonId;
+use shared::schedule::Timetable;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,6 +30,9 @@ struct Inner {
     dist: PathBuf,
     idle_limit: Duration,
     secure_cookies: bool,
+    /// The region's booked lessons, loaded on first use. Every change to lessons goes through
+    /// this lock (held across the database write, so check and write are one step).
+    timetable: tokio::sync::OnceCell<tokio::sync::Mutex<Timetable>>,
 }
 
 impl AppState {
@@ -55,7 +59,24 @@ impl AppState {
             dist,
             idle_limit,
             secure_cookies,
+            timetable: tokio::sync::OnceCell::new(),
         }))
+    }
+
+    /// The timetable, loading it from the database the first time.
+    pub async fn timetable(
+        &self,
+    ) -> Result<&tokio::sync::Mutex<Timetable>, crate::store::StoreError> {
+        self.0
+            .timetable
+            .get_or_try_init(|| async {
+                let mut t = Timetable::new();
+                for lesson in self.0.store.lessons().await? {
+                    t.insert_unchecked(lesson.booking());
+                }
+                Ok(tokio::sync::Mutex::new(t))
+            })
+            .await
     }
 
     pub fn secure_cookies(&self) -> bool {

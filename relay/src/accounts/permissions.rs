@@ -13,14 +13,22 @@ pub enum Action {
     CreateSchool,
     /// Add or change classrooms of a school.
     ManageSchool(SchoolId),
+    /// Create terms and their holidays.
+    ManageTerms,
+    /// See lessons and terms.
+    ViewTimetable,
+    /// Create or move lessons taught from a master classroom of this school.
+    Schedule(SchoolId),
 }
 
 pub fn allowed(role: StaffRole, action: Action) -> bool {
     match (role, action) {
         (StaffRole::BureauAdmin, _) => true,
         (StaffRole::ClassroomDevice { .. }, _) => false,
-        (_, Action::ViewSchools) => true,
-        (StaffRole::SchoolAdmin { school }, Action::ManageSchool(s)) => school == s,
+        (_, Action::ViewSchools | Action::ViewTimetable) => true,
+        (StaffRole::SchoolAdmin { school }, Action::ManageSchool(s) | Action::Schedule(s)) => {
+            school == s
+        }
         _ => false,
     }
 }

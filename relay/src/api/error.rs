@@ -26,10 +26,24 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        clashes: Vec<ClashView>,
+    },
     #[error("something went wrong on the server")]
     Internal,
+}
+
+/// A lesson that a new or moved lesson would overlap, and on what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClashView {
+    pub lesson: u64,
+    pub title: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    /// `{"classroom": id}` or `{"teacher": id}`.
+    pub on: serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -38,6 +52,8 @@ struct Body<'a> {
     message: String,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     fields: &'a [FieldError],
+    #[serde(skip_serializing_if = "<[ClashView]>::is_empty")]
+    clashes: &'a [ClashView],
 }
 
 impl ApiError {
@@ -56,7 +72,7 @@ impl ApiError {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -69,12 +85,18 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest { fields, .. } => fields.as_slice(),
             _ => &[],
         };
+        let clashes = match &self {
+            ApiError::Conflict { clashes, .. } => clashes.as_slice(),
+            _ => &[],
+        };
+        let message = self.to_string();
         (
             status,
             Json(Body {
                 error,
-                message: self.to_string(),
+                message,
                 fields,
+                clashes,
             }),
         )
             .into_response()

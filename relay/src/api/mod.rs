@@ -4,10 +4,12 @@
 //! - [`error`]: [`error::ApiError`] and its JSON response.
 //! - [`session`]: sign in/out, `GET /api/me`, the `Staff` extractor.
 //! - [`schools`]: schools and classrooms.
+//! - [`timetable`]: terms, lessons and weekly series, with clash checks (409).
 
 pub mod error;
 pub mod schools;
 pub mod session;
+pub mod timetable;
 
 use crate::http::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -29,6 +31,16 @@ pub fn routes() -> Router<AppState> {
             "/schools/{id}/classrooms",
             get(schools::classrooms).post(schools::create_classroom),
         )
+        .route("/terms", axum::routing::post(timetable::create_term))
+        .route(
+            "/lessons",
+            get(timetable::list_lessons).post(timetable::create_lesson),
+        )
+        .route(
+            "/lessons/{id}",
+            axum::routing::patch(timetable::move_lesson),
+        )
+        .route("/series", axum::routing::post(timetable::create_series))
         .fallback(|| async { error::ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }

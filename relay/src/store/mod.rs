@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod schools;
+pub mod timetable;
 
 use crate::room::sessions::Sessions;
 use shared::board::{Board, Op};

@@ -49,6 +49,13 @@ impl Slot {
         Slot::new(at(start), at(end))
     }
 
+    /// Unix seconds at the start of `date`, Asia/Shanghai.
+    pub fn midnight(date: Date) -> i64 {
+        PrimitiveDateTime::new(date, Time::MIDNIGHT)
+            .assume_offset(SHANGHAI)
+            .unix_timestamp()
+    }
+
     /// Whether the two share any moment (touching ends do not).
     pub fn overlaps(self, other: Slot) -> bool {
         self.start < other.end && other.start < self.end

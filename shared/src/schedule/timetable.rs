@@ -107,17 +107,22 @@ impl Timetable {
         Ok(())
     }
 
-    /// Books many lessons (a series) all or nothing; refused with every clash of every one.
-    pub fn book_all(&mut self, bookings: Vec<Booking>) -> Result<(), Vec<Clash>> {
+    /// Every clash of many new lessons (a series): with booked lessons and among themselves.
+    pub fn clashes_all(&self, bookings: &[Booking]) -> Vec<Clash> {
         let mut clashes: Vec<Clash> = bookings.iter().flat_map(|b| self.clashes(b)).collect();
-        // The new lessons must not clash among themselves either.
         let mut staged = Timetable::new();
-        for b in &bookings {
+        for b in bookings {
             clashes.extend(staged.clashes(b));
             staged.insert(b.clone());
         }
         clashes.sort();
         clashes.dedup();
+        clashes
+    }
+
+    /// Books many lessons (a series) all or nothing; refused with every clash of every one.
+    pub fn book_all(&mut self, bookings: Vec<Booking>) -> Result<(), Vec<Clash>> {
+        let clashes = self.clashes_all(&bookings);
         if !clashes.is_empty() {
             return Err(clashes);
         }

@@ -1,0 +1,520 @@
+//! `/api/terms`, `/api/lessons`, `/api/series`: the timetable. Creating or moving lessons is
+//! checked against the in-memory [`Timetable`] under its lock; a clash is a 409 naming every
+//! clashing lesson.
+
+use super::error::{check_name, ApiError, ClashView, FieldError};
+use super::session::Staff;
+use crate::accounts::permissions::{allowed, Action};
+use crate::http::AppState;
+use crate::store::timetable::{parse_date, LessonRow, NewLesson};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shared::ids::{ClassroomId, LessonId, SchoolId, SeriesId, TeacherId};
+use shared::schedule::{Booking, Clash, Resource, Series, Slot, Term, Time, Weekday, WeeklyRule};
+use std::collections::BTreeSet;
+
+fn require(staff: &Staff, action: Action) -> Result<(), ApiError> {
+    if allowed(staff.account.role, action) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("your account may not do this".into()))
+    }
+}
+
+fn parse_time(s: &str) -> Option<Time> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()
+}
+
+fn field(field: &'static str, message: &str) -> FieldError {
+    FieldError {
+        field,
+        message: message.to_string(),
+    }
+}
+
+// ---- terms ----
+
+#[derive(Deserialize)]
+pub struct NewTerm {
+    name: String,
+    first: String,
+    last: String,
+    #[serde(default)]
+    holidays: Vec<DayRange>,
+}
+
+#[derive(Deserialize, Serialize)]
+pub struct DayRange {
+    first: String,
+    last: String,
+}
+
+pub async fn create_term(
+    State(state): State<AppState>,
+    staff: Staff,
+    body: Result<Json<NewTerm>, JsonRejection>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    require(&staff, Action::ManageTerms)?;
+    let Json(t) = body?;
+    let mut errors = Vec::new();
+    check_name("name", &t.name, 50, &mut errors);
+    let first = parse_date(&t.first).ok_or_else(|| field("first", "a date like 2026-09-01"));
+    let last = parse_date(&t.last).ok_or_else(|| field("last", "a date like 2027-01-15"));
+    let mut holidays = Vec::new();
+    for h in &t.holidays {
+        match (parse_date(&h.first), parse_date(&h.last)) {
+            (Some(a), Some(b)) => holidays.push((a, b)),
+            _ => errors.push(field(
+                "holidays",
+                "each holiday needs first and last dates like 2026-10-01",
+            )),
+        }
+    }
+    let (first, last) = match (first, last) {
+        (Ok(a), Ok(b)) if errors.is_empty() => (a, b),
+        (a, b) => {
+            errors.extend(a.err());
+            errors.extend(b.err());
+            return Err(ApiError::fields(errors));
+        }
+    };
+    let term = Term::new(&t.name, first, last, holidays)
+        .map_err(|e| ApiError::fields(vec![field("last", &e.to_string())]))?;
+    let id = state.store().create_term(&term).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"id": id, "name": term.name, "first": t.first, "last": t.last, "holidays": t.holidays}),
+        ),
+    ))
+}
+
+// ---- lessons ----
+
+#[derive(Deserialize)]
+pub struct NewLessonBody {
+    title: String,
+    #[serde(default)]
+    subject: String,
+    teacher: u64,
+    master_classroom: u64,
+    classrooms: Vec<u64>,
+    date: String,
+    start: String,
+    end: String,
+}
+
+/// What a lesson needs besides its time, checked: people and rooms exist, names are sane.
+struct LessonBasics {
+    title: String,
+    subject: String,
+    teacher: TeacherId,
+    master: ClassroomId,
+    remotes: Vec<ClassroomId>,
+    master_school: SchoolId,
+}
+
+async fn check_basics(
+    state: &AppState,
+    title: String,
+    subject: String,
+    teacher: u64,
+    master: u64,
+    classrooms: Vec<u64>,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<LessonBasics>, ApiError> {
+    check_name("title", &title, 100, errors);
+    if !subject.is_empty() {
+        check_name("subject", &subject, 30, errors);
+    }
+    let master = ClassroomId(master);
+    let remotes: Vec<ClassroomId> = classrooms
+        .into_iter()
+        .map(ClassroomId)
+        .filter(|c| *c != master)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if remotes.is_empty() || remotes.len() > 200 {
+        errors.push(field("classrooms", "between 1 and 200 remote classrooms"));
+    }
+    let teacher = TeacherId(teacher);
+    if !state.store().teacher_exists(teacher).await? {
+        errors.push(field("teacher", "no such teacher"));
+    }
+    let mut all = remotes.clone();
+    all.push(master);
+    let schools = state.store().classroom_schools(&all).await?;
+    if !schools.contains_key(&master) {
+        errors.push(field("master_classroom", "no such classroom"));
+    }
+    if remotes.iter().any(|c| !schools.contains_key(c)) {
+        errors.push(field("classrooms", "a classroom does not exist"));
+    }
+    Ok(schools
+        .get(&master)
+        .copied()
+        .filter(|_| errors.is_empty())
+        .map(|master_school| LessonBasics {
+            title,
+            subject,
+            teacher,
+            master,
+            remotes,
+            master_school,
+        }))
+}
+
+fn slot_of(date: &str, start: &str, end: &str, errors: &mut Vec<FieldError>) -> Option<Slot> {
+    let d = parse_date(date);
+    let s = parse_time(start);
+    let e = parse_time(end);
+    if d.is_none() {
+        errors.push(field("date", "a date like 2026-09-01"));
+    }
+    if s.is_none() {
+        errors.push(field("start", "a time like 08:00"));
+    }
+    if e.is_none() {
+        errors.push(field("end", "a time like 08:45"));
+    }
+    match Slot::on(d?, s?, e?) {
+        Ok(slot) => Some(slot),
+        Err(err) => {
+            errors.push(field("end", &err.to_string()));
+            None
+        }
+    }
+}
+
+/// The 409 for `clashes`, with the clashing lessons' titles.
+async fn conflict(state: &AppState, clashes: Vec<Clash>) -> ApiError {
+    let mut views = Vec::new();
+    for c in &clashes {
+        let title = match state.store().lesson_row(c.lesson).await {
+            Ok(Some(row)) => row.title,
+            _ => String::new(),
+        };
+        let on = match c.on {
+            Resource::Classroom(id) => json!({"classroom": id.0}),
+            Resource::Teacher(id) => json!({"teacher": id.0}),
+        };
+        views.push(ClashView {
+            lesson: c.lesson.0,
+            title,
+            starts_at: c.slot.start,
+            ends_at: c.slot.end,
+            on,
+        });
+    }
+    let lessons: BTreeSet<u64> = clashes.iter().map(|c| c.lesson.0).collect();
+    ApiError::Conflict {
+        message: format!("clashes with {} lesson(s) already scheduled", lessons.len()),
+        clashes: views,
+    }
+}
+
+pub async fn create_lesson(
+    State(state): State<AppState>,
+    staff: Staff,
+    body: Result<Json<NewLessonBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<LessonRow>), ApiError> {
+    let Json(b) = body?;
+    let mut errors = Vec::new();
+    let slot = slot_of(&b.date, &b.start, &b.end, &mut errors);
+    let basics = check_basics(
+        &state,
+        b.title,
+        b.subject,
+        b.teacher,
+        b.master_classroom,
+        b.classrooms,
+        &mut errors,
+    )
+    .await?;
+    let (Some(slot), Some(basics)) = (slot, basics) else {
+        return Err(ApiError::fields(errors));
+    };
+    require(&staff, Action::Schedule(basics.master_school))?;
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
+    let mut booking = booking(LessonId(0), slot, &basics);
+    let clashes = timetable.clashes(&booking);
+    if !clashes.is_empty() {
+        drop(timetable);
+        return Err(conflict(&state, clashes).await);
+    }
+    let new = NewLesson {
+        title: basics.title.clone(),
+        subject: basics.subject.clone(),
+        teacher: basics.teacher,
+        master: basics.master,
+        remotes: basics.remotes.clone(),
+        slot,
+        series: None,
+    };
+    let id = state
+        .store()
+        .insert_lessons(&[new])
+        .await?
+        .pop()
+        .ok_or(ApiError::Internal)?;
+    booking.lesson = id;
+    timetable.insert_unchecked(booking);
+    drop(timetable);
+    let row = state
+        .store()
+        .lesson_row(id)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+fn booking(lesson: LessonId, slot: Slot, b: &LessonBasics) -> Booking {
+    let mut classrooms = vec![b.master];
+    classrooms.extend(b.remotes.iter().copied());
+    Booking {
+        lesson,
+        slot,
+        teacher: b.teacher,
+        classrooms,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MoveBody {
+    date: String,
+    start: String,
+    end: String,
+}
+
+pub async fn move_lesson(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+    body: Result<Json<MoveBody>, JsonRejection>,
+) -> Result<Json<LessonRow>, ApiError> {
+    require(&staff, Action::ViewTimetable)?;
+    let id = LessonId(id);
+    let row = state
+        .store()
+        .lesson_row(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("lesson {id} does not exist")))?;
+    let schools = state
+        .store()
+        .classroom_schools(&[row.master_classroom])
+        .await?;
+    let school = schools
+        .get(&row.master_classroom)
+        .copied()
+        .ok_or(ApiError::Internal)?;
+    require(&staff, Action::Schedule(school))?;
+    let Json(b) = body?;
+    let mut errors = Vec::new();
+    let Some(slot) = slot_of(&b.date, &b.start, &b.end, &mut errors) else {
+        return Err(ApiError::fields(errors));
+    };
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
+    let moved = Booking {
+        slot,
+        ..row.booking()
+    };
+    let clashes = timetable.clashes(&moved);
+    if !clashes.is_empty() {
+        drop(timetable);
+        return Err(conflict(&state, clashes).await);
+    }
+    state.store().move_lesson(id, slot).await?;
+    timetable.unbook(id);
+    timetable.insert_unchecked(moved);
+    drop(timetable);
+    Ok(Json(
+        state
+            .store()
+            .lesson_row(id)
+            .await?
+            .ok_or(ApiError::Internal)?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Between {
+    from: String,
+    to: String,
+}
+
+/// `GET /api/lessons?from=2026-09-01&to=2026-09-08`: lessons in `[from, to)` (at most 93 days).
+pub async fn list_lessons(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<Between>,
+) -> Result<Json<Vec<LessonRow>>, ApiError> {
+    require(&staff, Action::ViewTimetable)?;
+    let (Some(from), Some(to)) = (parse_date(&q.from), parse_date(&q.to)) else {
+        return Err(ApiError::fields(vec![field(
+            "from",
+            "dates like 2026-09-01 in from and to",
+        )]));
+    };
+    if to <= from || (to - from).whole_days() > 93 {
+        return Err(ApiError::fields(vec![field(
+            "to",
+            "after from, at most 93 days later",
+        )]));
+    }
+    Ok(Json(
+        state
+            .store()
+            .lessons_between(Slot::midnight(from), Slot::midnight(to))
+            .await?,
+    ))
+}
+
+// ---- series ----
+
+#[derive(Deserialize)]
+pub struct NewSeriesBody {
+    term: i64,
+    /// 1 = Monday ... 7 = Sunday.
+    weekday: u8,
+    start: String,
+    end: String,
+    /// First day (default: the term's first day).
+    from: Option<String>,
+    title: String,
+    #[serde(default)]
+    subject: String,
+    teacher: u64,
+    master_classroom: u64,
+    classrooms: Vec<u64>,
+}
+
+#[derive(Serialize)]
+pub struct CreatedSeries {
+    series: SeriesId,
+    lessons: Vec<LessonId>,
+}
+
+pub async fn create_series(
+    State(state): State<AppState>,
+    staff: Staff,
+    body: Result<Json<NewSeriesBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedSeries>), ApiError> {
+    let Json(b) = body?;
+    let mut errors = Vec::new();
+    let term = state.store().term(b.term).await?;
+    if term.is_none() {
+        errors.push(field("term", "no such term"));
+    }
+    let weekday = match b.weekday {
+        1 => Some(Weekday::Monday),
+        2 => Some(Weekday::Tuesday),
+        3 => Some(Weekday::Wednesday),
+        4 => Some(Weekday::Thursday),
+        5 => Some(Weekday::Friday),
+        6 => Some(Weekday::Saturday),
+        7 => Some(Weekday::Sunday),
+        _ => None,
+    };
+    if weekday.is_none() {
+        errors.push(field("weekday", "1 (Monday) to 7 (Sunday)"));
+    }
+    let (start, end) = (parse_time(&b.start), parse_time(&b.end));
+    if start.is_none() {
+        errors.push(field("start", "a time like 08:00"));
+    }
+    if end.is_none() {
+        errors.push(field("end", "a time like 08:45"));
+    }
+    let from = match &b.from {
+        Some(f) => parse_date(f).or_else(|| {
+            errors.push(field("from", "a date like 2026-09-01"));
+            None
+        }),
+        None => term.as_ref().map(|t| t.first),
+    };
+    let basics = check_basics(
+        &state,
+        b.title,
+        b.subject,
+        b.teacher,
+        b.master_classroom,
+        b.classrooms,
+        &mut errors,
+    )
+    .await?;
+    let (Some(term), Some(weekday), Some(start), Some(end), Some(from), Some(basics)) =
+        (term, weekday, start, end, from, basics)
+    else {
+        return Err(ApiError::fields(errors));
+    };
+    require(&staff, Action::Schedule(basics.master_school))?;
+    let rule = WeeklyRule {
+        weekday,
+        start,
+        end,
+    };
+    let series = Series::new(SeriesId(0), rule, from)
+        .map_err(|e| ApiError::fields(vec![field("end", &e.to_string())]))?;
+    let occurrences = series
+        .occurrences(&term)
+        .map_err(|e| ApiError::fields(vec![field("end", &e.to_string())]))?;
+    if occurrences.is_empty() {
+        return Err(ApiError::fields(vec![field(
+            "weekday",
+            "no school day of the term falls on this weekday",
+        )]));
+    }
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
+    // Check all occurrences at once (numbered from the top so they never match a stored lesson).
+    let candidates: Vec<Booking> = occurrences
+        .iter()
+        .enumerate()
+        .map(|(i, o)| booking(LessonId(u64::MAX - i as u64), o.slot, &basics))
+        .collect();
+    let clashes = timetable.clashes_all(&candidates);
+    if !clashes.is_empty() {
+        drop(timetable);
+        return Err(conflict(&state, clashes).await);
+    }
+    let lessons: Vec<_> = occurrences
+        .iter()
+        .map(|o| {
+            let new = NewLesson {
+                title: basics.title.clone(),
+                subject: basics.subject.clone(),
+                teacher: basics.teacher,
+                master: basics.master,
+                remotes: basics.remotes.clone(),
+                slot: o.slot,
+                series: None,
+            };
+            (o.date, new)
+        })
+        .collect();
+    let (series_id, ids) = state
+        .store()
+        .insert_series(b.term, &rule, from, &lessons)
+        .await?;
+    for (id, o) in ids.iter().zip(&occurrences) {
+        timetable.insert_unchecked(booking(*id, o.slot, &basics));
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedSeries {
+            series: series_id,
+            lessons: ids,
+        }),
+    ))
+}
