@@ -27,3 +27,13 @@ ALTER TABLE lessons ADD COLUMN series_id INTEGER REFERENCES series(id);
 ALTER TABLE lessons ADD COLUMN occurrence_day TEXT;
 CREATE INDEX lessons_series ON lessons(series_id);
 CREATE INDEX lessons_starts ON lessons(starts_at);
+
+-- Each stretch of time a classroom was connected to a lesson (unix seconds; left_at NULL while
+-- connected, or if the relay stopped before it could record the leave).
+CREATE TABLE attendance (
+    lesson_id     INTEGER NOT NULL REFERENCES lessons(id) ON DELETE CASCADE,
+    classroom_id  INTEGER NOT NULL REFERENCES classrooms(id),
+    joined_at     INTEGER NOT NULL,
+    left_at       INTEGER
+);
+CREATE INDEX attendance_lesson ON attendance(lesson_id, classroom_id);

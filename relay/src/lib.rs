@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod attendance;
 pub mod auth;
 pub mod cli;
 pub mod demo;

@@ -170,27 +170,32 @@ async fn every_role_against_every_endpoint() {
         (Method::PATCH, "/api/lessons/1", || {
             Some(json!({"date": "2030-09-04", "start": "08:00", "end": "08:45"}))
         }),
+        (Method::GET, "/api/lessons/1/attendance", || None),
     ];
     use StatusCode as S;
     let (ok, new, no) = (S::OK, S::CREATED, S::FORBIDDEN);
-    let expected: [(&str, &Browser, [StatusCode; 10]); 5] = [
-        ("anonymous", &anonymous, [S::UNAUTHORIZED; 10]),
+    let expected: [(&str, &Browser, [StatusCode; 11]); 5] = [
+        ("anonymous", &anonymous, [S::UNAUTHORIZED; 11]),
         (
             "bureau",
             &bureau,
-            [ok, ok, new, ok, new, new, new, ok, new, ok],
+            [ok, ok, new, ok, new, new, new, ok, new, ok, ok],
         ),
         (
             "school2",
             &school2,
-            [ok, ok, no, ok, new, no, no, ok, no, no],
+            [ok, ok, no, ok, new, no, no, ok, no, no, ok],
         ),
         (
             "teacher",
             &teacher,
-            [ok, ok, no, ok, no, no, no, ok, no, no],
+            [ok, ok, no, ok, no, no, no, ok, no, no, ok],
         ),
-        ("device", &device, [ok, no, no, no, no, no, no, no, no, no]),
+        (
+            "device",
+            &device,
+            [ok, no, no, no, no, no, no, no, no, no, no],
+        ),
     ];
     for (name, who, statuses) in expected {
         for ((method, path, body), want) in endpoints.iter().zip(statuses) {

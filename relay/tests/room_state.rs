@@ -110,7 +110,7 @@ fn a_resent_op_is_acknowledged_not_applied_twice() {
     let mut r = room();
     join(&mut r, 1, Role::Teacher, 10, None);
     op(&mut r, 1, 1, begin());
-    r.handle(Input::Leave { conn: 1 });
+    r.handle(Input::Leave { conn: 1, now_ms: 0 });
     r.take_outputs();
     join(&mut r, 2, Role::Teacher, 10, Some(1));
     let out = op(&mut r, 2, 1, begin());
@@ -350,4 +350,37 @@ fn a_full_lesson_refuses_more_connections_but_not_the_teacher() {
             msg: ServerMsg::Welcome { .. }
         }
     ));
+}
+
+#[test]
+fn attendance_counts_a_classroom_once_across_reconnects() {
+    let mut r = room();
+    let joined = join(&mut r, 1, Role::Classroom(ClassroomId(2)), 10, None);
+    assert!(joined.contains(&Output::Attendance {
+        classroom: ClassroomId(2),
+        present: true,
+        at_ms: 0
+    }));
+    // The same classroom from another connection (the older one is replaced): still present.
+    let again = join(&mut r, 2, Role::Classroom(ClassroomId(2)), 11, None);
+    assert!(!again.iter().any(|o| matches!(o, Output::Attendance { .. })));
+    r.handle(Input::Leave { conn: 1, now_ms: 5 });
+    assert!(
+        !r.take_outputs()
+            .iter()
+            .any(|o| matches!(o, Output::Attendance { .. })),
+        "the replaced connection leaving is no leave"
+    );
+    r.handle(Input::Leave {
+        conn: 2,
+        now_ms: 9_000,
+    });
+    assert!(r.take_outputs().contains(&Output::Attendance {
+        classroom: ClassroomId(2),
+        present: false,
+        at_ms: 9_000
+    }));
+    // Teachers and observers are not classroom attendance.
+    let out = join(&mut r, 3, Role::Observer, 12, None);
+    assert!(!out.iter().any(|o| matches!(o, Output::Attendance { .. })));
 }

@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
             axum::routing::patch(timetable::move_lesson),
         )
         .route("/series", axum::routing::post(timetable::create_series))
+        .route("/lessons/{id}/attendance", get(timetable::attendance))
         .fallback(|| async { error::ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }

@@ -518,3 +518,115 @@ pub async fn create_series(
         }),
     ))
 }
+
+// ---- attendance ----
+
+#[derive(Deserialize)]
+pub struct ReportFormat {
+    format: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ClassroomAttendance {
+    classroom: ClassroomId,
+    name: String,
+    #[serde(flatten)]
+    presence: crate::attendance::Presence,
+}
+
+/// `GET /api/lessons/{id}/attendance[?format=csv]`: who attended, for how long, late or missing.
+pub async fn attendance(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+    Query(q): Query<ReportFormat>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    require(&staff, Action::ViewTimetable)?;
+    let id = LessonId(id);
+    let info = state
+        .store()
+        .lesson(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("lesson {id} does not exist")))?;
+    let slot = Slot {
+        start: info.starts_at,
+        end: info.ends_at,
+    };
+    let stretches = state.store().attendance(id).await?;
+    let now = crate::auth::now_secs() as i64;
+    let rows: Vec<ClassroomAttendance> = info
+        .classrooms
+        .iter()
+        .map(|(classroom, name)| {
+            let mine: Vec<_> = stretches
+                .iter()
+                .filter(|(c, _)| c == classroom)
+                .map(|(_, s)| *s)
+                .collect();
+            ClassroomAttendance {
+                classroom: *classroom,
+                name: name.clone(),
+                presence: crate::attendance::presence(slot, now, &mine),
+            }
+        })
+        .collect();
+    if q.format.as_deref() == Some("csv") {
+        let mut csv = String::from("classroom,name,minutes,first_joined,late,missing\r\n");
+        for r in &rows {
+            let joined = r
+                .presence
+                .first_joined
+                .map(shanghai_time)
+                .unwrap_or_default();
+            csv.push_str(&format!(
+                "{},{},{},{},{},{}\r\n",
+                r.classroom,
+                csv_cell(&r.name),
+                r.presence.minutes,
+                joined,
+                r.presence.late,
+                r.presence.missing
+            ));
+        }
+        let headers = [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"lesson-{id}-attendance.csv\""),
+            ),
+        ];
+        return Ok((headers, csv).into_response());
+    }
+    Ok(Json(json!({"lesson": id, "title": info.title, "starts_at": info.starts_at, "ends_at": info.ends_at, "classrooms": rows}))
+        .into_response())
+}
+
+/// A CSV cell: quoted, quotes doubled, and never read as a formula by a spreadsheet.
+fn csv_cell(s: &str) -> String {
+    let guarded = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
+/// `YYYY-MM-DD HH:MM` in Asia/Shanghai.
+fn shanghai_time(unix: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) else {
+        return String::new();
+    };
+    let t = t.to_offset(shared::schedule::slot::SHANGHAI);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}

@@ -32,7 +32,7 @@ pub enum Input {
         now_ms: u64,
     },
     /// A connection closed.
-    Leave { conn: ConnId },
+    Leave { conn: ConnId, now_ms: u64 },
     /// A message from a joined connection.
     Msg { conn: ConnId, msg: ClientMsg },
 }
@@ -50,6 +50,13 @@ pub enum Output {
     },
     /// Must be durably stored before any later output is delivered.
     Store(StoredOp),
+    /// A classroom came into the lesson or left it (for attendance; not for every reconnect
+    /// of the same classroom).
+    Attendance {
+        classroom: ClassroomId,
+        present: bool,
+        at_ms: u64,
+    },
     /// Close a connection: it is sent an Error message with the reason, then a WebSocket close frame.
     Close {
         conn: ConnId,
@@ -85,6 +92,8 @@ pub struct Room {
     /// Acks to send after the next broadcast: (conn, cseq, seq).
     acks: Vec<(ConnId, u32, u64)>,
     pointer: Option<Pointer>,
+    /// Classrooms with at least one connection.
+    present: std::collections::BTreeSet<ClassroomId>,
     snapshot_seq: u64,
     out: Vec<Output>,
 }
@@ -123,6 +132,7 @@ impl Room {
             unflushed: Vec::new(),
             acks: Vec::new(),
             pointer: None,
+            present: Default::default(),
             snapshot_seq,
             out: Vec::new(),
         })
@@ -179,7 +189,7 @@ impl Room {
                 resume,
                 now_ms,
             } => self.join(conn, role, session, resume, now_ms),
-            Input::Leave { conn } => self.leave(conn),
+            Input::Leave { conn, now_ms } => self.leave(conn, now_ms),
             Input::Msg { conn, msg } => self.message(conn, msg),
         }
     }
@@ -265,13 +275,31 @@ impl Room {
             });
         }
         self.broadcast_roster();
+        if let Role::Classroom(id) = role {
+            if self.present.insert(id) {
+                self.out.push(Output::Attendance {
+                    classroom: id,
+                    present: true,
+                    at_ms: now_ms,
+                });
+            }
+        }
     }
 
-    fn leave(&mut self, conn: ConnId) {
+    fn leave(&mut self, conn: ConnId, now_ms: u64) {
         self.flush();
         let Some(member) = self.members.remove(&conn) else {
             return;
         };
+        if let Role::Classroom(id) = member.role {
+            if !self.members.values().any(|m| m.role == member.role) && self.present.remove(&id) {
+                self.out.push(Output::Attendance {
+                    classroom: id,
+                    present: false,
+                    at_ms: now_ms,
+                });
+            }
+        }
         if member.role == Role::Teacher
             && !self.members.values().any(|m| m.role == Role::Teacher)
             && self.pointer.is_some()

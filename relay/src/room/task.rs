@@ -8,7 +8,7 @@ use super::ConnId;
 use crate::store::{Store, StoredOp};
 use axum::body::Bytes;
 use shared::codec::{encode_server, encode_snapshot};
-use shared::ids::{LessonId, Role, SessionId};
+use shared::ids::{ClassroomId, LessonId, Role, SessionId};
 use shared::protocol::{ClientMsg, CloseCode, ServerMsg};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -115,7 +115,10 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
                 }
                 Command::Leave { conn } => {
                     driver.conns.remove(&conn);
-                    driver.room.handle(Input::Leave { conn });
+                    driver.room.handle(Input::Leave {
+                        conn,
+                        now_ms: now_ms(),
+                    });
                 }
                 Command::Msg { conn, msg } => driver.room.handle(Input::Msg { conn, msg }),
             }
@@ -244,6 +247,22 @@ impl Driver<'_> {
                 }
             })
             .collect();
+        let attendance: Vec<(ClassroomId, bool, i64)> = outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Attendance {
+                    classroom,
+                    present,
+                    at_ms,
+                } => Some((*classroom, *present, (*at_ms / 1000) as i64)),
+                _ => None,
+            })
+            .collect();
+        if !attendance.is_empty() {
+            if let Err(e) = self.store.record_attendance(self.lesson, &attendance).await {
+                tracing::warn!(lesson = %self.lesson, error = %e, "recording attendance failed");
+            }
+        }
         if let Err(e) = self.store.append(self.lesson, &stored).await {
             tracing::error!(lesson = %self.lesson, error = %e, "storing board ops failed; restarting the room");
             return Err(e);
@@ -261,7 +280,7 @@ fn deliver(
 ) {
     for out in outputs {
         match out {
-            Output::Store(_) => {}
+            Output::Store(_) | Output::Attendance { .. } => {}
             Output::Send { conn, msg } => {
                 if let Some(c) = conns.get_mut(&conn) {
                     push(c, Bytes::from(encode_server(&msg)));

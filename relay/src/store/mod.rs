@@ -6,6 +6,7 @@
 //! process being killed (SIGKILL); a power cut may lose the last moments (use FULL for that).
 
 pub mod accounts;
+pub mod attendance;
 pub mod schools;
 pub mod timetable;
 

@@ -1,0 +1,130 @@
+//! Attendance of one classroom in one lesson, from the stretches it was connected: minutes
+//! present within the lesson, whether it came late or not at all. Pure; the times are passed in.
+
+use serde::Serialize;
+use shared::schedule::Slot;
+
+/// Joining more than this many seconds after the start counts as late.
+pub const LATE_AFTER_SECS: i64 = 5 * 60;
+
+/// One stretch of being connected (unix seconds); `left: None` while still connected (or when the
+/// relay stopped before it could record the leave).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stretch {
+    pub joined: i64,
+    pub left: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Presence {
+    /// Minutes connected within the lesson (overlapping stretches counted once).
+    pub minutes: i64,
+    /// When the classroom first joined, if it did.
+    pub first_joined: Option<i64>,
+    pub late: bool,
+    pub missing: bool,
+}
+
+/// The presence of a classroom in `lesson`, given its stretches; open stretches end at `now`.
+pub fn presence(lesson: Slot, now: i64, stretches: &[Stretch]) -> Presence {
+    let mut spans: Vec<(i64, i64)> = stretches
+        .iter()
+        .map(|s| {
+            (
+                s.joined.max(lesson.start),
+                s.left.unwrap_or(now).min(lesson.end),
+            )
+        })
+        .filter(|(a, b)| b > a)
+        .collect();
+    spans.sort();
+    let mut seconds = 0;
+    let mut covered_to = i64::MIN;
+    for (a, b) in spans {
+        let from = a.max(covered_to);
+        if b > from {
+            seconds += b - from;
+        }
+        covered_to = covered_to.max(b);
+    }
+    let first_joined = stretches.iter().map(|s| s.joined).min();
+    let attended = seconds > 0;
+    Presence {
+        minutes: seconds / 60,
+        first_joined,
+        late: attended && first_joined.is_some_and(|t| t > lesson.start + LATE_AFTER_SECS),
+        missing: !attended,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LESSON: Slot = Slot {
+        start: 10_000,
+        end: 10_000 + 45 * 60,
+    };
+
+    #[test]
+    fn on_time_for_the_whole_lesson() {
+        let p = presence(
+            LESSON,
+            99_999,
+            &[Stretch {
+                joined: 9_000,
+                left: Some(20_000),
+            }],
+        );
+        assert_eq!(
+            p,
+            Presence {
+                minutes: 45,
+                first_joined: Some(9_000),
+                late: false,
+                missing: false
+            }
+        );
+    }
+
+    #[test]
+    fn late_with_a_dropped_link_counted_once() {
+        let s = [
+            Stretch {
+                joined: 10_000 + 10 * 60,
+                left: Some(10_000 + 20 * 60),
+            },
+            // The link dropped and came back; the two stretches overlap by a minute.
+            Stretch {
+                joined: 10_000 + 19 * 60,
+                left: Some(10_000 + 30 * 60),
+            },
+        ];
+        let p = presence(LESSON, 99_999, &s);
+        assert_eq!(p.minutes, 20);
+        assert!(p.late && !p.missing);
+    }
+
+    #[test]
+    fn never_joined_or_only_outside_the_lesson_is_missing() {
+        assert!(presence(LESSON, 99_999, &[]).missing);
+        let before = [Stretch {
+            joined: 1_000,
+            left: Some(2_000),
+        }];
+        assert!(presence(LESSON, 99_999, &before).missing);
+    }
+
+    #[test]
+    fn still_connected_counts_until_now() {
+        let p = presence(
+            LESSON,
+            10_000 + 600,
+            &[Stretch {
+                joined: 10_000,
+                left: None,
+            }],
+        );
+        assert_eq!(p.minutes, 10);
+    }
+}
