@@ -124,6 +124,7 @@ mod tests {
             role: Role::Teacher,
             not_before: 100,
             expires: 200,
+            link: None,
         }
     }
 

@@ -45,6 +45,22 @@ pub struct Cli {
         global = true
     )]
     pub idle_timeout_secs: u64,
+    /// Join links open this many minutes before a lesson starts.
+    #[arg(
+        long,
+        env = "TONGPIN_OPEN_BEFORE_MINS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub open_before_mins: u64,
+    /// Join links close this many minutes after a lesson ends.
+    #[arg(
+        long,
+        env = "TONGPIN_CLOSE_AFTER_MINS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub close_after_mins: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -143,6 +159,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             role: *role,
             not_before: now.saturating_sub(60),
             expires: now + valid_hours * 3600,
+            link: None,
         };
         println!("{}", signer.mint(&claims));
         return Ok(());
@@ -166,8 +183,14 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if !cli.dist.join("index.html").exists() {
         tracing::warn!(dist = %cli.dist.display(), "the client is not built; pages will say so");
     }
-    let idle = std::time::Duration::from_secs(cli.idle_timeout_secs.max(1));
-    let state = AppState::with_cookies(store, signer, cli.dist.clone(), idle, cli.secure_cookies);
+    let minutes = |m: u64| std::time::Duration::from_secs(m * 60);
+    let config = crate::http::Config {
+        idle_limit: std::time::Duration::from_secs(cli.idle_timeout_secs.max(1)),
+        secure_cookies: cli.secure_cookies,
+        open_before: minutes(cli.open_before_mins),
+        close_after: minutes(cli.close_after_mins),
+    };
+    let state = AppState::with_config(store, signer, cli.dist.clone(), config);
     println!("relay listening on {base}");
     // Tests and scripts read the line above from a pipe: flush it now.
     use std::io::Write;

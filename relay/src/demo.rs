@@ -101,6 +101,7 @@ pub async fn links(store: &Store, signer: &Signer, base: &str) -> Result<DemoLin
             role,
             not_before: (info.starts_at - 30 * 60).max(0) as u64,
             expires: (info.ends_at + 3600) as u64,
+            link: None,
         };
         format!("{base}/lesson#token={}", signer.mint(&claims))
     };

@@ -19,6 +19,31 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::services::{ServeDir, ServeFile};
 
+/// Settings from the command line.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// A lesson connection that sends nothing for this long is closed (browsers ping every 10 s),
+    /// so a classroom whose link died silently does not stay "online".
+    pub idle_limit: Duration,
+    /// Mark the sign-in cookie `Secure` (serve over HTTPS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// Join links open this long before a lesson starts...
+    pub open_before: Duration,
+    /// ...and close this long after it ends.
+    pub close_after: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            idle_limit: Duration::from_secs(45),
+            secure_cookies: false,
+            open_before: Duration::from_secs(15 * 60),
+            close_after: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
@@ -28,8 +53,7 @@ struct Inner {
     signer: Signer,
     next_conn: AtomicU64,
     dist: PathBuf,
-    idle_limit: Duration,
-    secure_cookies: bool,
+    config: Config,
     /// The region's booked lessons, loaded on first use. Every change to lessons goes through
     /// this lock (held across the database write, so check and write are one step).
     timetable: tokio::sync::OnceCell<tokio::sync::Mutex<Timetable>>,
@@ -39,17 +63,18 @@ impl AppState {
     /// `idle_limit`: a lesson connection that sends nothing for this long is closed (browsers
     /// ping every 10 s), so a classroom whose link died silently does not stay "online".
     pub fn new(store: Store, signer: Signer, dist: PathBuf, idle_limit: Duration) -> AppState {
-        Self::with_cookies(store, signer, dist, idle_limit, false)
+        Self::with_config(
+            store,
+            signer,
+            dist,
+            Config {
+                idle_limit,
+                ..Config::default()
+            },
+        )
     }
 
-    /// `secure_cookies`: mark the sign-in cookie `Secure` (serve over HTTPS, e.g. behind a proxy).
-    pub fn with_cookies(
-        store: Store,
-        signer: Signer,
-        dist: PathBuf,
-        idle_limit: Duration,
-        secure_cookies: bool,
-    ) -> AppState {
+    pub fn with_config(store: Store, signer: Signer, dist: PathBuf, config: Config) -> AppState {
         let rooms = Rooms::new(store.clone());
         AppState(Arc::new(Inner {
             store,
@@ -57,8 +82,7 @@ impl AppState {
             signer,
             next_conn: AtomicU64::new(1),
             dist,
-            idle_limit,
-            secure_cookies,
+            config,
             timetable: tokio::sync::OnceCell::new(),
         }))
     }
@@ -80,11 +104,15 @@ impl AppState {
     }
 
     pub fn secure_cookies(&self) -> bool {
-        self.0.secure_cookies
+        self.0.config.secure_cookies
     }
 
     pub fn idle_limit(&self) -> Duration {
-        self.0.idle_limit
+        self.0.config.idle_limit
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
     }
 
     pub fn store(&self) -> &Store {

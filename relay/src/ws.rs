@@ -5,6 +5,7 @@ use crate::auth::now_secs;
 use crate::http::AppState;
 use crate::room::task::{Command, Outbound, OUTBOUND_CAPACITY};
 use crate::room::ConnId;
+use crate::store::links::LinkState;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
@@ -65,6 +66,25 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
             .await
         }
     };
+    if let Some(link) = claims.link {
+        let refused = match state.store().link_state(link, lesson).await {
+            Ok(LinkState::Valid) => None,
+            Ok(LinkState::Revoked) => Some((
+                CloseCode::UNAUTHORIZED,
+                "join link refused: the link was revoked",
+            )),
+            Ok(LinkState::Unknown) => {
+                Some((CloseCode::UNAUTHORIZED, "join link refused: no such link"))
+            }
+            Err(_) => Some((
+                CloseCode::GOING_AWAY,
+                "the link could not be checked; try again",
+            )),
+        };
+        if let Some((code, reason)) = refused {
+            return close(&mut sink, code, reason).await;
+        }
+    }
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND_CAPACITY);
     let conn = state.next_conn();
     let join = Command::Join {
@@ -72,6 +92,7 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
         role: claims.role,
         session,
         resume,
+        link: claims.link,
         outbound: out_tx.clone(),
     };
     let room = match state.rooms().join(lesson, join).await {

@@ -53,6 +53,7 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
         role: Role::Classroom(ClassroomId(2)),
         not_before: now - 60,
         expires: now + 600,
+        link: None,
     };
     let token = Signer::new(signer_key).mint(&claims);
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/lessons/1/ws"))

@@ -23,6 +23,7 @@ async fn a_joiner_mid_batch_receives_every_op_once() {
     let join = |conn, role, outbound| Command::Join {
         conn,
         role,
+        link: None,
         session: SessionId(conn),
         resume: None,
         outbound,

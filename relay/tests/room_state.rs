@@ -31,6 +31,7 @@ fn join(r: &mut Room, conn: u64, role: Role, session: u64, resume: Option<u64>) 
     r.handle(Input::Join {
         conn,
         role,
+        link: None,
         session: SessionId(session),
         resume,
         now_ms: 0,

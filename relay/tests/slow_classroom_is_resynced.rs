@@ -50,6 +50,7 @@ async fn a_slow_classroom_is_resynced_and_the_others_are_not_held_back() {
     let join = |conn, role, outbound| Command::Join {
         conn,
         role,
+        link: None,
         session: SessionId(conn),
         resume: None,
         outbound,

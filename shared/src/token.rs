@@ -21,6 +21,8 @@ pub struct Claims {
     pub not_before: u64,
     /// Unix seconds from which the token is no longer valid.
     pub expires: u64,
+    /// The join link this token belongs to, if it was issued as one (the relay can revoke it).
+    pub link: Option<u64>,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -103,6 +105,7 @@ mod tests {
             role: Role::Classroom(ClassroomId(2)),
             not_before: 10,
             expires: 20,
+            link: None,
         }
     }
 

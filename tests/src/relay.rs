@@ -119,6 +119,7 @@ impl TestRelay {
             role,
             not_before: now - 60,
             expires: now + 3600,
+            link: None,
         })
     }
 

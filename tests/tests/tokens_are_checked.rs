@@ -23,6 +23,7 @@ async fn forged_altered_expired_and_misdirected_tokens_are_refused() {
         role: Role::Teacher,
         not_before: now - 60,
         expires: now + 3600,
+        link: None,
     };
 
     let forged = Signer::new([1; 32]).mint(&claims);

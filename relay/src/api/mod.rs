@@ -4,9 +4,11 @@
 //! - [`error`]: [`error::ApiError`] and its JSON response.
 //! - [`session`]: sign in/out, `GET /api/me`, the `Staff` extractor.
 //! - [`schools`]: schools and classrooms.
-//! - [`timetable`]: terms, lessons and weekly series, with clash checks (409).
+//! - [`timetable`]: terms, lessons and weekly series, with clash checks (409); attendance.
+//! - [`links`]: join links per lesson, revocable.
 
 pub mod error;
+pub mod links;
 pub mod schools;
 pub mod session;
 pub mod timetable;
@@ -42,6 +44,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/series", axum::routing::post(timetable::create_series))
         .route("/lessons/{id}/attendance", get(timetable::attendance))
+        .route("/lessons/{id}/links", axum::routing::post(links::create))
+        .route("/links/{id}", axum::routing::delete(links::revoke))
         .fallback(|| async { error::ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }

@@ -55,4 +55,16 @@ impl Rooms {
         }
         Err(RoomGone)
     }
+
+    /// Tells a running room that a join link was revoked (a room that is not running has no
+    /// connections to close; new ones are refused at the door).
+    pub async fn revoke(&self, lesson: LessonId, link: u64) {
+        let tx = {
+            let rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
+            rooms.get(&lesson).cloned()
+        };
+        if let Some(tx) = tx {
+            let _ = tx.send(Command::Revoke { link }).await;
+        }
+    }
 }

@@ -30,7 +30,11 @@ pub enum Input {
         session: SessionId,
         resume: Option<u64>,
         now_ms: u64,
+        /// The join link its token belongs to (revoking the link closes the connection).
+        link: Option<u64>,
     },
+    /// A join link was revoked: connections made with it are closed.
+    Revoke { link: u64 },
     /// A connection closed.
     Leave { conn: ConnId, now_ms: u64 },
     /// A message from a joined connection.
@@ -69,6 +73,7 @@ pub enum Output {
 struct Member {
     role: Role,
     session: SessionId,
+    link: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -188,7 +193,9 @@ impl Room {
                 session,
                 resume,
                 now_ms,
-            } => self.join(conn, role, session, resume, now_ms),
+                link,
+            } => self.join(conn, role, session, resume, now_ms, link),
+            Input::Revoke { link } => self.revoke(link),
             Input::Leave { conn, now_ms } => self.leave(conn, now_ms),
             Input::Msg { conn, msg } => self.message(conn, msg),
         }
@@ -201,6 +208,7 @@ impl Room {
         session: SessionId,
         resume: Option<u64>,
         now_ms: u64,
+        link: Option<u64>,
     ) {
         self.flush();
         if let Role::Classroom(id) = role {
@@ -242,7 +250,14 @@ impl Room {
                 reason,
             });
         }
-        self.members.insert(conn, Member { role, session });
+        self.members.insert(
+            conn,
+            Member {
+                role,
+                session,
+                link,
+            },
+        );
         self.out.push(Output::Send {
             conn,
             msg: ServerMsg::Welcome {
@@ -283,6 +298,23 @@ impl Room {
                     at_ms: now_ms,
                 });
             }
+        }
+    }
+
+    /// Closes every connection made with `link`; they leave as if they had closed.
+    fn revoke(&mut self, link: u64) {
+        let gone: Vec<ConnId> = self
+            .members
+            .iter()
+            .filter(|(_, m)| m.link == Some(link))
+            .map(|(c, _)| *c)
+            .collect();
+        for conn in gone {
+            self.out.push(Output::Close {
+                conn,
+                code: CloseCode::UNAUTHORIZED,
+                reason: "the join link was revoked".into(),
+            });
         }
     }
 

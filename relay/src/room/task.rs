@@ -32,7 +32,12 @@ pub enum Command {
         role: Role,
         session: SessionId,
         resume: Option<u64>,
+        link: Option<u64>,
         outbound: mpsc::Sender<Outbound>,
+    },
+    /// A join link was revoked.
+    Revoke {
+        link: u64,
     },
     Leave {
         conn: ConnId,
@@ -92,6 +97,7 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
                     role,
                     session,
                     resume,
+                    link,
                     outbound,
                 } => {
                     // What happened before the join is stored and delivered first, to the members
@@ -110,9 +116,11 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
                         session,
                         resume,
                         now_ms: now_ms(),
+                        link,
                     });
                     failed |= driver.flush().await.is_err();
                 }
+                Command::Revoke { link } => driver.room.handle(Input::Revoke { link }),
                 Command::Leave { conn } => {
                     driver.conns.remove(&conn);
                     driver.room.handle(Input::Leave {

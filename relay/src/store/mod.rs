@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod attendance;
+pub mod links;
 pub mod schools;
 pub mod timetable;
 

@@ -1,0 +1,138 @@
+//! `/api/lessons/{id}/links` and `/api/links/{id}`: join links for a lesson's teacher, each of its
+//! classrooms and observers, valid from a while before the start to a while after the end
+//! (`--open-before-mins`, `--close-after-mins`), and revocable at once.
+
+use super::error::ApiError;
+use super::session::Staff;
+use crate::accounts::permissions::{allowed, Action};
+use crate::auth::now_secs;
+use crate::http::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+use shared::ids::{ClassroomId, LessonId, Role, SchoolId};
+use shared::token::Claims;
+
+#[derive(Serialize)]
+pub struct JoinLink {
+    link: u64,
+    /// `teacher`, `classroom` or `observer`.
+    role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classroom: Option<ClassroomId>,
+    name: String,
+    /// Open this path on the relay's address: `/lesson#token=...`.
+    path: String,
+    not_before: u64,
+    expires: u64,
+}
+
+async fn master_school(state: &AppState, lesson: LessonId) -> Result<SchoolId, ApiError> {
+    let row = state
+        .store()
+        .lesson_row(lesson)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("lesson {lesson} does not exist")))?;
+    let schools = state
+        .store()
+        .classroom_schools(&[row.master_classroom])
+        .await?;
+    schools
+        .get(&row.master_classroom)
+        .copied()
+        .ok_or(ApiError::Internal)
+}
+
+fn may_schedule(staff: &Staff, school: SchoolId) -> Result<(), ApiError> {
+    if allowed(staff.account.role, Action::Schedule(school)) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "your account may not hand out links for this lesson".into(),
+        ))
+    }
+}
+
+/// `POST /api/lessons/{id}/links`: new links for everyone in the lesson.
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+) -> Result<(StatusCode, Json<Vec<JoinLink>>), ApiError> {
+    if !allowed(staff.account.role, Action::ViewTimetable) {
+        return Err(ApiError::Forbidden("your account may not do this".into()));
+    }
+    let lesson = LessonId(id);
+    let school = master_school(&state, lesson).await?;
+    may_schedule(&staff, school)?;
+    let info = state
+        .store()
+        .lesson(lesson)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    let not_before = (info.starts_at - state.config().open_before.as_secs() as i64).max(0) as u64;
+    let expires = (info.ends_at + state.config().close_after.as_secs() as i64).max(0) as u64;
+    if expires <= now_secs() {
+        return Err(ApiError::Conflict {
+            message: format!("lesson {lesson} is over; its links would never open"),
+            clashes: vec![],
+        });
+    }
+    let mut people: Vec<(Role, &'static str, String)> =
+        vec![(Role::Teacher, "teacher", info.teacher.clone())];
+    people.extend(
+        info.classrooms
+            .iter()
+            .map(|(c, name)| (Role::Classroom(*c), "classroom", name.clone())),
+    );
+    people.push((Role::Observer, "observer", "教研观摩".to_string()));
+    let mut out = Vec::new();
+    for (role, kind, name) in people {
+        let link = state
+            .store()
+            .create_link(lesson, role, not_before, expires)
+            .await?;
+        let token = state.signer().mint(&Claims {
+            lesson,
+            role,
+            not_before,
+            expires,
+            link: Some(link),
+        });
+        let classroom = match role {
+            Role::Classroom(c) => Some(c),
+            _ => None,
+        };
+        out.push(JoinLink {
+            link,
+            role: kind,
+            classroom,
+            name,
+            path: format!("/lesson#token={token}"),
+            not_before,
+            expires,
+        });
+    }
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// `DELETE /api/links/{id}`: the link stops working at once; connections made with it are closed.
+pub async fn revoke(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, ApiError> {
+    if !allowed(staff.account.role, Action::ViewTimetable) {
+        return Err(ApiError::Forbidden("your account may not do this".into()));
+    }
+    let lesson = state
+        .store()
+        .link_lesson(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("link {id} does not exist")))?;
+    may_schedule(&staff, master_school(&state, lesson).await?)?;
+    state.store().revoke_link(id, now_secs() as i64).await?;
+    state.rooms().revoke(lesson, id).await;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,233 @@
+//! Join links per lesson: handed out through the API, checked at the door, and revoked at once,
+//! including for a classroom already connected. A real server, real WebSocket classrooms.
+
+use axum::body::{to_bytes, Body};
+use axum::http::{header, Method, Request, StatusCode};
+use futures_util::{SinkExt, StreamExt};
+use relay::accounts::{password, StaffRole};
+use relay::auth::Signer;
+use relay::http::{app, AppState};
+use relay::store::Store;
+use serde_json::{json, Value};
+use shared::codec::{decode_server, encode_client};
+use shared::ids::{SchoolId, SessionId};
+use shared::protocol::{ClientMsg, CloseCode, ServerMsg, PROTOCOL_VERSION};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "a long enough password";
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects with the token in a link's path; returns the socket once welcomed, or the close.
+async fn join(addr: SocketAddr, path: &str) -> Result<Ws, (u16, String)> {
+    let token = path.split("#token=").nth(1).expect("a token in the link");
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/lessons/1/ws"))
+        .await
+        .unwrap();
+    let hello = ClientMsg::Hello {
+        version: PROTOCOL_VERSION,
+        token: token.to_string(),
+        session: SessionId(rand_session()),
+        resume: None,
+    };
+    ws.send(Message::Binary(encode_client(&hello).into()))
+        .await
+        .unwrap();
+    closed_or_welcomed(ws).await
+}
+
+fn rand_session() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+async fn closed_or_welcomed(mut ws: Ws) -> Result<Ws, (u16, String)> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("an answer in time")
+        {
+            Some(Ok(Message::Binary(b))) => {
+                if let Ok(ServerMsg::Welcome { .. }) = decode_server(&b) {
+                    return Ok(ws);
+                }
+            }
+            Some(Ok(Message::Close(Some(f)))) => {
+                return Err((u16::from(f.code), f.reason.to_string()))
+            }
+            Some(Ok(_)) => {}
+            _ => return Err((1006, String::new())),
+        }
+    }
+}
+
+async fn closed(mut ws: Ws) -> (u16, String) {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("closed in time")
+        {
+            Some(Ok(Message::Close(Some(f)))) => return (u16::from(f.code), f.reason.to_string()),
+            Some(Ok(_)) => {}
+            _ => return (1006, String::new()),
+        }
+    }
+}
+
+struct Console {
+    router: axum::Router,
+    cookie: String,
+    csrf: String,
+}
+
+impl Console {
+    async fn sign_in(router: &axum::Router, login: &str) -> Console {
+        let req = Request::post("/api/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"login": login, "password": PASSWORD}).to_string(),
+            ))
+            .unwrap();
+        let res = router.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let body: Value =
+            serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
+        Console {
+            router: router.clone(),
+            cookie,
+            csrf: body["csrf"].as_str().unwrap().to_string(),
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::COOKIE, &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .body(Body::empty())
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        (
+            status,
+            serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap())
+                .unwrap_or(Value::Null),
+        )
+    }
+}
+
+#[tokio::test]
+async fn links_work_until_revoked_even_for_a_connected_classroom() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    relay::demo::seed(&store, 0).await.unwrap();
+    let hash = password::hash(PASSWORD).unwrap();
+    store
+        .upsert_account("bureau", "教育局", &hash, StaffRole::BureauAdmin)
+        .await
+        .unwrap();
+    store
+        .upsert_account(
+            "school2",
+            "哈乐",
+            &hash,
+            StaffRole::SchoolAdmin {
+                school: SchoolId(2),
+            },
+        )
+        .await
+        .unwrap();
+    let router = app(AppState::new(
+        store,
+        Signer::new([9; 32]),
+        dir.path().join("dist"),
+        Duration::from_secs(45),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serving = router.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, serving).await });
+
+    let other_school = Console::sign_in(&router, "school2").await;
+    let (status, _) = other_school
+        .call(Method::POST, "/api/lessons/1/links")
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "school 2 does not run lesson 1"
+    );
+
+    let bureau = Console::sign_in(&router, "bureau").await;
+    let (status, links) = bureau.call(Method::POST, "/api/lessons/1/links").await;
+    assert_eq!(status, StatusCode::CREATED, "{links}");
+    let links = links.as_array().unwrap().clone();
+    let roles: Vec<&str> = links.iter().map(|l| l["role"].as_str().unwrap()).collect();
+    assert_eq!(
+        roles,
+        vec!["teacher", "classroom", "classroom", "classroom", "observer"]
+    );
+    let (room2, room3) = (&links[1], &links[2]);
+
+    let connected = join(addr, room2["path"].as_str().unwrap())
+        .await
+        .expect("the link admits classroom 2");
+    let (status, _) = bureau
+        .call(Method::DELETE, &format!("/api/links/{}", room2["link"]))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (code, reason) = closed(connected).await;
+    assert_eq!(code, CloseCode::UNAUTHORIZED);
+    assert!(reason.contains("revoked"), "{reason}");
+
+    let again = join(addr, room2["path"].as_str().unwrap())
+        .await
+        .map(|_| ())
+        .expect_err("a revoked link is refused");
+    assert_eq!(again.0, CloseCode::UNAUTHORIZED);
+    assert!(again.1.contains("revoked"), "{}", again.1);
+    assert!(
+        join(addr, room3["path"].as_str().unwrap()).await.is_ok(),
+        "other links still work"
+    );
+
+    // A correctly signed token naming a link the relay never issued.
+    let now = relay::auth::now_secs();
+    let claims = shared::token::Claims {
+        lesson: shared::ids::LessonId(1),
+        role: shared::ids::Role::Observer,
+        not_before: now - 60,
+        expires: now + 600,
+        link: Some(12_345),
+    };
+    let stray = format!("/lesson#token={}", Signer::new([9; 32]).mint(&claims));
+    let refused = join(addr, &stray)
+        .await
+        .map(|_| ())
+        .expect_err("an unknown link is refused");
+    assert!(refused.1.contains("no such link"), "{}", refused.1);
+
+    let (status, _) = bureau.call(Method::DELETE, "/api/links/999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = other_school
+        .call(Method::DELETE, &format!("/api/links/{}", room3["link"]))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    server.abort();
+}
