@@ -46,6 +46,17 @@ pub fn routes() -> Router<AppState> {
         .route("/lessons/{id}/attendance", get(timetable::attendance))
         .route("/lessons/{id}/links", axum::routing::post(links::create))
         .route("/links/{id}", axum::routing::delete(links::revoke))
+        .route("/openapi.json", get(openapi))
         .fallback(|| async { error::ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// The OpenAPI 3.0 document of this API (kept beside this file; a test checks it matches the routes).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
 }
