@@ -1,5 +1,6 @@
 //! The root component: the lesson when the link holds a readable token, else a clear message.
 
+use crate::console::root::Console;
 use crate::labels;
 use crate::lesson::Lesson;
 use crate::link::token_from_fragment;
@@ -9,6 +10,8 @@ use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 enum Route {
+    /// The bureau console at `/console`.
+    Console,
     /// No token: the page at `/`.
     Landing,
     /// A token that is not a join token at all.
@@ -20,6 +23,12 @@ enum Route {
 }
 
 fn route() -> Route {
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    if path.trim_end_matches('/') == "/console" {
+        return Route::Console;
+    }
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
@@ -58,6 +67,7 @@ pub fn app() -> Html {
         move || drop(reload)
     });
     match &*route {
+        Route::Console => html! { <Console /> },
         Route::Landing => landing(false),
         Route::BadLink => landing(true),
         Route::Lesson { token, claims } => html! {

@@ -12,8 +12,10 @@
 //!   - [`letterbox`]: the 16:9 board fitted into a canvas, both ways.
 //!   - [`link`]: the join link (token in the URL fragment) and the WebSocket URL.
 //!   - [`labels`]: the Chinese texts for statuses, refusals and close codes.
+//!   - [`console`]: the bureau console at `/console` (its pure parts: week math, forms, API shapes).
 //! - Browser edges (wasm32 only):
-//!   - [`app`]: the root component: a lesson when the link holds a token, else a landing message.
+//!   - [`app`]: the root component: the console at `/console`; else a lesson when the link holds a
+//!     token, else a landing message.
 //!   - [`lesson`]: the lesson component: owns the session, the connection and the canvases.
 //!   - [`net`] and [`socket`]: the WebSocket loop (reconnect, backoff, ping, idle timeout).
 //!   - [`render`] and [`canvas`]: drawing the board and the overlay on 2D canvases.
@@ -25,6 +27,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 mod backoff;
+mod console;
 mod gesture;
 mod labels;
 mod letterbox;

@@ -1,0 +1,164 @@
+//! One lesson: its join links (made, listed, revoked) and its attendance report.
+
+use super::api::Api;
+use super::failure::FailureView;
+use super::model::{role_label, Attendance, Failure, JoinLink};
+use super::week::date_time;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LessonPanelProps {
+    pub api: Api,
+    /// The lesson clicked in the timetable.
+    pub picked: Option<u64>,
+}
+
+/// The link as an absolute URL on this page's origin.
+fn absolute(path: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    format!("{origin}{path}")
+}
+
+#[function_component(LessonPanel)]
+pub fn lesson_panel(props: &LessonPanelProps) -> Html {
+    let lesson = use_state(String::new);
+    let links = use_state(Vec::<JoinLink>::new);
+    let revoked = use_state(Vec::<u64>::new);
+    let attendance = use_state(|| None::<(u64, Attendance)>);
+    let failure = use_state(|| None::<Failure>);
+    {
+        let lesson = lesson.clone();
+        use_effect_with(props.picked, move |picked| {
+            if let Some(id) = picked {
+                lesson.set(id.to_string());
+            }
+        });
+    }
+    let id = lesson.trim().parse::<u64>().ok();
+    let oninput = {
+        let lesson = lesson.clone();
+        Callback::from(move |e: InputEvent| {
+            lesson.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let make_links = {
+        let (api, links, failure) = (props.api.clone(), links.clone(), failure.clone());
+        Callback::from(move |_| {
+            let Some(id) = id else {
+                failure.set(Some(Failure::Other("请先填写课程编号".into())));
+                return;
+            };
+            let (api, links, failure) = (api.clone(), links.clone(), failure.clone());
+            spawn_local(async move {
+                let path = format!("/api/lessons/{id}/links");
+                match api.send::<Vec<JoinLink>>("POST", &path, None).await {
+                    Ok(list) => {
+                        failure.set(None);
+                        links.set(list);
+                    }
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        })
+    };
+    let load_attendance = {
+        let (api, attendance, failure) = (props.api.clone(), attendance.clone(), failure.clone());
+        Callback::from(move |_| {
+            let Some(id) = id else {
+                failure.set(Some(Failure::Other("请先填写课程编号".into())));
+                return;
+            };
+            let (api, attendance, failure) = (api.clone(), attendance.clone(), failure.clone());
+            spawn_local(async move {
+                let path = format!("/api/lessons/{id}/attendance");
+                match api.get::<Attendance>(&path).await {
+                    Ok(a) => {
+                        failure.set(None);
+                        attendance.set(Some((id, a)));
+                    }
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        })
+    };
+    let revoke = |link: u64| {
+        let (api, revoked, failure) = (props.api.clone(), revoked.clone(), failure.clone());
+        Callback::from(move |_| {
+            let (api, revoked, failure) = (api.clone(), revoked.clone(), failure.clone());
+            spawn_local(async move {
+                match api
+                    .send::<()>("DELETE", &format!("/api/links/{link}"), None)
+                    .await
+                {
+                    Ok(()) => {
+                        let mut all = (*revoked).clone();
+                        all.push(link);
+                        revoked.set(all);
+                    }
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        })
+    };
+    html! {
+        <section id="lesson-panel" class="card">
+            <h2>{ "课程链接与考勤" }</h2>
+            <div class="inline-form">
+                <label>{ "课程编号" }
+                    <input id="lesson-id" value={(*lesson).clone()} {oninput} />
+                </label>
+                <button id="make-links" onclick={make_links}>{ "生成加入链接" }</button>
+                <button id="load-attendance" onclick={load_attendance}>{ "查看考勤" }</button>
+            </div>
+            <FailureView failure={(*failure).clone()} />
+            if !links.is_empty() {
+                <ul id="links" class="links">
+                    { for links.iter().map(|l| {
+                        let gone = revoked.contains(&l.link);
+                        html! {
+                            <li data-role={l.role.clone()} data-link={l.link.to_string()}
+                                data-revoked={gone.to_string()}>
+                                <span class="role">{ role_label(&l.role) }</span>
+                                <span class="name">{ l.name.clone() }</span>
+                                <a class="join-link" href={absolute(&l.path)} target="_blank"
+                                    rel="noopener" title="join link">{ "加入链接" }</a>
+                                <span class="window">{ format!("{} 至 {} 有效",
+                                    date_time(l.not_before as i64), date_time(l.expires as i64)) }</span>
+                                if gone {
+                                    <span class="revoked">{ "已作废" }</span>
+                                } else {
+                                    <button class="revoke" onclick={revoke(l.link)}>{ "作废" }</button>
+                                }
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
+            if let Some((id, a)) = &*attendance {
+                <h3>{ format!("考勤：{}", a.title) }</h3>
+                <table id="attendance" class="attendance">
+                    <thead><tr><th>{ "教室" }</th><th>{ "名称" }</th><th>{ "在线分钟" }</th>
+                        <th>{ "首次加入" }</th><th>{ "迟到" }</th><th>{ "缺席" }</th></tr></thead>
+                    <tbody>
+                        { for a.classrooms.iter().map(|r| html! {
+                            <tr data-classroom={r.classroom.to_string()}>
+                                <td>{ r.classroom }</td>
+                                <td>{ r.name.clone() }</td>
+                                <td>{ r.minutes }</td>
+                                <td>{ r.first_joined.map(date_time).unwrap_or_else(|| "—".into()) }</td>
+                                <td>{ if r.late { "是" } else { "否" } }</td>
+                                <td>{ if r.missing { "是" } else { "否" } }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+                <a id="attendance-csv" href={format!("/api/lessons/{id}/attendance?format=csv")}
+                    download={format!("attendance-{id}.csv")}>{ "下载 CSV" }</a>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,31 @@
+//! The bureau console at `/console`: sign in, schools and classrooms, terms, the week's
+//! timetable, scheduling with clash checks, join links and attendance.
+//!
+//! - Pure (unit-tested natively): [`week`] (days, weeks, Asia/Shanghai times), [`forms`] (what was
+//!   typed turned into request bodies), [`model`] (the API's JSON shapes and failures).
+//! - Browser (wasm32): [`api`] (fetch with the session cookie and the CSRF header), [`dom`]
+//!   (reading form fields), [`root`] (sign-in and the sections), and one leaf component per section:
+//!   [`schools`], [`terms`], [`timetable`], [`schedule`], [`lesson_panel`], [`failure`].
+
+pub mod forms;
+pub mod model;
+pub mod week;
+
+#[cfg(target_arch = "wasm32")]
+pub mod api;
+#[cfg(target_arch = "wasm32")]
+pub mod dom;
+#[cfg(target_arch = "wasm32")]
+pub mod failure;
+#[cfg(target_arch = "wasm32")]
+pub mod lesson_panel;
+#[cfg(target_arch = "wasm32")]
+pub mod root;
+#[cfg(target_arch = "wasm32")]
+pub mod schedule;
+#[cfg(target_arch = "wasm32")]
+pub mod schools;
+#[cfg(target_arch = "wasm32")]
+pub mod terms;
+#[cfg(target_arch = "wasm32")]
+pub mod timetable;

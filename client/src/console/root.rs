@@ -1,0 +1,135 @@
+//! The console's root: restores or asks for a session, then shows the sections. It owns what the
+//! sections share: the session, the terms made in this page, the lesson picked in the timetable
+//! and a counter that makes the timetable reload after scheduling.
+
+use super::api::{self, Api};
+use super::dom;
+use super::lesson_panel::LessonPanel;
+use super::model::{Failure, Me, Term};
+use super::schedule::Schedule;
+use super::schools::Schools;
+use super::terms::Terms;
+use super::timetable::Timetable;
+use crate::app::mark_ready;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+#[derive(Clone, PartialEq)]
+enum Session {
+    /// Asking `GET /api/me`.
+    Checking,
+    SignedOut,
+    SignedIn(Api, Me),
+}
+
+#[function_component(Console)]
+pub fn console() -> Html {
+    let session = use_state(|| Session::Checking);
+    let error = use_state(|| None::<String>);
+    let terms = use_state(Vec::<Term>::new);
+    let picked = use_state(|| None::<u64>);
+    let refresh = use_state(|| 0u32);
+    // A session that ends while the page is open (expired, signed out elsewhere): sign in again.
+    let expired = {
+        let (session, error) = (session.clone(), error.clone());
+        Callback::from(move |()| {
+            error.set(Some("登录已失效，请重新登录".into()));
+            session.set(Session::SignedOut);
+        })
+    };
+    {
+        let (session, expired) = (session.clone(), expired.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                session.set(match api::restore().await {
+                    Ok((api, me)) => Session::SignedIn(api.on_expiry(expired), me),
+                    Err(_) => Session::SignedOut,
+                });
+                mark_ready();
+            });
+        });
+    }
+    let sign_in = {
+        let (session, error) = (session.clone(), error.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (session, error, expired) = (session.clone(), error.clone(), expired.clone());
+            let (login, password) = (dom::value("login"), dom::value("password"));
+            spawn_local(async move {
+                match api::sign_in(&login, &password).await {
+                    Ok((api, me)) => {
+                        error.set(None);
+                        session.set(Session::SignedIn(api.on_expiry(expired), me));
+                    }
+                    Err(Failure::Other(m)) if m.contains("wrong login") => {
+                        error.set(Some("登录名或密码错误".into()))
+                    }
+                    Err(f) => error.set(Some(f.message())),
+                }
+            });
+        })
+    };
+    match &*session {
+        Session::Checking => html! {
+            <main id="console" class="console" data-state="checking"><p>{ "正在加载…" }</p></main>
+        },
+        Session::SignedOut => html! {
+            <main id="console" class="console" data-state="signed-out">
+                <form class="card login" onsubmit={sign_in}>
+                    <h1>{ "同频互动课堂 · 教育局管理台" }</h1>
+                    <label>{ "登录名" }<input id="login" autocomplete="username" /></label>
+                    <label>{ "密码" }
+                        <input id="password" type="password" autocomplete="current-password" />
+                    </label>
+                    <button id="sign-in" type="submit">{ "登录" }</button>
+                    if let Some(e) = &*error {
+                        <p id="console-error" class="error" role="alert">{ e.clone() }</p>
+                    }
+                </form>
+            </main>
+        },
+        Session::SignedIn(api, me) => {
+            let sign_out = {
+                let (session, api) = (session.clone(), api.clone());
+                Callback::from(move |_| {
+                    let (session, api) = (session.clone(), api.clone());
+                    spawn_local(async move {
+                        let _ = api.sign_out().await;
+                        dom::clear("password");
+                        session.set(Session::SignedOut);
+                    });
+                })
+            };
+            let on_term = {
+                let terms = terms.clone();
+                Callback::from(move |t: Term| {
+                    let mut all = (*terms).clone();
+                    all.push(t);
+                    terms.set(all);
+                })
+            };
+            let on_scheduled = {
+                let refresh = refresh.clone();
+                Callback::from(move |_: Vec<u64>| refresh.set(*refresh + 1))
+            };
+            let on_pick = {
+                let picked = picked.clone();
+                Callback::from(move |id: u64| picked.set(Some(id)))
+            };
+            html! {
+                <main id="console" class="console" data-state="signed-in">
+                    <header class="console-bar">
+                        <h1>{ "同频互动课堂 · 教育局管理台" }</h1>
+                        <span id="account" class="account">{ format!("{}（{}）", me.account.name, me.account.login) }</span>
+                        <button id="sign-out" onclick={sign_out}>{ "退出登录" }</button>
+                    </header>
+                    <Schools api={api.clone()} />
+                    <Terms api={api.clone()} terms={(*terms).clone()} on_created={on_term} />
+                    <Schedule api={api.clone()} terms={(*terms).clone()} {on_scheduled} />
+                    <Timetable api={api.clone()} refresh={*refresh} {on_pick} />
+                    <LessonPanel api={api.clone()} picked={*picked} />
+                </main>
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The week's timetable: Monday to Sunday columns, each day's lessons sorted by time. A click on a
+//! lesson picks it for the lesson panel.
+
+use super::api::Api;
+use super::dom;
+use super::failure::FailureView;
+use super::model::{Failure, LessonRow};
+use super::week::{span, Day, Week, WEEKDAYS};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct TimetableProps {
+    pub api: Api,
+    /// Bumped after scheduling, to load the week again.
+    pub refresh: u32,
+    pub on_pick: Callback<u64>,
+}
+
+fn today() -> Day {
+    Day::of_unix((js_sys::Date::now() / 1000.0) as i64)
+}
+
+#[function_component(Timetable)]
+pub fn timetable(props: &TimetableProps) -> Html {
+    let week = use_state(|| Week::containing(today()));
+    let lessons = use_state(|| None::<Vec<LessonRow>>);
+    let failure = use_state(|| None::<Failure>);
+    {
+        let (api, lessons, failure) = (props.api.clone(), lessons.clone(), failure.clone());
+        use_effect_with((*week, props.refresh), move |(week, _)| {
+            let query = week.query();
+            spawn_local(async move {
+                match api.get::<Vec<LessonRow>>(&query).await {
+                    Ok(mut list) => {
+                        list.sort_by_key(|l| (l.starts_at, l.id));
+                        failure.set(None);
+                        lessons.set(Some(list));
+                    }
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        });
+    }
+    let step = |forward: bool| {
+        let week = week.clone();
+        Callback::from(move |_| week.set(if forward { week.next() } else { week.prev() }))
+    };
+    let go = {
+        let week = week.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(day) = Day::parse(&dom::value("week-of")) {
+                week.set(Week::containing(day));
+            }
+        })
+    };
+    let list = (*lessons).clone().unwrap_or_default();
+    let days = week.days();
+    html! {
+        <section id="timetable" class="card" data-week={week.monday.iso()}
+            data-loaded={lessons.is_some().to_string()}>
+            <h2>{ "课表" }</h2>
+            <form class="inline-form" onsubmit={go}>
+                <button id="prev-week" type="button" onclick={step(false)}>{ "上一周" }</button>
+                <span class="week-label">{ format!("{} 至 {}", days[0].iso(), days[6].iso()) }</span>
+                <button id="next-week" type="button" onclick={step(true)}>{ "下一周" }</button>
+                <label>{ "跳到" }<input id="week-of" placeholder="2030-09-10" /></label>
+                <button id="go-week" type="submit">{ "查看" }</button>
+            </form>
+            <FailureView failure={(*failure).clone()} />
+            <div id="week" class="week">
+                { for days.iter().enumerate().map(|(i, day)| html! {
+                    <div class="day" data-day={day.iso()}>
+                        <h3>{ format!("{} {}", WEEKDAYS[i], day.short()) }</h3>
+                        <ul>
+                            { for list.iter().filter(|l| week.column(l.starts_at) == Some(i)).map(|l| {
+                                let on_pick = props.on_pick.clone();
+                                let id = l.id;
+                                let rooms = l.classrooms.iter().map(u64::to_string)
+                                    .collect::<Vec<_>>().join("、");
+                                html! {
+                                    <li class="slot" data-lesson={l.id.to_string()}
+                                        title="选择此课程" onclick={move |_| on_pick.emit(id)}>
+                                        <span class="time">{ span(l.starts_at, l.ends_at) }</span>
+                                        <span class="title">{ l.title.clone() }</span>
+                                        <span class="rooms">{ format!("课程 {} · 主讲教室 {} · 远端 {}", l.id, l.master_classroom, rooms) }</span>
+                                    </li>
+                                }
+                            }) }
+                        </ul>
+                    </div>
+                }) }
+            </div>
+        </section>
+    }
+}
