@@ -63,6 +63,23 @@ impl Signer {
         HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length")
     }
 
+    /// A hex MAC of `data` (for keys in URLs, such as calendar feeds).
+    pub fn mac_hex(&self, data: &[u8]) -> String {
+        let mut mac = self.mac();
+        mac.update(data);
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `hex_mac` is the MAC of `data` (constant-time).
+    pub fn check_mac_hex(&self, data: &[u8], hex_mac: &str) -> bool {
+        let Ok(bytes) = hex::decode(hex_mac) else {
+            return false;
+        };
+        let mut mac = self.mac();
+        mac.update(data);
+        mac.verify_slice(&bytes).is_ok()
+    }
+
     pub fn mint(&self, claims: &Claims) -> String {
         claims.to_token(|signed| {
             let mut mac = self.mac();

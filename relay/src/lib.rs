@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod api;
 pub mod attendance;
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod demo;
 pub mod http;

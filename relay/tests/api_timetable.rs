@@ -137,6 +137,11 @@ async fn series_lessons_and_clashes() {
     let (status, t) = api.call(Method::POST, "/api/terms", Some(term())).await;
     assert_eq!(status, StatusCode::CREATED, "{t}");
     let term_id = t["id"].as_i64().unwrap();
+    let (_, terms) = api.call(Method::GET, "/api/terms", None).await;
+    assert_eq!(terms[0]["id"], term_id);
+    assert_eq!(terms[0]["holidays"][0]["first"], "2030-10-01");
+    let (_, teachers) = api.call(Method::GET, "/api/teachers", None).await;
+    assert_eq!(teachers[0]["name"], "王老师");
 
     // Two lessons already in the way of a Tuesday series: one for classroom 3, one for the teacher.
     let (status, a) = api

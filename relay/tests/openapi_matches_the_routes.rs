@@ -49,7 +49,7 @@ async fn every_documented_operation_exists() {
                     "{method} {path} says who may call it"
                 );
             }
-            let uri = path.replace("{id}", "1");
+            let uri = path.replace("{id}", "1").replace("{kind}", "teacher");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = router
                 .clone()

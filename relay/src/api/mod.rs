@@ -6,7 +6,9 @@
 //! - [`schools`]: schools and classrooms.
 //! - [`timetable`]: terms, lessons and weekly series, with clash checks (409); attendance.
 //! - [`links`]: join links per lesson, revocable.
+//! - [`calendar`]: iCalendar feeds of a teacher's or a classroom's lessons.
 
+pub mod calendar;
 pub mod error;
 pub mod links;
 pub mod schools;
@@ -33,7 +35,11 @@ pub fn routes() -> Router<AppState> {
             "/schools/{id}/classrooms",
             get(schools::classrooms).post(schools::create_classroom),
         )
-        .route("/terms", axum::routing::post(timetable::create_term))
+        .route(
+            "/terms",
+            get(timetable::list_terms).post(timetable::create_term),
+        )
+        .route("/teachers", get(timetable::list_teachers))
         .route(
             "/lessons",
             get(timetable::list_lessons).post(timetable::create_lesson),
@@ -46,6 +52,8 @@ pub fn routes() -> Router<AppState> {
         .route("/lessons/{id}/attendance", get(timetable::attendance))
         .route("/lessons/{id}/links", axum::routing::post(links::create))
         .route("/links/{id}", axum::routing::delete(links::revoke))
+        .route("/calendar-links/{kind}/{id}", get(calendar::link))
+        .route("/calendar/{kind}/{file}", get(calendar::feed))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { error::ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

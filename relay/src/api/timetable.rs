@@ -630,3 +630,41 @@ fn shanghai_time(unix: i64) -> String {
         t.minute()
     )
 }
+
+/// `GET /api/terms`: every term with its holidays.
+pub async fn list_terms(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require(&staff, Action::ViewTimetable)?;
+    let day = |d: shared::schedule::Date| {
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    };
+    let terms: Vec<serde_json::Value> = state
+        .store()
+        .terms()
+        .await?
+        .into_iter()
+        .map(|(id, t)| {
+            let holidays: Vec<_> = t.holidays.iter().map(|(a, b)| json!({"first": day(*a), "last": day(*b)})).collect();
+            json!({"id": id, "name": t.name, "first": day(t.first), "last": day(t.last), "holidays": holidays})
+        })
+        .collect();
+    Ok(Json(json!(terms)))
+}
+
+/// `GET /api/teachers`.
+pub async fn list_teachers(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require(&staff, Action::ViewSchools)?;
+    let teachers: Vec<_> = state
+        .store()
+        .teachers()
+        .await?
+        .into_iter()
+        .map(|(id, name, school)| json!({"id": id, "name": name, "school": school}))
+        .collect();
+    Ok(Json(json!(teachers)))
+}

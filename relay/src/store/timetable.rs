@@ -223,6 +223,40 @@ impl Store {
         Ok(id)
     }
 
+    /// Every term with its id, newest first.
+    pub async fn terms(&self) -> Result<Vec<(i64, Term)>, StoreError> {
+        let ids: Vec<i64> = sqlx::query("SELECT id FROM terms ORDER BY first_day DESC, id DESC")
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| r.get("id"))
+            .collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(t) = self.term(id).await? {
+                out.push((id, t));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Teachers: id, name, school.
+    pub async fn teachers(&self) -> Result<Vec<(TeacherId, String, SchoolId)>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, school_id FROM teachers ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    TeacherId(r.get::<i64, _>("id") as u64),
+                    r.get("name"),
+                    SchoolId(r.get::<i64, _>("school_id") as u64),
+                )
+            })
+            .collect())
+    }
+
     pub async fn term(&self, id: i64) -> Result<Option<Term>, StoreError> {
         let Some(row) = sqlx::query("SELECT name, first_day, last_day FROM terms WHERE id = ?")
             .bind(id)

@@ -1,0 +1,94 @@
+//! iCalendar feeds of a teacher's or a classroom's lessons, for phones and calendar apps.
+//! `GET /api/calendar-links/{kind}/{id}` (signed in) gives the feed's address; the feed itself,
+//! `GET /api/calendar/{kind}/{id}.ics?key=…`, needs no session (calendar apps have none) but a key
+//! the relay signed for exactly that teacher or classroom.
+
+use super::error::ApiError;
+use super::session::Staff;
+use crate::accounts::permissions::{allowed, Action};
+use crate::auth::now_secs;
+use crate::http::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use shared::ids::{ClassroomId, TeacherId};
+
+/// Lessons from this long ago ...
+const PAST_DAYS: i64 = 30;
+/// ... to this far ahead are in a feed.
+const AHEAD_DAYS: i64 = 200;
+
+fn subject(kind: &str, id: u64) -> Result<Vec<u8>, ApiError> {
+    match kind {
+        "teacher" | "classroom" => Ok(format!("calendar:{kind}:{id}").into_bytes()),
+        _ => Err(ApiError::NotFound(
+            "calendars exist for a teacher or a classroom".into(),
+        )),
+    }
+}
+
+pub async fn link(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((kind, id)): Path<(String, u64)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !allowed(staff.account.role, Action::ViewTimetable) {
+        return Err(ApiError::Forbidden("your account may not do this".into()));
+    }
+    let key = state.signer().mac_hex(&subject(&kind, id)?);
+    Ok(Json(
+        json!({"url": format!("/api/calendar/{kind}/{id}.ics?key={key}")}),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Key {
+    key: Option<String>,
+}
+
+pub async fn feed(
+    State(state): State<AppState>,
+    Path((kind, file)): Path<(String, String)>,
+    Query(q): Query<Key>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: u64 = file
+        .strip_suffix(".ics")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| ApiError::NotFound("a feed is named like 12.ics".into()))?;
+    let data = subject(&kind, id)?;
+    if !q
+        .key
+        .is_some_and(|k| state.signer().check_mac_hex(&data, &k))
+    {
+        return Err(ApiError::Forbidden(
+            "this calendar needs the key from its link".into(),
+        ));
+    }
+    let now = now_secs() as i64;
+    let lessons = state
+        .store()
+        .lessons_between(now - PAST_DAYS * 86_400, now + AHEAD_DAYS * 86_400)
+        .await?;
+    let mine: Vec<_> = lessons
+        .into_iter()
+        .filter(|l| match kind.as_str() {
+            "teacher" => l.teacher == TeacherId(id),
+            _ => l.master_classroom == ClassroomId(id) || l.classrooms.contains(&ClassroomId(id)),
+        })
+        .collect();
+    let name = if kind == "teacher" {
+        format!("教师 {id} 的课表")
+    } else {
+        format!("教室 {id} 的课表")
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        crate::calendar::feed(&name, &mine, now),
+    ))
+}
