@@ -128,3 +128,70 @@ mod tests {
         assert_eq!(p.minutes, 10);
     }
 }
+
+/// A school's attendance over many lessons: how many of its classroom-lessons were scheduled,
+/// attended, and attended late. Only lessons that have started count.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub scheduled: u32,
+    pub attended: u32,
+    pub late: u32,
+}
+
+impl Tally {
+    pub fn add(&mut self, p: &Presence) {
+        self.scheduled += 1;
+        if !p.missing {
+            self.attended += 1;
+        }
+        if p.late {
+            self.late += 1;
+        }
+    }
+
+    /// Attended / scheduled, in percent (100 when nothing was scheduled).
+    pub fn rate(&self) -> u32 {
+        (self.attended * 100)
+            .checked_div(self.scheduled)
+            .unwrap_or(100)
+    }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::*;
+
+    #[test]
+    fn a_tally_counts_and_rates() {
+        let mut t = Tally::default();
+        let here = Presence {
+            minutes: 40,
+            first_joined: Some(1),
+            late: false,
+            missing: false,
+        };
+        let late = Presence {
+            late: true,
+            ..here.clone()
+        };
+        let away = Presence {
+            minutes: 0,
+            first_joined: None,
+            late: false,
+            missing: true,
+        };
+        for p in [&here, &late, &away, &here] {
+            t.add(p);
+        }
+        assert_eq!(
+            t,
+            Tally {
+                scheduled: 4,
+                attended: 3,
+                late: 1
+            }
+        );
+        assert_eq!(t.rate(), 75);
+        assert_eq!(Tally::default().rate(), 100);
+    }
+}

@@ -139,6 +139,51 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
     );
     assert!(lines[1].ends_with(",false"), "{csv}");
     assert!(lines[2].ends_with(",,false,true"), "{csv}");
+    // The school reports: school 2's classroom attended the demo lesson, school 3's did not.
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(shared::schedule::slot::SHANGHAI)
+        .date();
+    let day = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    let (from, to) = (
+        day(today.previous_day().unwrap()),
+        day(today.next_day().unwrap().next_day().unwrap()),
+    );
+    for (school, attended, rate) in [(2, 1, 100), (3, 0, 0)] {
+        let res = router
+            .clone()
+            .oneshot(get(&format!(
+                "/api/reports/schools/{school}?from={from}&to={to}"
+            )))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let r: Value =
+            serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
+        assert_eq!(r["lessons_scheduled"], 1, "{r}");
+        assert_eq!(
+            r["lessons_held"], 1,
+            "the lesson was held (classroom 2 came): {r}"
+        );
+        assert_eq!(r["classrooms"][0]["scheduled"], 1, "{r}");
+        assert_eq!(r["classrooms"][0]["attended"], attended, "{r}");
+        assert_eq!(r["classrooms"][0]["rate"], rate, "{r}");
+    }
+    let res = router
+        .clone()
+        .oneshot(get(&format!(
+            "/api/reports/schools/2?from={from}&to={to}&format=csv"
+        )))
+        .await
+        .unwrap();
+    let csv =
+        String::from_utf8(to_bytes(res.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+    assert!(
+        csv.starts_with(
+            "classroom,name,scheduled,attended,late,rate_percent\r\n2,\"五年级一班\",1,1,"
+        ),
+        "{csv}"
+    );
+
     let res = router
         .clone()
         .oneshot(get("/api/lessons/99/attendance"))

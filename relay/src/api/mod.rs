@@ -7,10 +7,12 @@
 //! - [`timetable`]: terms, lessons and weekly series, with clash checks (409); attendance.
 //! - [`links`]: join links per lesson, revocable.
 //! - [`calendar`]: iCalendar feeds of a teacher's or a classroom's lessons.
+//! - [`reports`]: attendance per school and date range.
 
 pub mod calendar;
 pub mod error;
 pub mod links;
+pub mod reports;
 pub mod schools;
 pub mod session;
 pub mod timetable;
@@ -54,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/links/{id}", axum::routing::delete(links::revoke))
         .route("/calendar-links/{kind}/{id}", get(calendar::link))
         .route("/calendar/{kind}/{file}", get(calendar::feed))
+        .route("/reports/schools/{id}", get(reports::school))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { error::ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -76,6 +76,23 @@ impl Store {
             .await
     }
 
+    /// Lessons overlapping `[from, to)` that a classroom of `school` takes part in.
+    pub async fn lessons_of_school(
+        &self,
+        school: SchoolId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<LessonRow>, StoreError> {
+        let filter = format!(
+            "l.starts_at < ?2 AND l.ends_at > ?1 AND (
+               l.master_classroom_id IN (SELECT id FROM classrooms WHERE school_id = {s})
+               OR l.id IN (SELECT lc2.lesson_id FROM lesson_classrooms lc2 JOIN classrooms c2 ON c2.id = lc2.classroom_id
+                           WHERE c2.school_id = {s}))",
+            s = school.0 as i64
+        );
+        self.lessons_where(&filter, Some((from, to))).await
+    }
+
     async fn lessons_where(
         &self,
         filter: &str,

@@ -1,0 +1,128 @@
+//! `GET /api/reports/schools/{id}?from=&to=[&format=csv]`: for a school and a date range, the
+//! lessons its classrooms were scheduled for against those held, and attendance per classroom.
+
+use super::error::{ApiError, FieldError};
+use super::session::Staff;
+use crate::accounts::permissions::{allowed, Action};
+use crate::attendance::{presence, Tally};
+use crate::auth::now_secs;
+use crate::http::AppState;
+use crate::store::timetable::parse_date;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use shared::ids::{ClassroomId, SchoolId};
+use shared::schedule::Slot;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Deserialize)]
+pub struct Range {
+    from: String,
+    to: String,
+    format: Option<String>,
+}
+
+pub async fn school(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+    Query(q): Query<Range>,
+) -> Result<Response, ApiError> {
+    let school = SchoolId(id);
+    if !allowed(staff.account.role, Action::ViewTimetable) {
+        return Err(ApiError::Forbidden("your account may not do this".into()));
+    }
+    if !state.store().school_exists(school).await? {
+        return Err(ApiError::NotFound(format!(
+            "school {school} does not exist"
+        )));
+    }
+    let (Some(from), Some(to)) = (parse_date(&q.from), parse_date(&q.to)) else {
+        return Err(ApiError::fields(vec![FieldError {
+            field: "from",
+            message: "dates like 2026-09-01 in from and to".into(),
+        }]));
+    };
+    if to <= from || (to - from).whole_days() > 366 {
+        return Err(ApiError::fields(vec![FieldError {
+            field: "to",
+            message: "after from, at most a year later".into(),
+        }]));
+    }
+    let rooms: BTreeMap<ClassroomId, String> = state
+        .store()
+        .classrooms_of(school)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let now = now_secs() as i64;
+    let lessons = state
+        .store()
+        .lessons_of_school(school, Slot::midnight(from), Slot::midnight(to))
+        .await?;
+    let mut tallies: BTreeMap<ClassroomId, Tally> =
+        rooms.keys().map(|c| (*c, Tally::default())).collect();
+    let (mut scheduled, mut held) = (0u32, 0u32);
+    for lesson in lessons.iter().filter(|l| l.starts_at <= now) {
+        let mine: Vec<ClassroomId> = std::iter::once(lesson.master_classroom)
+            .chain(lesson.classrooms.iter().copied())
+            .filter(|c| rooms.contains_key(c))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        scheduled += 1;
+        let stretches = state.store().attendance(lesson.id).await?;
+        let mut by_room: HashMap<ClassroomId, Vec<_>> = HashMap::new();
+        for (c, s) in stretches {
+            by_room.entry(c).or_default().push(s);
+        }
+        // Held: some remote classroom was there (the relay records classrooms, not the teacher).
+        if lesson.classrooms.iter().any(|c| by_room.contains_key(c)) {
+            held += 1;
+        }
+        let slot = Slot {
+            start: lesson.starts_at,
+            end: lesson.ends_at,
+        };
+        for c in mine.into_iter().filter(|c| *c != lesson.master_classroom) {
+            let p = presence(slot, now, by_room.get(&c).map(Vec::as_slice).unwrap_or(&[]));
+            if let Some(t) = tallies.get_mut(&c) {
+                t.add(&p);
+            }
+        }
+    }
+    let rows: Vec<serde_json::Value> = tallies
+        .iter()
+        .map(|(c, t)| json!({"classroom": c, "name": rooms.get(c), "scheduled": t.scheduled, "attended": t.attended, "late": t.late, "rate": t.rate()}))
+        .collect();
+    if q.format.as_deref() == Some("csv") {
+        let mut csv = String::from("classroom,name,scheduled,attended,late,rate_percent\r\n");
+        for (c, t) in &tallies {
+            let name = rooms.get(c).map(String::as_str).unwrap_or("");
+            csv.push_str(&format!(
+                "{c},{},{},{},{},{}\r\n",
+                super::timetable::csv_cell(name),
+                t.scheduled,
+                t.attended,
+                t.late,
+                t.rate()
+            ));
+        }
+        let headers = [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"school-{id}-attendance.csv\""),
+            ),
+        ];
+        return Ok((headers, csv).into_response());
+    }
+    Ok(Json(json!({"school": school, "from": q.from, "to": q.to, "lessons_scheduled": scheduled, "lessons_held": held, "classrooms": rows})).into_response())
+}
