@@ -1,138 +1,53 @@
 //! The bureau API against a real SQLite file, through the real router: signing in, CSRF, and a
 //! permissions matrix (every role against every endpoint), plus clear 400/401/403/404 errors.
 
-use axum::body::{to_bytes, Body};
-use axum::http::{header, Method, Request, StatusCode};
-use relay::accounts::{password, StaffRole};
-use relay::auth::Signer;
-use relay::http::{app, AppState};
-use relay::store::Store;
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Console, PASSWORD};
 use serde_json::{json, Value};
-use shared::ids::{ClassroomId, SchoolId, TeacherId};
-use std::time::Duration;
-use tower::ServiceExt;
 
-const PASSWORD: &str = "a long enough password";
-
+/// The API over a fresh database with one account per role.
 struct Api {
     router: axum::Router,
     _dir: tempfile::TempDir,
 }
 
-/// A signed-in browser: its cookie and CSRF token.
-#[derive(Clone, Default)]
-struct Browser {
-    cookie: Option<String>,
-    csrf: Option<String>,
-}
+type Browser = Console;
 
 impl Api {
     async fn new() -> Api {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap();
-        relay::demo::seed(&store, 0).await.unwrap();
-        let hash = password::hash(PASSWORD).unwrap();
-        for (login, role) in [
-            ("bureau", StaffRole::BureauAdmin),
-            (
-                "school2",
-                StaffRole::SchoolAdmin {
-                    school: SchoolId(2),
-                },
-            ),
-            (
-                "teacher",
-                StaffRole::Teacher {
-                    teacher: TeacherId(1),
-                },
-            ),
-            (
-                "device",
-                StaffRole::ClassroomDevice {
-                    classroom: ClassroomId(2),
-                },
-            ),
-        ] {
-            store
-                .upsert_account(login, login, &hash, role)
-                .await
-                .unwrap();
-        }
-        let state = AppState::new(
-            store,
-            Signer::new([3; 32]),
-            dir.path().join("dist"),
-            Duration::from_secs(45),
-        );
         Api {
-            router: app(state),
+            router: common::router(dir.path()).await,
             _dir: dir,
         }
     }
 
+    async fn sign_in(&self, login: &str) -> Console {
+        Console::sign_in(&self.router, login).await
+    }
+
+    fn anonymous(&self) -> Console {
+        Console::anonymous(&self.router)
+    }
+
     async fn call(
         &self,
-        who: &Browser,
+        who: &Console,
         method: Method,
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value, Option<String>) {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(c) = &who.cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        if let Some(t) = &who.csrf {
-            req = req.header("x-csrf-token", t);
-        }
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let set_cookie = res
-            .headers()
-            .get(header::SET_COOKIE)
-            .map(|v| v.to_str().unwrap().to_string());
-        let bytes = to_bytes(res.into_body(), 1 << 20).await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            set_cookie,
-        )
-    }
-
-    async fn sign_in(&self, login: &str) -> Browser {
-        let (status, body, cookie) = self
-            .call(
-                &Browser::default(),
-                Method::POST,
-                "/api/session",
-                Some(json!({"login": login, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let cookie = cookie.expect("a session cookie");
-        assert!(
-            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-            "{cookie}"
-        );
-        Browser {
-            cookie: Some(cookie.split(';').next().unwrap().to_string()),
-            csrf: Some(body["csrf"].as_str().unwrap().to_string()),
-        }
+        let r = who.send(method, path, body).await;
+        (r.status, r.json, r.set_cookie)
     }
 }
 
 #[tokio::test]
 async fn every_role_against_every_endpoint() {
     let api = Api::new().await;
-    let anonymous = Browser::default();
+    let anonymous = api.anonymous();
     let bureau = api.sign_in("bureau").await;
     let school2 = api.sign_in("school2").await;
     let teacher = api.sign_in("teacher").await;
@@ -214,7 +129,7 @@ async fn every_role_against_every_endpoint() {
 #[tokio::test]
 async fn sign_in_csrf_and_sign_out() {
     let api = Api::new().await;
-    let none = Browser::default();
+    let none = api.anonymous();
     let (status, body, _) = api
         .call(
             &none,
@@ -289,6 +204,7 @@ async fn sign_in_csrf_and_sign_out() {
     let junk = Browser {
         cookie: Some("tongpin_session=zz".into()),
         csrf: None,
+        ..api.anonymous()
     };
     let (status, _, _) = api.call(&junk, Method::GET, "/api/me", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

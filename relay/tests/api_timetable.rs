@@ -2,122 +2,28 @@
 //! lessons and moves; clashes answered 409 naming every clashing lesson, nothing half-created;
 //! the timetable survives a restart.
 
-use axum::body::{to_bytes, Body};
-use axum::http::{header, Method, Request, StatusCode};
-use relay::accounts::{password, StaffRole};
-use relay::auth::Signer;
-use relay::http::{app, AppState};
-use relay::store::Store;
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::Console;
 use serde_json::{json, Value};
-use shared::ids::SchoolId;
 use std::path::Path;
-use std::time::Duration;
-use tower::ServiceExt;
 
-const PASSWORD: &str = "a long enough password";
-
-struct Api {
-    router: axum::Router,
-    cookie: String,
-    csrf: String,
+/// The API over the database in `dir`, signed in as `login` (opening it again is a relay restart).
+async fn open(dir: &Path, login: &str) -> Console {
+    Console::sign_in(&common::router(dir).await, login).await
 }
 
-async fn open(dir: &Path, login: &str) -> Api {
-    let store = Store::open(&format!("sqlite://{}", dir.join("t.db").display()))
-        .await
-        .unwrap();
-    relay::demo::seed(&store, 0).await.unwrap();
-    let hash = password::hash(PASSWORD).unwrap();
-    store
-        .upsert_account("bureau", "教育局", &hash, StaffRole::BureauAdmin)
-        .await
-        .unwrap();
-    store
-        .upsert_account(
-            "school1",
-            "一中",
-            &hash,
-            StaffRole::SchoolAdmin {
-                school: SchoolId(1),
-            },
+async fn lessons_in(api: &Console, from: &str, to: &str) -> Vec<Value> {
+    let (status, body) = api
+        .call(
+            Method::GET,
+            &format!("/api/lessons?from={from}&to={to}"),
+            None,
         )
-        .await
-        .unwrap();
-    store
-        .upsert_account(
-            "school2",
-            "哈乐",
-            &hash,
-            StaffRole::SchoolAdmin {
-                school: SchoolId(2),
-            },
-        )
-        .await
-        .unwrap();
-    let state = AppState::new(
-        store,
-        Signer::new([3; 32]),
-        dir.join("dist"),
-        Duration::from_secs(45),
-    );
-    let router = app(state);
-    let req = Request::post("/api/session")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            json!({"login": login, "password": PASSWORD}).to_string(),
-        ))
-        .unwrap();
-    let res = router.clone().oneshot(req).await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let cookie = res.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let body: Value =
-        serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
-    Api {
-        router,
-        cookie,
-        csrf: body["csrf"].as_str().unwrap().to_string(),
-    }
-}
-
-impl Api {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::COOKIE, &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(
-                body.map(|b| Body::from(b.to_string()))
-                    .unwrap_or_else(Body::empty),
-            )
-            .unwrap();
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let bytes = to_bytes(res.into_body(), 1 << 22).await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    async fn lessons_in(&self, from: &str, to: &str) -> Vec<Value> {
-        let (status, body) = self
-            .call(
-                Method::GET,
-                &format!("/api/lessons?from={from}&to={to}"),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body.as_array().unwrap().clone()
-    }
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.as_array().unwrap().clone()
 }
 
 fn term() -> Value {
@@ -163,7 +69,7 @@ async fn series_lessons_and_clashes() {
 
     let series = json!({"term": term_id, "weekday": 2, "start": "10:00", "end": "10:45", "title": "数学 五年级",
                         "subject": "数学", "teacher": 1, "master_classroom": 1, "classrooms": [2, 3]});
-    let before = api.lessons_in("2030-09-01", "2030-12-01").await.len();
+    let before = lessons_in(&api, "2030-09-01", "2030-12-01").await.len();
     let (status, err) = api
         .call(Method::POST, "/api/series", Some(series.clone()))
         .await;
@@ -183,7 +89,7 @@ async fn series_lessons_and_clashes() {
     );
     assert_eq!(err["clashes"][0]["title"], "分数的加减法");
     assert_eq!(
-        api.lessons_in("2030-09-01", "2030-12-01").await.len(),
+        lessons_in(&api, "2030-09-01", "2030-12-01").await.len(),
         before,
         "nothing of the series was created"
     );
@@ -215,7 +121,7 @@ async fn series_lessons_and_clashes() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     // Tuesdays from 3 Sep to 26 Nov 2030: 13, less the National Day week's.
     assert_eq!(created["lessons"].as_array().unwrap().len(), 12);
-    let in_holiday = api.lessons_in("2030-10-01", "2030-10-08").await;
+    let in_holiday = lessons_in(&api, "2030-10-01", "2030-10-08").await;
     assert!(
         in_holiday.iter().all(|l| l["series"].is_null()),
         "no series lesson in the holiday week"

@@ -1,50 +1,25 @@
 //! The relay records when each classroom is connected to a lesson; the attendance report (JSON and
-//! CSV) says who attended and who is missing. A real server, a real WebSocket classroom.
+//! CSV) says who attended and who is missing, and the school report counts it. A real server, a
+//! real WebSocket classroom.
 
-use axum::body::{to_bytes, Body};
-use axum::http::{header, Request, StatusCode};
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::Console;
 use futures_util::{SinkExt, StreamExt};
-use relay::accounts::{password, StaffRole};
 use relay::auth::{now_secs, Signer};
-use relay::http::{app, AppState};
-use relay::store::Store;
-use serde_json::{json, Value};
 use shared::codec::encode_client;
 use shared::ids::{ClassroomId, LessonId, Role, SessionId};
 use shared::protocol::{ClientMsg, PROTOCOL_VERSION};
 use shared::token::Claims;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-use tower::ServiceExt;
 
 #[tokio::test]
 async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
-    relay::demo::seed(&store, 0).await.unwrap();
-    store
-        .upsert_account(
-            "bureau",
-            "教育局",
-            &password::hash("a long enough password").unwrap(),
-            StaffRole::BureauAdmin,
-        )
-        .await
-        .unwrap();
-    let signer_key = [5; 32];
-    let state = AppState::new(
-        store,
-        Signer::new(signer_key),
-        dir.path().join("dist"),
-        Duration::from_secs(45),
-    );
-    let router = app(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let serving = router.clone();
-    let server = tokio::spawn(async move { axum::serve(listener, serving).await });
+    let router = common::router(dir.path()).await;
+    let (addr, server) = common::serve(&router).await;
 
     // Classroom 2 joins the demo lesson for a little over a second, then leaves.
     let now = now_secs();
@@ -55,7 +30,7 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
         expires: now + 600,
         link: None,
     };
-    let token = Signer::new(signer_key).mint(&claims);
+    let token = Signer::new(common::KEY).mint(&claims);
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/lessons/1/ws"))
         .await
         .unwrap();
@@ -76,37 +51,15 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
     ws.close(None).await.unwrap();
     drop(ws);
 
-    // Sign in and read the report (the leave is recorded as soon as the relay sees the close).
-    let req = Request::post("/api/session")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            json!({"login": "bureau", "password": "a long enough password"}).to_string(),
-        ))
-        .unwrap();
-    let res = router.clone().oneshot(req).await.unwrap();
-    let cookie = res.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let get = |path: &str| {
-        Request::get(path)
-            .header(header::COOKIE, &cookie)
-            .body(Body::empty())
-            .unwrap()
-    };
-    let mut report = Value::Null;
+    // The leave is recorded as soon as the relay sees the close.
+    let bureau = Console::sign_in(&router, "bureau").await;
+    let mut report = serde_json::Value::Null;
     for _ in 0..50 {
-        let res = router
-            .clone()
-            .oneshot(get("/api/lessons/1/attendance"))
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        report =
-            serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
+        let (status, body) = bureau
+            .call(Method::GET, "/api/lessons/1/attendance", None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        report = body;
         if report["classrooms"][0]["missing"] == false {
             break;
         }
@@ -120,25 +73,20 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
     assert_eq!(rooms[1]["missing"], true);
     assert_eq!(rooms[2]["missing"], true);
 
-    let res = router
-        .clone()
-        .oneshot(get("/api/lessons/1/attendance?format=csv"))
-        .await
-        .unwrap();
-    assert_eq!(
-        res.headers()[header::CONTENT_TYPE],
-        "text/csv; charset=utf-8"
-    );
-    let csv =
-        String::from_utf8(to_bytes(res.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
-    let lines: Vec<&str> = csv.lines().collect();
+    let csv = bureau
+        .send(Method::GET, "/api/lessons/1/attendance?format=csv", None)
+        .await;
+    assert_eq!(csv.content_type.as_deref(), Some("text/csv; charset=utf-8"));
+    let lines: Vec<&str> = csv.text.lines().collect();
     assert_eq!(lines[0], "classroom,name,minutes,first_joined,late,missing");
     assert!(
         lines[1].starts_with("2,\"武川县哈乐镇中心小学 · 五年级一班\",0,20"),
-        "{csv}"
+        "{}",
+        csv.text
     );
-    assert!(lines[1].ends_with(",false"), "{csv}");
-    assert!(lines[2].ends_with(",,false,true"), "{csv}");
+    assert!(lines[1].ends_with(",false"), "{}", csv.text);
+    assert!(lines[2].ends_with(",,false,true"), "{}", csv.text);
+
     // The school reports: school 2's classroom attended the demo lesson, school 3's did not.
     let today = time::OffsetDateTime::now_utc()
         .to_offset(shared::schedule::slot::SHANGHAI)
@@ -149,16 +97,14 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
         day(today.next_day().unwrap().next_day().unwrap()),
     );
     for (school, attended, rate) in [(2, 1, 100), (3, 0, 0)] {
-        let res = router
-            .clone()
-            .oneshot(get(&format!(
-                "/api/reports/schools/{school}?from={from}&to={to}"
-            )))
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        let r: Value =
-            serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
+        let (status, r) = bureau
+            .call(
+                Method::GET,
+                &format!("/api/reports/schools/{school}?from={from}&to={to}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
         assert_eq!(r["lessons_scheduled"], 1, "{r}");
         assert_eq!(
             r["lessons_held"], 1,
@@ -168,27 +114,24 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
         assert_eq!(r["classrooms"][0]["attended"], attended, "{r}");
         assert_eq!(r["classrooms"][0]["rate"], rate, "{r}");
     }
-    let res = router
-        .clone()
-        .oneshot(get(&format!(
-            "/api/reports/schools/2?from={from}&to={to}&format=csv"
-        )))
-        .await
-        .unwrap();
-    let csv =
-        String::from_utf8(to_bytes(res.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+    let csv = bureau
+        .send(
+            Method::GET,
+            &format!("/api/reports/schools/2?from={from}&to={to}&format=csv"),
+            None,
+        )
+        .await;
     assert!(
-        csv.starts_with(
+        csv.text.starts_with(
             "classroom,name,scheduled,attended,late,rate_percent\r\n2,\"五年级一班\",1,1,"
         ),
-        "{csv}"
+        "{}",
+        csv.text
     );
 
-    let res = router
-        .clone()
-        .oneshot(get("/api/lessons/99/attendance"))
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (status, _) = bureau
+        .call(Method::GET, "/api/lessons/99/attendance", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     server.abort();
 }

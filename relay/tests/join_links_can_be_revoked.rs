@@ -1,23 +1,19 @@
 //! Join links per lesson: handed out through the API, checked at the door, and revoked at once,
 //! including for a classroom already connected. A real server, real WebSocket classrooms.
 
-use axum::body::{to_bytes, Body};
-use axum::http::{header, Method, Request, StatusCode};
+mod common;
+
+use common::Console;
+
+use axum::http::{Method, StatusCode};
 use futures_util::{SinkExt, StreamExt};
-use relay::accounts::{password, StaffRole};
 use relay::auth::Signer;
-use relay::http::{app, AppState};
-use relay::store::Store;
-use serde_json::{json, Value};
 use shared::codec::{decode_server, encode_client};
-use shared::ids::{SchoolId, SessionId};
+use shared::ids::SessionId;
 use shared::protocol::{ClientMsg, CloseCode, ServerMsg, PROTOCOL_VERSION};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-use tower::ServiceExt;
-
-const PASSWORD: &str = "a long enough password";
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -80,93 +76,15 @@ async fn closed(mut ws: Ws) -> (u16, String) {
     }
 }
 
-struct Console {
-    router: axum::Router,
-    cookie: String,
-    csrf: String,
-}
-
-impl Console {
-    async fn sign_in(router: &axum::Router, login: &str) -> Console {
-        let req = Request::post("/api/session")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"login": login, "password": PASSWORD}).to_string(),
-            ))
-            .unwrap();
-        let res = router.clone().oneshot(req).await.unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        let cookie = res.headers()[header::SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let body: Value =
-            serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
-        Console {
-            router: router.clone(),
-            cookie,
-            csrf: body["csrf"].as_str().unwrap().to_string(),
-        }
-    }
-
-    async fn call(&self, method: Method, path: &str) -> (StatusCode, Value) {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::COOKIE, &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-            .body(Body::empty())
-            .unwrap();
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        (
-            status,
-            serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap())
-                .unwrap_or(Value::Null),
-        )
-    }
-}
-
 #[tokio::test]
 async fn links_work_until_revoked_even_for_a_connected_classroom() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
-    relay::demo::seed(&store, 0).await.unwrap();
-    let hash = password::hash(PASSWORD).unwrap();
-    store
-        .upsert_account("bureau", "教育局", &hash, StaffRole::BureauAdmin)
-        .await
-        .unwrap();
-    store
-        .upsert_account(
-            "school2",
-            "哈乐",
-            &hash,
-            StaffRole::SchoolAdmin {
-                school: SchoolId(2),
-            },
-        )
-        .await
-        .unwrap();
-    let router = app(AppState::new(
-        store,
-        Signer::new([9; 32]),
-        dir.path().join("dist"),
-        Duration::from_secs(45),
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let serving = router.clone();
-    let server = tokio::spawn(async move { axum::serve(listener, serving).await });
+    let router = common::router(dir.path()).await;
+    let (addr, server) = common::serve(&router).await;
 
     let other_school = Console::sign_in(&router, "school2").await;
     let (status, _) = other_school
-        .call(Method::POST, "/api/lessons/1/links")
+        .call(Method::POST, "/api/lessons/1/links", None)
         .await;
     assert_eq!(
         status,
@@ -175,7 +93,9 @@ async fn links_work_until_revoked_even_for_a_connected_classroom() {
     );
 
     let bureau = Console::sign_in(&router, "bureau").await;
-    let (status, links) = bureau.call(Method::POST, "/api/lessons/1/links").await;
+    let (status, links) = bureau
+        .call(Method::POST, "/api/lessons/1/links", None)
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{links}");
     let links = links.as_array().unwrap().clone();
     let roles: Vec<&str> = links.iter().map(|l| l["role"].as_str().unwrap()).collect();
@@ -189,7 +109,11 @@ async fn links_work_until_revoked_even_for_a_connected_classroom() {
         .await
         .expect("the link admits classroom 2");
     let (status, _) = bureau
-        .call(Method::DELETE, &format!("/api/links/{}", room2["link"]))
+        .call(
+            Method::DELETE,
+            &format!("/api/links/{}", room2["link"]),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (code, reason) = closed(connected).await;
@@ -216,17 +140,21 @@ async fn links_work_until_revoked_even_for_a_connected_classroom() {
         expires: now + 600,
         link: Some(12_345),
     };
-    let stray = format!("/lesson#token={}", Signer::new([9; 32]).mint(&claims));
+    let stray = format!("/lesson#token={}", Signer::new(common::KEY).mint(&claims));
     let refused = join(addr, &stray)
         .await
         .map(|_| ())
         .expect_err("an unknown link is refused");
     assert!(refused.1.contains("no such link"), "{}", refused.1);
 
-    let (status, _) = bureau.call(Method::DELETE, "/api/links/999").await;
+    let (status, _) = bureau.call(Method::DELETE, "/api/links/999", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = other_school
-        .call(Method::DELETE, &format!("/api/links/{}", room3["link"]))
+        .call(
+            Method::DELETE,
+            &format!("/api/links/{}", room3["link"]),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     server.abort();

@@ -5,7 +5,7 @@
 
 use super::error::ApiError;
 use super::session::Staff;
-use crate::accounts::permissions::{allowed, Action};
+use crate::accounts::permissions::Action;
 use crate::auth::now_secs;
 use crate::http::AppState;
 use axum::extract::{Path, Query, State};
@@ -35,9 +35,7 @@ pub async fn link(
     staff: Staff,
     Path((kind, id)): Path<(String, u64)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if !allowed(staff.account.role, Action::ViewTimetable) {
-        return Err(ApiError::Forbidden("your account may not do this".into()));
-    }
+    staff.require(Action::ViewTimetable)?;
     let key = state.signer().mac_hex(&subject(&kind, id)?);
     Ok(Json(
         json!({"url": format!("/api/calendar/{kind}/{id}.ics?key={key}")}),

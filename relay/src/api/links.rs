@@ -60,9 +60,7 @@ pub async fn create(
     staff: Staff,
     Path(id): Path<u64>,
 ) -> Result<(StatusCode, Json<Vec<JoinLink>>), ApiError> {
-    if !allowed(staff.account.role, Action::ViewTimetable) {
-        return Err(ApiError::Forbidden("your account may not do this".into()));
-    }
+    staff.require(Action::ViewTimetable)?;
     let lesson = LessonId(id);
     let school = master_school(&state, lesson).await?;
     may_schedule(&staff, school)?;
@@ -123,9 +121,7 @@ pub async fn revoke(
     staff: Staff,
     Path(id): Path<u64>,
 ) -> Result<StatusCode, ApiError> {
-    if !allowed(staff.account.role, Action::ViewTimetable) {
-        return Err(ApiError::Forbidden("your account may not do this".into()));
-    }
+    staff.require(Action::ViewTimetable)?;
     let lesson = state
         .store()
         .link_lesson(id)

@@ -3,7 +3,7 @@
 
 use super::error::{ApiError, FieldError};
 use super::session::Staff;
-use crate::accounts::permissions::{allowed, Action};
+use crate::accounts::permissions::Action;
 use crate::attendance::{presence, Tally};
 use crate::auth::now_secs;
 use crate::http::AppState;
@@ -31,9 +31,7 @@ pub async fn school(
     Query(q): Query<Range>,
 ) -> Result<Response, ApiError> {
     let school = SchoolId(id);
-    if !allowed(staff.account.role, Action::ViewTimetable) {
-        return Err(ApiError::Forbidden("your account may not do this".into()));
-    }
+    staff.require(Action::ViewTimetable)?;
     if !state.store().school_exists(school).await? {
         return Err(ApiError::NotFound(format!(
             "school {school} does not exist"

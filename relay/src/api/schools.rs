@@ -2,7 +2,7 @@
 
 use super::error::{check_name, ApiError, FieldError};
 use super::session::Staff;
-use crate::accounts::permissions::{allowed, Action};
+use crate::accounts::permissions::Action;
 use crate::http::AppState;
 use crate::store::schools::{Classroom, School, SchoolKind};
 use axum::extract::rejection::JsonRejection;
@@ -12,19 +12,11 @@ use axum::Json;
 use serde::Deserialize;
 use shared::ids::SchoolId;
 
-fn require(staff: &Staff, action: Action) -> Result<(), ApiError> {
-    if allowed(staff.account.role, action) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("your account may not do this".into()))
-    }
-}
-
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
 ) -> Result<Json<Vec<School>>, ApiError> {
-    require(&staff, Action::ViewSchools)?;
+    staff.require(Action::ViewSchools)?;
     Ok(Json(state.store().schools().await?))
 }
 
@@ -41,7 +33,7 @@ pub async fn create(
     staff: Staff,
     body: Result<Json<NewSchool>, JsonRejection>,
 ) -> Result<(StatusCode, Json<School>), ApiError> {
-    require(&staff, Action::CreateSchool)?;
+    staff.require(Action::CreateSchool)?;
     let Json(new) = body?;
     let mut errors: Vec<FieldError> = Vec::new();
     check_name("name", &new.name, 100, &mut errors);
@@ -80,7 +72,7 @@ pub async fn classrooms(
     staff: Staff,
     Path(id): Path<u64>,
 ) -> Result<Json<Vec<Classroom>>, ApiError> {
-    require(&staff, Action::ViewSchools)?;
+    staff.require(Action::ViewSchools)?;
     let id = existing(&state, id).await?;
     Ok(Json(state.store().classrooms_of(id).await?))
 }
@@ -97,7 +89,7 @@ pub async fn create_classroom(
     body: Result<Json<NewClassroom>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Classroom>), ApiError> {
     // Check the role before revealing whether the school exists.
-    require(&staff, Action::ManageSchool(SchoolId(id)))?;
+    staff.require(Action::ManageSchool(SchoolId(id)))?;
     let school = existing(&state, id).await?;
     let Json(new) = body?;
     let mut errors = Vec::new();

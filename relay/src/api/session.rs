@@ -27,6 +27,17 @@ pub struct Staff {
     pub csrf: String,
 }
 
+impl Staff {
+    /// 403 unless this account may do `action` (`accounts::permissions`).
+    pub fn require(&self, action: crate::accounts::permissions::Action) -> Result<(), ApiError> {
+        if crate::accounts::permissions::allowed(self.account.role, action) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("your account may not do this".into()))
+        }
+    }
+}
+
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }

@@ -4,7 +4,7 @@
 
 use super::error::{check_name, ApiError, ClashView, FieldError};
 use super::session::Staff;
-use crate::accounts::permissions::{allowed, Action};
+use crate::accounts::permissions::Action;
 use crate::http::AppState;
 use crate::store::timetable::{parse_date, LessonRow, NewLesson};
 use axum::extract::rejection::JsonRejection;
@@ -16,14 +16,6 @@ use serde_json::json;
 use shared::ids::{ClassroomId, LessonId, SchoolId, SeriesId, TeacherId};
 use shared::schedule::{Booking, Clash, Resource, Series, Slot, Term, Time, Weekday, WeeklyRule};
 use std::collections::BTreeSet;
-
-fn require(staff: &Staff, action: Action) -> Result<(), ApiError> {
-    if allowed(staff.account.role, action) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("your account may not do this".into()))
-    }
-}
 
 fn parse_time(s: &str) -> Option<Time> {
     let (h, m) = s.split_once(':')?;
@@ -62,7 +54,7 @@ pub async fn create_term(
     staff: Staff,
     body: Result<Json<NewTerm>, JsonRejection>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    require(&staff, Action::ManageTerms)?;
+    staff.require(Action::ManageTerms)?;
     let Json(t) = body?;
     let mut errors = Vec::new();
     check_name("name", &t.name, 50, &mut errors);
@@ -243,7 +235,7 @@ pub async fn create_lesson(
     let (Some(slot), Some(basics)) = (slot, basics) else {
         return Err(ApiError::fields(errors));
     };
-    require(&staff, Action::Schedule(basics.master_school))?;
+    staff.require(Action::Schedule(basics.master_school))?;
     let lock = state.timetable().await?;
     let mut timetable = lock.lock().await;
     let mut booking = booking(LessonId(0), slot, &basics);
@@ -252,15 +244,7 @@ pub async fn create_lesson(
         drop(timetable);
         return Err(conflict(&state, clashes).await);
     }
-    let new = NewLesson {
-        title: basics.title.clone(),
-        subject: basics.subject.clone(),
-        teacher: basics.teacher,
-        master: basics.master,
-        remotes: basics.remotes.clone(),
-        slot,
-        series: None,
-    };
+    let new = basics.lesson_at(slot);
     let id = state
         .store()
         .insert_lessons(&[new])
@@ -276,6 +260,21 @@ pub async fn create_lesson(
         .await?
         .ok_or(ApiError::Internal)?;
     Ok((StatusCode::CREATED, Json(row)))
+}
+
+impl LessonBasics {
+    /// The lesson to store at `slot`.
+    fn lesson_at(&self, slot: Slot) -> NewLesson {
+        NewLesson {
+            title: self.title.clone(),
+            subject: self.subject.clone(),
+            teacher: self.teacher,
+            master: self.master,
+            remotes: self.remotes.clone(),
+            slot,
+            series: None,
+        }
+    }
 }
 
 fn booking(lesson: LessonId, slot: Slot, b: &LessonBasics) -> Booking {
@@ -302,7 +301,7 @@ pub async fn move_lesson(
     Path(id): Path<u64>,
     body: Result<Json<MoveBody>, JsonRejection>,
 ) -> Result<Json<LessonRow>, ApiError> {
-    require(&staff, Action::ViewTimetable)?;
+    staff.require(Action::ViewTimetable)?;
     let id = LessonId(id);
     let row = state
         .store()
@@ -317,7 +316,7 @@ pub async fn move_lesson(
         .get(&row.master_classroom)
         .copied()
         .ok_or(ApiError::Internal)?;
-    require(&staff, Action::Schedule(school))?;
+    staff.require(Action::Schedule(school))?;
     let Json(b) = body?;
     let mut errors = Vec::new();
     let Some(slot) = slot_of(&b.date, &b.start, &b.end, &mut errors) else {
@@ -361,7 +360,7 @@ pub async fn list_lessons(
     staff: Staff,
     Query(q): Query<Between>,
 ) -> Result<Json<Vec<LessonRow>>, ApiError> {
-    require(&staff, Action::ViewTimetable)?;
+    staff.require(Action::ViewTimetable)?;
     let (Some(from), Some(to)) = (parse_date(&q.from), parse_date(&q.to)) else {
         return Err(ApiError::fields(vec![field(
             "from",
@@ -465,7 +464,7 @@ pub async fn create_series(
     else {
         return Err(ApiError::fields(errors));
     };
-    require(&staff, Action::Schedule(basics.master_school))?;
+    staff.require(Action::Schedule(basics.master_school))?;
     let rule = WeeklyRule {
         weekday,
         start,
@@ -497,18 +496,7 @@ pub async fn create_series(
     }
     let lessons: Vec<_> = occurrences
         .iter()
-        .map(|o| {
-            let new = NewLesson {
-                title: basics.title.clone(),
-                subject: basics.subject.clone(),
-                teacher: basics.teacher,
-                master: basics.master,
-                remotes: basics.remotes.clone(),
-                slot: o.slot,
-                series: None,
-            };
-            (o.date, new)
-        })
+        .map(|o| (o.date, basics.lesson_at(o.slot)))
         .collect();
     let (series_id, ids) = state
         .store()
@@ -549,7 +537,7 @@ pub async fn attendance(
     Query(q): Query<ReportFormat>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    require(&staff, Action::ViewTimetable)?;
+    staff.require(Action::ViewTimetable)?;
     let id = LessonId(id);
     let info = state
         .store()
@@ -643,7 +631,7 @@ pub async fn list_terms(
     State(state): State<AppState>,
     staff: Staff,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require(&staff, Action::ViewTimetable)?;
+    staff.require(Action::ViewTimetable)?;
     let day = |d: shared::schedule::Date| {
         format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
     };
@@ -665,7 +653,7 @@ pub async fn list_teachers(
     State(state): State<AppState>,
     staff: Staff,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require(&staff, Action::ViewSchools)?;
+    staff.require(Action::ViewSchools)?;
     let teachers: Vec<_> = state
         .store()
         .teachers()
