@@ -6,75 +6,8 @@ mod common;
 use common::Console;
 
 use axum::http::{Method, StatusCode};
-use futures_util::{SinkExt, StreamExt};
 use relay::auth::Signer;
-use shared::codec::{decode_server, encode_client};
-use shared::ids::SessionId;
-use shared::protocol::{ClientMsg, CloseCode, ServerMsg, PROTOCOL_VERSION};
-use std::net::SocketAddr;
-use std::time::Duration;
-use tokio_tungstenite::tungstenite::Message;
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Connects with the token in a link's path; returns the socket once welcomed, or the close.
-async fn join(addr: SocketAddr, path: &str) -> Result<Ws, (u16, String)> {
-    let token = path.split("#token=").nth(1).expect("a token in the link");
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/lessons/1/ws"))
-        .await
-        .unwrap();
-    let hello = ClientMsg::Hello {
-        version: PROTOCOL_VERSION,
-        token: token.to_string(),
-        session: SessionId(rand_session()),
-        resume: None,
-    };
-    ws.send(Message::Binary(encode_client(&hello).into()))
-        .await
-        .unwrap();
-    closed_or_welcomed(ws).await
-}
-
-fn rand_session() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-}
-
-async fn closed_or_welcomed(mut ws: Ws) -> Result<Ws, (u16, String)> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("an answer in time")
-        {
-            Some(Ok(Message::Binary(b))) => {
-                if let Ok(ServerMsg::Welcome { .. }) = decode_server(&b) {
-                    return Ok(ws);
-                }
-            }
-            Some(Ok(Message::Close(Some(f)))) => {
-                return Err((u16::from(f.code), f.reason.to_string()))
-            }
-            Some(Ok(_)) => {}
-            _ => return Err((1006, String::new())),
-        }
-    }
-}
-
-async fn closed(mut ws: Ws) -> (u16, String) {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("closed in time")
-        {
-            Some(Ok(Message::Close(Some(f)))) => return (u16::from(f.code), f.reason.to_string()),
-            Some(Ok(_)) => {}
-            _ => return (1006, String::new()),
-        }
-    }
-}
+use shared::protocol::CloseCode;
 
 #[tokio::test]
 async fn links_work_until_revoked_even_for_a_connected_classroom() {
@@ -105,7 +38,7 @@ async fn links_work_until_revoked_even_for_a_connected_classroom() {
     );
     let (room2, room3) = (&links[1], &links[2]);
 
-    let connected = join(addr, room2["path"].as_str().unwrap())
+    let connected = common::join(addr, room2["path"].as_str().unwrap())
         .await
         .expect("the link admits classroom 2");
     let (status, _) = bureau
@@ -116,18 +49,20 @@ async fn links_work_until_revoked_even_for_a_connected_classroom() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (code, reason) = closed(connected).await;
+    let (code, reason) = common::closed(connected).await;
     assert_eq!(code, CloseCode::UNAUTHORIZED);
     assert!(reason.contains("revoked"), "{reason}");
 
-    let again = join(addr, room2["path"].as_str().unwrap())
+    let again = common::join(addr, room2["path"].as_str().unwrap())
         .await
         .map(|_| ())
         .expect_err("a revoked link is refused");
     assert_eq!(again.0, CloseCode::UNAUTHORIZED);
     assert!(again.1.contains("revoked"), "{}", again.1);
     assert!(
-        join(addr, room3["path"].as_str().unwrap()).await.is_ok(),
+        common::join(addr, room3["path"].as_str().unwrap())
+            .await
+            .is_ok(),
         "other links still work"
     );
 
@@ -141,7 +76,7 @@ async fn links_work_until_revoked_even_for_a_connected_classroom() {
         link: Some(12_345),
     };
     let stray = format!("/lesson#token={}", Signer::new(common::KEY).mint(&claims));
-    let refused = join(addr, &stray)
+    let refused = common::join(addr, &stray)
         .await
         .map(|_| ())
         .expect_err("an unknown link is refused");

@@ -8,8 +8,10 @@
 //! - [`links`]: join links per lesson, revocable.
 //! - [`calendar`]: iCalendar feeds of a teacher's or a classroom's lessons.
 //! - [`reports`]: attendance per school and date range.
+//! - [`device`]: a classroom device's current lesson (its standing link).
 
 pub mod calendar;
+pub mod device;
 pub mod error;
 pub mod links;
 pub mod reports;
@@ -57,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/calendar-links/{kind}/{id}", get(calendar::link))
         .route("/calendar/{kind}/{file}", get(calendar::feed))
         .route("/reports/schools/{id}", get(reports::school))
+        .route("/device/lesson", get(device::current_lesson))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { error::ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

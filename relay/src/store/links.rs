@@ -39,6 +39,25 @@ impl Store {
         Ok(row.get::<i64, _>("id") as u64)
     }
 
+    /// A link of `lesson` for `role` that is not revoked, if one was issued.
+    pub async fn open_link(&self, lesson: LessonId, role: Role) -> Result<Option<u64>, StoreError> {
+        let (kind, classroom) = match role {
+            Role::Teacher => ("teacher", None),
+            Role::Classroom(id) => ("classroom", Some(id.0 as i64)),
+            Role::Observer => ("observer", None),
+        };
+        let row = sqlx::query(
+            "SELECT id FROM join_links WHERE lesson_id = ? AND role = ? AND classroom_id IS ? AND revoked_at IS NULL
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(lesson.0 as i64)
+        .bind(kind)
+        .bind(classroom)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.get::<i64, _>("id") as u64))
+    }
+
     /// Whether link `id` of `lesson` exists and is not revoked.
     pub async fn link_state(&self, id: u64, lesson: LessonId) -> Result<LinkState, StoreError> {
         let row = sqlx::query("SELECT revoked_at FROM join_links WHERE id = ? AND lesson_id = ?")

@@ -4,15 +4,20 @@
 
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Method, Request, StatusCode};
+use futures_util::{SinkExt, StreamExt};
 use relay::accounts::{password, StaffRole};
 use relay::auth::Signer;
 use relay::http::{app, AppState};
 use relay::store::Store;
 use serde_json::{json, Value};
+use shared::codec::{decode_server, encode_client};
+use shared::ids::SessionId;
 use shared::ids::{ClassroomId, SchoolId, TeacherId};
+use shared::protocol::{ClientMsg, ServerMsg, PROTOCOL_VERSION};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "a long enough password";
@@ -173,5 +178,68 @@ impl Console {
     ) -> (StatusCode, Value) {
         let r = self.send(method, path, body).await;
         (r.status, r.json)
+    }
+}
+
+// ---- WebSocket lesson clients ----
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects with the token in a link's path; returns the socket once welcomed, or the close.
+pub async fn join(addr: SocketAddr, path: &str) -> Result<Ws, (u16, String)> {
+    let token = path.split("#token=").nth(1).expect("a token in the link");
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/lessons/1/ws"))
+        .await
+        .unwrap();
+    let hello = ClientMsg::Hello {
+        version: PROTOCOL_VERSION,
+        token: token.to_string(),
+        session: SessionId(rand_session()),
+        resume: None,
+    };
+    ws.send(Message::Binary(encode_client(&hello).into()))
+        .await
+        .unwrap();
+    closed_or_welcomed(ws).await
+}
+
+pub fn rand_session() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+pub async fn closed_or_welcomed(mut ws: Ws) -> Result<Ws, (u16, String)> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("an answer in time")
+        {
+            Some(Ok(Message::Binary(b))) => {
+                if let Ok(ServerMsg::Welcome { .. }) = decode_server(&b) {
+                    return Ok(ws);
+                }
+            }
+            Some(Ok(Message::Close(Some(f)))) => {
+                return Err((u16::from(f.code), f.reason.to_string()))
+            }
+            Some(Ok(_)) => {}
+            _ => return Err((1006, String::new())),
+        }
+    }
+}
+
+pub async fn closed(mut ws: Ws) -> (u16, String) {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("closed in time")
+        {
+            Some(Ok(Message::Close(Some(f)))) => return (u16::from(f.code), f.reason.to_string()),
+            Some(Ok(_)) => {}
+            _ => return (1006, String::new()),
+        }
     }
 }
