@@ -12,6 +12,8 @@ use yew::prelude::*;
 enum Route {
     /// The bureau console at `/console`.
     Console,
+    /// A classroom computer's standing page at `/classroom`.
+    Device,
     /// No token: the page at `/`.
     Landing,
     /// A token that is not a join token at all.
@@ -26,8 +28,10 @@ fn route() -> Route {
     let path = web_sys::window()
         .and_then(|w| w.location().pathname().ok())
         .unwrap_or_default();
-    if path.trim_end_matches('/') == "/console" {
-        return Route::Console;
+    match path.trim_end_matches('/') {
+        "/console" => return Route::Console,
+        "/classroom" => return Route::Device,
+        _ => {}
     }
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
@@ -68,6 +72,7 @@ pub fn app() -> Html {
     });
     match &*route {
         Route::Console => html! { <Console /> },
+        Route::Device => html! { <crate::console::device::Device /> },
         Route::Landing => landing(false),
         Route::BadLink => landing(true),
         Route::Lesson { token, claims } => html! {

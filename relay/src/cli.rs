@@ -176,7 +176,8 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         demo::seed(&store, *extra_classrooms).await?;
         let admin_password = demo::seed_admin(&store).await?;
         if !*quiet {
-            println!("\n  Bureau console account: login «admin», password «{admin_password}» (API under {base}/api)");
+            println!("\n  Bureau console {base}/console: login «admin», password «{admin_password}» (API under {base}/api)");
+            println!("  Classroom computers {base}/classroom: logins «classroom-2», «classroom-3», «classroom-4», same password");
             print_links(&demo::links(&store, &signer, &base).await?);
         }
     }

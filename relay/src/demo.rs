@@ -131,5 +131,19 @@ pub async fn seed_admin(store: &Store) -> Result<String, Box<dyn std::error::Err
             crate::accounts::StaffRole::BureauAdmin,
         )
         .await?;
+    // The three rural classrooms' computers (they open /classroom and join each lesson by themselves).
+    for classroom in [2u64, 3, 4] {
+        let role = crate::accounts::StaffRole::ClassroomDevice {
+            classroom: ClassroomId(classroom),
+        };
+        store
+            .upsert_account(
+                &format!("classroom-{classroom}"),
+                &format!("教室终端 {classroom}"),
+                &hash,
+                role,
+            )
+            .await?;
+    }
     Ok(password)
 }
