@@ -155,12 +155,8 @@ impl Browser {
     pub async fn join(driver: &Chromedriver, link: &str) -> Browser {
         let b = Browser::open(driver, &[]).await;
         b.client.goto(link).await.expect("open the join link");
-        b.until(
-            "the lesson connected",
-            "document.querySelector('#lesson[data-status=connected]')",
-            Duration::from_secs(15),
-        )
-        .await;
+        b.until("the lesson connected", CONNECTED, Duration::from_secs(15))
+            .await;
         b
     }
 
@@ -268,6 +264,14 @@ impl Browser {
         let _ = self.client.close().await;
     }
 }
+
+/// A script expression: the lesson page's board holds `n` strokes (its `data-strokes`).
+pub fn strokes_are(n: u32) -> String {
+    format!("document.querySelector('#lesson') && document.querySelector('#lesson').dataset.strokes === '{n}'")
+}
+
+/// A script expression: the lesson page is connected and has its board.
+pub const CONNECTED: &str = "document.querySelector('#lesson[data-status=connected]')";
 
 /// What the teacher draws with.
 #[derive(Clone, Copy, Debug)]

@@ -8,16 +8,11 @@ use shared::ids::{Role, SessionId};
 use shared::points::{Deltas, Point};
 use shared::protocol::ClientOp;
 use std::time::Duration;
-use tests::browser::{dist, Browser, Chromedriver, Device};
+use tests::browser::{dist, strokes_are, Browser, Chromedriver, Device, CONNECTED};
 use tests::client::LessonClient;
 use tests::relay::{TestRelay, CLASSROOMS, LESSON};
 
-const CONNECTED: &str = "document.querySelector('#lesson[data-status=connected]')";
 const WAIT: Duration = Duration::from_secs(15);
-
-fn strokes_are(n: u32) -> String {
-    format!("document.querySelector('#lesson') && document.querySelector('#lesson').dataset.strokes === '{n}'")
-}
 
 /// Red laser pixels on the classroom's overlay canvas.
 const LASER_PIXELS: &str = "(() => { const c = document.getElementById('overlay'); if (!c) return 0;

@@ -4,12 +4,8 @@
 
 use shared::ids::Role;
 use std::time::{Duration, Instant};
-use tests::browser::{dist, Browser, Chromedriver, Device};
+use tests::browser::{dist, strokes_are, Browser, Chromedriver, Device, CONNECTED};
 use tests::relay::{TestRelay, CLASSROOMS};
-
-fn strokes(n: u32) -> String {
-    format!("document.querySelector('#lesson') && document.querySelector('#lesson').dataset.strokes === '{n}'")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
@@ -43,7 +39,7 @@ async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
     classroom
         .until(
             "the open stroke on the classroom's board",
-            &strokes(1),
+            &strokes_are(1),
             Duration::from_secs(5),
         )
         .await;
@@ -73,7 +69,7 @@ async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
     teacher
         .until(
             "the teacher's own board holds the stroke",
-            &strokes(1),
+            &strokes_are(1),
             Duration::from_secs(5),
         )
         .await;
@@ -86,14 +82,14 @@ async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
     classroom
         .until(
             "reconnected after reload",
-            "document.querySelector('#lesson[data-status=connected]')",
+            CONNECTED,
             Duration::from_secs(15),
         )
         .await;
     classroom
         .until(
             "the board after reload",
-            &strokes(1),
+            &strokes_are(1),
             Duration::from_secs(5),
         )
         .await;

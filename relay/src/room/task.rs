@@ -245,27 +245,21 @@ impl Driver<'_> {
         if outputs.is_empty() {
             return Ok(());
         }
-        let stored: Vec<StoredOp> = outputs
-            .iter()
-            .filter_map(|o| {
-                if let Output::Store(op) = o {
-                    Some(op.clone())
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let attendance: Vec<(ClassroomId, bool, i64)> = outputs
-            .iter()
-            .filter_map(|o| match o {
+        // Ops and attendance go to the store (moved, not cloned); the rest is delivered after.
+        let mut stored: Vec<StoredOp> = Vec::new();
+        let mut attendance: Vec<(ClassroomId, bool, i64)> = Vec::new();
+        let mut rest = Vec::with_capacity(outputs.len());
+        for output in outputs {
+            match output {
+                Output::Store(op) => stored.push(op),
                 Output::Attendance {
                     classroom,
                     present,
                     at_ms,
-                } => Some((*classroom, *present, (*at_ms / 1000) as i64)),
-                _ => None,
-            })
-            .collect();
+                } => attendance.push((classroom, present, (at_ms / 1000) as i64)),
+                other => rest.push(other),
+            }
+        }
         if !attendance.is_empty() {
             if let Err(e) = self.store.record_attendance(self.lesson, &attendance).await {
                 tracing::warn!(lesson = %self.lesson, error = %e, "recording attendance failed");
@@ -275,7 +269,7 @@ impl Driver<'_> {
             tracing::error!(lesson = %self.lesson, error = %e, "storing board ops failed; restarting the room");
             return Err(e);
         }
-        deliver(self.room, self.conns, self.cache, outputs);
+        deliver(self.room, self.conns, self.cache, rest);
         Ok(())
     }
 }
@@ -288,6 +282,7 @@ fn deliver(
 ) {
     for out in outputs {
         match out {
+            // Taken out by the driver before delivery.
             Output::Store(_) | Output::Attendance { .. } => {}
             Output::Send { conn, msg } => {
                 if let Some(c) = conns.get_mut(&conn) {
