@@ -55,6 +55,14 @@ if [ "$WANT_CHROMIUM" = "--with-chromium" ]; then
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null
     fi
   done
+  # aiortc: a WebRTC stack other than the relay's, for the WHIP/WHEP test (pinned, from PyPI).
+  AIORTC_VERSION=1.14.0
+  if ! "$TOOLS_DIR/aiortc-venv/bin/python" -c "import aiortc, sys; sys.exit(aiortc.__version__ != '$AIORTC_VERSION')" 2>/dev/null; then
+    log "installing aiortc ${AIORTC_VERSION} from PyPI into $TOOLS_DIR/aiortc-venv"
+    mkdir -p "$TOOLS_DIR"
+    python3 -m venv "$TOOLS_DIR/aiortc-venv"
+    "$TOOLS_DIR/aiortc-venv/bin/pip" install -q "aiortc==${AIORTC_VERSION}"
+  fi
 fi
 
 log "fetching crates"

@@ -12,11 +12,13 @@
 //!   - [`letterbox`]: the 16:9 board fitted into a canvas, both ways.
 //!   - [`link`]: the join link (token in the URL fragment) and the WebSocket URL.
 //!   - [`labels`]: the Chinese texts for statuses, refusals and close codes.
+//!   - [`media_plan`]: which Sources to subscribe to and which offer an answer belongs to.
 //!   - [`console`]: the bureau console at `/console` (its pure parts: week math, forms, API shapes).
 //! - Browser edges (wasm32 only):
 //!   - [`app`]: the root component: the console at `/console`; else a lesson when the link holds a
 //!     token, else a landing message.
 //!   - [`lesson`]: the lesson component: owns the session, the connection and the canvases.
+//!   - [`media`]: camera, microphone and videos with the browser's WebRTC (carries out `media_plan`).
 //!   - [`net`] and [`socket`]: the WebSocket loop (reconnect, backoff, ping, idle timeout).
 //!   - [`render`] and [`canvas`]: drawing the board and the overlay on 2D canvases.
 //!   - [`listener`]: DOM event listeners owned by a component (removed on drop).
@@ -33,6 +35,7 @@ mod labels;
 mod letterbox;
 mod link;
 mod local_ink;
+mod media_plan;
 mod outbox;
 mod redraw;
 mod state;
@@ -46,6 +49,8 @@ mod canvas;
 mod lesson;
 #[cfg(target_arch = "wasm32")]
 mod listener;
+#[cfg(target_arch = "wasm32")]
+mod media;
 #[cfg(target_arch = "wasm32")]
 mod net;
 #[cfg(target_arch = "wasm32")]

@@ -75,6 +75,8 @@ pub struct Outcome {
     pub view: bool,
     /// A short message for a toast.
     pub notice: Option<String>,
+    /// Media signalling for the page's camera, microphone and videos.
+    pub media: Option<ServerMsg>,
 }
 
 pub struct Session {
@@ -227,6 +229,10 @@ impl Session {
                 out.view = true;
             }
             ServerMsg::Pong { .. } => {}
+            msg @ (ServerMsg::MediaAnswer { .. }
+            | ServerMsg::MediaRefused { .. }
+            | ServerMsg::Sources { .. }
+            | ServerMsg::MediaEnded { .. }) => out.media = Some(msg),
             ServerMsg::Error { code, message } => {
                 if close_is_final(code) {
                     self.error = Some(message);

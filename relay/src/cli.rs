@@ -2,6 +2,7 @@
 
 use crate::auth::{now_secs, Signer};
 use crate::http::{app, AppState};
+use crate::media::config::{self, IceServer, MediaConfig};
 use crate::{demo, store::Store};
 use clap::{Parser, Subcommand};
 use shared::ids::{ClassroomId, LessonId, Role};
@@ -61,6 +62,25 @@ pub struct Cli {
         global = true
     )]
     pub close_after_mins: u64,
+    /// The address media (WebRTC ICE) binds: one explicit address of this machine, reachable
+    /// by the classrooms.
+    #[arg(
+        long,
+        env = "TONGPIN_MEDIA_IP",
+        default_value = "127.0.0.1",
+        global = true
+    )]
+    pub media_ip: std::net::IpAddr,
+    /// The public address to announce instead of --media-ip, behind 1:1 NAT.
+    #[arg(long, env = "TONGPIN_MEDIA_ANNOUNCED_IP", global = true)]
+    pub media_announced_ip: Option<std::net::IpAddr>,
+    /// UDP ports for media, FIRST-LAST (one per peer connection; default: any free port).
+    #[arg(long, env = "TONGPIN_MEDIA_PORTS", value_parser = parse_ports, global = true)]
+    pub media_ports: Option<std::ops::RangeInclusive<u16>>,
+    /// A STUN or TURN server for the relay's own candidates (repeatable), e.g.
+    /// stun:stun.example.org:3478 or turn:user:password@turn.example.org:3478. None by default.
+    #[arg(long, value_parser = parse_ice, global = true)]
+    pub ice_server: Vec<IceServer>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -89,6 +109,18 @@ pub enum Command {
         #[arg(long, default_value_t = 4)]
         valid_hours: u64,
     },
+}
+
+/// The default log filter. webrtc-rs warns on every connection about things that are fine here
+/// (no DTLS server name, ICE pinging before the peer's candidates are known).
+pub const QUIET_LOGS: &str = "info,sqlx=warn,rtc_dtls::config=error,rtc_ice::agent=error";
+
+fn parse_ports(s: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
+    config::parse_port_range(s).map_err(|e| e.to_string())
+}
+
+fn parse_ice(s: &str) -> Result<IceServer, String> {
+    config::parse_ice_server(s).map_err(|e| e.to_string())
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -124,7 +156,7 @@ pub fn main() {
     use tracing_subscriber::EnvFilter;
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(QUIET_LOGS)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -178,7 +210,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         if !*quiet {
             println!("\n  Bureau console {base}/console: login «admin», password «{admin_password}» (API under {base}/api)");
             println!("  Classroom computers {base}/classroom: logins «classroom-2», «classroom-3», «classroom-4», same password");
-            print_links(&demo::links(&store, &signer, &base).await?);
+            print_links(&demo::links(&store, &signer, &base).await?, &base);
         }
     }
     if !cli.dist.join("index.html").exists() {
@@ -190,6 +222,13 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         secure_cookies: cli.secure_cookies,
         open_before: minutes(cli.open_before_mins),
         close_after: minutes(cli.close_after_mins),
+        media: MediaConfig {
+            bind_ip: cli.media_ip,
+            announced_ip: cli.media_announced_ip,
+            udp_ports: cli.media_ports.clone(),
+            ice_servers: cli.ice_server.clone(),
+            ..MediaConfig::default()
+        },
     };
     let state = AppState::with_config(store, signer, cli.dist.clone(), config);
     println!("relay listening on {base}");
@@ -208,13 +247,21 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn print_links(links: &demo::DemoLinks) {
+fn print_links(links: &demo::DemoLinks, base: &str) {
     println!("\n同頻互動課堂 demo lesson «分数的加减法» is open now. Open each link in its own browser window.\n");
     println!("  Teacher (master classroom):\n    {}\n", links.teacher);
     for (name, link) in &links.classrooms {
         println!("  Classroom {name}:\n    {link}\n");
     }
     println!("  Observer (bureau, 教研):\n    {}\n", links.observer);
+    let token = |link: &str| link.split_once("#token=").map(|(_, t)| t.to_string());
+    let lesson = demo::DEMO_LESSON.0;
+    if let (Some(teacher), Some(observer)) = (token(&links.teacher), token(&links.observer)) {
+        println!("  Broadcast from OBS or an encoder (WHIP), bearer token = the teacher's:");
+        println!("    {base}/lessons/{lesson}/whip\n    token: {teacher}\n");
+        println!("  Watch with any WHEP player, bearer token = the observer's:");
+        println!("    {base}/lessons/{lesson}/whep\n    token: {observer}\n");
+    }
 }
 
 /// Ctrl-C or SIGTERM.

@@ -2,6 +2,8 @@
 //! can call it without a server.
 
 use crate::auth::Signer;
+use crate::media::config::MediaConfig;
+use crate::media::Media;
 use crate::room::registry::Rooms;
 use crate::room::ConnId;
 use crate::store::Store;
@@ -31,6 +33,8 @@ pub struct Config {
     pub open_before: Duration,
     /// ...and close this long after it ends.
     pub close_after: Duration,
+    /// The media plane's addresses, ports and ICE servers.
+    pub media: MediaConfig,
 }
 
 impl Default for Config {
@@ -40,6 +44,7 @@ impl Default for Config {
             secure_cookies: false,
             open_before: Duration::from_secs(15 * 60),
             close_after: Duration::from_secs(15 * 60),
+            media: MediaConfig::default(),
         }
     }
 }
@@ -50,6 +55,7 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     store: Store,
     rooms: Rooms,
+    media: Media,
     signer: Signer,
     next_conn: AtomicU64,
     dist: PathBuf,
@@ -76,9 +82,11 @@ impl AppState {
 
     pub fn with_config(store: Store, signer: Signer, dist: PathBuf, config: Config) -> AppState {
         let rooms = Rooms::new(store.clone());
+        let media = Media::new(config.media.clone());
         AppState(Arc::new(Inner {
             store,
             rooms,
+            media,
             signer,
             next_conn: AtomicU64::new(1),
             dist,
@@ -123,6 +131,10 @@ impl AppState {
         &self.0.rooms
     }
 
+    pub fn media(&self) -> &Media {
+        &self.0.media
+    }
+
     pub fn signer(&self) -> &Signer {
         &self.0.signer
     }
@@ -139,6 +151,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/lessons/{lesson}/ws", get(lesson_ws))
+        .merge(crate::whip::routes())
         .nest("/api", crate::api::routes());
     router = if index.exists() {
         router.fallback_service(client)

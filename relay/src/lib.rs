@@ -21,4 +21,5 @@ pub mod http;
 pub mod media;
 pub mod room;
 pub mod store;
+pub mod whip;
 pub mod ws;

@@ -3,6 +3,7 @@
 
 use crate::auth::now_secs;
 use crate::http::AppState;
+use crate::media::lesson::LessonMedia;
 use crate::room::task::{Command, Outbound, OUTBOUND_CAPACITY};
 use crate::room::ConnId;
 use crate::store::links::LinkState;
@@ -13,6 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use shared::codec::{decode_client, encode_server, CodecError};
 use shared::ids::LessonId;
 use shared::protocol::{ClientMsg, CloseCode, InkCseq, ServerMsg, MAX_FRAME_BYTES};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -100,12 +102,22 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
         Err(e) => return close(&mut sink, CloseCode::GOING_AWAY, &e.to_string()).await,
     };
     tracing::debug!(%lesson, conn, role = %claims.role, "joined");
+    let media = state.media().lesson(lesson);
+    media.join(conn, claims.role, out_tx.clone());
     let mut writer = tokio::spawn(write_loop(sink, out_rx));
+    let link = Link {
+        room: &room,
+        media: &media,
+        conn,
+        out: &out_tx,
+    };
     let writer_done = tokio::select! {
-        _ = read_loop(&mut stream, &room, conn, &out_tx, state.idle_limit()) => false,
+        _ = read_loop(&mut stream, &link, state.idle_limit()) => false,
         _ = &mut writer => true,
     };
     let _ = room.send(Command::Leave { conn }).await;
+    media.leave(conn).await;
+    state.media().release(lesson);
     drop(out_tx);
     if !writer_done {
         // Keep reading (and discarding) while the close frame goes out: closing a socket with
@@ -157,13 +169,17 @@ fn read_error(e: &axum::Error) -> (u16, String) {
     }
 }
 
-async fn read_loop(
-    stream: &mut SplitStream<WebSocket>,
-    room: &mpsc::Sender<Command>,
+/// Where a connection's messages go: board messages to the room, media messages to the lesson's
+/// media plane.
+struct Link<'a> {
+    room: &'a mpsc::Sender<Command>,
+    media: &'a Arc<LessonMedia>,
     conn: ConnId,
-    out: &mpsc::Sender<Outbound>,
-    idle_limit: Duration,
-) {
+    out: &'a mpsc::Sender<Outbound>,
+}
+
+async fn read_loop(stream: &mut SplitStream<WebSocket>, link: &Link<'_>, idle_limit: Duration) {
+    let (room, conn, out) = (link.room, link.conn, link.out);
     let mut bucket = TokenBucket::new();
     let mut ink = InkCseq::default();
     let mut malformed = 0u32;
@@ -206,6 +222,7 @@ async fn read_loop(
             })
         });
         match decoded {
+            Ok(msg) if is_media(&msg) => media_msg(link, msg).await,
             Ok(msg) => {
                 if room.send(Command::Msg { conn, msg }).await.is_err() {
                     return fatal(
@@ -227,6 +244,66 @@ async fn read_loop(
                 }
             }
         }
+    }
+}
+
+fn is_media(msg: &ClientMsg) -> bool {
+    matches!(
+        msg,
+        ClientMsg::Publish { .. }
+            | ClientMsg::Subscribe { .. }
+            | ClientMsg::EndMedia { .. }
+            | ClientMsg::Floor(_)
+    )
+}
+
+/// Media signalling. Offers are answered in a task of their own (gathering candidates takes a
+/// moment), so the board keeps flowing meanwhile.
+async fn media_msg(link: &Link<'_>, msg: ClientMsg) {
+    let (media, conn, out) = (Arc::clone(link.media), link.conn, link.out.clone());
+    let reply = move |msg: ServerMsg| {
+        let _ = out.try_send(Outbound::Frame(Bytes::from(encode_server(&msg))));
+    };
+    match msg {
+        ClientMsg::Publish { req, sdp } => {
+            tokio::spawn(async move {
+                reply(match media.publish(conn, sdp).await {
+                    Ok((session, sdp)) => ServerMsg::MediaAnswer { req, session, sdp },
+                    Err(e) => ServerMsg::MediaRefused {
+                        req,
+                        reason: e.to_string(),
+                    },
+                })
+            });
+        }
+        ClientMsg::Subscribe { req, source, sdp } => {
+            tokio::spawn(async move {
+                reply(match media.subscribe(conn, source, sdp).await {
+                    Ok((session, sdp)) => ServerMsg::MediaAnswer { req, session, sdp },
+                    Err(e) => ServerMsg::MediaRefused {
+                        req,
+                        reason: e.to_string(),
+                    },
+                })
+            });
+        }
+        ClientMsg::EndMedia { session } => {
+            if let Err(e) = media.end_session(conn, session).await {
+                reply(ServerMsg::Error {
+                    code: CloseCode::MALFORMED,
+                    message: e.to_string(),
+                });
+            }
+        }
+        ClientMsg::Floor(floor) => {
+            if let Err(e) = media.set_floor(conn, floor).await {
+                reply(ServerMsg::Error {
+                    code: CloseCode::UNAUTHORIZED,
+                    message: e.to_string(),
+                });
+            }
+        }
+        _ => {}
     }
 }
 

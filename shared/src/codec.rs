@@ -6,7 +6,7 @@
 
 use crate::board::Board;
 use crate::protocol::{
-    ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES, MAX_TOKEN_BYTES,
+    ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_SDP_BYTES, MAX_SERVER_FRAME_BYTES, MAX_TOKEN_BYTES,
     PROTOCOL_VERSION,
 };
 use serde::{de::DeserializeOwned, Serialize};
@@ -86,10 +86,19 @@ pub fn decode_client(frame: &[u8]) -> Result<ClientMsg, CodecError> {
         }
     }
     let msg: ClientMsg = decode(frame, MAX_FRAME_BYTES)?;
-    if let ClientMsg::Hello { token, .. } = &msg {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(CodecError::TokenTooLong);
+    match &msg {
+        ClientMsg::Hello { token, .. } if token.len() > MAX_TOKEN_BYTES => {
+            return Err(CodecError::TokenTooLong)
         }
+        ClientMsg::Publish { sdp, .. } | ClientMsg::Subscribe { sdp, .. }
+            if sdp.len() > MAX_SDP_BYTES =>
+        {
+            return Err(CodecError::Malformed(format!(
+                "the SDP offer is {} bytes; at most {MAX_SDP_BYTES} are read",
+                sdp.len()
+            )))
+        }
+        _ => {}
     }
     Ok(msg)
 }
@@ -138,10 +147,31 @@ mod tests {
                 },
             },
             ClientMsg::Pointer(None),
+            ClientMsg::Publish {
+                req: 1,
+                sdp: "v=0".into(),
+            },
+            ClientMsg::Subscribe {
+                req: 2,
+                source: 9,
+                sdp: "v=0".into(),
+            },
+            ClientMsg::EndMedia { session: 9 },
+            ClientMsg::Floor(Some(crate::ids::ClassroomId(3))),
         ];
         for m in msgs {
             assert_eq!(decode_client(&encode_client(&m)).unwrap(), m);
         }
+    }
+
+    #[test]
+    fn oversized_sdp_is_refused_with_a_reason() {
+        let msg = ClientMsg::Publish {
+            req: 1,
+            sdp: "a".repeat(MAX_SDP_BYTES + 1),
+        };
+        let err = decode_client(&encode_client(&msg)).unwrap_err();
+        assert!(err.to_string().contains("SDP offer"), "{err}");
     }
 
     #[test]

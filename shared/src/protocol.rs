@@ -6,7 +6,7 @@
 //! clear close reason.
 
 use crate::board::{Board, BoardError, Op, Style};
-use crate::ids::{LessonId, Role, SessionId};
+use crate::ids::{ClassroomId, LessonId, Role, SessionId};
 use crate::points::{Deltas, Point};
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,9 @@ pub const MAX_SERVER_FRAME_BYTES: usize = 32 * 1024 * 1024;
 
 /// Largest token in a Hello.
 pub const MAX_TOKEN_BYTES: usize = 1024;
+
+/// Largest SDP offer the relay reads (a browser's offer with audio and video is 4-8 KiB).
+pub const MAX_SDP_BYTES: usize = 32 * 1024;
 
 /// The teacher's client batches pen points for this long before sending them.
 pub const INK_BATCH_MS: u32 = 50;
@@ -48,6 +51,29 @@ pub enum ClientMsg {
     /// Compact form of `Op { cseq: <this connection's previous cseq> + 1, op: Extend { deltas } }`,
     /// for the pen's 50 ms batches. Only valid after an `Op` on the same connection.
     Ink { deltas: Deltas },
+    /// Publish this connection's camera and microphone: `sdp` is a WebRTC offer whose media
+    /// sections are send-only (at most one audio and one video). Answered with
+    /// [`ServerMsg::MediaAnswer`] or [`ServerMsg::MediaRefused`] carrying the same `req`. A
+    /// second `Publish` replaces the first (e.g. after switching the camera on).
+    Publish { req: u32, sdp: String },
+    /// Receive one [`Source`] listed in [`ServerMsg::Sources`]: `sdp` is a receive-only offer.
+    Subscribe { req: u32, source: u64, sdp: String },
+    /// End one media session (a publication or a subscription) of this connection.
+    EndMedia { session: u64 },
+    /// The teacher gives a classroom the floor (`Some`): every classroom then sees and hears it.
+    /// `None` takes the floor back.
+    Floor(Option<ClassroomId>),
+}
+
+/// One published camera/microphone a connection may receive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The publication's media session; pass it to [`ClientMsg::Subscribe`].
+    pub id: u64,
+    /// Who publishes it.
+    pub role: Role,
+    pub audio: bool,
+    pub video: bool,
 }
 
 /// What a drawing client asks for. The relay turns it into a sequenced [`Op`].
@@ -219,6 +245,28 @@ pub enum ServerMsg {
     /// <board.last_begun>, deltas }] }`: the next op, more points for the stroke begun last.
     Ink {
         deltas: Deltas,
+    },
+    /// The answer to a [`ClientMsg::Publish`] or [`ClientMsg::Subscribe`] with this `req`;
+    /// `session` names the media session (for [`ClientMsg::EndMedia`]).
+    MediaAnswer {
+        req: u32,
+        session: u64,
+        sdp: String,
+    },
+    /// The `Publish` or `Subscribe` with this `req` was not accepted.
+    MediaRefused {
+        req: u32,
+        reason: String,
+    },
+    /// What this connection may receive now, and who has the floor. Sent on joining and
+    /// whenever it changes; a subscription to a source no longer listed has been ended.
+    Sources {
+        floor: Option<ClassroomId>,
+        sources: Vec<Source>,
+    },
+    /// The relay ended this media session (its source left, or the floor was taken back).
+    MediaEnded {
+        session: u64,
     },
 }
 

@@ -63,6 +63,38 @@ impl Chromedriver {
     }
 }
 
+impl Chromedriver {
+    /// A chromedriver inside the test network `net`: the browsers it starts (and their WebRTC)
+    /// see only that namespace. It accepts WebDriver connections from the host side of the pair.
+    pub async fn start_in(net: &crate::netns::TestNet) -> Chromedriver {
+        let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = free_port();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &net.name, &bin])
+            .arg(format!("--port={port}"))
+            .arg(format!("--allowed-ips={}", net.host_ip))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver in the test network");
+        let deadline = Instant::now() + crate::WAIT;
+        while tokio::net::TcpStream::connect((net.ns_ip.as_str(), port))
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start listening in the test network"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Chromedriver {
+            child,
+            url: format!("http://{}:{port}", net.ns_ip),
+        }
+    }
+}
+
 impl Drop for Chromedriver {
     fn drop(&mut self) {
         // Browsers it started first (a panicking test never closed its sessions), then itself.
@@ -139,6 +171,8 @@ impl Browser {
             "goog:chromeOptions".into(),
             json!({ "binary": "/usr/bin/chromium", "args": args }),
         );
+        // Two rustls crypto providers are compiled in (webrtc-rs brings ring): choose one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = ClientBuilder::rustls()
             .expect("tls config")
             .capabilities(caps)

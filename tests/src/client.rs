@@ -4,8 +4,9 @@ use crate::WAIT;
 use futures_util::{SinkExt, StreamExt};
 use shared::board::Board;
 use shared::codec::{decode_server, encode_client};
-use shared::ids::SessionId;
-use shared::protocol::{ClientMsg, ClientOp, ServerMsg, PROTOCOL_VERSION};
+use shared::ids::{ClassroomId, SessionId};
+use shared::protocol::{ClientMsg, ClientOp, ServerMsg, Source, PROTOCOL_VERSION};
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -30,6 +31,16 @@ pub struct LessonClient {
     /// Ops sent but not yet acknowledged, as the browser keeps them to send again after a reconnect.
     pub outbox: Vec<(u32, ClientOp)>,
     next_cseq: u32,
+    /// The latest media sources this connection may receive, and who has the floor.
+    pub sources: Vec<Source>,
+    pub floor: Option<ClassroomId>,
+    /// How many `Sources` messages arrived.
+    pub sources_seen: u32,
+    /// Media answers (`Ok((session, sdp))`) and refusals by request number.
+    pub answers: HashMap<u32, Result<(u64, String), String>>,
+    /// Media sessions the relay ended.
+    pub ended: Vec<u64>,
+    next_req: u32,
 }
 
 impl LessonClient {
@@ -56,6 +67,12 @@ impl LessonClient {
             closed: None,
             outbox: Vec::new(),
             next_cseq: 1,
+            sources: Vec::new(),
+            floor: None,
+            sources_seen: 0,
+            answers: HashMap::new(),
+            ended: Vec::new(),
+            next_req: 1,
         };
         client
             .send(&ClientMsg::Hello {
@@ -187,8 +204,39 @@ impl LessonClient {
                 self.outbox.retain(|(c, _)| c != cseq);
             }
             ServerMsg::Error { code, message } => self.errors.push((*code, message.clone())),
+            ServerMsg::Sources { floor, sources } => {
+                self.floor = *floor;
+                self.sources = sources.clone();
+                self.sources_seen += 1;
+            }
+            ServerMsg::MediaAnswer { req, session, sdp } => {
+                self.answers.insert(*req, Ok((*session, sdp.clone())));
+            }
+            ServerMsg::MediaRefused { req, reason } => {
+                self.answers.insert(*req, Err(reason.clone()));
+            }
+            ServerMsg::MediaEnded { session } => self.ended.push(*session),
             _ => {}
         }
+    }
+
+    /// Sends a media offer (`Publish` with `source: None`, else `Subscribe`) and waits for the
+    /// relay's answer or refusal.
+    pub async fn offer(
+        &mut self,
+        source: Option<u64>,
+        sdp: String,
+    ) -> Result<(u64, String), String> {
+        let req = self.next_req;
+        self.next_req += 1;
+        let msg = match source {
+            None => ClientMsg::Publish { req, sdp },
+            Some(source) => ClientMsg::Subscribe { req, source, sdp },
+        };
+        self.send(&msg).await;
+        self.until("a media answer", |c| c.answers.contains_key(&req))
+            .await;
+        self.answers.remove(&req).unwrap_or(Err("no answer".into()))
     }
 
     /// Handles messages until `done(self)` holds; panics after the wait.

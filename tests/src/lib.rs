@@ -3,10 +3,14 @@
 //!
 //! - [`relay`]: [`relay::TestRelay`], the relay binary on 127.0.0.1 with a fresh data folder.
 //! - [`client`]: [`client::LessonClient`], a WebSocket lesson client.
+//! - [`media`]: webrtc-rs peers that publish generated VP8/Opus RTP and count what arrives.
+//! - [`netns`]: a network namespace per test, joined by a veth pair, for WebRTC peers.
 //! - [`browser`]: headless Chromium through chromedriver.
 
 pub mod browser;
 pub mod client;
+pub mod media;
+pub mod netns;
 pub mod relay;
 
 /// Every wait in these tests is bounded by this unless it says otherwise.

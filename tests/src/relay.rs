@@ -45,6 +45,17 @@ impl TestRelay {
         relay
     }
 
+    /// Starts a relay listening (HTTP and media) on `ip`, e.g. a test network's host address.
+    pub async fn start_at(ip: &str, extra: u32, options: &[&str]) -> TestRelay {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let data = tmp.path().to_path_buf();
+        let mut all = vec!["--media-ip", ip];
+        all.extend_from_slice(options);
+        let mut relay = Self::spawn(&data, &format!("{ip}:0"), extra, &all).await;
+        relay._tmp = Some(tmp);
+        relay
+    }
+
     /// Starts a relay on an existing data folder (to restart after a kill).
     pub async fn start_in(data: &Path, listen: &str) -> TestRelay {
         Self::spawn(data, listen, 0, &[]).await
@@ -59,7 +70,10 @@ impl TestRelay {
             .arg(dist)
             .args(options)
             .args(["demo", "--quiet", "--extra-classrooms", &extra.to_string()])
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                "warn,rtc_dtls::config=error,rtc_ice::agent=error",
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -85,6 +99,11 @@ impl TestRelay {
             data: data.to_path_buf(),
             _tmp: None,
         }
+    }
+
+    /// The relay process's id (for reading its CPU time from `/proc`); `None` once it exited.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     pub fn data(&self) -> &Path {

@@ -108,6 +108,9 @@ async fn a_reconnecting_classroom_receives_exactly_what_it_missed() {
         LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(10), None).await;
     let token = relay.token(Role::Classroom(CLASSROOMS[2]));
     let mut classroom = LessonClient::connect(&url, &token, SessionId(11), None).await;
+    // Joined (the media Sources follow the Welcome and the board) before the teacher draws, so
+    // every op arrives as an op, not inside the joining snapshot.
+    classroom.until("joined", |c| c.sources_seen > 0).await;
     draw_stroke(&mut teacher, 200).await;
     classroom.until("first stroke", |c| c.board.seq == 7).await;
     classroom.disconnect().await;

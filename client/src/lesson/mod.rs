@@ -7,6 +7,7 @@ use crate::canvas::{ResizeWatch, Surface};
 use crate::gesture::Gesture;
 use crate::link::ws_url;
 use crate::listener::Listener;
+use crate::media::{DeviceKind, Effects, MediaEvent, MediaPlane};
 use crate::net::{Event as NetEvent, Net};
 use crate::pointer::{self, PointerInput};
 use crate::redraw::Redraw;
@@ -22,6 +23,7 @@ use shared::protocol::{ClientMsg, ServerMsg};
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+mod media_view;
 mod teacher;
 
 const TOAST_MS: u32 = 3_000;
@@ -44,6 +46,9 @@ pub enum Msg {
     Width(u16),
     Action(Action),
     ToastDone,
+    Media(MediaEvent),
+    /// The teacher gives a classroom the floor, or takes it back.
+    Floor(Option<shared::ids::ClassroomId>),
 }
 
 pub struct Lesson {
@@ -63,6 +68,7 @@ pub struct Lesson {
     shown_title: String,
     /// A snapshot arrived and its first full repaint has not been marked yet.
     snapshot_pending: bool,
+    media: MediaPlane,
 }
 
 /// A `performance.mark` (read by the late-join benchmark: `tongpin:hello`, `tongpin:snapshot`,
@@ -99,7 +105,9 @@ impl Component for Lesson {
             props.lesson,
         );
         let net = Net::start(url, ctx.link().callback(Msg::Net));
+        let media = MediaPlane::new(props.role, ctx.link().callback(Msg::Media));
         Lesson {
+            media,
             session,
             net: Some(net),
             board_ref: NodeRef::default(),
@@ -148,6 +156,14 @@ impl Component for Lesson {
                 self.toast = None;
                 true
             }
+            Msg::Media(event) => {
+                let fx = self.media.event(event);
+                self.media_effects(ctx, fx)
+            }
+            Msg::Floor(floor) => {
+                self.send(ClientMsg::Floor(floor));
+                false
+            }
         }
     }
 
@@ -169,6 +185,7 @@ impl Component for Lesson {
             self.resize();
             mark_ready();
         }
+        self.media.attach();
         if self.shown_title != self.session.title {
             self.shown_title = self.session.title.clone();
             if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
@@ -212,8 +229,12 @@ impl Component for Lesson {
                         <aside class="side">
                             <h1 class="title">{ if s.title.is_empty() { crate::labels::PRODUCT } else { s.title.as_str() } }</h1>
                             <StatusBadge status={s.status.clone()} unacked={s.unacked()} />
+                            { self.media_controls(ctx) }
+                            { self.classroom_grid(ctx) }
                             <Roster roster={s.roster.clone()} />
                         </aside>
+                    } else {
+                        { self.media_side(ctx) }
                     }
                 </div>
                 if !teacher {
@@ -258,14 +279,25 @@ impl Lesson {
                     mark("tongpin:snapshot");
                     self.snapshot_pending = true;
                 }
-                let out = self.session.receive(conn, msg);
-                self.apply(ctx, out)
+                let welcome = matches!(msg, ServerMsg::Welcome { .. });
+                let mut out = self.session.receive(conn, msg);
+                let mut view = false;
+                if welcome && self.session.conn() == Some(conn) {
+                    let fx = self.media.welcomed(self.session.role);
+                    view |= self.media_effects(ctx, fx);
+                }
+                if let Some(media) = out.media.take() {
+                    let fx = self.media.server(media);
+                    view |= self.media_effects(ctx, fx);
+                }
+                self.apply(ctx, out) || view
             }
             NetEvent::Closed {
                 code,
                 reason,
                 retry,
             } => {
+                self.media.disconnected();
                 let out = self.session.closed(code, &reason, retry);
                 self.apply(ctx, out)
             }
@@ -306,6 +338,27 @@ impl Lesson {
             return true;
         }
         out.view
+    }
+
+    fn media_effects(&mut self, ctx: &Context<Self>, fx: Effects) -> bool {
+        for msg in fx.send {
+            self.send(msg);
+        }
+        if let Some(text) = fx.notice {
+            self.show_toast(ctx, text);
+            return true;
+        }
+        fx.view
+    }
+
+    fn choose_device(ctx: &Context<Self>, kind: DeviceKind) -> Callback<Event> {
+        ctx.link().callback(move |e: Event| {
+            let id = e
+                .target_dyn_into::<web_sys::HtmlSelectElement>()
+                .map(|s| s.value())
+                .unwrap_or_default();
+            Msg::Media(MediaEvent::ChooseDevice { kind, id })
+        })
     }
 
     fn send(&self, msg: ClientMsg) {

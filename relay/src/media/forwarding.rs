@@ -182,6 +182,20 @@ impl Forwarding {
             .collect()
     }
 
+    /// Whether `conn` receives `track` under the rules (what [`Forwarding::subscribers`] lists).
+    pub fn may_receive(&self, track: TrackId, conn: ConnId) -> bool {
+        let Some(t) = self.tracks.get(&track) else {
+            return false;
+        };
+        match (
+            self.participants.get(&t.publisher),
+            self.participants.get(&conn),
+        ) {
+            (Some(&from), Some(&to)) => conn != t.publisher && self.receives(from, to),
+            _ => false,
+        }
+    }
+
     /// Whether a participant in role `to` receives what one in role `from` publishes.
     fn receives(&self, from: Role, to: Role) -> bool {
         match from {
@@ -333,5 +347,26 @@ mod tests {
         f.publish(TEACHER, TrackId(10), Kind::Audio).unwrap();
         let c = f.leave(B);
         assert_eq!(unsubs(&c), vec![(10, B)]);
+    }
+
+    #[test]
+    fn may_receive_agrees_with_the_subscriber_lists() {
+        let mut f = lesson();
+        f.publish(TEACHER, TrackId(10), Kind::Video).unwrap();
+        f.publish(A, TrackId(20), Kind::Video).unwrap();
+        f.publish(B, TrackId(30), Kind::Audio).unwrap();
+        for floor in [None, Some(ROOM_A), Some(ROOM_B)] {
+            f.set_floor(TEACHER, floor).unwrap();
+            for track in [10, 20, 30, 99].map(TrackId) {
+                let listed = f.subscribers(track);
+                for conn in [TEACHER, A, B, OBSERVER, 77] {
+                    assert_eq!(
+                        f.may_receive(track, conn),
+                        listed.contains(&conn),
+                        "track {track:?}, conn {conn}, floor {floor:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,9 +1,70 @@
-//! The media plane's core, without IO (groundwork for the live audio/video issue): which published
-//! Track goes to which Subscriber, and how keyframe requests reach a Publisher. The webrtc-rs
-//! driver that will move RTP sits on top of these and only forwards events into them.
+//! The media plane: live audio and video between the master classroom and the remote classrooms,
+//! forwarded by the relay with webrtc-rs.
 //!
-//! - [`forwarding`]: the [`forwarding::Forwarding`] table: roles, tracks, the floor.
-//! - [`keyframes`]: [`keyframes::KeyframeGate`], coalescing keyframe requests per track.
+//! - [`forwarding`]: the [`forwarding::Forwarding`] table (no IO): roles, Tracks, the floor, and
+//!   which Subscriber receives which Track.
+//! - [`keyframes`]: [`keyframes::KeyframeGate`], coalescing keyframe requests per Track (no IO).
+//! - [`sdp`]: what the relay reads from offers and writes into answers (no IO).
+//! - [`config`]: ICE address, announced address, UDP ports, STUN/TURN.
+//! - [`peer`]: opening a webrtc-rs peer connection and answering an offer.
+//! - [`interceptor`]: lets subscribers' keyframe requests through to the relay.
+//! - [`lesson`]: one lesson's publications and subscriptions, and the RTP forwarding between them.
+//!
+//! [`Media`] holds the lessons that have media now.
 
+pub mod config;
 pub mod forwarding;
+pub mod interceptor;
 pub mod keyframes;
+pub mod lesson;
+pub mod peer;
+pub mod sdp;
+
+use lesson::{LessonMedia, MediaContext};
+use shared::ids::LessonId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Every lesson's media plane, created when its first participant joins and dropped after the
+/// last one leaves.
+pub struct Media {
+    ctx: Arc<MediaContext>,
+    lessons: Mutex<HashMap<LessonId, Arc<LessonMedia>>>,
+}
+
+impl Media {
+    pub fn new(config: config::MediaConfig) -> Media {
+        Media {
+            ctx: Arc::new(MediaContext::new(config)),
+            lessons: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn context(&self) -> &MediaContext {
+        &self.ctx
+    }
+
+    /// The lesson's media plane, created if it has none.
+    pub fn lesson(&self, lesson: LessonId) -> Arc<LessonMedia> {
+        let mut lessons = self.lessons.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(
+            lessons
+                .entry(lesson)
+                .or_insert_with(|| LessonMedia::new(lesson, Arc::clone(&self.ctx))),
+        )
+    }
+
+    /// The lesson's media plane if it has one.
+    pub fn existing(&self, lesson: LessonId) -> Option<Arc<LessonMedia>> {
+        let lessons = self.lessons.lock().unwrap_or_else(|e| e.into_inner());
+        lessons.get(&lesson).cloned()
+    }
+
+    /// Drops the lesson's media plane if nobody is in it.
+    pub fn release(&self, lesson: LessonId) {
+        let mut lessons = self.lessons.lock().unwrap_or_else(|e| e.into_inner());
+        if lessons.get(&lesson).is_some_and(|m| m.is_empty()) {
+            lessons.remove(&lesson);
+        }
+    }
+}

@@ -361,6 +361,11 @@ impl Room {
                 CloseCode::MALFORMED,
                 "Ink must follow an Op on the same connection",
             ),
+            // The WebSocket edge hands media signalling to the lesson's media plane.
+            ClientMsg::Publish { .. }
+            | ClientMsg::Subscribe { .. }
+            | ClientMsg::EndMedia { .. }
+            | ClientMsg::Floor(_) => {}
             ClientMsg::Ping { nonce } => self.out.push(Output::Send {
                 conn,
                 msg: ServerMsg::Pong { nonce },

@@ -1,0 +1,154 @@
+//! The lesson's video: the teacher large beside the board in a classroom, the teacher's grid of
+//! classrooms with audio levels and the floor, and everyone's own camera and microphone controls.
+
+use super::{Lesson, Msg};
+use crate::media::{DeviceKind, MediaEvent, TileStats};
+use shared::ids::{ClassroomId, Role};
+use yew::prelude::*;
+
+impl Lesson {
+    fn classroom_name(&self, id: ClassroomId) -> String {
+        self.session
+            .roster
+            .iter()
+            .find(|a| a.role == Role::Classroom(id))
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| format!("教室 {}", id.0))
+    }
+
+    fn tile_data(&self, source: u64) -> TileStats {
+        self.media.stats.get(&source).copied().unwrap_or_default()
+    }
+
+    /// A received Source as a `<video>` with its decoded-frame and audio figures as attributes.
+    fn video_tile(&self, source: u64, id: Option<&'static str>, label: String) -> Html {
+        let stats = self.tile_data(source);
+        let level = format!("width: {:.0}%", (stats.audio_level * 100.0).min(100.0));
+        html! {
+            <figure class="tile" data-tile={source.to_string()}
+                data-frames={stats.frames_decoded.to_string()}
+                data-width={stats.width.to_string()}
+                data-audio-samples={stats.audio_samples.to_string()}>
+                <video id={id} data-source={source.to_string()} autoplay=true playsinline=true></video>
+                <figcaption>
+                    <span class="tile-name">{ label }</span>
+                    <span class="level" title="音量"><span class="level-bar" style={level}></span></span>
+                </figcaption>
+            </figure>
+        }
+    }
+
+    /// Own camera preview, microphone and camera switches, device choice, and why there is none.
+    pub(super) fn media_controls(&self, ctx: &Context<Self>) -> Html {
+        let m = &self.media;
+        if !m.publishes() {
+            return html! {};
+        }
+        let link = ctx.link();
+        let options = |kind: DeviceKind| -> Html {
+            m.devices
+                .iter()
+                .filter(|d| d.kind == kind)
+                .enumerate()
+                .map(|(i, d)| {
+                    let label = if d.label.is_empty() {
+                        format!("设备 {}", i + 1)
+                    } else {
+                        d.label.clone()
+                    };
+                    html! { <option value={d.id.clone()}>{ label }</option> }
+                })
+                .collect()
+        };
+        html! {
+            <section id="my-media" class="my-media">
+                if m.has_local() {
+                    <video class="self-view" data-source="self" autoplay=true playsinline=true muted=true></video>
+                    <div class="media-buttons">
+                        <button id="mic-toggle" class={classes!("media-button", (!m.mic_on).then_some("off"))}
+                            onclick={link.callback(|_| Msg::Media(MediaEvent::ToggleMic))}>
+                            { if m.mic_on { "麦克风：开" } else { "麦克风：已静音" } }
+                        </button>
+                        <button id="camera-toggle" class={classes!("media-button", (!m.camera_on).then_some("off"))}
+                            onclick={link.callback(|_| Msg::Media(MediaEvent::ToggleCamera))}>
+                            { if m.camera_on { "摄像头：开" } else { "摄像头：已关闭" } }
+                        </button>
+                    </div>
+                    if !m.devices.is_empty() {
+                        <label class="device">{ "摄像头" }
+                            <select id="camera-select" onchange={Self::choose_device(ctx, DeviceKind::Camera)}>
+                                { options(DeviceKind::Camera) }
+                            </select>
+                        </label>
+                        <label class="device">{ "麦克风" }
+                            <select id="mic-select" onchange={Self::choose_device(ctx, DeviceKind::Microphone)}>
+                                { options(DeviceKind::Microphone) }
+                            </select>
+                        </label>
+                    }
+                }
+                if let Some(problem) = &m.device_problem {
+                    <p id="device-problem" class="device-problem" role="status">{ problem.clone() }</p>
+                }
+            </section>
+        }
+    }
+
+    /// The teacher's grid: every classroom's camera, its audio level, and the floor.
+    pub(super) fn classroom_grid(&self, ctx: &Context<Self>) -> Html {
+        let rooms = self.media.classroom_sources();
+        let floor = self.media.plan.floor;
+        html! {
+            <section id="classroom-grid" class="classroom-grid">
+                <h2>{ "各教室" }</h2>
+                if rooms.is_empty() {
+                    <p class="muted">{ "还没有教室的画面" }</p>
+                }
+                { for rooms.into_iter().map(|(source, id)| {
+                    let has_floor = floor == Some(id);
+                    let onclick = ctx.link().callback(move |_| Msg::Floor(if has_floor { None } else { Some(id) }));
+                    html! {
+                        <div class={classes!("grid-cell", has_floor.then_some("has-floor"))} data-classroom={id.0.to_string()}>
+                            { self.video_tile(source, None, self.classroom_name(id)) }
+                            <button class="floor-button" data-classroom={id.0.to_string()} {onclick}>
+                                { if has_floor { "收回发言权" } else { "请TA发言" } }
+                            </button>
+                        </div>
+                    }
+                }) }
+                if self.media.needs_gesture {
+                    <button id="unmute" class="media-button" onclick={ctx.link().callback(|_| Msg::Media(MediaEvent::UnmuteAll))}>{ "点击开启声音" }</button>
+                }
+            </section>
+        }
+    }
+
+    /// A classroom's (or observer's) side: the teacher large, the classroom with the floor, own camera.
+    pub(super) fn media_side(&self, ctx: &Context<Self>) -> Html {
+        let teacher = self.media.teacher_source();
+        let floor = self.media.plan.floor;
+        let floor_source = self
+            .media
+            .classroom_sources()
+            .into_iter()
+            .find(|(_, id)| Some(*id) == floor);
+        html! {
+            <aside id="media" class="media-side">
+                if let Some(source) = teacher {
+                    { self.video_tile(source, Some("teacher-video"), "主讲老师".to_string()) }
+                } else {
+                    <div class="tile waiting">{ "等待老师的画面…" }</div>
+                }
+                if let Some((source, id)) = floor_source {
+                    <div class="floor-tile">
+                        { self.video_tile(source, Some("floor-video"), format!("正在发言：{}", self.classroom_name(id))) }
+                    </div>
+                }
+                if self.media.needs_gesture {
+                    <button id="unmute" class="media-button" onclick={ctx.link().callback(|_| Msg::Media(MediaEvent::UnmuteAll))}>{ "点击开启声音" }</button>
+                }
+                { self.media_controls(ctx) }
+            </aside>
+        }
+    }
+}

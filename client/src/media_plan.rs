@@ -1,0 +1,228 @@
+//! What the page does about media, without the browser: which Sources to subscribe to and which
+//! Subscriptions to drop when the relay's `Sources` list changes, and which pending offer an
+//! answer, a refusal or an end belongs to. The wasm edge (`media`) carries the actions out with
+//! RTCPeerConnection.
+
+use shared::ids::ClassroomId;
+use shared::protocol::Source;
+use std::collections::BTreeMap;
+
+/// What an offer was for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// This page's camera and microphone.
+    Publish,
+    /// Receiving one Source.
+    Source(u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Open a receive-only connection for `source` and send its offer with `req`.
+    Subscribe { source: u64, req: u32 },
+    /// Close the connection for `source` (no longer listed, or ended by the relay).
+    Drop { source: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pending {
+    req: u32,
+    session: Option<u64>,
+}
+
+#[derive(Default)]
+pub struct MediaPlan {
+    pub sources: Vec<Source>,
+    pub floor: Option<ClassroomId>,
+    subs: BTreeMap<u64, Pending>,
+    publish: Option<Pending>,
+    next_req: u32,
+}
+
+impl MediaPlan {
+    fn req(&mut self) -> u32 {
+        self.next_req += 1;
+        self.next_req
+    }
+
+    /// The relay's new `Sources`: subscribe to what is new, drop what is gone.
+    pub fn sources(&mut self, floor: Option<ClassroomId>, sources: Vec<Source>) -> Vec<Action> {
+        self.floor = floor;
+        self.sources = sources;
+        let listed: Vec<u64> = self.sources.iter().map(|s| s.id).collect();
+        let mut out: Vec<Action> = Vec::new();
+        let gone: Vec<u64> = self
+            .subs
+            .keys()
+            .copied()
+            .filter(|id| !listed.contains(id))
+            .collect();
+        for source in gone {
+            self.subs.remove(&source);
+            out.push(Action::Drop { source });
+        }
+        out.extend(self.ensure());
+        out
+    }
+
+    /// Subscriptions for every listed Source that has none.
+    pub fn ensure(&mut self) -> Vec<Action> {
+        let missing: Vec<u64> = self
+            .sources
+            .iter()
+            .map(|s| s.id)
+            .filter(|id| !self.subs.contains_key(id))
+            .collect();
+        missing
+            .into_iter()
+            .map(|source| {
+                let req = self.req();
+                self.subs.insert(source, Pending { req, session: None });
+                Action::Subscribe { source, req }
+            })
+            .collect()
+    }
+
+    /// A new publication is offered; returns its `req`.
+    pub fn publish(&mut self) -> u32 {
+        let req = self.req();
+        self.publish = Some(Pending { req, session: None });
+        req
+    }
+
+    fn target(&self, req: u32) -> Option<Target> {
+        if self.publish.is_some_and(|p| p.req == req) {
+            return Some(Target::Publish);
+        }
+        self.subs
+            .iter()
+            .find(|(_, p)| p.req == req)
+            .map(|(source, _)| Target::Source(*source))
+    }
+
+    /// The relay answered `req`; `None` for an answer nobody waits for (ignore it).
+    pub fn answered(&mut self, req: u32, session: u64) -> Option<Target> {
+        let target = self.target(req)?;
+        match target {
+            Target::Publish => {
+                if let Some(p) = self.publish.as_mut() {
+                    p.session = Some(session);
+                }
+            }
+            Target::Source(source) => {
+                if let Some(p) = self.subs.get_mut(&source) {
+                    p.session = Some(session);
+                }
+            }
+        }
+        Some(target)
+    }
+
+    /// The relay refused `req`. A refused Subscription stays remembered (so it is not retried in a
+    /// loop) until the Source leaves the list.
+    pub fn refused(&mut self, req: u32) -> Option<Target> {
+        let target = self.target(req)?;
+        if target == Target::Publish {
+            self.publish = None;
+        }
+        Some(target)
+    }
+
+    /// The relay ended a session; returns the Source whose connection to close, if it was one.
+    pub fn ended(&mut self, session: u64) -> Option<u64> {
+        let source = self
+            .subs
+            .iter()
+            .find(|(_, p)| p.session == Some(session))
+            .map(|(source, _)| *source)?;
+        self.subs.remove(&source);
+        Some(source)
+    }
+
+    /// The page's own connection to `source` failed: forget it, so [`MediaPlan::ensure`]
+    /// subscribes again while it is listed.
+    pub fn failed(&mut self, source: u64) {
+        self.subs.remove(&source);
+    }
+
+    /// A new WebSocket connection: the relay forgot every session of the old one.
+    pub fn reset(&mut self) -> Vec<Action> {
+        self.publish = None;
+        let all: Vec<u64> = self.subs.keys().copied().collect();
+        self.subs.clear();
+        self.sources.clear();
+        all.into_iter()
+            .map(|source| Action::Drop { source })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::ids::Role;
+
+    fn src(id: u64, role: Role) -> Source {
+        Source {
+            id,
+            role,
+            audio: true,
+            video: true,
+        }
+    }
+
+    #[test]
+    fn subscribes_to_new_sources_and_drops_gone_ones() {
+        let mut plan = MediaPlan::default();
+        let a = plan.sources(None, vec![src(5, Role::Teacher)]);
+        assert_eq!(a, vec![Action::Subscribe { source: 5, req: 1 }]);
+        assert_eq!(plan.sources(None, vec![src(5, Role::Teacher)]), vec![]);
+        let room = Role::Classroom(ClassroomId(2));
+        let a = plan.sources(
+            Some(ClassroomId(2)),
+            vec![src(5, Role::Teacher), src(9, room)],
+        );
+        assert_eq!(a, vec![Action::Subscribe { source: 9, req: 2 }]);
+        assert_eq!(plan.floor, Some(ClassroomId(2)));
+        let a = plan.sources(None, vec![src(5, Role::Teacher)]);
+        assert_eq!(a, vec![Action::Drop { source: 9 }]);
+    }
+
+    #[test]
+    fn answers_refusals_and_ends_find_their_offer() {
+        let mut plan = MediaPlan::default();
+        let publish = plan.publish();
+        plan.sources(None, vec![src(5, Role::Teacher)]);
+        assert_eq!(plan.answered(publish, 100), Some(Target::Publish));
+        assert_eq!(plan.answered(2, 101), Some(Target::Source(5)));
+        assert_eq!(plan.answered(77, 1), None, "an answer nobody waits for");
+        assert_eq!(
+            plan.ended(100),
+            None,
+            "the relay does not end our publication this way"
+        );
+        assert_eq!(plan.ended(101), Some(5));
+        // Still listed: subscribe again.
+        assert_eq!(plan.ensure(), vec![Action::Subscribe { source: 5, req: 3 }]);
+        assert_eq!(plan.refused(3), Some(Target::Source(5)));
+        assert_eq!(
+            plan.ensure(),
+            vec![],
+            "a refused subscription is not retried in a loop"
+        );
+        let again = plan.publish();
+        assert_eq!(plan.refused(again), Some(Target::Publish));
+    }
+
+    #[test]
+    fn a_new_connection_drops_everything() {
+        let mut plan = MediaPlan::default();
+        plan.sources(None, vec![src(5, Role::Teacher), src(6, Role::Observer)]);
+        assert_eq!(
+            plan.reset(),
+            vec![Action::Drop { source: 5 }, Action::Drop { source: 6 }]
+        );
+        assert!(plan.sources.is_empty());
+        assert_eq!(plan.ensure(), vec![]);
+    }
+}

@@ -1,0 +1,113 @@
+//! Where the media plane listens and what it tells peers: the ICE address, the address announced
+//! to peers when the relay sits behind NAT, the UDP port range, and STUN/TURN servers (none by
+//! default, so nothing reaches out to the internet unless configured).
+
+use std::net::IpAddr;
+use std::ops::RangeInclusive;
+use thiserror::Error;
+
+#[derive(Clone, Debug)]
+pub struct MediaConfig {
+    /// The address ICE binds (one explicit address: binding 0.0.0.0 skips loopback).
+    pub bind_ip: IpAddr,
+    /// The address written into the relay's ICE candidates instead of `bind_ip`, for a relay
+    /// behind 1:1 NAT (a public address forwarded to `bind_ip`).
+    pub announced_ip: Option<IpAddr>,
+    /// UDP ports for media, one per peer connection; `None` lets the system choose.
+    pub udp_ports: Option<RangeInclusive<u16>>,
+    /// STUN and TURN servers for the relay's own candidates.
+    pub ice_servers: Vec<IceServer>,
+    /// At most one keyframe request per published video track reaches the publisher this often.
+    pub keyframe_gap_ms: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> MediaConfig {
+        MediaConfig {
+            bind_ip: IpAddr::from([127, 0, 0, 1]),
+            announced_ip: None,
+            udp_ports: None,
+            ice_servers: Vec::new(),
+            keyframe_gap_ms: 300,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IceServer {
+    pub url: String,
+    pub username: String,
+    pub credential: String,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("a port range is written FIRST-LAST, e.g. 40000-40999; got {0:?}")]
+    PortRange(String),
+    #[error("an ICE server URL starts with stun:, stuns:, turn: or turns:; got {0:?}")]
+    IceUrl(String),
+}
+
+/// Parses `40000-40999`.
+pub fn parse_port_range(text: &str) -> Result<RangeInclusive<u16>, ConfigError> {
+    let bad = || ConfigError::PortRange(text.to_string());
+    let (a, b) = text.split_once('-').ok_or_else(bad)?;
+    let (a, b): (u16, u16) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if a == 0 || a > b {
+        return Err(bad());
+    }
+    Ok(a..=b)
+}
+
+/// Parses `stun:host:port` or `turn:user:password@host:port` (credentials only for TURN).
+pub fn parse_ice_server(text: &str) -> Result<IceServer, ConfigError> {
+    let bad = || ConfigError::IceUrl(text.to_string());
+    let (scheme, rest) = text.split_once(':').ok_or_else(bad)?;
+    if !matches!(scheme, "stun" | "stuns" | "turn" | "turns") || rest.is_empty() {
+        return Err(bad());
+    }
+    let (username, credential, host) = match rest.rsplit_once('@') {
+        Some((creds, host)) if scheme.starts_with("turn") => {
+            let (u, p) = creds.split_once(':').ok_or_else(bad)?;
+            (u.to_string(), p.to_string(), host)
+        }
+        Some(_) => return Err(bad()),
+        None => (String::new(), String::new(), rest),
+    };
+    Ok(IceServer {
+        url: format!("{scheme}:{host}"),
+        username,
+        credential,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!(parse_port_range("40000-40010"), Ok(40000..=40010));
+        assert!(parse_port_range("40010-40000").is_err());
+        assert!(parse_port_range("0-10").is_err());
+        assert!(parse_port_range("abc").is_err());
+    }
+
+    #[test]
+    fn ice_servers() {
+        let s = parse_ice_server("turn:bureau:secret@turn.example.org:3478").unwrap();
+        assert_eq!(s.url, "turn:turn.example.org:3478");
+        assert_eq!(
+            (s.username.as_str(), s.credential.as_str()),
+            ("bureau", "secret")
+        );
+        let s = parse_ice_server("stun:stun.example.org:3478").unwrap();
+        assert_eq!(s.url, "stun:stun.example.org:3478");
+        assert!(s.username.is_empty());
+        assert!(parse_ice_server("http://x").is_err());
+        assert!(parse_ice_server("stun:a:b@host").is_err());
+    }
+}

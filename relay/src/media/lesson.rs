@@ -1,0 +1,1019 @@
+//! One lesson's media plane: its Publishers' connections, its Subscribers' connections, and the
+//! RTP between them.
+//!
+//! The rules (who may receive what) are the [`Forwarding`] table's; this module only carries
+//! them out with webrtc-rs. A publication is one connection's camera and microphone (one peer
+//! connection, at most one audio and one video Track); a subscription is one connection receiving
+//! one publication (its own peer connection, offered by the subscriber). Every change to what a
+//! participant may receive is sent to it as [`ServerMsg::Sources`]; a subscription the rules no
+//! longer allow is ended by the relay ([`ServerMsg::MediaEnded`]).
+//!
+//! Per forwarded packet: header extensions are dropped (their ids were negotiated on the
+//! publisher's connection, not the subscriber's), SSRC and payload type are rewritten to the
+//! subscriber's, and the packet goes into the subscriber's bounded queue. A full queue drops the
+//! packet for that subscriber only; the subscriber's NACKs and keyframe requests repair it.
+
+use super::config::MediaConfig;
+use super::forwarding::{Forwarding, Kind, MediaError, RouteChange, TrackId};
+use super::interceptor::is_keyframe_request;
+use super::keyframes::KeyframeGate;
+use super::peer::{self, PeerError, PeerEvents, Ports};
+use super::sdp::{self, SdpError};
+use crate::room::task::Outbound;
+use crate::room::ConnId;
+use bytes::Bytes;
+use rtc::media_stream::MediaStreamTrack;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtp;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters,
+};
+use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
+use shared::codec::encode_server;
+use shared::ids::{LessonId, Role};
+use shared::protocol::{ServerMsg, Source};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use tokio::sync::mpsc;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState};
+use webrtc::rtp_transceiver::RtpSender;
+
+/// Packets queued per subscriber Track before the relay drops for that subscriber (about two
+/// seconds of 1.5 Mbit/s video).
+pub const SINK_QUEUE: usize = 256;
+/// Subscriptions one connection may hold (the teacher's grid of classrooms).
+pub const MAX_SUBSCRIPTIONS: usize = 256;
+/// How long a new connection may take to connect before the relay gives up on it.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A publication is listed once all its Tracks arrived, or after this long with those that did.
+const ANNOUNCE_AFTER: Duration = Duration::from_secs(4);
+
+#[derive(Debug, Error)]
+pub enum SessionError {
+    #[error("{0}")]
+    Rules(#[from] MediaError),
+    #[error("{0}")]
+    Peer(#[from] PeerError),
+    #[error("{0}")]
+    Sdp(#[from] SdpError),
+    #[error("there is no source {0} in this lesson")]
+    NoSuchSource(u64),
+    #[error("you may not receive source {0}")]
+    NotAllowed(u64),
+    #[error("the offer receives none of the source's media")]
+    NothingToReceive,
+    #[error("no media session {0} of yours")]
+    NoSuchSession(u64),
+    #[error("at most {MAX_SUBSCRIPTIONS} subscriptions per connection")]
+    TooManySubscriptions,
+    #[error("the connection left the lesson")]
+    Left,
+}
+
+/// Counters for the whole relay (all lessons), read by tests and benchmarks.
+#[derive(Default, Debug)]
+pub struct MediaStats {
+    /// Packets received from publishers.
+    pub received: AtomicU64,
+    /// Packets put into a subscriber's queue.
+    pub forwarded: AtomicU64,
+    /// Packets dropped because a subscriber's queue was full.
+    pub dropped: AtomicU64,
+    /// Keyframe requests sent to publishers.
+    pub keyframe_requests: AtomicU64,
+}
+
+/// What all lessons share: configuration, ports, session numbers, counters.
+pub struct MediaContext {
+    pub config: MediaConfig,
+    pub ports: Ports,
+    pub stats: MediaStats,
+    next_session: AtomicU64,
+    epoch: Instant,
+}
+
+impl MediaContext {
+    pub fn new(config: MediaConfig) -> MediaContext {
+        MediaContext {
+            ports: Ports::new(config.udp_ports.clone()),
+            config,
+            stats: MediaStats::default(),
+            next_session: AtomicU64::new(1),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn next_session(&self) -> u64 {
+        self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+}
+
+/// A published Track as the relay forwards it.
+pub struct Relayed {
+    pub id: TrackId,
+    pub kind: Kind,
+    pub codec: RTCRtpCodec,
+    remote: Arc<dyn TrackRemote>,
+    media_ssrc: u32,
+    /// Copy-on-write, so the forwarding loop holds the lock only to clone an `Arc`.
+    sinks: Mutex<Arc<Vec<Sink>>>,
+}
+
+struct Sink {
+    session: u64,
+    ssrc: u32,
+    payload_type: u8,
+    tx: mpsc::Sender<rtp::Packet>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Relayed {
+    fn add_sink(&self, sink: Sink) {
+        let mut sinks = lock(&self.sinks);
+        let mut next: Vec<Sink> = Vec::with_capacity(sinks.len() + 1);
+        next.extend(sinks.iter().map(Sink::clone_handle));
+        next.push(sink);
+        *sinks = Arc::new(next);
+    }
+
+    fn remove_sinks(&self, session: u64) {
+        let mut sinks = lock(&self.sinks);
+        let next: Vec<Sink> = sinks
+            .iter()
+            .filter(|s| s.session != session)
+            .map(Sink::clone_handle)
+            .collect();
+        *sinks = Arc::new(next);
+    }
+
+    /// Sends `packet` to every subscriber of this Track, rewritten for each.
+    fn forward(&self, mut packet: rtp::Packet, stats: &MediaStats) {
+        stats.received.fetch_add(1, Ordering::Relaxed);
+        packet.header.extension = false;
+        packet.header.extension_profile = 0;
+        packet.header.extensions.clear();
+        let sinks = Arc::clone(&lock(&self.sinks));
+        let (mut sent, mut dropped) = (0, 0);
+        for sink in sinks.iter() {
+            let mut copy = packet.clone();
+            copy.header.ssrc = sink.ssrc;
+            copy.header.payload_type = sink.payload_type;
+            match sink.tx.try_send(copy) {
+                Ok(()) => sent += 1,
+                Err(_) => dropped += 1,
+            }
+        }
+        stats.forwarded.fetch_add(sent, Ordering::Relaxed);
+        if dropped > 0 {
+            stats.dropped.fetch_add(dropped, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Sink {
+    fn clone_handle(&self) -> Sink {
+        Sink {
+            session: self.session,
+            ssrc: self.ssrc,
+            payload_type: self.payload_type,
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+struct Member {
+    role: Role,
+    notify: Option<mpsc::Sender<Outbound>>,
+    /// For a WHIP/WHEP participant: a digest of the bearer token that created it, which a
+    /// DELETE must present again.
+    http_key: Option<[u8; 32]>,
+}
+
+struct Publication {
+    owner: ConnId,
+    pc: Arc<dyn PeerConnection>,
+    expected: Vec<Kind>,
+    tracks: Vec<Arc<Relayed>>,
+    announced: bool,
+}
+
+struct Subscription {
+    owner: ConnId,
+    source: u64,
+    pc: Arc<dyn PeerConnection>,
+    tracks: Vec<Arc<Relayed>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    table: Forwarding,
+    members: BTreeMap<ConnId, Member>,
+    publications: BTreeMap<u64, Publication>,
+    subscriptions: BTreeMap<u64, Subscription>,
+}
+
+/// What ending sessions leaves to do outside the lock: connections to close, messages to send.
+#[derive(Default)]
+struct Aftermath {
+    close: Vec<Arc<dyn PeerConnection>>,
+    notices: Vec<(mpsc::Sender<Outbound>, ServerMsg)>,
+    sources_changed: bool,
+}
+
+pub struct LessonMedia {
+    pub lesson: LessonId,
+    ctx: Arc<MediaContext>,
+    inner: Mutex<Inner>,
+    gate: Mutex<KeyframeGate>,
+}
+
+impl LessonMedia {
+    pub fn new(lesson: LessonId, ctx: Arc<MediaContext>) -> Arc<LessonMedia> {
+        let gap = ctx.config.keyframe_gap_ms;
+        let media = Arc::new(LessonMedia {
+            lesson,
+            ctx,
+            inner: Mutex::new(Inner::default()),
+            gate: Mutex::new(KeyframeGate::new(gap)),
+        });
+        tokio::spawn(keyframe_timer(Arc::downgrade(&media)));
+        media
+    }
+
+    pub fn is_empty(&self) -> bool {
+        lock(&self.inner).members.is_empty()
+    }
+
+    /// A WebSocket connection joins; `notify` is its outbound queue.
+    pub fn join(&self, conn: ConnId, role: Role, notify: mpsc::Sender<Outbound>) {
+        self.join_member(
+            conn,
+            Member {
+                role,
+                notify: Some(notify),
+                http_key: None,
+            },
+        );
+    }
+
+    /// A WHIP/WHEP participant joins; `key` is a digest of its bearer token.
+    pub fn join_http(&self, conn: ConnId, role: Role, key: [u8; 32]) {
+        self.join_member(
+            conn,
+            Member {
+                role,
+                notify: None,
+                http_key: Some(key),
+            },
+        );
+    }
+
+    fn join_member(&self, conn: ConnId, member: Member) {
+        let mut inner = lock(&self.inner);
+        inner.table.join(conn, member.role);
+        inner.members.insert(conn, member);
+        if let Some(tx) = inner.members.get(&conn).and_then(|m| m.notify.clone()) {
+            let msg = sources_msg(&inner, conn);
+            send(&tx, &msg);
+        }
+    }
+
+    /// A connection leaves: its publications and subscriptions end.
+    pub async fn leave(&self, conn: ConnId) {
+        let after = {
+            let mut inner = lock(&self.inner);
+            let mut after = Aftermath::default();
+            let mine: Vec<u64> = inner
+                .publications
+                .iter()
+                .filter(|(_, p)| p.owner == conn)
+                .map(|(id, _)| *id)
+                .chain(
+                    inner
+                        .subscriptions
+                        .iter()
+                        .filter(|(_, s)| s.owner == conn)
+                        .map(|(id, _)| *id),
+                )
+                .collect();
+            for session in mine {
+                self.end_locked(&mut inner, session, false, &mut after);
+            }
+            inner.members.remove(&conn);
+            let changes = inner.table.leave(conn);
+            self.apply_unsubscribes(&mut inner, &changes, &mut after);
+            after.sources_changed = true;
+            self.finish_locked(&inner, &mut after);
+            after
+        };
+        self.finish(after).await;
+    }
+
+    /// Publishes `conn`'s camera and microphone from a send-only offer; returns the session and
+    /// the answer. An earlier publication of `conn` ends.
+    pub async fn publish(
+        self: &Arc<Self>,
+        conn: ConnId,
+        offer: String,
+    ) -> Result<(u64, String), SessionError> {
+        let kinds = sdp::published_kinds(&offer)?;
+        let earlier: Vec<u64> = {
+            let inner = lock(&self.inner);
+            match inner.table.role(conn) {
+                None => return Err(MediaError::NotJoined(conn).into()),
+                Some(Role::Observer) => return Err(MediaError::ObserverCannotPublish.into()),
+                Some(_) => {}
+            }
+            inner
+                .publications
+                .iter()
+                .filter(|(_, p)| p.owner == conn)
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        for session in earlier {
+            self.end(session, false).await;
+        }
+        let (pc, mut events) = peer::open(
+            &self.ctx.config,
+            &self.ctx.ports,
+            peer::publisher_engine()?,
+            false,
+        )
+        .await?;
+        let answered = async {
+            for kind in &kinds {
+                pc.add_transceiver_from_kind(
+                    peer::codec_kind(*kind),
+                    Some(RTCRtpTransceiverInit {
+                        direction: RTCRtpTransceiverDirection::Recvonly,
+                        ..Default::default()
+                    }),
+                )
+                .await
+                .map_err(|e| PeerError::WebRtc(e.to_string()))?;
+            }
+            peer::answer(&self.ctx.config, &pc, &mut events, offer).await
+        }
+        .await;
+        let answer = match answered {
+            Ok(answer) => answer,
+            Err(e) => {
+                let _ = pc.close().await;
+                return Err(e.into());
+            }
+        };
+        let session = self.ctx.next_session();
+        let present = {
+            let mut inner = lock(&self.inner);
+            let present = inner.members.contains_key(&conn);
+            if present {
+                inner.publications.insert(
+                    session,
+                    Publication {
+                        owner: conn,
+                        pc: Arc::clone(&pc),
+                        expected: kinds,
+                        tracks: Vec::new(),
+                        announced: false,
+                    },
+                );
+            }
+            present
+        };
+        if !present {
+            let _ = pc.close().await;
+            return Err(SessionError::Left);
+        }
+        tokio::spawn(Arc::clone(self).run_publication(session, events));
+        Ok((session, answer))
+    }
+
+    async fn run_publication(self: Arc<Self>, session: u64, mut events: PeerEvents) {
+        let deadline = tokio::time::sleep(ANNOUNCE_AFTER);
+        tokio::pin!(deadline);
+        let mut announced = false;
+        loop {
+            tokio::select! {
+                track = events.tracks.recv() => {
+                    let Some(track) = track else { continue };
+                    announced |= self.add_track(session, track).await;
+                }
+                changed = events.state.changed() => {
+                    let state = *events.state.borrow();
+                    if changed.is_err() || matches!(state, RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed) {
+                        break;
+                    }
+                }
+                _ = &mut deadline, if !announced => {
+                    self.announce(session).await;
+                    announced = true;
+                }
+            }
+        }
+        self.end(session, false).await;
+    }
+
+    /// A publisher's Track arrived; returns whether the publication is now announced.
+    async fn add_track(self: &Arc<Self>, session: u64, remote: Arc<dyn TrackRemote>) -> bool {
+        let Some(media_ssrc) = remote.ssrcs().await.first().copied() else {
+            return false;
+        };
+        let Some(codec) = remote.codec(media_ssrc).await else {
+            return false;
+        };
+        let Some(kind) = peer::kind_of(remote.kind().await) else {
+            return false;
+        };
+        let relayed = Arc::new(Relayed {
+            id: TrackId(session * 2 + u64::from(kind == Kind::Video)),
+            kind,
+            codec,
+            remote,
+            media_ssrc,
+            sinks: Mutex::new(Arc::new(Vec::new())),
+        });
+        let complete = {
+            let mut inner = lock(&self.inner);
+            let Some(p) = inner.publications.get_mut(&session) else {
+                return false;
+            };
+            if p.tracks.iter().any(|t| t.kind == kind) {
+                return false;
+            }
+            p.tracks.push(Arc::clone(&relayed));
+            if p.announced {
+                // Listed already (it waited too long for this Track): list this one too.
+                let owner = p.owner;
+                let _ = inner.table.publish(owner, relayed.id, relayed.kind);
+                let mut after = Aftermath {
+                    sources_changed: true,
+                    ..Aftermath::default()
+                };
+                self.finish_locked(&inner, &mut after);
+                drop(inner);
+                for (tx, msg) in &after.notices {
+                    send(tx, msg);
+                }
+                tokio::spawn(pump(relayed, Arc::clone(&self.ctx)));
+                return true;
+            }
+            p.expected
+                .iter()
+                .all(|k| p.tracks.iter().any(|t| t.kind == *k))
+        };
+        tokio::spawn(pump(relayed, Arc::clone(&self.ctx)));
+        if complete {
+            self.announce(session).await;
+        }
+        complete
+    }
+
+    /// Lists the publication's Tracks in the table, so the rules route them.
+    async fn announce(&self, session: u64) {
+        let after = {
+            let mut inner = lock(&self.inner);
+            let Some(p) = inner.publications.get_mut(&session) else {
+                return;
+            };
+            if p.announced || p.tracks.is_empty() {
+                return;
+            }
+            p.announced = true;
+            let (owner, tracks) = (p.owner, p.tracks.clone());
+            for t in tracks {
+                if let Err(e) = inner.table.publish(owner, t.id, t.kind) {
+                    tracing::warn!(lesson = %self.lesson, session, "track not listed: {e}");
+                }
+            }
+            let mut after = Aftermath {
+                sources_changed: true,
+                ..Aftermath::default()
+            };
+            self.finish_locked(&inner, &mut after);
+            after
+        };
+        self.finish(after).await;
+    }
+
+    /// `conn` receives publication `source`, from a receive-only offer.
+    pub async fn subscribe(
+        self: &Arc<Self>,
+        conn: ConnId,
+        source: u64,
+        offer: String,
+    ) -> Result<(u64, String), SessionError> {
+        let kinds = sdp::received_kinds(&offer)?;
+        let (tracks, earlier) = {
+            let inner = lock(&self.inner);
+            let p = inner
+                .publications
+                .get(&source)
+                .filter(|p| p.announced)
+                .ok_or(SessionError::NoSuchSource(source))?;
+            let allowed: Vec<Arc<Relayed>> = p
+                .tracks
+                .iter()
+                .filter(|t| inner.table.may_receive(t.id, conn))
+                .cloned()
+                .collect();
+            if allowed.is_empty() {
+                return Err(SessionError::NotAllowed(source));
+            }
+            let earlier: Vec<u64> = inner
+                .subscriptions
+                .iter()
+                .filter(|(_, s)| s.owner == conn && s.source == source)
+                .map(|(id, _)| *id)
+                .collect();
+            let held = inner
+                .subscriptions
+                .values()
+                .filter(|s| s.owner == conn)
+                .count();
+            if held - earlier.len() >= MAX_SUBSCRIPTIONS {
+                return Err(SessionError::TooManySubscriptions);
+            }
+            let wanted: Vec<Arc<Relayed>> = allowed
+                .into_iter()
+                .filter(|t| kinds.contains(&t.kind))
+                .collect();
+            (wanted, earlier)
+        };
+        if tracks.is_empty() {
+            return Err(SessionError::NothingToReceive);
+        }
+        for session in earlier {
+            self.end(session, false).await;
+        }
+        let codecs: Vec<(Kind, RTCRtpCodec)> =
+            tracks.iter().map(|t| (t.kind, t.codec.clone())).collect();
+        let (pc, mut events) = peer::open(
+            &self.ctx.config,
+            &self.ctx.ports,
+            peer::subscriber_engine(&codecs)?,
+            true,
+        )
+        .await?;
+        let mut outs = Vec::new();
+        let answered = async {
+            for t in &tracks {
+                let ssrc = rand::random::<u32>();
+                let kind_name = if t.kind == Kind::Video {
+                    "video"
+                } else {
+                    "audio"
+                };
+                let local = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
+                    format!("source-{source}"),
+                    format!("source-{source}-{kind_name}"),
+                    kind_name.to_string(),
+                    peer::codec_kind(t.kind),
+                    vec![RTCRtpEncodingParameters {
+                        rtp_coding_parameters: RTCRtpCodingParameters {
+                            ssrc: Some(ssrc),
+                            ..Default::default()
+                        },
+                        codec: t.codec.clone(),
+                        ..Default::default()
+                    }],
+                )));
+                let sender = pc
+                    .add_track(Arc::clone(&local) as Arc<dyn TrackLocal>)
+                    .await
+                    .map_err(|e| PeerError::WebRtc(e.to_string()))?;
+                outs.push(Outgoing {
+                    relayed: Arc::clone(t),
+                    local,
+                    sender,
+                    ssrc,
+                });
+            }
+            peer::answer(&self.ctx.config, &pc, &mut events, offer).await
+        }
+        .await;
+        let answer = match answered {
+            Ok(answer) => answer,
+            Err(e) => {
+                let _ = pc.close().await;
+                return Err(e.into());
+            }
+        };
+        let session = self.ctx.next_session();
+        let still = {
+            let mut inner = lock(&self.inner);
+            let still = inner.members.contains_key(&conn)
+                && tracks.iter().all(|t| inner.table.may_receive(t.id, conn));
+            if still {
+                inner.subscriptions.insert(
+                    session,
+                    Subscription {
+                        owner: conn,
+                        source,
+                        pc: Arc::clone(&pc),
+                        tracks,
+                    },
+                );
+            }
+            still
+        };
+        if !still {
+            let _ = pc.close().await;
+            return Err(SessionError::NotAllowed(source));
+        }
+        tokio::spawn(Arc::clone(self).run_subscription(session, events, outs));
+        Ok((session, answer))
+    }
+
+    async fn run_subscription(
+        self: Arc<Self>,
+        session: u64,
+        mut events: PeerEvents,
+        outs: Vec<Outgoing>,
+    ) {
+        if !connected(&mut events).await {
+            return self.end(session, true).await;
+        }
+        for out in outs {
+            let payload_type = match out.sender.get_parameters().await {
+                Ok(p) => p.rtp_parameters.codecs.first().map(|c| c.payload_type),
+                Err(_) => None,
+            };
+            let Some(payload_type) = payload_type else {
+                continue;
+            };
+            let (tx, rx) = mpsc::channel(SINK_QUEUE);
+            {
+                // Added under the lock, so a subscription ended meanwhile leaves no sink behind.
+                let inner = lock(&self.inner);
+                if !inner.subscriptions.contains_key(&session) {
+                    return;
+                }
+                out.relayed.add_sink(Sink {
+                    session,
+                    ssrc: out.ssrc,
+                    payload_type,
+                    tx,
+                });
+            }
+            tokio::spawn(write_to_subscriber(Arc::clone(&out.local), rx));
+            tokio::spawn(read_feedback(
+                Arc::downgrade(&self),
+                out.relayed.id,
+                Arc::clone(&out.local),
+            ));
+            if out.relayed.kind == Kind::Video {
+                self.keyframe(out.relayed.id);
+            }
+        }
+        while events.state.changed().await.is_ok() {
+            let state = *events.state.borrow();
+            if matches!(
+                state,
+                RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed
+            ) {
+                break;
+            }
+        }
+        self.end(session, true).await;
+    }
+
+    /// Ends one of `conn`'s media sessions.
+    pub async fn end_session(&self, conn: ConnId, session: u64) -> Result<(), SessionError> {
+        let owned = {
+            let inner = lock(&self.inner);
+            inner
+                .publications
+                .get(&session)
+                .map(|p| p.owner)
+                .or_else(|| inner.subscriptions.get(&session).map(|s| s.owner))
+        };
+        if owned != Some(conn) {
+            return Err(SessionError::NoSuchSession(session));
+        }
+        self.end(session, false).await;
+        Ok(())
+    }
+
+    /// Ends a WHIP/WHEP session (DELETE on its resource, with the token that created it): its
+    /// participant leaves.
+    pub async fn end_http_session(&self, session: u64, key: [u8; 32]) -> Result<(), SessionError> {
+        let owner = {
+            let inner = lock(&self.inner);
+            inner
+                .publications
+                .get(&session)
+                .map(|p| p.owner)
+                .or_else(|| inner.subscriptions.get(&session).map(|s| s.owner))
+                .filter(|owner| {
+                    inner
+                        .members
+                        .get(owner)
+                        .is_some_and(|m| m.http_key == Some(key))
+                })
+        };
+        match owner {
+            Some(owner) => {
+                self.leave(owner).await;
+                Ok(())
+            }
+            None => Err(SessionError::NoSuchSession(session)),
+        }
+    }
+
+    /// Ends a session; `tell_owner`: send its owner [`ServerMsg::MediaEnded`]. A WHIP/WHEP
+    /// participant left with no session leaves the lesson.
+    async fn end(&self, session: u64, tell_owner: bool) {
+        let after = {
+            let mut inner = lock(&self.inner);
+            let mut after = Aftermath::default();
+            let owner = inner
+                .publications
+                .get(&session)
+                .map(|p| p.owner)
+                .or_else(|| inner.subscriptions.get(&session).map(|s| s.owner));
+            self.end_locked(&mut inner, session, tell_owner, &mut after);
+            if let Some(owner) = owner {
+                let http = inner
+                    .members
+                    .get(&owner)
+                    .is_some_and(|m| m.notify.is_none());
+                let idle = !inner.publications.values().any(|p| p.owner == owner)
+                    && !inner.subscriptions.values().any(|s| s.owner == owner);
+                if http && idle {
+                    inner.members.remove(&owner);
+                    let changes = inner.table.leave(owner);
+                    self.apply_unsubscribes(&mut inner, &changes, &mut after);
+                    after.sources_changed = true;
+                }
+            }
+            self.finish_locked(&inner, &mut after);
+            after
+        };
+        self.finish(after).await;
+    }
+
+    fn end_locked(&self, inner: &mut Inner, session: u64, tell_owner: bool, after: &mut Aftermath) {
+        if let Some(p) = inner.publications.remove(&session) {
+            let mut gate = lock(&self.gate);
+            for t in &p.tracks {
+                let _ = inner.table.unpublish(p.owner, t.id);
+                gate.forget(t.id);
+            }
+            drop(gate);
+            after.close.push(p.pc);
+            after.sources_changed |= p.announced;
+            let subscribers: Vec<u64> = inner
+                .subscriptions
+                .iter()
+                .filter(|(_, s)| s.source == session)
+                .map(|(id, _)| *id)
+                .collect();
+            for sub in subscribers {
+                self.end_locked(inner, sub, true, after);
+            }
+        } else if let Some(s) = inner.subscriptions.remove(&session) {
+            for t in &s.tracks {
+                t.remove_sinks(session);
+            }
+            after.close.push(s.pc);
+            if tell_owner {
+                if let Some(tx) = inner.members.get(&s.owner).and_then(|m| m.notify.clone()) {
+                    after.notices.push((tx, ServerMsg::MediaEnded { session }));
+                }
+            }
+        }
+    }
+
+    /// Ends the subscriptions the rules no longer allow.
+    fn apply_unsubscribes(
+        &self,
+        inner: &mut Inner,
+        changes: &[RouteChange],
+        after: &mut Aftermath,
+    ) {
+        for change in changes {
+            let RouteChange::Unsubscribe { track, subscriber } = *change else {
+                continue;
+            };
+            let ended: Vec<u64> = inner
+                .subscriptions
+                .iter()
+                .filter(|(_, s)| s.owner == subscriber && s.tracks.iter().any(|t| t.id == track))
+                .map(|(id, _)| *id)
+                .collect();
+            for session in ended {
+                self.end_locked(inner, session, true, after);
+            }
+        }
+    }
+
+    /// The teacher gives the floor to a classroom, or takes it back.
+    pub async fn set_floor(
+        &self,
+        conn: ConnId,
+        floor: Option<shared::ids::ClassroomId>,
+    ) -> Result<(), SessionError> {
+        let after = {
+            let mut inner = lock(&self.inner);
+            let changes = inner.table.set_floor(conn, floor)?;
+            let mut after = Aftermath {
+                sources_changed: true,
+                ..Aftermath::default()
+            };
+            self.apply_unsubscribes(&mut inner, &changes, &mut after);
+            self.finish_locked(&inner, &mut after);
+            after
+        };
+        self.finish(after).await;
+        Ok(())
+    }
+
+    /// Queues everyone's new [`ServerMsg::Sources`] if they changed.
+    fn finish_locked(&self, inner: &Inner, after: &mut Aftermath) {
+        if !after.sources_changed {
+            return;
+        }
+        for (conn, member) in &inner.members {
+            if let Some(tx) = &member.notify {
+                after.notices.push((tx.clone(), sources_msg(inner, *conn)));
+            }
+        }
+    }
+
+    async fn finish(&self, after: Aftermath) {
+        for (tx, msg) in &after.notices {
+            send(tx, msg);
+        }
+        for pc in after.close {
+            let _ = pc.close().await;
+        }
+    }
+
+    /// A subscriber wants a keyframe of `track`: passed on now, or when the gap allows.
+    fn keyframe(&self, track: TrackId) {
+        let now = self.ctx.now_ms();
+        if lock(&self.gate).request(track, now) {
+            self.send_pli(track);
+        }
+    }
+
+    fn send_pli(&self, track: TrackId) {
+        let relayed = {
+            let inner = lock(&self.inner);
+            inner
+                .publications
+                .values()
+                .flat_map(|p| p.tracks.iter())
+                .find(|t| t.id == track)
+                .cloned()
+        };
+        let Some(relayed) = relayed else { return };
+        self.ctx
+            .stats
+            .keyframe_requests
+            .fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let pli = PictureLossIndication {
+                sender_ssrc: 0,
+                media_ssrc: relayed.media_ssrc,
+            };
+            let _ = relayed.remote.write_rtcp(vec![Box::new(pli)]).await;
+        });
+    }
+
+    /// The sources `conn` may receive now (for tests and the WHEP endpoint).
+    pub fn sources(&self, conn: ConnId) -> Vec<Source> {
+        match sources_msg(&lock(&self.inner), conn) {
+            ServerMsg::Sources { sources, .. } => sources,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The teacher's first listed publication, for WHEP players.
+    pub fn teacher_source(&self) -> Option<u64> {
+        let inner = lock(&self.inner);
+        inner
+            .publications
+            .iter()
+            .filter(|(_, p)| p.announced)
+            .find(|(_, p)| inner.members.get(&p.owner).map(|m| m.role) == Some(Role::Teacher))
+            .map(|(id, _)| *id)
+    }
+}
+
+struct Outgoing {
+    relayed: Arc<Relayed>,
+    local: Arc<TrackLocalStaticRTP>,
+    sender: Arc<dyn RtpSender>,
+    ssrc: u32,
+}
+
+fn sources_msg(inner: &Inner, conn: ConnId) -> ServerMsg {
+    let sources = inner
+        .publications
+        .iter()
+        .filter(|(_, p)| p.announced && p.owner != conn)
+        .filter(|(_, p)| p.tracks.iter().any(|t| inner.table.may_receive(t.id, conn)))
+        .filter_map(|(id, p)| {
+            let role = inner.members.get(&p.owner)?.role;
+            Some(Source {
+                id: *id,
+                role,
+                audio: p.tracks.iter().any(|t| t.kind == Kind::Audio),
+                video: p.tracks.iter().any(|t| t.kind == Kind::Video),
+            })
+        })
+        .collect();
+    ServerMsg::Sources {
+        floor: inner.table.floor(),
+        sources,
+    }
+}
+
+fn send(tx: &mpsc::Sender<Outbound>, msg: &ServerMsg) {
+    let _ = tx.try_send(Outbound::Frame(Bytes::from(encode_server(msg))));
+}
+
+/// Waits until the connection is up; false if it failed, closed or took too long.
+async fn connected(events: &mut PeerEvents) -> bool {
+    let wait = async {
+        loop {
+            match *events.state.borrow_and_update() {
+                RTCPeerConnectionState::Connected => return true,
+                RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => return false,
+                _ => {}
+            }
+            if events.state.changed().await.is_err() {
+                return false;
+            }
+        }
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, wait)
+        .await
+        .unwrap_or(false)
+}
+
+/// Reads a publisher's Track and forwards every packet.
+async fn pump(relayed: Arc<Relayed>, ctx: Arc<MediaContext>) {
+    while let Some(event) = relayed.remote.poll().await {
+        match event {
+            TrackRemoteEvent::OnRtpPacket(packet) => relayed.forward(packet, &ctx.stats),
+            TrackRemoteEvent::OnEnded => break,
+            _ => {}
+        }
+    }
+}
+
+/// Moves one subscriber's queued packets into its connection.
+async fn write_to_subscriber(local: Arc<TrackLocalStaticRTP>, mut rx: mpsc::Receiver<rtp::Packet>) {
+    while let Some(packet) = rx.recv().await {
+        if local.write_rtp(packet).await.is_err() {
+            // The connection is closing; its subscription ends and drops the queue.
+            continue;
+        }
+    }
+}
+
+/// Passes a subscriber's keyframe requests to the lesson's gate.
+async fn read_feedback(media: Weak<LessonMedia>, track: TrackId, local: Arc<TrackLocalStaticRTP>) {
+    while let Some(event) = local.poll().await {
+        let TrackLocalEvent::OnRtcpPacket(packets) = event else {
+            continue;
+        };
+        if packets.iter().any(|p| is_keyframe_request(p.as_ref())) {
+            match media.upgrade() {
+                Some(media) => media.keyframe(track),
+                None => return,
+            }
+        }
+    }
+}
+
+/// Sends keyframe requests held back by the gap once it has passed.
+async fn keyframe_timer(media: Weak<LessonMedia>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let Some(media) = media.upgrade() else { return };
+        let now = media.ctx.now_ms();
+        let due = lock(&media.gate).due(now);
+        for track in due {
+            media.send_pli(track);
+        }
+    }
+}

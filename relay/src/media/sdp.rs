@@ -1,0 +1,191 @@
+//! The little the relay reads from and writes into SDP itself, as plain functions: which media
+//! sections an offer has (to refuse what the lesson's rules do not allow before any WebRTC work),
+//! and the announced address written into the relay's answer.
+
+use super::forwarding::Kind;
+use std::net::IpAddr;
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SdpError {
+    #[error("the offer is not SDP (it must start with v=0)")]
+    NotSdp,
+    #[error("the offer has no audio or video section")]
+    NoMedia,
+    #[error("the offer has more than one {0} section; send one camera and one microphone")]
+    Duplicate(&'static str),
+    #[error("the offer's {0} section must send (sendonly or sendrecv) to publish")]
+    NotSending(&'static str),
+    #[error("the offer's {0} section must receive (recvonly or sendrecv) to subscribe")]
+    NotReceiving(&'static str),
+    #[error("the offer has {0} media sections; at most 4 are read")]
+    TooManySections(usize),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    SendRecv,
+    SendOnly,
+    RecvOnly,
+    Inactive,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Section {
+    pub kind: Kind,
+    pub direction: Direction,
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Audio => "audio",
+        Kind::Video => "video",
+    }
+}
+
+/// The audio and video sections of an offer, in order (data channels and others are skipped).
+pub fn sections(sdp: &str) -> Result<Vec<Section>, SdpError> {
+    if !sdp.trim_start().starts_with("v=0") {
+        return Err(SdpError::NotSdp);
+    }
+    let mut out: Vec<Section> = Vec::new();
+    let mut all = 0usize;
+    let mut current: Option<Section> = None;
+    for line in sdp.lines() {
+        let line = line.trim_end();
+        if let Some(rest) = line.strip_prefix("m=") {
+            all += 1;
+            out.extend(current.take());
+            current = match rest.split(' ').next() {
+                Some("audio") => Some(Section {
+                    kind: Kind::Audio,
+                    direction: Direction::SendRecv,
+                }),
+                Some("video") => Some(Section {
+                    kind: Kind::Video,
+                    direction: Direction::SendRecv,
+                }),
+                _ => None,
+            };
+        } else if let Some(section) = current.as_mut() {
+            section.direction = match line {
+                "a=sendrecv" => Direction::SendRecv,
+                "a=sendonly" => Direction::SendOnly,
+                "a=recvonly" => Direction::RecvOnly,
+                "a=inactive" => Direction::Inactive,
+                _ => section.direction,
+            };
+        }
+    }
+    out.extend(current);
+    if all > 4 {
+        return Err(SdpError::TooManySections(all));
+    }
+    if out.is_empty() {
+        return Err(SdpError::NoMedia);
+    }
+    for kind in [Kind::Audio, Kind::Video] {
+        if out.iter().filter(|s| s.kind == kind).count() > 1 {
+            return Err(SdpError::Duplicate(kind_name(kind)));
+        }
+    }
+    Ok(out)
+}
+
+/// The kinds a publisher's offer sends; every audio/video section must send.
+pub fn published_kinds(sdp: &str) -> Result<Vec<Kind>, SdpError> {
+    sections(sdp)?
+        .into_iter()
+        .map(|s| match s.direction {
+            Direction::SendOnly | Direction::SendRecv => Ok(s.kind),
+            _ => Err(SdpError::NotSending(kind_name(s.kind))),
+        })
+        .collect()
+}
+
+/// The kinds a subscriber's offer receives; every audio/video section must receive.
+pub fn received_kinds(sdp: &str) -> Result<Vec<Kind>, SdpError> {
+    sections(sdp)?
+        .into_iter()
+        .map(|s| match s.direction {
+            Direction::RecvOnly | Direction::SendRecv => Ok(s.kind),
+            _ => Err(SdpError::NotReceiving(kind_name(s.kind))),
+        })
+        .collect()
+}
+
+/// Writes `announced` instead of `bound` into the answer's candidates and connection lines, for a
+/// relay behind 1:1 NAT. Other lines are untouched.
+pub fn announce(sdp: &str, bound: IpAddr, announced: IpAddr) -> String {
+    let (from, to) = (bound.to_string(), announced.to_string());
+    let family = if announced.is_ipv4() { "IP4" } else { "IP6" };
+    let mut out = String::with_capacity(sdp.len() + 64);
+    for line in sdp.split_inclusive('\n') {
+        if line.starts_with("a=candidate:") {
+            let replaced: Vec<&str> = line
+                .split(' ')
+                .map(|field| if field == from { to.as_str() } else { field })
+                .collect();
+            out.push_str(&replaced.join(" "));
+        } else if line.starts_with("c=IN ") && line.trim_end().ends_with(&from) {
+            let eol = &line[line.trim_end().len()..];
+            out.push_str(&format!("c=IN {family} {to}{eol}"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OFFER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+        m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=sendonly\r\n\
+        m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=sendrecv\r\n\
+        m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n";
+
+    #[test]
+    fn reads_the_sections_of_an_offer() {
+        assert_eq!(published_kinds(OFFER), Ok(vec![Kind::Audio, Kind::Video]));
+        assert_eq!(
+            received_kinds(OFFER),
+            Err(SdpError::NotReceiving("audio")),
+            "a send-only section can not subscribe"
+        );
+        let recv = OFFER.replace("a=sendonly", "a=recvonly");
+        assert_eq!(received_kinds(&recv), Ok(vec![Kind::Audio, Kind::Video]));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_lesson_offer() {
+        assert_eq!(sections("hello"), Err(SdpError::NotSdp));
+        assert_eq!(sections("v=0\r\ns=-\r\n"), Err(SdpError::NoMedia));
+        let two_cameras = format!("{OFFER}m=video 9 UDP/TLS/RTP/SAVPF 96\r\n");
+        assert_eq!(sections(&two_cameras), Err(SdpError::Duplicate("video")));
+        let many = format!("v=0\r\n{}", "m=audio 9 X 0\r\n".repeat(9));
+        assert_eq!(sections(&many), Err(SdpError::TooManySections(9)));
+        let inactive = OFFER.replace("a=sendonly", "a=inactive");
+        assert_eq!(
+            published_kinds(&inactive),
+            Err(SdpError::NotSending("audio"))
+        );
+    }
+
+    #[test]
+    fn announces_the_public_address_in_candidates() {
+        let answer = "v=0\r\nc=IN IP4 10.0.0.5\r\n\
+            a=candidate:1 1 udp 2130706431 10.0.0.5 40001 typ host\r\na=mid:0\r\n";
+        let out = announce(
+            answer,
+            "10.0.0.5".parse().unwrap(),
+            "203.0.113.7".parse().unwrap(),
+        );
+        assert_eq!(
+            out,
+            "v=0\r\nc=IN IP4 203.0.113.7\r\n\
+            a=candidate:1 1 udp 2130706431 203.0.113.7 40001 typ host\r\na=mid:0\r\n"
+        );
+    }
+}

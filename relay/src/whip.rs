@@ -1,0 +1,293 @@
+//! WHIP ingest (RFC 9725) and WHEP playback over HTTP, for encoders and players that are not our
+//! client: OBS or a hardware encoder in the master classroom publishes over WHIP with a teacher
+//! token; any WHEP player watches the teacher with any valid token of the lesson.
+//!
+//! - `POST /lessons/{lesson}/whip`, `POST /lessons/{lesson}/whep`: an `application/sdp` offer
+//!   with `Authorization: Bearer <token>`; `201 Created` with the answer and a `Location`.
+//! - `DELETE` on that `Location`, with the same bearer token, ends the session.
+//! - `OPTIONS` answers `Accept-Post: application/sdp`; `PATCH` (trickle ICE) answers 405: the
+//!   answer already carries every candidate.
+//!
+//! Each session is a participant of the lesson's media plane of its own, without a WebSocket.
+
+use crate::auth::now_secs;
+use crate::http::AppState;
+use crate::media::forwarding::MediaError;
+use crate::media::lesson::SessionError;
+use crate::store::links::LinkState;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, post};
+use axum::Router;
+use sha2::{Digest, Sha256};
+use shared::ids::{LessonId, Role};
+use shared::protocol::MAX_SDP_BYTES;
+use shared::token::Claims;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// WHIP: publish.
+    Ingest,
+    /// WHEP: play.
+    Egress,
+}
+
+impl Direction {
+    fn path(self) -> &'static str {
+        match self {
+            Direction::Ingest => "whip",
+            Direction::Egress => "whep",
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/lessons/{lesson}/whip",
+            post(|s, p, h, b| offer(Direction::Ingest, s, p, h, b)).options(options),
+        )
+        .route(
+            "/lessons/{lesson}/whep",
+            post(|s, p, h, b| offer(Direction::Egress, s, p, h, b)).options(options),
+        )
+        .route(
+            "/lessons/{lesson}/whip/{session}",
+            delete(end).patch(no_trickle).options(options),
+        )
+        .route(
+            "/lessons/{lesson}/whep/{session}",
+            delete(end).patch(no_trickle).options(options),
+        )
+        .layer(DefaultBodyLimit::max(MAX_SDP_BYTES))
+}
+
+/// An error as WHIP/WHEP clients expect it: a status and a plain-text reason.
+struct Problem {
+    status: StatusCode,
+    reason: String,
+    retry_after: Option<u32>,
+}
+
+impl Problem {
+    fn new(status: StatusCode, reason: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            reason: reason.into(),
+            retry_after: None,
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.reason).into_response();
+        let headers = response.headers_mut();
+        cors(headers);
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+impl From<SessionError> for Problem {
+    fn from(e: SessionError) -> Problem {
+        let status = match &e {
+            SessionError::Sdp(_) | SessionError::NothingToReceive => StatusCode::BAD_REQUEST,
+            SessionError::Rules(MediaError::ObserverCannotPublish)
+            | SessionError::Rules(MediaError::NotTheTeacher)
+            | SessionError::NotAllowed(_) => StatusCode::FORBIDDEN,
+            SessionError::NoSuchSession(_) => StatusCode::NOT_FOUND,
+            SessionError::TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
+            SessionError::NoSuchSource(_) => {
+                return Problem {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    reason: "the lesson is not being broadcast yet; try again".into(),
+                    retry_after: Some(5),
+                }
+            }
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Problem::new(status, e.to_string())
+    }
+}
+
+fn cors(headers: &mut HeaderMap) {
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Location"),
+    );
+}
+
+async fn options() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    cors(headers);
+    headers.insert("accept-post", HeaderValue::from_static("application/sdp"));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, DELETE, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Authorization, Content-Type"),
+    );
+    response
+}
+
+async fn no_trickle() -> Response {
+    let mut response = Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "trickle ICE is not supported: the answer carries every candidate",
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("DELETE, OPTIONS"));
+    response
+}
+
+fn parse_lesson(text: &str) -> Result<LessonId, Problem> {
+    text.parse()
+        .map(LessonId)
+        .map_err(|_| Problem::new(StatusCode::NOT_FOUND, "the lesson id must be a number"))
+}
+
+/// The bearer token's claims for `lesson` (a join link's revocation checked) and a digest of the token:
+/// a session is ended only with the token that created it.
+async fn claims(
+    state: &AppState,
+    headers: &HeaderMap,
+    lesson: LessonId,
+) -> Result<(Claims, [u8; 32]), Problem> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "send the lesson's token as Authorization: Bearer <token>",
+            )
+        })?;
+    let claims = state
+        .signer()
+        .verify(token.trim(), lesson, now_secs())
+        .map_err(|e| Problem::new(StatusCode::UNAUTHORIZED, format!("token refused: {e}")))?;
+    if let Some(link) = claims.link {
+        match state.store().link_state(link, lesson).await {
+            Ok(LinkState::Valid) => {}
+            Ok(_) => {
+                return Err(Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "token refused: the link was revoked",
+                ))
+            }
+            Err(_) => {
+                return Err(Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the token could not be checked; try again",
+                ))
+            }
+        }
+    }
+    let key: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
+    Ok((claims, key))
+}
+
+async fn offer(
+    direction: Direction,
+    State(state): State<AppState>,
+    Path(lesson): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let lesson = parse_lesson(&lesson)?;
+    let (claims, key) = claims(&state, &headers, lesson).await?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("application/sdp") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the offer must be sent as Content-Type: application/sdp",
+        ));
+    }
+    let sdp = String::from_utf8(body.to_vec())
+        .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "the offer is not UTF-8 text"))?;
+    if direction == Direction::Ingest && claims.role != Role::Teacher {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "only the master classroom (a teacher token) publishes over WHIP",
+        ));
+    }
+    let media = state.media().lesson(lesson);
+    let conn = state.next_conn();
+    // A WHEP player watches as an observer, whatever its token's role.
+    let role = match direction {
+        Direction::Ingest => claims.role,
+        Direction::Egress => Role::Observer,
+    };
+    media.join_http(conn, role, key);
+    let result = match direction {
+        Direction::Ingest => media.publish(conn, sdp).await,
+        Direction::Egress => match media.teacher_source() {
+            Some(source) => media.subscribe(conn, source, sdp).await,
+            None => Err(SessionError::NoSuchSource(0)),
+        },
+    };
+    let (session, answer) = match result {
+        Ok(ok) => ok,
+        Err(e) => {
+            media.leave(conn).await;
+            state.media().release(lesson);
+            return Err(e.into());
+        }
+    };
+    let location = format!("/lessons/{}/{}/{session}", lesson.0, direction.path());
+    let mut response = (StatusCode::CREATED, answer).into_response();
+    let headers = response.headers_mut();
+    cors(headers);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/sdp"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+async fn end(
+    State(state): State<AppState>,
+    Path((lesson, session)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    debug_assert_eq!(method, Method::DELETE);
+    let lesson = parse_lesson(&lesson)?;
+    let (_, key) = claims(&state, &headers, lesson).await?;
+    let session: u64 = session
+        .parse()
+        .map_err(|_| Problem::new(StatusCode::NOT_FOUND, "no such session"))?;
+    let media = state
+        .media()
+        .existing(lesson)
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "no such session"))?;
+    media.end_http_session(session, key).await?;
+    state.media().release(lesson);
+    let mut response = StatusCode::OK.into_response();
+    cors(response.headers_mut());
+    Ok(response)
+}

@@ -1,0 +1,131 @@
+//! Live video end to end in headless Chromium with fake cameras and microphones, inside a network
+//! namespace this test creates: the teacher's page publishes, both classroom pages decode the
+//! teacher's video and receive audio, the teacher decodes the classrooms' video, and once the
+//! teacher gives classroom A the floor, classroom B decodes A's video. Screenshots are kept.
+
+use shared::ids::Role;
+use std::time::Duration;
+use tests::browser::{artifacts, Browser, Chromedriver, CONNECTED};
+use tests::netns::TestNet;
+use tests::relay::{TestRelay, CLASSROOMS};
+
+const MEDIA_FLAGS: &[&str] = &[
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+];
+
+/// A page with a fake camera and microphone. The relay is plain HTTP on the test network's
+/// address, which a browser allows cameras only on when told to treat it as secure (a real
+/// deployment serves HTTPS).
+async fn open(driver: &Chromedriver, relay: &TestRelay, link: &str) -> Browser {
+    let secure = format!("--unsafely-treat-insecure-origin-as-secure={}", relay.base);
+    let mut flags = MEDIA_FLAGS.to_vec();
+    flags.push(&secure);
+    let b = Browser::open(driver, &flags).await;
+    b.client.goto(link).await.expect("open the join link");
+    b.until("the lesson connected", CONNECTED, Duration::from_secs(20))
+        .await;
+    b
+}
+
+/// JS: the tile showing `video_id` has decoded more than `frames` frames of a real size and
+/// received audio.
+fn decoding(video_id: &str, frames: u64) -> String {
+    format!(
+        "(() => {{ const t = document.querySelector('#{video_id}')?.closest('.tile'); \
+         return t && +t.dataset.frames > {frames} && +t.dataset.width > 0 \
+         && +t.dataset.audioSamples > 0 && document.querySelector('#{video_id}').videoWidth > 0; }})()"
+    )
+}
+
+fn frames(video_id: &str) -> String {
+    format!("+(document.querySelector('#{video_id}')?.closest('.tile')?.dataset.frames || 0)")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_others() {
+    let net = TestNet::create("av");
+    let relay = TestRelay::start_at(&net.host_ip, 0, &[]).await;
+    let driver = Chromedriver::start_in(&net).await;
+    let (room_a, room_b) = (CLASSROOMS[0], CLASSROOMS[1]);
+    let teacher = open(&driver, &relay, &relay.link(Role::Teacher)).await;
+    let a = open(&driver, &relay, &relay.link(Role::Classroom(room_a))).await;
+    let b = open(&driver, &relay, &relay.link(Role::Classroom(room_b))).await;
+    let wait = Duration::from_secs(40);
+
+    // Both classrooms decode the teacher's camera and receive the microphone.
+    for (name, page) in [("A", &a), ("B", &b)] {
+        page.until(
+            &format!("classroom {name} decoding the teacher"),
+            &decoding("teacher-video", 10),
+            wait,
+        )
+        .await;
+    }
+    let before = a.eval(&frames("teacher-video")).await.as_u64().unwrap_or(0);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = a.eval(&frames("teacher-video")).await.as_u64().unwrap_or(0);
+    assert!(
+        after > before,
+        "frames keep being decoded ({before} -> {after})"
+    );
+
+    // The teacher decodes each classroom in the grid.
+    for room in [room_a, room_b] {
+        let tile = format!(
+            "(() => {{ const t = document.querySelector('.grid-cell[data-classroom=\"{}\"] .tile'); \
+             return t && +t.dataset.frames > 10 && +t.dataset.width > 0; }})()",
+            room.0
+        );
+        teacher
+            .until(
+                &format!("the teacher decoding classroom {}", room.0),
+                &tile,
+                wait,
+            )
+            .await;
+    }
+    // Classroom B does not see A before the floor.
+    assert_eq!(
+        b.eval("!!document.querySelector('#floor-video')").await,
+        serde_json::Value::Bool(false)
+    );
+
+    // The teacher gives A the floor: B decodes A.
+    teacher
+        .element(&format!(".floor-button[data-classroom=\"{}\"]", room_a.0))
+        .await
+        .click()
+        .await
+        .expect("click give the floor");
+    b.until(
+        "classroom B decoding classroom A",
+        &decoding("floor-video", 10),
+        wait,
+    )
+    .await;
+
+    let dir = artifacts();
+    teacher.screenshot("live-video-teacher.png").await;
+    a.screenshot("live-video-classroom-a.png").await;
+    b.screenshot("live-video-classroom-b-floor.png").await;
+    assert!(dir.join("live-video-classroom-b-floor.png").exists());
+
+    // Taking the floor back removes A from B's page.
+    teacher
+        .element(&format!(".floor-button[data-classroom=\"{}\"]", room_a.0))
+        .await
+        .click()
+        .await
+        .expect("click take the floor back");
+    b.until(
+        "A gone from B after the floor is taken back",
+        "!document.querySelector('#floor-video')",
+        Duration::from_secs(10),
+    )
+    .await;
+    for page in [teacher, a, b] {
+        page.close().await;
+    }
+}

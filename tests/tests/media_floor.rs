@@ -1,0 +1,127 @@
+//! Who receives what, enforced by the relay: a classroom without the floor receives no other
+//! classroom; the teacher sees every classroom; giving a classroom the floor opens it to the
+//! others and taking it back ends that; observers and classrooms can not do what only the
+//! teacher may.
+
+use shared::ids::{Role, SessionId};
+use shared::protocol::{ClientMsg, Source};
+use std::sync::Arc;
+use std::time::Duration;
+use tests::client::LessonClient;
+use tests::media::{stream, TestPeer};
+use tests::relay::{TestRelay, CLASSROOMS, LESSON};
+
+async fn joined(relay: &TestRelay, role: Role, session: u64) -> LessonClient {
+    let mut c = LessonClient::connect(
+        &relay.ws_url(LESSON),
+        &relay.token(role),
+        SessionId(session),
+        None,
+    )
+    .await;
+    c.until("the media sources", |c| c.sources_seen > 0).await;
+    c
+}
+
+fn listed(c: &LessonClient, source: u64) -> bool {
+    c.sources.iter().any(|s: &Source| s.id == source)
+}
+
+/// Subscribes and returns the peer once connected.
+async fn receive(c: &mut LessonClient, source: u64) -> (u64, TestPeer) {
+    let (peer, offer) = TestPeer::subscriber().await;
+    let (session, answer) = c.offer(Some(source), offer).await.expect("subscribe");
+    peer.accept(answer).await;
+    assert!(peer.connected(Duration::from_secs(10)).await);
+    (session, peer)
+}
+
+fn video_count(peer: &TestPeer) -> usize {
+    peer.received().iter().filter(|r| r.video).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_floor_decides_which_classrooms_see_each_other() {
+    let relay = TestRelay::start().await;
+    let (room_a, room_b) = (CLASSROOMS[0], CLASSROOMS[1]);
+    let mut teacher = joined(&relay, Role::Teacher, 1).await;
+    let mut a = joined(&relay, Role::Classroom(room_a), 2).await;
+    let mut b = joined(&relay, Role::Classroom(room_b), 3).await;
+    let mut observer = joined(&relay, Role::Observer, 4).await;
+
+    // Classroom A publishes its camera and microphone.
+    let (publisher, offer) = TestPeer::publisher().await;
+    let (_, answer) = a.offer(None, offer).await.expect("a classroom publishes");
+    publisher.accept(answer).await;
+    assert!(publisher.connected(Duration::from_secs(10)).await);
+    let publisher = Arc::new(publisher);
+    let flowing = tokio::spawn(stream(Arc::clone(&publisher), Duration::from_secs(14), 60));
+
+    teacher
+        .until("classroom A's source", |c| {
+            c.sources.iter().any(|s| s.role == Role::Classroom(room_a))
+        })
+        .await;
+    let source = teacher.sources[0].id;
+    let (_, at_teacher) = receive(&mut teacher, source).await;
+
+    // Without the floor, classroom B is not offered A and may not take it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while b.recv(Duration::from_millis(100)).await.is_some() {}
+    assert!(!listed(&b, source), "B is not offered A before the floor");
+    let (peer, offer) = TestPeer::subscriber().await;
+    let refused = b.offer(Some(source), offer).await;
+    assert!(
+        matches!(&refused, Err(reason) if reason.contains("may not receive")),
+        "{refused:?}"
+    );
+    peer.close().await;
+
+    // Only the teacher gives the floor; observers never publish.
+    b.send(&ClientMsg::Floor(Some(room_b))).await;
+    b.until("an error", |c| !c.errors.is_empty()).await;
+    assert!(b.errors[0].1.contains("only the teacher"), "{:?}", b.errors);
+    let (peer, offer) = TestPeer::publisher().await;
+    let refused = observer.offer(None, offer).await;
+    assert!(
+        matches!(&refused, Err(reason) if reason.contains("observers")),
+        "{refused:?}"
+    );
+    peer.close().await;
+
+    // The teacher gives A the floor: B is offered A and receives it.
+    teacher.send(&ClientMsg::Floor(Some(room_a))).await;
+    b.until("A's source with the floor", |c| {
+        c.floor == Some(room_a) && listed(c, source)
+    })
+    .await;
+    let (b_session, at_b) = receive(&mut b, source).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(video_count(&at_b) > 30, "B receives A once A has the floor");
+
+    // Taking the floor back ends B's subscription; A's media stops reaching B.
+    teacher.send(&ClientMsg::Floor(None)).await;
+    b.until("the subscription ended and A no longer offered", |c| {
+        c.ended.contains(&b_session) && !listed(c, source) && c.floor.is_none()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopped_at = video_count(&at_b);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        video_count(&at_b),
+        stopped_at,
+        "nothing reaches B after the floor is taken back"
+    );
+
+    // The teacher saw A all along.
+    assert!(
+        video_count(&at_teacher) > 100,
+        "the teacher sees classroom A"
+    );
+    flowing.abort();
+    for peer in [&at_teacher, &at_b] {
+        peer.close().await;
+    }
+    publisher.close().await;
+}

@@ -1,0 +1,148 @@
+//! The relay forwards a teacher's camera and microphone to 20 classrooms: every classroom gets
+//! the packets in order, with the SSRC the relay announced to it and its own payload types; a
+//! late classroom's keyframe request reaches the teacher; keyframe requests are coalesced.
+
+use shared::ids::{Role, SessionId};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tests::client::LessonClient;
+use tests::media::{answer_ssrcs, stream, TestPeer};
+use tests::relay::{extra_classroom, TestRelay, LESSON};
+
+const SUBSCRIBERS: u32 = 20;
+
+async fn joined(relay: &TestRelay, role: Role, session: u64) -> LessonClient {
+    let mut c = LessonClient::connect(
+        &relay.ws_url(LESSON),
+        &relay.token(role),
+        SessionId(session),
+        None,
+    )
+    .await;
+    c.until("the media sources", |c| c.sources_seen > 0).await;
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_classrooms_receive_the_teacher_in_order_with_their_own_ssrc_and_payload_type() {
+    let relay = TestRelay::start_with(SUBSCRIBERS).await;
+    let mut teacher = joined(&relay, Role::Teacher, 1).await;
+    let (publisher, offer) = TestPeer::publisher().await;
+    let (_, answer) = teacher.offer(None, offer).await.expect("publish accepted");
+    publisher.accept(answer).await;
+    assert!(publisher.connected(Duration::from_secs(10)).await);
+    let publisher = Arc::new(publisher);
+    // Something flows before anyone subscribes, so the publication gets listed.
+    let warmup = tokio::spawn(stream(Arc::clone(&publisher), Duration::from_secs(2), 100));
+
+    let mut classrooms = Vec::new();
+    for k in 0..SUBSCRIBERS {
+        let mut c = joined(
+            &relay,
+            Role::Classroom(extra_classroom(k)),
+            100 + u64::from(k),
+        )
+        .await;
+        c.until("the teacher's source", |c| {
+            c.sources
+                .iter()
+                .any(|s| s.role == Role::Teacher && s.video && s.audio)
+        })
+        .await;
+        classrooms.push(c);
+    }
+    warmup.await.unwrap();
+    let source = classrooms[0].sources[0].id;
+    let mut subscribers = Vec::new();
+    for c in classrooms.iter_mut() {
+        let (peer, offer) = TestPeer::subscriber().await;
+        let (_, answer) = c
+            .offer(Some(source), offer)
+            .await
+            .expect("subscribe accepted");
+        let ssrcs = answer_ssrcs(&answer);
+        peer.accept(answer).await;
+        subscribers.push((peer, ssrcs));
+    }
+    for (peer, _) in &subscribers {
+        assert!(
+            peer.connected(Duration::from_secs(15)).await,
+            "subscriber connects"
+        );
+    }
+    let before = publisher.keyframe_requests.load(Ordering::Relaxed);
+    let sent = stream(Arc::clone(&publisher), Duration::from_secs(3), 100).await;
+    assert!(sent > 300, "the publisher sent {sent} packets");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let publisher_ssrcs = publisher.ssrcs();
+    for (i, (peer, announced)) in subscribers.iter().enumerate() {
+        let got = peer.received();
+        for video in [false, true] {
+            let packets: Vec<_> = got.iter().filter(|r| r.video == video).collect();
+            let kind = if video { "video" } else { "audio" };
+            assert!(
+                packets.len() > 100,
+                "subscriber {i} received only {} {kind} packets",
+                packets.len()
+            );
+            let expected_pt = if video { 100 } else { 109 };
+            let ssrc = announced
+                .iter()
+                .find(|(v, _)| *v == video)
+                .map(|(_, s)| *s)
+                .expect("the answer announces an SSRC");
+            assert!(!publisher_ssrcs.contains(&ssrc), "the SSRC is rewritten");
+            for p in &packets {
+                assert_eq!(
+                    p.payload_type, expected_pt,
+                    "subscriber {i} {kind} payload type"
+                );
+                assert_eq!(p.ssrc, ssrc, "subscriber {i} {kind} SSRC");
+            }
+            for pair in packets.windows(2) {
+                assert_eq!(
+                    pair[1].seq,
+                    pair[0].seq.wrapping_add(1),
+                    "subscriber {i} {kind} packets in order, none missing"
+                );
+            }
+        }
+    }
+    // Each subscriber's join asked the teacher for a keyframe, coalesced into a few requests.
+    let after = publisher.keyframe_requests.load(Ordering::Relaxed);
+    assert!(
+        after > before || before > 0,
+        "a keyframe request reached the teacher"
+    );
+    assert!(
+        after < u64::from(SUBSCRIBERS),
+        "keyframe requests are coalesced: {after} reached the teacher for {SUBSCRIBERS} subscribers"
+    );
+
+    // A late classroom: its keyframe request reaches the publisher.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let before = publisher.keyframe_requests.load(Ordering::Relaxed);
+    let flowing = tokio::spawn(stream(Arc::clone(&publisher), Duration::from_secs(4), 100));
+    let late = &mut classrooms[0];
+    let (peer, offer) = TestPeer::subscriber().await;
+    let (_, answer) = late.offer(Some(source), offer).await.expect("resubscribe");
+    peer.accept(answer).await;
+    assert!(peer.connected(Duration::from_secs(10)).await);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    peer.request_keyframe().await;
+    flowing.await.unwrap();
+    assert!(
+        publisher.keyframe_requests.load(Ordering::Relaxed) > before,
+        "the late subscriber's keyframe request reached the teacher"
+    );
+    assert!(
+        peer.received().iter().filter(|r| r.video).count() > 50,
+        "the late subscriber receives video"
+    );
+    for (peer, _) in &subscribers {
+        peer.close().await;
+    }
+    publisher.close().await;
+}

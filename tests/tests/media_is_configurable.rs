@@ -1,0 +1,56 @@
+//! Deployment settings reach the answers peers get: the announced address (a relay behind 1:1
+//! NAT) replaces the bound one in every candidate, and media ports come from the configured range.
+//! No peer connects here, so nothing is sent to the announced (documentation) address.
+
+use shared::ids::{Role, SessionId};
+use tests::client::LessonClient;
+use tests::media::TestPeer;
+use tests::relay::{TestRelay, LESSON};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_announce_the_public_address_and_ports_from_the_range() {
+    let relay = TestRelay::start_with_options(
+        0,
+        &[
+            "--media-announced-ip",
+            "203.0.113.9",
+            "--media-ports",
+            "42100-42110",
+        ],
+    )
+    .await;
+    let mut teacher = LessonClient::connect(
+        &relay.ws_url(LESSON),
+        &relay.token(Role::Teacher),
+        SessionId(1),
+        None,
+    )
+    .await;
+    teacher.until("joined", |c| c.sources_seen > 0).await;
+    for _ in 0..2 {
+        let (peer, offer) = TestPeer::publisher().await;
+        let (_, answer) = teacher.offer(None, offer).await.expect("publish accepted");
+        peer.close().await;
+        let candidates: Vec<&str> = answer
+            .lines()
+            .filter(|l| l.starts_with("a=candidate:"))
+            .collect();
+        assert!(
+            !candidates.is_empty(),
+            "the answer carries candidates: {answer}"
+        );
+        for c in candidates {
+            let fields: Vec<&str> = c.split(' ').collect();
+            assert_eq!(fields[4], "203.0.113.9", "announced address in {c}");
+            let port: u16 = fields[5].parse().expect("a port");
+            assert!(
+                (42100..=42110).contains(&port),
+                "port {port} from the range in {c}"
+            );
+        }
+        assert!(
+            !answer.contains("127.0.0.1 "),
+            "the bound address is not announced"
+        );
+    }
+}
