@@ -123,7 +123,8 @@ pub struct MediaPlane {
     pub devices: Vec<Device>,
     /// A remote video could not start with sound (autoplay policy): show an "unmute" button.
     pub needs_gesture: bool,
-    welcomed: bool,
+    /// Joined the media plane on the current connection (`MediaResumed` arrived).
+    joined: bool,
     _stats: Interval,
     _retry: Option<Timeout>,
 }
@@ -146,7 +147,7 @@ impl MediaPlane {
             device_problem: None,
             devices: Vec::new(),
             needs_gesture: false,
-            welcomed: false,
+            joined: false,
             _stats: Interval::new(1_000, move || tick.emit(MediaEvent::StatsTick)),
             _retry: None,
         }
@@ -160,20 +161,10 @@ impl MediaPlane {
         self.local.is_some()
     }
 
-    /// The relay welcomed a (new) connection: every media session of an earlier one is gone.
+    /// The relay welcomed a connection: ask for the camera and microphone the first time.
     pub fn welcomed(&mut self, role: Role) -> Effects {
         self.role = role;
-        self.welcomed = true;
-        for action in self.plan.reset() {
-            self.act(action);
-        }
-        self.publisher = None;
-        if !self.publishes() {
-            return Effects::default();
-        }
-        if self.local.is_some() {
-            self.start_publish();
-        } else if !self.asked {
+        if self.publishes() && !self.asked {
             self.asked = true;
             let events = self.events.clone();
             spawn_local(async move {
@@ -184,8 +175,24 @@ impl MediaPlane {
         Effects::default()
     }
 
+    /// Joined the media plane on this connection: keep what the relay kept of the page's previous
+    /// connection, drop the rest, publish again if the publication did not carry on.
+    fn resumed(&mut self, publication: Option<u64>, kept: &[(u64, u64)]) {
+        self.joined = true;
+        let (actions, keep_publication) = self.plan.resumed(publication, kept);
+        for action in actions {
+            self.act(action);
+        }
+        if !keep_publication {
+            self.publisher = None;
+            if self.publishes() {
+                self.start_publish();
+            }
+        }
+    }
+
     pub fn disconnected(&mut self) {
-        self.welcomed = false;
+        self.joined = false;
     }
 
     /// A media message from the relay.
@@ -211,6 +218,10 @@ impl MediaPlane {
                 }
                 None => {}
             },
+            ServerMsg::MediaResumed {
+                publication,
+                subscriptions,
+            } => self.resumed(publication, &subscriptions),
             ServerMsg::MediaEnded { session } => {
                 if let Some(source) = self.plan.ended(session) {
                     self.drop_source(source);
@@ -256,7 +267,7 @@ impl MediaPlane {
                 self.device_problem = None;
                 self.local = Some(stream);
                 self.apply_toggles();
-                if self.welcomed {
+                if self.joined && self.publisher.is_none() {
                     self.start_publish();
                 }
                 let events = self.events.clone();

@@ -145,15 +145,33 @@ impl MediaPlan {
         self.subs.remove(&source);
     }
 
-    /// A new WebSocket connection: the relay forgot every session of the old one.
-    pub fn reset(&mut self) -> Vec<Action> {
-        self.publish = None;
-        let all: Vec<u64> = self.subs.keys().copied().collect();
-        self.subs.clear();
-        self.sources.clear();
-        all.into_iter()
-            .map(|source| Action::Drop { source })
-            .collect()
+    /// Joined on a (new) WebSocket connection: the relay says which media sessions of the page's
+    /// previous connection continue (`MediaResumed`). Returns the Subscriptions to drop and to
+    /// open, and whether the page's Publication continues (else it must publish again). Offers
+    /// still unanswered are never kept: their answers went to the old connection.
+    pub fn resumed(
+        &mut self,
+        publication: Option<u64>,
+        kept: &[(u64, u64)],
+    ) -> (Vec<Action>, bool) {
+        let keep_publication =
+            publication.is_some() && self.publish.is_some_and(|p| p.session == publication);
+        if !keep_publication {
+            self.publish = None;
+        }
+        let dropped: Vec<u64> = self
+            .subs
+            .iter()
+            .filter(|(source, p)| !p.session.is_some_and(|s| kept.contains(&(**source, s))))
+            .map(|(source, _)| *source)
+            .collect();
+        let mut out = Vec::new();
+        for source in dropped {
+            self.subs.remove(&source);
+            out.push(Action::Drop { source });
+        }
+        out.extend(self.ensure());
+        (out, keep_publication)
     }
 }
 
@@ -215,14 +233,57 @@ mod tests {
     }
 
     #[test]
-    fn a_new_connection_drops_everything() {
+    fn a_fresh_connection_drops_every_subscription_and_subscribes_again() {
         let mut plan = MediaPlan::default();
         plan.sources(None, vec![src(5, Role::Teacher), src(6, Role::Observer)]);
+        plan.publish();
+        let (actions, keep) = plan.resumed(None, &[]);
+        assert!(!keep, "nothing kept: publish again");
         assert_eq!(
-            plan.reset(),
-            vec![Action::Drop { source: 5 }, Action::Drop { source: 6 }]
+            actions,
+            vec![
+                Action::Drop { source: 5 },
+                Action::Drop { source: 6 },
+                Action::Subscribe { source: 5, req: 4 },
+                Action::Subscribe { source: 6, req: 5 },
+            ]
         );
-        assert!(plan.sources.is_empty());
-        assert_eq!(plan.ensure(), vec![]);
+        assert_eq!(
+            plan.answered(3, 9),
+            None,
+            "the old publication's answer is ignored"
+        );
+        assert_eq!(plan.answered(4, 10), Some(Target::Source(5)));
+    }
+
+    #[test]
+    fn sessions_the_relay_kept_are_kept() {
+        let mut plan = MediaPlan::default();
+        plan.sources(None, vec![src(5, Role::Teacher), src(6, Role::Observer)]);
+        let publish = plan.publish();
+        plan.answered(publish, 100);
+        plan.answered(1, 101); // source 5
+                               // source 6 (req 2) is still unanswered
+        let (actions, keep) = plan.resumed(Some(100), &[(5, 101)]);
+        assert!(keep);
+        assert_eq!(
+            actions,
+            vec![
+                Action::Drop { source: 6 },
+                Action::Subscribe { source: 6, req: 4 }
+            ]
+        );
+        // A publication the relay did not keep (another session number) is published again.
+        let (_, keep) = plan.resumed(Some(999), &[(5, 101)]);
+        assert!(!keep);
+    }
+
+    #[test]
+    fn sources_before_the_welcome_are_kept() {
+        // The relay's Sources for a new connection can overtake its Welcome.
+        let mut plan = MediaPlan::default();
+        plan.sources(None, vec![src(5, Role::Teacher)]);
+        let (after, _) = plan.resumed(None, &[]);
+        assert!(after.contains(&Action::Subscribe { source: 5, req: 2 }));
     }
 }

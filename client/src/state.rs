@@ -232,7 +232,8 @@ impl Session {
             msg @ (ServerMsg::MediaAnswer { .. }
             | ServerMsg::MediaRefused { .. }
             | ServerMsg::Sources { .. }
-            | ServerMsg::MediaEnded { .. }) => out.media = Some(msg),
+            | ServerMsg::MediaEnded { .. }
+            | ServerMsg::MediaResumed { .. }) => out.media = Some(msg),
             ServerMsg::Error { code, message } => {
                 if close_is_final(code) {
                     self.error = Some(message);

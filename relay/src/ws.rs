@@ -28,6 +28,8 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// (A teacher's pen sends about 25 ink batches and 30 pointer moves a second.)
 const RATE_PER_SEC: f64 = 500.0;
 const RATE_BURST: f64 = 1000.0;
+/// How long a lost connection's media carries on for its page to reconnect.
+const MEDIA_GRACE: Duration = Duration::from_secs(15);
 /// Malformed frames tolerated before the connection is closed.
 const MAX_MALFORMED: u32 = 20;
 
@@ -103,7 +105,7 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
     };
     tracing::debug!(%lesson, conn, role = %claims.role, "joined");
     let media = state.media().lesson(lesson);
-    media.join(conn, claims.role, out_tx.clone());
+    media.join(conn, claims.role, session, out_tx.clone());
     let mut writer = tokio::spawn(write_loop(sink, out_rx));
     let link = Link {
         room: &room,
@@ -111,12 +113,16 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
         conn,
         out: &out_tx,
     };
-    let writer_done = tokio::select! {
-        _ = read_loop(&mut stream, &link, state.idle_limit()) => false,
-        _ = &mut writer => true,
+    let (writer_done, ending) = tokio::select! {
+        ending = read_loop(&mut stream, &link, state.idle_limit()) => (false, ending),
+        _ = &mut writer => (true, Ending::Lost),
     };
     let _ = room.send(Command::Leave { conn }).await;
-    media.leave(conn).await;
+    match ending {
+        Ending::Closed => media.leave(conn).await,
+        // The page will likely reconnect: its peer connections may well still be up.
+        Ending::Lost => media.detach(conn, MEDIA_GRACE),
+    }
     state.media().release(lesson);
     drop(out_tx);
     if !writer_done {
@@ -178,7 +184,19 @@ struct Link<'a> {
     out: &'a mpsc::Sender<Outbound>,
 }
 
-async fn read_loop(stream: &mut SplitStream<WebSocket>, link: &Link<'_>, idle_limit: Duration) {
+/// How a connection's reading ended.
+enum Ending {
+    /// The page closed it (or was closed for a protocol error): its media ends now.
+    Closed,
+    /// Its link went silent or broke: its media waits for the page to come back.
+    Lost,
+}
+
+async fn read_loop(
+    stream: &mut SplitStream<WebSocket>,
+    link: &Link<'_>,
+    idle_limit: Duration,
+) -> Ending {
     let (room, conn, out) = (link.room, link.conn, link.out);
     let mut bucket = TokenBucket::new();
     let mut ink = InkCseq::default();
@@ -186,10 +204,11 @@ async fn read_loop(stream: &mut SplitStream<WebSocket>, link: &Link<'_>, idle_li
     loop {
         let frame = match tokio::time::timeout(idle_limit, stream.next()).await {
             Ok(Some(frame)) => frame,
-            Ok(None) => return,
+            Ok(None) => return Ending::Lost,
             Err(_) => {
                 let reason = format!("nothing received for {} seconds", idle_limit.as_secs());
-                return fatal(out, CloseCode::GOING_AWAY, &reason).await;
+                fatal(out, CloseCode::GOING_AWAY, &reason).await;
+                return Ending::Lost;
             }
         };
         let bytes = match frame {
@@ -202,19 +221,24 @@ async fn read_loop(stream: &mut SplitStream<WebSocket>, link: &Link<'_>, idle_li
                     "frames must be binary (postcard), not text",
                 );
                 if malformed > MAX_MALFORMED {
-                    return fatal(out, CloseCode::MALFORMED, "too many malformed frames").await;
+                    {
+                        fatal(out, CloseCode::MALFORMED, "too many malformed frames").await;
+                        return Ending::Closed;
+                    }
                 }
                 continue;
             }
             Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-            Ok(Message::Close(_)) => return,
+            Ok(Message::Close(_)) => return Ending::Closed,
             Err(e) => {
                 let (code, reason) = read_error(&e);
-                return fatal(out, code, &reason).await;
+                fatal(out, code, &reason).await;
+                return Ending::Lost;
             }
         };
         if !bucket.take() {
-            return fatal(out, CloseCode::RATE_LIMITED, "too many messages; slow down").await;
+            fatal(out, CloseCode::RATE_LIMITED, "too many messages; slow down").await;
+            return Ending::Closed;
         }
         let decoded = decode_client(&bytes).and_then(|msg| {
             ink.expand(msg).ok_or_else(|| {
@@ -225,22 +249,27 @@ async fn read_loop(stream: &mut SplitStream<WebSocket>, link: &Link<'_>, idle_li
             Ok(msg) if is_media(&msg) => media_msg(link, msg).await,
             Ok(msg) => {
                 if room.send(Command::Msg { conn, msg }).await.is_err() {
-                    return fatal(
+                    fatal(
                         out,
                         CloseCode::GOING_AWAY,
                         "the lesson room stopped; reconnect",
                     )
                     .await;
+                    return Ending::Lost;
                 }
             }
             Err(e @ CodecError::TooBig { .. }) => {
-                return fatal(out, CloseCode::TOO_BIG, &e.to_string()).await
+                fatal(out, CloseCode::TOO_BIG, &e.to_string()).await;
+                return Ending::Closed;
             }
             Err(e) => {
                 malformed += 1;
                 reply_error(out, CloseCode::MALFORMED, &e.to_string());
                 if malformed > MAX_MALFORMED {
-                    return fatal(out, CloseCode::MALFORMED, "too many malformed frames").await;
+                    {
+                        fatal(out, CloseCode::MALFORMED, "too many malformed frames").await;
+                        return Ending::Closed;
+                    }
                 }
             }
         }

@@ -268,6 +268,14 @@ pub enum ServerMsg {
     MediaEnded {
         session: u64,
     },
+    /// Sent on joining, before `Sources`: which media sessions of this page's previous connection
+    /// (same `SessionId`, its link lost moments ago) continue on this one. The page keeps those
+    /// peer connections and closes the others. Empty for a fresh page.
+    MediaResumed {
+        publication: Option<u64>,
+        /// `(source, session)` of each Subscription that continues.
+        subscriptions: Vec<(u64, u64)>,
+    },
 }
 
 /// Why an op was refused.

@@ -8,7 +8,9 @@ use relay::media::interceptor::{is_keyframe_request, KeyframeRequests, SLOT};
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::interceptor::Slot;
 use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
+use rtc::peer_connection::configuration::media_engine::{
+    MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
+};
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp;
 use rtc::rtp_transceiver::rtp_sender::{
@@ -142,14 +144,34 @@ fn codec(mime: &str, clock: u32, channels: u16, fmtp: &str, pt: u8) -> RTCRtpCod
     }
 }
 
+/// The video codec a test peer speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Video {
+    Vp8,
+    /// Constrained baseline, packetization mode 1 (what browsers and hardware encoders send).
+    H264,
+}
+
+impl Video {
+    fn codec(self, pt: u8) -> RTCRtpCodecParameters {
+        match self {
+            Video::Vp8 => codec(MIME_TYPE_VP8, 90_000, 0, "", pt),
+            Video::H264 => codec(
+                MIME_TYPE_H264,
+                90_000,
+                0,
+                "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+                pt,
+            ),
+        }
+    }
+}
+
 impl TestPeer {
-    async fn build(video_pt: u8, audio_pt: u8) -> (TestPeer, Arc<Handler>) {
+    async fn build(video: Video, video_pt: u8, audio_pt: u8) -> (TestPeer, Arc<Handler>) {
         let mut engine = MediaEngine::default();
         engine
-            .register_codec(
-                codec(MIME_TYPE_VP8, 90_000, 0, "", video_pt),
-                RtpCodecKind::Video,
-            )
+            .register_codec(video.codec(video_pt), RtpCodecKind::Video)
             .unwrap();
         engine
             .register_codec(
@@ -202,10 +224,15 @@ impl TestPeer {
 
     /// A publisher of one VP8 and one Opus track; returns it and its offer.
     pub async fn publisher() -> (TestPeer, String) {
-        let (mut peer, _) = Self::build(96, 111).await;
+        Self::publisher_of(Video::Vp8).await
+    }
+
+    /// A publisher of one `codec` video and one Opus track; returns it and its offer.
+    pub async fn publisher_of(codec_of_video: Video) -> (TestPeer, String) {
+        let (mut peer, _) = Self::build(codec_of_video, 96, 111).await;
         for (video, ssrc) in [(false, 0x1111_0000u32), (true, 0x2222_0000u32)] {
             let (kind, c) = if video {
-                (RtpCodecKind::Video, codec(MIME_TYPE_VP8, 90_000, 0, "", 96))
+                (RtpCodecKind::Video, codec_of_video.codec(96))
             } else {
                 (
                     RtpCodecKind::Audio,
@@ -236,9 +263,14 @@ impl TestPeer {
         (peer, offer)
     }
 
-    /// A subscriber receiving audio and video; returns it and its receive-only offer.
+    /// A subscriber receiving audio and VP8 video; returns it and its receive-only offer.
     pub async fn subscriber() -> (TestPeer, String) {
-        let (peer, _) = Self::build(100, 109).await;
+        Self::subscriber_of(Video::Vp8).await
+    }
+
+    /// A subscriber receiving audio and `video`; returns it and its receive-only offer.
+    pub async fn subscriber_of(video: Video) -> (TestPeer, String) {
+        let (peer, _) = Self::build(video, 100, 109).await;
         for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
             peer.pc
                 .add_transceiver_from_kind(

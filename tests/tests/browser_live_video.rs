@@ -19,8 +19,18 @@ const MEDIA_FLAGS: &[&str] = &[
 /// address, which a browser allows cameras only on when told to treat it as secure (a real
 /// deployment serves HTTPS).
 async fn open(driver: &Chromedriver, relay: &TestRelay, link: &str) -> Browser {
+    open_with(driver, relay, link, MEDIA_FLAGS).await
+}
+
+/// A page with the given media flags (none: no camera or microphone, and no permission).
+async fn open_with(
+    driver: &Chromedriver,
+    relay: &TestRelay,
+    link: &str,
+    media: &[&str],
+) -> Browser {
     let secure = format!("--unsafely-treat-insecure-origin-as-secure={}", relay.base);
-    let mut flags = MEDIA_FLAGS.to_vec();
+    let mut flags = media.to_vec();
     flags.push(&secure);
     let b = Browser::open(driver, &flags).await;
     b.client.goto(link).await.expect("open the join link");
@@ -48,7 +58,7 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
     let net = TestNet::create("av");
     let relay = TestRelay::start_at(&net.host_ip, 0, &[]).await;
     let driver = Chromedriver::start_in(&net).await;
-    let (room_a, room_b) = (CLASSROOMS[0], CLASSROOMS[1]);
+    let (room_a, room_b, room_c) = (CLASSROOMS[0], CLASSROOMS[1], CLASSROOMS[2]);
     let teacher = open(&driver, &relay, &relay.link(Role::Teacher)).await;
     let a = open(&driver, &relay, &relay.link(Role::Classroom(room_a))).await;
     let b = open(&driver, &relay, &relay.link(Role::Classroom(room_b))).await;
@@ -86,6 +96,34 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
             )
             .await;
     }
+    // A classroom whose browser gives no camera or microphone says why, and still receives.
+    let c = open_with(&driver, &relay, &relay.link(Role::Classroom(room_c)), &[]).await;
+    c.until(
+        "classroom C (no camera) decoding the teacher",
+        &decoding("teacher-video", 10),
+        wait,
+    )
+    .await;
+    c.until(
+        "classroom C saying why it sends no camera",
+        "document.querySelector('#device-problem')?.textContent.includes('仍可观看和收听')",
+        Duration::from_secs(5),
+    )
+    .await;
+    c.screenshot("live-video-classroom-without-camera.png")
+        .await;
+    assert_eq!(
+        teacher
+            .eval(&format!(
+                "!!document.querySelector('.grid-cell[data-classroom=\"{}\"]')",
+                room_c.0
+            ))
+            .await,
+        serde_json::Value::Bool(false),
+        "a classroom without a camera has no tile in the teacher's grid"
+    );
+    c.close().await;
+
     // Classroom B does not see A before the floor.
     assert_eq!(
         b.eval("!!document.querySelector('#floor-video')").await,

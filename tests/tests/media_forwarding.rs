@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tests::client::LessonClient;
-use tests::media::{answer_ssrcs, stream, TestPeer};
+use tests::media::{answer_ssrcs, stream, TestPeer, Video};
 use tests::relay::{extra_classroom, TestRelay, LESSON};
 
 const SUBSCRIBERS: u32 = 20;
@@ -142,6 +142,60 @@ async fn twenty_classrooms_receive_the_teacher_in_order_with_their_own_ssrc_and_
         "the late subscriber receives video"
     );
     for (peer, _) in &subscribers {
+        peer.close().await;
+    }
+    publisher.close().await;
+}
+
+/// Hardware encoders and some browsers send H.264: it is forwarded the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h264_from_the_teacher_reaches_the_classrooms() {
+    let relay = TestRelay::start_with(3).await;
+    let mut teacher = joined(&relay, Role::Teacher, 1).await;
+    let (publisher, offer) = TestPeer::publisher_of(Video::H264).await;
+    let (source, answer) = teacher.offer(None, offer).await.expect("publish H.264");
+    assert!(
+        answer.contains("H264/90000"),
+        "the relay accepts H.264: {answer}"
+    );
+    publisher.accept(answer).await;
+    assert!(publisher.connected(Duration::from_secs(10)).await);
+    let publisher = Arc::new(publisher);
+    let flowing = tokio::spawn(stream(Arc::clone(&publisher), Duration::from_secs(8), 60));
+    let mut peers = Vec::new();
+    for k in 0..3 {
+        let mut c = joined(
+            &relay,
+            Role::Classroom(extra_classroom(k)),
+            10 + u64::from(k),
+        )
+        .await;
+        c.until("the H.264 source", |c| {
+            c.sources.iter().any(|s| s.id == source)
+        })
+        .await;
+        let (peer, offer) = TestPeer::subscriber_of(Video::H264).await;
+        let (_, answer) = c.offer(Some(source), offer).await.expect("subscribe");
+        assert!(answer.contains("H264/90000"), "{answer}");
+        peer.accept(answer).await;
+        assert!(peer.connected(Duration::from_secs(10)).await);
+        peers.push((c, peer));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for (i, (_, peer)) in peers.iter().enumerate() {
+        let video: Vec<_> = peer.received().into_iter().filter(|r| r.video).collect();
+        assert!(
+            video.len() > 60,
+            "classroom {i} received {} H.264 packets",
+            video.len()
+        );
+        assert!(
+            video.iter().all(|r| r.payload_type == 100),
+            "rewritten to its own payload type"
+        );
+    }
+    flowing.abort();
+    for (_, peer) in &peers {
         peer.close().await;
     }
     publisher.close().await;

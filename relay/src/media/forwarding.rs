@@ -90,6 +90,19 @@ impl Forwarding {
         .unwrap_or_default()
     }
 
+    /// Connection `old` continues as `new` (a page reconnected): same role, same tracks, so no
+    /// route changes in substance.
+    pub fn rename(&mut self, old: ConnId, new: ConnId) {
+        if let Some(role) = self.participants.remove(&old) {
+            self.participants.insert(new, role);
+        }
+        for t in self.tracks.values_mut() {
+            if t.publisher == old {
+                t.publisher = new;
+            }
+        }
+    }
+
     /// A participant leaves: its tracks end; a classroom holding the floor loses it.
     pub fn leave(&mut self, conn: ConnId) -> Vec<RouteChange> {
         self.change(|f| {

@@ -14,6 +14,7 @@
 //! packet for that subscriber only; the subscriber's NACKs and keyframe requests repair it.
 
 use super::config::MediaConfig;
+use super::fanout::{Fanout, MediaStats, Sink};
 use super::forwarding::{Forwarding, Kind, MediaError, RouteChange, TrackId};
 use super::interceptor::is_keyframe_request;
 use super::keyframes::KeyframeGate;
@@ -30,7 +31,7 @@ use rtc::rtp_transceiver::rtp_sender::{
 };
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use shared::codec::encode_server;
-use shared::ids::{LessonId, Role};
+use shared::ids::{LessonId, Role, SessionId};
 use shared::protocol::{ServerMsg, Source};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -76,19 +77,6 @@ pub enum SessionError {
     Left,
 }
 
-/// Counters for the whole relay (all lessons), read by tests and benchmarks.
-#[derive(Default, Debug)]
-pub struct MediaStats {
-    /// Packets received from publishers.
-    pub received: AtomicU64,
-    /// Packets put into a subscriber's queue.
-    pub forwarded: AtomicU64,
-    /// Packets dropped because a subscriber's queue was full.
-    pub dropped: AtomicU64,
-    /// Keyframe requests sent to publishers.
-    pub keyframe_requests: AtomicU64,
-}
-
 /// What all lessons share: configuration, ports, session numbers, counters.
 pub struct MediaContext {
     pub config: MediaConfig,
@@ -125,73 +113,11 @@ pub struct Relayed {
     pub codec: RTCRtpCodec,
     remote: Arc<dyn TrackRemote>,
     media_ssrc: u32,
-    /// Copy-on-write, so the forwarding loop holds the lock only to clone an `Arc`.
-    sinks: Mutex<Arc<Vec<Sink>>>,
-}
-
-struct Sink {
-    session: u64,
-    ssrc: u32,
-    payload_type: u8,
-    tx: mpsc::Sender<rtp::Packet>,
+    pub fanout: Fanout,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Relayed {
-    fn add_sink(&self, sink: Sink) {
-        let mut sinks = lock(&self.sinks);
-        let mut next: Vec<Sink> = Vec::with_capacity(sinks.len() + 1);
-        next.extend(sinks.iter().map(Sink::clone_handle));
-        next.push(sink);
-        *sinks = Arc::new(next);
-    }
-
-    fn remove_sinks(&self, session: u64) {
-        let mut sinks = lock(&self.sinks);
-        let next: Vec<Sink> = sinks
-            .iter()
-            .filter(|s| s.session != session)
-            .map(Sink::clone_handle)
-            .collect();
-        *sinks = Arc::new(next);
-    }
-
-    /// Sends `packet` to every subscriber of this Track, rewritten for each.
-    fn forward(&self, mut packet: rtp::Packet, stats: &MediaStats) {
-        stats.received.fetch_add(1, Ordering::Relaxed);
-        packet.header.extension = false;
-        packet.header.extension_profile = 0;
-        packet.header.extensions.clear();
-        let sinks = Arc::clone(&lock(&self.sinks));
-        let (mut sent, mut dropped) = (0, 0);
-        for sink in sinks.iter() {
-            let mut copy = packet.clone();
-            copy.header.ssrc = sink.ssrc;
-            copy.header.payload_type = sink.payload_type;
-            match sink.tx.try_send(copy) {
-                Ok(()) => sent += 1,
-                Err(_) => dropped += 1,
-            }
-        }
-        stats.forwarded.fetch_add(sent, Ordering::Relaxed);
-        if dropped > 0 {
-            stats.dropped.fetch_add(dropped, Ordering::Relaxed);
-        }
-    }
-}
-
-impl Sink {
-    fn clone_handle(&self) -> Sink {
-        Sink {
-            session: self.session,
-            ssrc: self.ssrc,
-            payload_type: self.payload_type,
-            tx: self.tx.clone(),
-        }
-    }
 }
 
 struct Member {
@@ -200,6 +126,10 @@ struct Member {
     /// For a WHIP/WHEP participant: a digest of the bearer token that created it, which a
     /// DELETE must present again.
     http_key: Option<[u8; 32]>,
+    /// The page session of a WebSocket participant (kept across its reconnects).
+    page: Option<SessionId>,
+    /// Its WebSocket was lost; it leaves unless the page reconnects in time.
+    detached: bool,
 }
 
 struct Publication {
@@ -257,16 +187,86 @@ impl LessonMedia {
         lock(&self.inner).members.is_empty()
     }
 
-    /// A WebSocket connection joins; `notify` is its outbound queue.
-    pub fn join(&self, conn: ConnId, role: Role, notify: mpsc::Sender<Outbound>) {
-        self.join_member(
+    /// A WebSocket connection of page session `page` joins; `notify` is its outbound queue.
+    ///
+    /// If a connection of the same page and role is still in the lesson (its link dropped a
+    /// moment ago, or it is being replaced), its Publication and Subscriptions carry on under the
+    /// new connection: the page's peer connections never noticed the WebSocket going. The new
+    /// connection is told which with [`ServerMsg::MediaResumed`], then gets its `Sources`.
+    pub fn join(&self, conn: ConnId, role: Role, page: SessionId, notify: mpsc::Sender<Outbound>) {
+        let mut inner = lock(&self.inner);
+        let earlier = inner
+            .members
+            .iter()
+            .find(|(_, m)| m.page == Some(page) && m.role == role)
+            .map(|(c, _)| *c);
+        let mut resumed = ServerMsg::MediaResumed {
+            publication: None,
+            subscriptions: Vec::new(),
+        };
+        if let Some(old) = earlier {
+            inner.members.remove(&old);
+            inner.table.rename(old, conn);
+            let mut publication = None;
+            for (id, p) in inner
+                .publications
+                .iter_mut()
+                .filter(|(_, p)| p.owner == old)
+            {
+                p.owner = conn;
+                publication = Some(*id);
+            }
+            let mut subscriptions = Vec::new();
+            for (id, s) in inner
+                .subscriptions
+                .iter_mut()
+                .filter(|(_, s)| s.owner == old)
+            {
+                s.owner = conn;
+                subscriptions.push((s.source, *id));
+            }
+            resumed = ServerMsg::MediaResumed {
+                publication,
+                subscriptions,
+            };
+        } else {
+            inner.table.join(conn, role);
+        }
+        inner.members.insert(
             conn,
             Member {
                 role,
-                notify: Some(notify),
+                notify: Some(notify.clone()),
                 http_key: None,
+                page: Some(page),
+                detached: false,
             },
         );
+        send(&notify, &resumed);
+        send(&notify, &sources_msg(&inner, conn));
+    }
+
+    /// A WebSocket connection was lost (not closed by its page): its media carries on for
+    /// `grace`, for the page to reconnect ([`LessonMedia::join`]), then it leaves.
+    pub fn detach(self: &Arc<Self>, conn: ConnId, grace: Duration) {
+        {
+            let mut inner = lock(&self.inner);
+            match inner.members.get_mut(&conn) {
+                Some(m) => m.detached = true,
+                None => return,
+            }
+        }
+        let media = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            let still = lock(&media.inner)
+                .members
+                .get(&conn)
+                .is_some_and(|m| m.detached);
+            if still {
+                media.leave(conn).await;
+            }
+        });
     }
 
     /// A WHIP/WHEP participant joins; `key` is a digest of its bearer token.
@@ -277,6 +277,8 @@ impl LessonMedia {
                 role,
                 notify: None,
                 http_key: Some(key),
+                page: None,
+                detached: false,
             },
         );
     }
@@ -285,10 +287,6 @@ impl LessonMedia {
         let mut inner = lock(&self.inner);
         inner.table.join(conn, member.role);
         inner.members.insert(conn, member);
-        if let Some(tx) = inner.members.get(&conn).and_then(|m| m.notify.clone()) {
-            let msg = sources_msg(&inner, conn);
-            send(&tx, &msg);
-        }
     }
 
     /// A connection leaves: its publications and subscriptions end.
@@ -444,7 +442,7 @@ impl LessonMedia {
             codec,
             remote,
             media_ssrc,
-            sinks: Mutex::new(Arc::new(Vec::new())),
+            fanout: Fanout::default(),
         });
         let complete = {
             let mut inner = lock(&self.inner);
@@ -662,7 +660,7 @@ impl LessonMedia {
                 if !inner.subscriptions.contains_key(&session) {
                     return;
                 }
-                out.relayed.add_sink(Sink {
+                out.relayed.fanout.add(Sink {
                     session,
                     ssrc: out.ssrc,
                     payload_type,
@@ -787,7 +785,7 @@ impl LessonMedia {
             }
         } else if let Some(s) = inner.subscriptions.remove(&session) {
             for t in &s.tracks {
-                t.remove_sinks(session);
+                t.fanout.remove(session);
             }
             after.close.push(s.pc);
             if tell_owner {
@@ -971,7 +969,7 @@ async fn connected(events: &mut PeerEvents) -> bool {
 async fn pump(relayed: Arc<Relayed>, ctx: Arc<MediaContext>) {
     while let Some(event) = relayed.remote.poll().await {
         match event {
-            TrackRemoteEvent::OnRtpPacket(packet) => relayed.forward(packet, &ctx.stats),
+            TrackRemoteEvent::OnRtpPacket(packet) => relayed.fanout.forward(packet, &ctx.stats),
             TrackRemoteEvent::OnEnded => break,
             _ => {}
         }

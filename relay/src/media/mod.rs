@@ -3,6 +3,7 @@
 //!
 //! - [`forwarding`]: the [`forwarding::Forwarding`] table (no IO): roles, Tracks, the floor, and
 //!   which Subscriber receives which Track.
+//! - [`fanout`]: one Track's packets to its Subscribers' bounded queues, rewritten for each (no IO).
 //! - [`keyframes`]: [`keyframes::KeyframeGate`], coalescing keyframe requests per Track (no IO).
 //! - [`sdp`]: what the relay reads from offers and writes into answers (no IO).
 //! - [`config`]: ICE address, announced address, UDP ports, STUN/TURN.
@@ -13,6 +14,7 @@
 //! [`Media`] holds the lessons that have media now.
 
 pub mod config;
+pub mod fanout;
 pub mod forwarding;
 pub mod interceptor;
 pub mod keyframes;

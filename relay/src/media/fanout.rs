@@ -1,0 +1,197 @@
+//! One published Track's fan-out: the packet from the Publisher, rewritten for each Subscriber
+//! (its SSRC and payload type; header extensions dropped, since their ids were negotiated on the
+//! Publisher's connection), put into that Subscriber's bounded queue. A full queue drops the packet
+//! for that Subscriber only: a slow classroom never slows the others or grows memory.
+
+use rtc::rtp;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::mpsc;
+
+/// Counters for the whole relay (all lessons), read by tests and benchmarks.
+#[derive(Default, Debug)]
+pub struct MediaStats {
+    /// Packets received from publishers.
+    pub received: AtomicU64,
+    /// Packets put into a subscriber's queue.
+    pub forwarded: AtomicU64,
+    /// Packets dropped because a subscriber's queue was full.
+    pub dropped: AtomicU64,
+    /// Keyframe requests sent to publishers.
+    pub keyframe_requests: AtomicU64,
+}
+
+/// Where one Subscriber's copy goes.
+#[derive(Clone, Debug)]
+pub struct Sink {
+    /// The Subscription it belongs to.
+    pub session: u64,
+    pub ssrc: u32,
+    pub payload_type: u8,
+    pub tx: mpsc::Sender<rtp::Packet>,
+}
+
+#[derive(Default)]
+pub struct Fanout {
+    /// Copy-on-write, so forwarding holds the lock only to clone an `Arc`.
+    sinks: Mutex<Arc<Vec<Sink>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Fanout {
+    pub fn add(&self, sink: Sink) {
+        let mut sinks = lock(&self.sinks);
+        let mut next = Vec::with_capacity(sinks.len() + 1);
+        next.extend(sinks.iter().cloned());
+        next.push(sink);
+        *sinks = Arc::new(next);
+    }
+
+    /// Removes the sinks of Subscription `session`; their queues close.
+    pub fn remove(&self, session: u64) {
+        let mut sinks = lock(&self.sinks);
+        let next: Vec<Sink> = sinks
+            .iter()
+            .filter(|s| s.session != session)
+            .cloned()
+            .collect();
+        *sinks = Arc::new(next);
+    }
+
+    pub fn len(&self) -> usize {
+        lock(&self.sinks).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sends `packet` to every Subscriber, rewritten for each.
+    pub fn forward(&self, mut packet: rtp::Packet, stats: &MediaStats) {
+        stats.received.fetch_add(1, Ordering::Relaxed);
+        packet.header.extension = false;
+        packet.header.extension_profile = 0;
+        packet.header.extensions.clear();
+        let sinks = Arc::clone(&lock(&self.sinks));
+        let (mut sent, mut dropped) = (0, 0);
+        for sink in sinks.iter() {
+            let mut copy = packet.clone();
+            copy.header.ssrc = sink.ssrc;
+            copy.header.payload_type = sink.payload_type;
+            match sink.tx.try_send(copy) {
+                Ok(()) => sent += 1,
+                Err(_) => dropped += 1,
+            }
+        }
+        stats.forwarded.fetch_add(sent, Ordering::Relaxed);
+        if dropped > 0 {
+            stats.dropped.fetch_add(dropped, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use rtc::rtp::header::Extension;
+
+    fn packet(seq: u16) -> rtp::Packet {
+        rtp::Packet {
+            header: rtp::header::Header {
+                version: 2,
+                payload_type: 96,
+                sequence_number: seq,
+                ssrc: 0xAAAA,
+                extension: true,
+                extension_profile: 0xBEDE,
+                extensions: vec![Extension {
+                    id: 3,
+                    payload: Bytes::from_static(&[1, 2]),
+                }],
+                ..Default::default()
+            },
+            payload: Bytes::from_static(&[0x10, 1, 2, 3]),
+        }
+    }
+
+    fn sink(
+        session: u64,
+        ssrc: u32,
+        pt: u8,
+        capacity: usize,
+    ) -> (Sink, mpsc::Receiver<rtp::Packet>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (
+            Sink {
+                session,
+                ssrc,
+                payload_type: pt,
+                tx,
+            },
+            rx,
+        )
+    }
+
+    #[test]
+    fn each_subscriber_gets_its_own_ssrc_and_payload_type_without_extensions() {
+        let fanout = Fanout::default();
+        let stats = MediaStats::default();
+        let (a, mut ra) = sink(1, 111, 100, 8);
+        let (b, mut rb) = sink(2, 222, 120, 8);
+        fanout.add(a);
+        fanout.add(b);
+        fanout.forward(packet(7), &stats);
+        let (pa, pb) = (ra.try_recv().unwrap(), rb.try_recv().unwrap());
+        assert_eq!((pa.header.ssrc, pa.header.payload_type), (111, 100));
+        assert_eq!((pb.header.ssrc, pb.header.payload_type), (222, 120));
+        for p in [&pa, &pb] {
+            assert_eq!(p.header.sequence_number, 7);
+            assert!(!p.header.extension && p.header.extensions.is_empty());
+            assert_eq!(p.payload, packet(7).payload);
+        }
+        fanout.remove(1);
+        fanout.forward(packet(8), &stats);
+        assert!(
+            ra.try_recv().is_err(),
+            "a removed subscriber gets nothing more"
+        );
+        assert_eq!(rb.try_recv().unwrap().header.sequence_number, 8);
+    }
+
+    #[test]
+    fn a_stuck_subscriber_loses_its_own_packets_and_holds_a_bounded_queue() {
+        let fanout = Fanout::default();
+        let stats = MediaStats::default();
+        let (stuck, mut stuck_rx) = sink(1, 1, 96, 16);
+        let (fine, mut fine_rx) = sink(2, 2, 96, 16);
+        fanout.add(stuck);
+        fanout.add(fine);
+        let mut got = Vec::new();
+        for seq in 0..10_000u16 {
+            fanout.forward(packet(seq), &stats);
+            while let Ok(p) = fine_rx.try_recv() {
+                got.push(p.header.sequence_number);
+            }
+        }
+        assert_eq!(
+            got,
+            (0..10_000).collect::<Vec<u16>>(),
+            "the drained subscriber got everything, in order"
+        );
+        let mut queued = 0;
+        while stuck_rx.try_recv().is_ok() {
+            queued += 1;
+        }
+        assert_eq!(
+            queued, 16,
+            "the stuck subscriber's queue stays at its bound"
+        );
+        assert_eq!(stats.dropped.load(Ordering::Relaxed), 10_000 - 16);
+        assert_eq!(stats.forwarded.load(Ordering::Relaxed), 10_000 + 16);
+        assert_eq!(stats.received.load(Ordering::Relaxed), 10_000);
+    }
+}

@@ -1,0 +1,127 @@
+//! A WebSocket that drops while media flows does not take the media with it: the page reconnects
+//! with the same session, the relay says which media sessions continue (`MediaResumed`), and the
+//! packets never stopped. A page that closes its socket properly leaves at once.
+
+use shared::ids::{Role, SessionId};
+use shared::protocol::ServerMsg;
+use std::sync::Arc;
+use std::time::Duration;
+use tests::client::LessonClient;
+use tests::media::{stream, TestPeer};
+use tests::relay::{TestRelay, CLASSROOMS, LESSON};
+
+async fn joined(relay: &TestRelay, role: Role, session: u64) -> (LessonClient, ServerMsg) {
+    let mut c = LessonClient::connect(
+        &relay.ws_url(LESSON),
+        &relay.token(role),
+        SessionId(session),
+        None,
+    )
+    .await;
+    let mut resumed = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while resumed.is_none() || c.sources_seen == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no MediaResumed and Sources"
+        );
+        if let Some(msg @ ServerMsg::MediaResumed { .. }) = c.recv(Duration::from_secs(1)).await {
+            resumed = Some(msg);
+        }
+    }
+    (c, resumed.unwrap_or(ServerMsg::Pong { nonce: 0 }))
+}
+
+fn video_seqs(peer: &TestPeer) -> Vec<u16> {
+    peer.received()
+        .iter()
+        .filter(|r| r.video)
+        .map(|r| r.seq)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_carries_on_across_a_dropped_websocket() {
+    let relay = TestRelay::start().await;
+    let room = Role::Classroom(CLASSROOMS[0]);
+    let (mut teacher, fresh) = joined(&relay, Role::Teacher, 1).await;
+    assert_eq!(
+        fresh,
+        ServerMsg::MediaResumed {
+            publication: None,
+            subscriptions: vec![]
+        }
+    );
+    let (publisher, offer) = TestPeer::publisher().await;
+    let (publication, answer) = teacher.offer(None, offer).await.expect("publish");
+    publisher.accept(answer).await;
+    assert!(publisher.connected(Duration::from_secs(10)).await);
+    let publisher = Arc::new(publisher);
+    let flowing = tokio::spawn(stream(Arc::clone(&publisher), Duration::from_secs(12), 50));
+
+    let (mut classroom, _) = joined(&relay, room, 2).await;
+    classroom
+        .until("the teacher's source", |c| {
+            c.sources.iter().any(|s| s.id == publication)
+        })
+        .await;
+    let (peer, offer) = TestPeer::subscriber().await;
+    let (subscription, answer) = classroom
+        .offer(Some(publication), offer)
+        .await
+        .expect("subscribe");
+    peer.accept(answer).await;
+    assert!(peer.connected(Duration::from_secs(10)).await);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Both sockets drop without a close (a link going down), then come back as the same pages.
+    drop(classroom);
+    drop(teacher);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let during = video_seqs(&peer).len();
+    let (_teacher, resumed) = joined(&relay, Role::Teacher, 1).await;
+    assert_eq!(
+        resumed,
+        ServerMsg::MediaResumed {
+            publication: Some(publication),
+            subscriptions: vec![]
+        },
+        "the teacher's publication carries on"
+    );
+    let (mut classroom, resumed) = joined(&relay, room, 2).await;
+    assert_eq!(
+        resumed,
+        ServerMsg::MediaResumed {
+            publication: None,
+            subscriptions: vec![(publication, subscription)]
+        },
+        "the classroom's subscription carries on"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let seqs = video_seqs(&peer);
+    assert!(
+        seqs.len() > during + 50,
+        "packets keep arriving after the reconnect"
+    );
+    for pair in seqs.windows(2) {
+        assert_eq!(
+            pair[1],
+            pair[0].wrapping_add(1),
+            "no packet lost while the sockets were down"
+        );
+    }
+    assert!(classroom.ended.is_empty(), "no media session was ended");
+
+    // A page that closes its socket properly leaves at once: its subscription ends.
+    classroom.disconnect().await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let stopped = video_seqs(&peer).len();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        video_seqs(&peer).len() <= stopped + 2,
+        "the closed page's subscription ended"
+    );
+    flowing.abort();
+    peer.close().await;
+    publisher.close().await;
+}
