@@ -29,6 +29,8 @@ use yew::Callback;
 pub struct TileStats {
     pub frames_decoded: u64,
     pub width: u32,
+    /// Video freezes the browser counted (`freezeCount`).
+    pub freezes: u64,
     /// 0.0 (silence) to 1.0.
     pub audio_level: f64,
     pub audio_samples: u64,
@@ -121,6 +123,8 @@ pub struct MediaPlane {
     /// Why this page sends no camera or microphone, shown until it does.
     pub device_problem: Option<String>,
     pub devices: Vec<Device>,
+    /// The device ids in use (camera, microphone), to show them chosen.
+    pub in_use: (Option<String>, Option<String>),
     /// A remote video could not start with sound (autoplay policy): show an "unmute" button.
     pub needs_gesture: bool,
     /// Joined the media plane on the current connection (`MediaResumed` arrived).
@@ -146,6 +150,7 @@ impl MediaPlane {
             camera_on: true,
             device_problem: None,
             devices: Vec::new(),
+            in_use: (None, None),
             needs_gesture: false,
             joined: false,
             _stats: Interval::new(1_000, move || tick.emit(MediaEvent::StatsTick)),
@@ -280,7 +285,10 @@ impl MediaPlane {
             MediaEvent::LocalStream(Err(problem)) => {
                 self.device_problem = Some(problem);
             }
-            MediaEvent::Devices(devices) => self.devices = devices,
+            MediaEvent::Devices(devices) => {
+                self.devices = devices;
+                self.note_devices_in_use();
+            }
             MediaEvent::Offer { target, req, sdp } => {
                 fx.send.push(match target {
                     Target::Publish => ClientMsg::Publish { req, sdp },
@@ -450,6 +458,10 @@ impl MediaPlane {
             let init = RtcRtpTransceiverInit::new();
             init.set_direction(RtcRtpTransceiverDirection::Sendonly);
             init.set_streams(&streams);
+            let encoding = Object::new();
+            let cap = max_bitrate(self.role, &track.kind());
+            let _ = Reflect::set(&encoding, &"maxBitrate".into(), &cap.into());
+            init.set_send_encodings(&Array::of1(&encoding));
             pc.add_transceiver_with_media_stream_track_and_init(&track, &init);
         }
         let req = self.plan.publish();
@@ -504,6 +516,7 @@ impl MediaPlane {
         }
         stream.add_track(&track);
         self.apply_toggles();
+        self.note_devices_in_use();
         if let Some(publisher) = &self.publisher {
             let kind_name = track.kind();
             for sender in publisher.pc.get_senders().iter() {
@@ -515,6 +528,21 @@ impl MediaPlane {
                 }
             }
         }
+    }
+
+    fn note_devices_in_use(&mut self) {
+        let Some(stream) = &self.local else { return };
+        let first = |tracks: Array| {
+            tracks
+                .get(0)
+                .dyn_into::<MediaStreamTrack>()
+                .ok()
+                .and_then(|t| device_id(&t))
+        };
+        self.in_use = (
+            first(stream.get_video_tracks()),
+            first(stream.get_audio_tracks()),
+        );
     }
 
     fn poll_stats(&self) {
@@ -586,6 +614,28 @@ impl MediaPlane {
             })
             .collect()
     }
+}
+
+/// What a publication may send, in bits per second, sized for rural links: a classroom on
+/// "rural DSL" (2 Mbit/s down, 512 kbit/s up) receives the teacher and sends its own camera.
+/// The relay forwards one stream per Track to everyone, so the teacher's camera is capped at what
+/// the slowest classroom can take.
+fn max_bitrate(role: Role, kind: &str) -> f64 {
+    match (role, kind) {
+        (_, "audio") => 48_000.0,
+        (Role::Teacher, _) => 1_000_000.0,
+        _ => 300_000.0,
+    }
+}
+
+/// `track.getSettings().deviceId`.
+fn device_id(track: &MediaStreamTrack) -> Option<String> {
+    let get = Reflect::get(track, &"getSettings".into()).ok()?;
+    let get: js_sys::Function = get.dyn_into().ok()?;
+    let settings = get.call0(track).ok()?;
+    Reflect::get(&settings, &"deviceId".into())
+        .ok()?
+        .as_string()
 }
 
 fn media_elements() -> Vec<HtmlMediaElement> {
@@ -788,6 +838,7 @@ fn read_stats(report: &JsValue) -> TileStats {
             "video" => {
                 stats.frames_decoded = number(&value, "framesDecoded") as u64;
                 stats.width = number(&value, "frameWidth") as u32;
+                stats.freezes = number(&value, "freezeCount") as u64;
             }
             "audio" => {
                 stats.audio_level = number(&value, "audioLevel");

@@ -105,6 +105,13 @@ impl From<SessionError> for Problem {
             | SessionError::NotAllowed(_) => StatusCode::FORBIDDEN,
             SessionError::NoSuchSession(_) => StatusCode::NOT_FOUND,
             SessionError::TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
+            SessionError::TooManyHttpSessions => {
+                return Problem {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    reason: e.to_string(),
+                    retry_after: Some(30),
+                }
+            }
             SessionError::NoSuchSource(_) => {
                 return Problem {
                     status: StatusCode::SERVICE_UNAVAILABLE,
@@ -239,7 +246,7 @@ async fn offer(
         Direction::Ingest => claims.role,
         Direction::Egress => Role::Observer,
     };
-    media.join_http(conn, role, key);
+    media.join_http(conn, role, key)?;
     let result = match direction {
         Direction::Ingest => media.publish(conn, sdp).await,
         Direction::Egress => match media.teacher_source() {

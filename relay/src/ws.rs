@@ -3,7 +3,7 @@
 
 use crate::auth::now_secs;
 use crate::http::AppState;
-use crate::media::lesson::LessonMedia;
+use crate::media::lesson::{LessonMedia, MAX_SUBSCRIPTIONS};
 use crate::room::task::{Command, Outbound, OUTBOUND_CAPACITY};
 use crate::room::ConnId;
 use crate::store::links::LinkState;
@@ -14,9 +14,10 @@ use futures_util::{SinkExt, StreamExt};
 use shared::codec::{decode_client, encode_server, CodecError};
 use shared::ids::LessonId;
 use shared::protocol::{ClientMsg, CloseCode, InkCseq, ServerMsg, MAX_FRAME_BYTES};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
 /// Frames up to this size are read and, when over [`MAX_FRAME_BYTES`], answered with close 1009.
 /// Larger ones are cut off by the WebSocket layer as soon as their header arrives; the connection
@@ -112,6 +113,7 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
         media: &media,
         conn,
         out: &out_tx,
+        offers: Offers::new(),
     };
     let (writer_done, ending) = tokio::select! {
         ending = read_loop(&mut stream, &link, state.idle_limit()) => (false, ending),
@@ -182,6 +184,43 @@ struct Link<'a> {
     media: &'a Arc<LessonMedia>,
     conn: ConnId,
     out: &'a mpsc::Sender<Outbound>,
+    offers: Offers,
+}
+
+/// Offers of one connection being answered: at most [`OFFERS_AT_ONCE`] peer connections are set
+/// up at a time (each costs a port, a certificate and candidate gathering), the rest wait in line,
+/// and at most [`OFFERS_WAITING`] may wait; beyond that an offer is refused. A teacher joining a
+/// lesson of 200 classrooms subscribes to all of them at once, and they all get answered.
+#[derive(Clone)]
+struct Offers {
+    permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+}
+
+const OFFERS_AT_ONCE: usize = 4;
+const OFFERS_WAITING: usize = MAX_SUBSCRIPTIONS + 8;
+
+impl Offers {
+    fn new() -> Offers {
+        Offers {
+            permits: Arc::new(Semaphore::new(OFFERS_AT_ONCE)),
+            waiting: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Takes a place in line; false when the line is full.
+    fn admit(&self) -> bool {
+        if self.waiting.fetch_add(1, Ordering::Relaxed) >= OFFERS_WAITING {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Leaves the line (its turn came).
+    fn served(&self) {
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// How a connection's reading ended.
@@ -294,26 +333,39 @@ async fn media_msg(link: &Link<'_>, msg: ClientMsg) {
         let _ = out.try_send(Outbound::Frame(Bytes::from(encode_server(&msg))));
     };
     match msg {
-        ClientMsg::Publish { req, sdp } => {
+        ClientMsg::Publish { req, .. } | ClientMsg::Subscribe { req, .. } => {
+            let offers = link.offers.clone();
+            let answers = link.out.clone();
+            if !offers.admit() {
+                return reply(ServerMsg::MediaRefused {
+                    req,
+                    reason: format!(
+                        "more than {OFFERS_WAITING} offers are waiting on this connection; wait for their answers"
+                    ),
+                });
+            }
             tokio::spawn(async move {
-                reply(match media.publish(conn, sdp).await {
+                let permit = Arc::clone(&offers.permits).acquire_owned().await;
+                offers.served();
+                let result = match (permit, msg) {
+                    (Err(_), _) => return,
+                    (Ok(_permit), ClientMsg::Publish { sdp, .. }) => media.publish(conn, sdp).await,
+                    (Ok(_permit), ClientMsg::Subscribe { source, sdp, .. }) => {
+                        media.subscribe(conn, source, sdp).await
+                    }
+                    _ => return,
+                };
+                let msg = match result {
                     Ok((session, sdp)) => ServerMsg::MediaAnswer { req, session, sdp },
                     Err(e) => ServerMsg::MediaRefused {
                         req,
                         reason: e.to_string(),
                     },
-                })
-            });
-        }
-        ClientMsg::Subscribe { req, source, sdp } => {
-            tokio::spawn(async move {
-                reply(match media.subscribe(conn, source, sdp).await {
-                    Ok((session, sdp)) => ServerMsg::MediaAnswer { req, session, sdp },
-                    Err(e) => ServerMsg::MediaRefused {
-                        req,
-                        reason: e.to_string(),
-                    },
-                })
+                };
+                // Waits for room in the outbound queue: an answer is never dropped while the
+                // connection reads (one that stops reading is dealt with by the room).
+                let frame = Outbound::Frame(Bytes::from(encode_server(&msg)));
+                let _ = tokio::time::timeout(Duration::from_secs(30), answers.send(frame)).await;
             });
         }
         ClientMsg::EndMedia { session } => {
@@ -420,5 +472,22 @@ impl TokenBucket {
         } else {
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_of_offers_is_bounded() {
+        let offers = Offers::new();
+        for _ in 0..OFFERS_WAITING {
+            assert!(offers.admit());
+        }
+        assert!(!offers.admit(), "past the bound an offer is refused");
+        offers.served();
+        assert!(offers.admit(), "a place freed is taken again");
+        assert!(!offers.admit());
     }
 }

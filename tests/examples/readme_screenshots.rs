@@ -1,7 +1,9 @@
 //! Makes the README's screenshots: a teacher draws a small fractions lesson, a classroom watches.
 //!
-//! Run: `./scripts/build-client.sh && cargo run -p tests --example readme_screenshots`
-//! Writes docs/screenshots/teacher.png and docs/screenshots/classroom.png.
+//! Run (as root: it makes a network namespace for the browsers' WebRTC):
+//! `./scripts/build-client.sh && cargo run -p tests --example readme_screenshots`
+//! Writes docs/screenshots/teacher.png and docs/screenshots/classroom.png. The cameras are
+//! Chromium's fake ones.
 
 use shared::board::{Style, Tool};
 use shared::ids::{Role, SessionId};
@@ -12,6 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 use tests::browser::{Browser, Chromedriver};
 use tests::client::LessonClient;
+use tests::netns::TestNet;
 use tests::relay::{TestRelay, CLASSROOMS};
 
 /// Strokes of a tiny stroke font, in a 0..=10 x 0..=16 cell.
@@ -121,7 +124,8 @@ async fn write(t: &mut LessonClient, style: Style, text: &str, mut x: f64, y: f6
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let relay = TestRelay::start().await;
+    let net = TestNet::create("shots");
+    let relay = TestRelay::start_at(&net.host_ip, 0, &[]).await;
     let url = relay.ws_url(tests::relay::LESSON);
     let mut t = LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(1), None).await;
     let ink = Style {
@@ -177,9 +181,16 @@ async fn main() {
     .await;
     t.until("the drawing stored", |c| c.outbox.is_empty()).await;
 
-    let driver = Chromedriver::start().await;
-    let teacher = Browser::open(&driver, &[]).await;
-    let classroom = Browser::open(&driver, &[]).await;
+    let driver = Chromedriver::start_in(&net).await;
+    let secure = format!("--unsafely-treat-insecure-origin-as-secure={}", relay.base);
+    let flags = [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        "--autoplay-policy=no-user-gesture-required",
+        secure.as_str(),
+    ];
+    let teacher = Browser::open(&driver, &flags).await;
+    let classroom = Browser::open(&driver, &flags).await;
     let link = |role| format!("{}/lesson#token={}", relay.base, relay.token(role));
     teacher
         .client
@@ -197,6 +208,20 @@ async fn main() {
         .await;
     classroom
         .until("classroom", connected, Duration::from_secs(15))
+        .await;
+    classroom
+        .until(
+            "the classroom showing the teacher",
+            "+(document.querySelector('figure:has(#teacher-video)')?.dataset.frames || 0) > 40",
+            Duration::from_secs(30),
+        )
+        .await;
+    teacher
+        .until(
+            "the teacher showing the classroom",
+            "+(document.querySelector('.grid-cell .tile')?.dataset.frames || 0) > 40",
+            Duration::from_secs(30),
+        )
         .await;
     // The laser pointer on the answer.
     t.send(&ClientMsg::Pointer(Some(Pointer {

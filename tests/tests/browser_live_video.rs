@@ -163,6 +163,100 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
         Duration::from_secs(10),
     )
     .await;
+    // The teacher switches the camera off: classroom A's picture goes black, then comes back.
+    let green = "(() => { const v = document.querySelector('#teacher-video'); \
+        const c = document.createElement('canvas'); c.width = 32; c.height = 24; \
+        const x = c.getContext('2d'); x.drawImage(v, 0, 0, 32, 24); \
+        const d = x.getImageData(0, 0, 32, 24).data; let s = 0; \
+        for (let i = 0; i < d.length; i += 4) s += d[i + 1]; return s / (d.length / 4); })()";
+    a.until(
+        "the teacher's picture (green)",
+        &format!("{green} > 60"),
+        wait,
+    )
+    .await;
+    teacher
+        .element("#camera-toggle")
+        .await
+        .click()
+        .await
+        .expect("camera off");
+    a.until(
+        "the teacher's picture black",
+        &format!("{green} < 10"),
+        Duration::from_secs(10),
+    )
+    .await;
+    a.screenshot("live-video-teacher-camera-off.png").await;
+    teacher
+        .element("#camera-toggle")
+        .await
+        .click()
+        .await
+        .expect("camera on");
+    a.until(
+        "the teacher's picture back",
+        &format!("{green} > 60"),
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // The teacher mutes the microphone: classroom A hears silence.
+    let level = "+(document.querySelector('figure:has(#teacher-video)')?.dataset.audioLevel || 0)";
+    teacher
+        .element("#mic-toggle")
+        .await
+        .click()
+        .await
+        .expect("mute");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut loudest: f64 = 0.0;
+    for _ in 0..6 {
+        loudest = loudest.max(a.eval(level).await.as_f64().unwrap_or(1.0));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(
+        loudest < 0.001,
+        "muted: the classroom hears level {loudest}"
+    );
+    teacher
+        .element("#mic-toggle")
+        .await
+        .click()
+        .await
+        .expect("unmute");
+
+    // The teacher picks another microphone: it is shown chosen and audio keeps coming.
+    let other = teacher
+        .eval("[...document.querySelectorAll('#mic-select option')].map(o => o.value).find(v => v !== document.querySelector('#mic-select').value)")
+        .await;
+    let other = other
+        .as_str()
+        .expect("a second (fake) microphone")
+        .to_string();
+    teacher
+        .eval(&format!(
+            "(() => {{ const s = document.querySelector('#mic-select'); s.value = '{other}'; \
+             s.dispatchEvent(new Event('change', {{ bubbles: true }})); return true; }})()"
+        ))
+        .await;
+    teacher
+        .until(
+            "the chosen microphone in use",
+            &format!("document.querySelector('#mic-select option[value=\"{other}\"]')?.selected"),
+            Duration::from_secs(10),
+        )
+        .await;
+    let samples =
+        "+(document.querySelector('figure:has(#teacher-video)')?.dataset.audioSamples || 0)";
+    let before = a.eval(samples).await.as_u64().unwrap_or(0);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = a.eval(samples).await.as_u64().unwrap_or(0);
+    assert!(
+        after > before + 48_000,
+        "audio keeps coming after the switch ({before} -> {after})"
+    );
+
     for page in [teacher, a, b] {
         page.close().await;
     }

@@ -28,6 +28,8 @@ impl Lesson {
             <figure class="tile" data-tile={source.to_string()}
                 data-frames={stats.frames_decoded.to_string()}
                 data-width={stats.width.to_string()}
+                data-freezes={stats.freezes.to_string()}
+                data-audio-level={format!("{:.3}", stats.audio_level)}
                 data-audio-samples={stats.audio_samples.to_string()}>
                 <video id={id} data-source={source.to_string()} autoplay=true playsinline=true></video>
                 <figcaption>
@@ -46,6 +48,10 @@ impl Lesson {
         }
         let link = ctx.link();
         let options = |kind: DeviceKind| -> Html {
+            let in_use = match kind {
+                DeviceKind::Camera => m.in_use.0.as_deref(),
+                DeviceKind::Microphone => m.in_use.1.as_deref(),
+            };
             m.devices
                 .iter()
                 .filter(|d| d.kind == kind)
@@ -56,7 +62,8 @@ impl Lesson {
                     } else {
                         d.label.clone()
                     };
-                    html! { <option value={d.id.clone()}>{ label }</option> }
+                    let selected = in_use == Some(d.id.as_str());
+                    html! { <option value={d.id.clone()} {selected}>{ label }</option> }
                 })
                 .collect()
         };

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use thiserror::Error;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
@@ -50,6 +50,8 @@ use webrtc::rtp_transceiver::RtpSender;
 pub const SINK_QUEUE: usize = 256;
 /// Subscriptions one connection may hold (the teacher's grid of classrooms).
 pub const MAX_SUBSCRIPTIONS: usize = 256;
+/// WHIP/WHEP sessions one lesson may have (players beyond this are told to try later).
+pub const MAX_HTTP_SESSIONS: usize = 64;
 /// How long a new connection may take to connect before the relay gives up on it.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A publication is listed once all its Tracks arrived, or after this long with those that did.
@@ -75,6 +77,8 @@ pub enum SessionError {
     TooManySubscriptions,
     #[error("the connection left the lesson")]
     Left,
+    #[error("this lesson has {MAX_HTTP_SESSIONS} WHIP/WHEP sessions already; try again later")]
+    TooManyHttpSessions,
 }
 
 /// What all lessons share: configuration, ports, session numbers, counters.
@@ -122,7 +126,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 struct Member {
     role: Role,
-    notify: Option<mpsc::Sender<Outbound>>,
+    notify: Option<Notifier>,
     /// For a WHIP/WHEP participant: a digest of the bearer token that created it, which a
     /// DELETE must present again.
     http_key: Option<[u8; 32]>,
@@ -159,7 +163,7 @@ struct Inner {
 #[derive(Default)]
 struct Aftermath {
     close: Vec<Arc<dyn PeerConnection>>,
-    notices: Vec<(mpsc::Sender<Outbound>, ServerMsg)>,
+    notices: Vec<(Notifier, ServerMsg)>,
     sources_changed: bool,
 }
 
@@ -193,7 +197,8 @@ impl LessonMedia {
     /// moment ago, or it is being replaced), its Publication and Subscriptions carry on under the
     /// new connection: the page's peer connections never noticed the WebSocket going. The new
     /// connection is told which with [`ServerMsg::MediaResumed`], then gets its `Sources`.
-    pub fn join(&self, conn: ConnId, role: Role, page: SessionId, notify: mpsc::Sender<Outbound>) {
+    pub fn join(&self, conn: ConnId, role: Role, page: SessionId, out: mpsc::Sender<Outbound>) {
+        let notify = Notifier::spawn(out);
         let mut inner = lock(&self.inner);
         let earlier = inner
             .members
@@ -242,8 +247,8 @@ impl LessonMedia {
                 detached: false,
             },
         );
-        send(&notify, &resumed);
-        send(&notify, &sources_msg(&inner, conn));
+        notify.send(resumed);
+        notify.send(sources_msg(&inner, conn));
     }
 
     /// A WebSocket connection was lost (not closed by its page): its media carries on for
@@ -269,8 +274,17 @@ impl LessonMedia {
         });
     }
 
-    /// A WHIP/WHEP participant joins; `key` is a digest of its bearer token.
-    pub fn join_http(&self, conn: ConnId, role: Role, key: [u8; 32]) {
+    /// A WHIP/WHEP participant joins; `key` is a digest of its bearer token. At most
+    /// [`MAX_HTTP_SESSIONS`] per lesson.
+    pub fn join_http(&self, conn: ConnId, role: Role, key: [u8; 32]) -> Result<(), SessionError> {
+        let http = lock(&self.inner)
+            .members
+            .values()
+            .filter(|m| m.http_key.is_some())
+            .count();
+        if http >= MAX_HTTP_SESSIONS {
+            return Err(SessionError::TooManyHttpSessions);
+        }
         self.join_member(
             conn,
             Member {
@@ -281,6 +295,7 @@ impl LessonMedia {
                 detached: false,
             },
         );
+        Ok(())
     }
 
     fn join_member(&self, conn: ConnId, member: Member) {
@@ -463,8 +478,8 @@ impl LessonMedia {
                 };
                 self.finish_locked(&inner, &mut after);
                 drop(inner);
-                for (tx, msg) in &after.notices {
-                    send(tx, msg);
+                for (notify, msg) in after.notices {
+                    notify.send(msg);
                 }
                 tokio::spawn(pump(relayed, Arc::clone(&self.ctx)));
                 return true;
@@ -853,8 +868,8 @@ impl LessonMedia {
     }
 
     async fn finish(&self, after: Aftermath) {
-        for (tx, msg) in &after.notices {
-            send(tx, msg);
+        for (notify, msg) in after.notices {
+            notify.send(msg);
         }
         for pc in after.close {
             let _ = pc.close().await;
@@ -942,8 +957,66 @@ fn sources_msg(inner: &Inner, conn: ConnId) -> ServerMsg {
     }
 }
 
-fn send(tx: &mpsc::Sender<Outbound>, msg: &ServerMsg) {
-    let _ = tx.try_send(Outbound::Frame(Bytes::from(encode_server(msg))));
+/// Delivers media notices to one WebSocket connection without ever blocking the lesson: the
+/// latest `Sources` replaces any not yet sent (only the latest matters), other notices queue in
+/// order (at most a few hundred: one per Subscription). A task waits for room in the
+/// connection's outbound queue, so nothing is dropped while the connection lives.
+#[derive(Clone)]
+struct Notifier {
+    sources: Arc<watch::Sender<Option<ServerMsg>>>,
+    other: mpsc::Sender<ServerMsg>,
+}
+
+impl Notifier {
+    fn spawn(out: mpsc::Sender<Outbound>) -> Notifier {
+        let (sources, sources_rx) = watch::channel(None);
+        let (other, other_rx) = mpsc::channel(2 * MAX_SUBSCRIPTIONS);
+        tokio::spawn(deliver(out, sources_rx, other_rx));
+        Notifier {
+            sources: Arc::new(sources),
+            other,
+        }
+    }
+
+    fn send(&self, msg: ServerMsg) {
+        match msg {
+            ServerMsg::Sources { .. } => {
+                self.sources.send_replace(Some(msg));
+            }
+            other => {
+                let _ = self.other.try_send(other);
+            }
+        }
+    }
+}
+
+async fn deliver(
+    out: mpsc::Sender<Outbound>,
+    mut sources: watch::Receiver<Option<ServerMsg>>,
+    mut other: mpsc::Receiver<ServerMsg>,
+) {
+    let frame = |msg: &ServerMsg| Outbound::Frame(Bytes::from(encode_server(msg)));
+    loop {
+        let msg = tokio::select! {
+            biased;
+            msg = other.recv() => match msg {
+                Some(msg) => msg,
+                None => return,
+            },
+            changed = sources.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                match sources.borrow_and_update().clone() {
+                    Some(msg) => msg,
+                    None => continue,
+                }
+            }
+        };
+        if out.send(frame(&msg)).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Waits until the connection is up; false if it failed, closed or took too long.

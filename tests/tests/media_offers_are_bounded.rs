@@ -1,0 +1,80 @@
+//! A burst of offers on one connection (a teacher subscribing to every classroom at once) is
+//! answered a few at a time: every offer gets exactly one reply, even when the replies outnumber
+//! the connection's outbound queue, and the connection keeps working. (The bound on the line of
+//! waiting offers is unit-tested in `relay::ws`.)
+
+use shared::ids::{Role, SessionId};
+use shared::protocol::{ClientMsg, ServerMsg};
+use std::collections::HashMap;
+use std::time::Duration;
+use tests::client::LessonClient;
+use tests::media::TestPeer;
+use tests::relay::{TestRelay, LESSON};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_offers_is_answered_in_full() {
+    let relay = TestRelay::start().await;
+    let mut teacher = LessonClient::connect(
+        &relay.ws_url(LESSON),
+        &relay.token(Role::Teacher),
+        SessionId(1),
+        None,
+    )
+    .await;
+    teacher.until("joined", |c| c.sources_seen > 0).await;
+    let (peer, offer) = TestPeer::publisher().await;
+    // Real offers first (each sets up a peer connection), then many that wait behind them.
+    let mut sent = 0u32;
+    for _ in 0..8 {
+        sent += 1;
+        teacher
+            .send(&ClientMsg::Publish {
+                req: sent,
+                sdp: offer.clone(),
+            })
+            .await;
+    }
+    for _ in 0..300 {
+        sent += 1;
+        teacher
+            .send(&ClientMsg::Publish {
+                req: sent,
+                sdp: "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n".into(),
+            })
+            .await;
+    }
+    let mut replies: HashMap<u32, String> = HashMap::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while replies.len() < sent as usize && tokio::time::Instant::now() < deadline {
+        match teacher.recv(Duration::from_secs(5)).await {
+            Some(ServerMsg::MediaAnswer { req, .. }) => {
+                assert!(
+                    replies.insert(req, "answer".into()).is_none(),
+                    "one reply per offer"
+                );
+            }
+            Some(ServerMsg::MediaRefused { req, reason }) => {
+                assert!(replies.insert(req, reason).is_none(), "one reply per offer");
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    assert_eq!(replies.len(), sent as usize, "every offer got a reply");
+    let waiting = replies
+        .values()
+        .filter(|r| r.contains("are waiting"))
+        .count();
+    let answered = replies.values().filter(|r| *r == "answer").count();
+    assert!(
+        waiting > 0,
+        "past the line, offers are refused with a reason"
+    );
+    assert!(answered >= 1, "real offers are answered");
+    assert!(
+        replies.values().any(|r| r.contains("must send")),
+        "offers that waited in line were answered on their merits"
+    );
+    assert!(teacher.closed.is_none(), "the connection keeps working");
+    peer.close().await;
+}
