@@ -1,0 +1,551 @@
+//! One lesson's media plane: its Publishers' connections, its Subscribers' connections, and the
+//! RTP between them.
+//!
+//! The rules (who may receive what) are the [`Forwarding`] table's; this module only carries
+//! them out with webrtc-rs. A publication is one connection's camera and microphone (one peer
+//! connection, at most one audio and one video Track); a subscription is one connection receiving
+//! one publication (its own peer connection, offered by the subscriber). Every change to what a
+//! participant may receive is sent to it as [`ServerMsg::Sources`]; a subscription the rules no
+//! longer allow is ended by the relay ([`ServerMsg::MediaEnded`]).
+//!
+//! Per forwarded packet: header extensions are dropped (their ids were negotiated on the
+//! publisher's connection, not the subscriber's), SSRC and payload type are rewritten to the
+//! subscriber's, and the packet goes into the subscriber's bounded queue. A full queue drops the
+//! packet for that subscriber only; the subscriber's NACKs and keyframe requests repair it.
+//!
+//! - this module: [`LessonMedia`], its members (joining, a lost socket's grace, leaving), the
+//!   floor, ending sessions, and the `Sources` each member may receive.
+//! - `publication`: answering a Publisher, listing its Tracks, pumping their packets.
+//! - `subscription`: answering a Subscriber, attaching its sinks, keyframe requests.
+//! - `notifier`: media notices to one WebSocket connection, never dropped, never blocking.
+
+mod notifier;
+mod publication;
+mod subscription;
+
+use notifier::Notifier;
+use subscription::keyframe_timer;
+
+use crate::media::config::MediaConfig;
+use crate::media::fanout::{Fanout, MediaStats};
+use crate::media::forwarding::{Forwarding, Kind, MediaError, RouteChange, TrackId};
+use crate::media::keyframes::KeyframeGate;
+use crate::media::peer::{PeerError, Ports};
+use crate::media::sdp::SdpError;
+use crate::room::task::Outbound;
+use crate::room::ConnId;
+use rtc::rtp_transceiver::rtp_sender::RTCRtpCodec;
+use shared::ids::{LessonId, Role, SessionId};
+use shared::protocol::{ServerMsg, Source};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use tokio::sync::mpsc;
+use webrtc::media_stream::track_remote::TrackRemote;
+use webrtc::peer_connection::PeerConnection;
+
+/// Packets queued per subscriber Track before the relay drops for that subscriber (about two
+/// seconds of 1.5 Mbit/s video).
+pub const SINK_QUEUE: usize = 256;
+/// Subscriptions one connection may hold (the teacher's grid of classrooms).
+pub const MAX_SUBSCRIPTIONS: usize = 256;
+/// WHIP/WHEP sessions one lesson may have (players beyond this are told to try later).
+pub const MAX_HTTP_SESSIONS: usize = 64;
+/// How long a new connection may take to connect before the relay gives up on it.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A publication is listed once all its Tracks arrived, or after this long with those that did.
+const ANNOUNCE_AFTER: Duration = Duration::from_secs(4);
+
+#[derive(Debug, Error)]
+pub enum SessionError {
+    #[error("{0}")]
+    Rules(#[from] MediaError),
+    #[error("{0}")]
+    Peer(#[from] PeerError),
+    #[error("{0}")]
+    Sdp(#[from] SdpError),
+    #[error("there is no source {0} in this lesson")]
+    NoSuchSource(u64),
+    #[error("you may not receive source {0}")]
+    NotAllowed(u64),
+    #[error("the offer receives none of the source's media")]
+    NothingToReceive,
+    #[error("no media session {0} of yours")]
+    NoSuchSession(u64),
+    #[error("at most {MAX_SUBSCRIPTIONS} subscriptions per connection")]
+    TooManySubscriptions,
+    #[error("the connection left the lesson")]
+    Left,
+    #[error("this lesson has {MAX_HTTP_SESSIONS} WHIP/WHEP sessions already; try again later")]
+    TooManyHttpSessions,
+}
+
+/// What all lessons share: configuration, ports, session numbers, counters.
+pub struct MediaContext {
+    pub config: MediaConfig,
+    pub ports: Ports,
+    pub stats: MediaStats,
+    next_session: AtomicU64,
+    epoch: Instant,
+}
+
+impl MediaContext {
+    pub fn new(config: MediaConfig) -> MediaContext {
+        MediaContext {
+            ports: Ports::new(config.udp_ports.clone()),
+            config,
+            stats: MediaStats::default(),
+            next_session: AtomicU64::new(1),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn next_session(&self) -> u64 {
+        self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+}
+
+/// A published Track as the relay forwards it.
+pub struct Relayed {
+    pub id: TrackId,
+    pub kind: Kind,
+    pub codec: RTCRtpCodec,
+    remote: Arc<dyn TrackRemote>,
+    media_ssrc: u32,
+    pub fanout: Fanout,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+struct Member {
+    role: Role,
+    notify: Option<Notifier>,
+    /// For a WHIP/WHEP participant: a digest of the bearer token that created it, which a
+    /// DELETE must present again.
+    http_key: Option<[u8; 32]>,
+    /// The page session of a WebSocket participant (kept across its reconnects).
+    page: Option<SessionId>,
+    /// Its WebSocket was lost; it leaves unless the page reconnects in time.
+    detached: bool,
+}
+
+struct Publication {
+    owner: ConnId,
+    pc: Arc<dyn PeerConnection>,
+    expected: Vec<Kind>,
+    tracks: Vec<Arc<Relayed>>,
+    announced: bool,
+}
+
+struct Subscription {
+    owner: ConnId,
+    source: u64,
+    pc: Arc<dyn PeerConnection>,
+    tracks: Vec<Arc<Relayed>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    table: Forwarding,
+    members: BTreeMap<ConnId, Member>,
+    publications: BTreeMap<u64, Publication>,
+    subscriptions: BTreeMap<u64, Subscription>,
+}
+
+/// What ending sessions leaves to do outside the lock: connections to close, messages to send.
+#[derive(Default)]
+struct Aftermath {
+    close: Vec<Arc<dyn PeerConnection>>,
+    notices: Vec<(Notifier, ServerMsg)>,
+    sources_changed: bool,
+}
+
+pub struct LessonMedia {
+    pub lesson: LessonId,
+    ctx: Arc<MediaContext>,
+    inner: Mutex<Inner>,
+    gate: Mutex<KeyframeGate>,
+}
+
+impl LessonMedia {
+    pub fn new(lesson: LessonId, ctx: Arc<MediaContext>) -> Arc<LessonMedia> {
+        let gap = ctx.config.keyframe_gap_ms;
+        let media = Arc::new(LessonMedia {
+            lesson,
+            ctx,
+            inner: Mutex::new(Inner::default()),
+            gate: Mutex::new(KeyframeGate::new(gap)),
+        });
+        tokio::spawn(keyframe_timer(Arc::downgrade(&media)));
+        media
+    }
+
+    pub fn is_empty(&self) -> bool {
+        lock(&self.inner).members.is_empty()
+    }
+
+    /// A WebSocket connection of page session `page` joins; `notify` is its outbound queue.
+    ///
+    /// If a connection of the same page and role is still in the lesson (its link dropped a
+    /// moment ago, or it is being replaced), its Publication and Subscriptions carry on under the
+    /// new connection: the page's peer connections never noticed the WebSocket going. The new
+    /// connection is told which with [`ServerMsg::MediaResumed`], then gets its `Sources`.
+    pub fn join(&self, conn: ConnId, role: Role, page: SessionId, out: mpsc::Sender<Outbound>) {
+        let notify = Notifier::spawn(out);
+        let mut inner = lock(&self.inner);
+        let earlier = inner
+            .members
+            .iter()
+            .find(|(_, m)| m.page == Some(page) && m.role == role)
+            .map(|(c, _)| *c);
+        let mut resumed = ServerMsg::MediaResumed {
+            publication: None,
+            subscriptions: Vec::new(),
+        };
+        if let Some(old) = earlier {
+            inner.members.remove(&old);
+            inner.table.rename(old, conn);
+            let mut publication = None;
+            for (id, p) in inner
+                .publications
+                .iter_mut()
+                .filter(|(_, p)| p.owner == old)
+            {
+                p.owner = conn;
+                publication = Some(*id);
+            }
+            let mut subscriptions = Vec::new();
+            for (id, s) in inner
+                .subscriptions
+                .iter_mut()
+                .filter(|(_, s)| s.owner == old)
+            {
+                s.owner = conn;
+                subscriptions.push((s.source, *id));
+            }
+            resumed = ServerMsg::MediaResumed {
+                publication,
+                subscriptions,
+            };
+        } else {
+            inner.table.join(conn, role);
+        }
+        inner.members.insert(
+            conn,
+            Member {
+                role,
+                notify: Some(notify.clone()),
+                http_key: None,
+                page: Some(page),
+                detached: false,
+            },
+        );
+        notify.send(resumed);
+        notify.send(sources_msg(&inner, conn));
+    }
+
+    /// A WebSocket connection was lost (not closed by its page): its media carries on for
+    /// `grace`, for the page to reconnect ([`LessonMedia::join`]), then it leaves.
+    pub fn detach(self: &Arc<Self>, conn: ConnId, grace: Duration) {
+        {
+            let mut inner = lock(&self.inner);
+            match inner.members.get_mut(&conn) {
+                Some(m) => m.detached = true,
+                None => return,
+            }
+        }
+        let media = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            let still = lock(&media.inner)
+                .members
+                .get(&conn)
+                .is_some_and(|m| m.detached);
+            if still {
+                media.leave(conn).await;
+            }
+        });
+    }
+
+    /// A WHIP/WHEP participant joins; `key` is a digest of its bearer token. At most
+    /// [`MAX_HTTP_SESSIONS`] per lesson.
+    pub fn join_http(&self, conn: ConnId, role: Role, key: [u8; 32]) -> Result<(), SessionError> {
+        let http = lock(&self.inner)
+            .members
+            .values()
+            .filter(|m| m.http_key.is_some())
+            .count();
+        if http >= MAX_HTTP_SESSIONS {
+            return Err(SessionError::TooManyHttpSessions);
+        }
+        self.join_member(
+            conn,
+            Member {
+                role,
+                notify: None,
+                http_key: Some(key),
+                page: None,
+                detached: false,
+            },
+        );
+        Ok(())
+    }
+
+    fn join_member(&self, conn: ConnId, member: Member) {
+        let mut inner = lock(&self.inner);
+        inner.table.join(conn, member.role);
+        inner.members.insert(conn, member);
+    }
+
+    /// A connection leaves: its publications and subscriptions end.
+    pub async fn leave(&self, conn: ConnId) {
+        let after = {
+            let mut inner = lock(&self.inner);
+            let mut after = Aftermath::default();
+            let mine: Vec<u64> = inner
+                .publications
+                .iter()
+                .filter(|(_, p)| p.owner == conn)
+                .map(|(id, _)| *id)
+                .chain(
+                    inner
+                        .subscriptions
+                        .iter()
+                        .filter(|(_, s)| s.owner == conn)
+                        .map(|(id, _)| *id),
+                )
+                .collect();
+            for session in mine {
+                self.end_locked(&mut inner, session, false, &mut after);
+            }
+            inner.members.remove(&conn);
+            let changes = inner.table.leave(conn);
+            self.apply_unsubscribes(&mut inner, &changes, &mut after);
+            after.sources_changed = true;
+            self.finish_locked(&inner, &mut after);
+            after
+        };
+        self.finish(after).await;
+    }
+
+    /// Ends one of `conn`'s media sessions.
+    pub async fn end_session(&self, conn: ConnId, session: u64) -> Result<(), SessionError> {
+        let owned = {
+            let inner = lock(&self.inner);
+            inner
+                .publications
+                .get(&session)
+                .map(|p| p.owner)
+                .or_else(|| inner.subscriptions.get(&session).map(|s| s.owner))
+        };
+        if owned != Some(conn) {
+            return Err(SessionError::NoSuchSession(session));
+        }
+        self.end(session, false).await;
+        Ok(())
+    }
+
+    /// Ends a WHIP/WHEP session (DELETE on its resource, with the token that created it): its
+    /// participant leaves.
+    pub async fn end_http_session(&self, session: u64, key: [u8; 32]) -> Result<(), SessionError> {
+        let owner = {
+            let inner = lock(&self.inner);
+            inner
+                .publications
+                .get(&session)
+                .map(|p| p.owner)
+                .or_else(|| inner.subscriptions.get(&session).map(|s| s.owner))
+                .filter(|owner| {
+                    inner
+                        .members
+                        .get(owner)
+                        .is_some_and(|m| m.http_key == Some(key))
+                })
+        };
+        match owner {
+            Some(owner) => {
+                self.leave(owner).await;
+                Ok(())
+            }
+            None => Err(SessionError::NoSuchSession(session)),
+        }
+    }
+
+    /// Ends a session; `tell_owner`: send its owner [`ServerMsg::MediaEnded`]. A WHIP/WHEP
+    /// participant left with no session leaves the lesson.
+    async fn end(&self, session: u64, tell_owner: bool) {
+        let after = {
+            let mut inner = lock(&self.inner);
+            let mut after = Aftermath::default();
+            let owner = inner
+                .publications
+                .get(&session)
+                .map(|p| p.owner)
+                .or_else(|| inner.subscriptions.get(&session).map(|s| s.owner));
+            self.end_locked(&mut inner, session, tell_owner, &mut after);
+            if let Some(owner) = owner {
+                let http = inner
+                    .members
+                    .get(&owner)
+                    .is_some_and(|m| m.notify.is_none());
+                let idle = !inner.publications.values().any(|p| p.owner == owner)
+                    && !inner.subscriptions.values().any(|s| s.owner == owner);
+                if http && idle {
+                    inner.members.remove(&owner);
+                    let changes = inner.table.leave(owner);
+                    self.apply_unsubscribes(&mut inner, &changes, &mut after);
+                    after.sources_changed = true;
+                }
+            }
+            self.finish_locked(&inner, &mut after);
+            after
+        };
+        self.finish(after).await;
+    }
+
+    fn end_locked(&self, inner: &mut Inner, session: u64, tell_owner: bool, after: &mut Aftermath) {
+        if let Some(p) = inner.publications.remove(&session) {
+            let mut gate = lock(&self.gate);
+            for t in &p.tracks {
+                let _ = inner.table.unpublish(p.owner, t.id);
+                gate.forget(t.id);
+            }
+            drop(gate);
+            after.close.push(p.pc);
+            after.sources_changed |= p.announced;
+            let subscribers: Vec<u64> = inner
+                .subscriptions
+                .iter()
+                .filter(|(_, s)| s.source == session)
+                .map(|(id, _)| *id)
+                .collect();
+            for sub in subscribers {
+                self.end_locked(inner, sub, true, after);
+            }
+        } else if let Some(s) = inner.subscriptions.remove(&session) {
+            for t in &s.tracks {
+                t.fanout.remove(session);
+            }
+            after.close.push(s.pc);
+            if tell_owner {
+                if let Some(tx) = inner.members.get(&s.owner).and_then(|m| m.notify.clone()) {
+                    after.notices.push((tx, ServerMsg::MediaEnded { session }));
+                }
+            }
+        }
+    }
+
+    /// Ends the subscriptions the rules no longer allow.
+    fn apply_unsubscribes(
+        &self,
+        inner: &mut Inner,
+        changes: &[RouteChange],
+        after: &mut Aftermath,
+    ) {
+        for change in changes {
+            let RouteChange::Unsubscribe { track, subscriber } = *change else {
+                continue;
+            };
+            let ended: Vec<u64> = inner
+                .subscriptions
+                .iter()
+                .filter(|(_, s)| s.owner == subscriber && s.tracks.iter().any(|t| t.id == track))
+                .map(|(id, _)| *id)
+                .collect();
+            for session in ended {
+                self.end_locked(inner, session, true, after);
+            }
+        }
+    }
+
+    /// The teacher gives the floor to a classroom, or takes it back.
+    pub async fn set_floor(
+        &self,
+        conn: ConnId,
+        floor: Option<shared::ids::ClassroomId>,
+    ) -> Result<(), SessionError> {
+        let after = {
+            let mut inner = lock(&self.inner);
+            let changes = inner.table.set_floor(conn, floor)?;
+            let mut after = Aftermath {
+                sources_changed: true,
+                ..Aftermath::default()
+            };
+            self.apply_unsubscribes(&mut inner, &changes, &mut after);
+            self.finish_locked(&inner, &mut after);
+            after
+        };
+        self.finish(after).await;
+        Ok(())
+    }
+
+    /// Queues everyone's new [`ServerMsg::Sources`] if they changed.
+    fn finish_locked(&self, inner: &Inner, after: &mut Aftermath) {
+        if !after.sources_changed {
+            return;
+        }
+        for (conn, member) in &inner.members {
+            if let Some(tx) = &member.notify {
+                after.notices.push((tx.clone(), sources_msg(inner, *conn)));
+            }
+        }
+    }
+
+    async fn finish(&self, after: Aftermath) {
+        for (notify, msg) in after.notices {
+            notify.send(msg);
+        }
+        for pc in after.close {
+            let _ = pc.close().await;
+        }
+    }
+
+    /// The sources `conn` may receive now (for tests and the WHEP endpoint).
+    pub fn sources(&self, conn: ConnId) -> Vec<Source> {
+        match sources_msg(&lock(&self.inner), conn) {
+            ServerMsg::Sources { sources, .. } => sources,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The teacher's first listed publication, for WHEP players.
+    pub fn teacher_source(&self) -> Option<u64> {
+        let inner = lock(&self.inner);
+        inner
+            .publications
+            .iter()
+            .filter(|(_, p)| p.announced)
+            .find(|(_, p)| inner.members.get(&p.owner).map(|m| m.role) == Some(Role::Teacher))
+            .map(|(id, _)| *id)
+    }
+}
+
+fn sources_msg(inner: &Inner, conn: ConnId) -> ServerMsg {
+    let sources = inner
+        .publications
+        .iter()
+        .filter(|(_, p)| p.announced && p.owner != conn)
+        .filter(|(_, p)| p.tracks.iter().any(|t| inner.table.may_receive(t.id, conn)))
+        .filter_map(|(id, p)| {
+            let role = inner.members.get(&p.owner)?.role;
+            Some(Source {
+                id: *id,
+                role,
+                audio: p.tracks.iter().any(|t| t.kind == Kind::Audio),
+                video: p.tracks.iter().any(|t| t.kind == Kind::Video),
+            })
+        })
+        .collect();
+    ServerMsg::Sources {
+        floor: inner.table.floor(),
+        sources,
+    }
+}
