@@ -7,9 +7,17 @@
 //! relay does not trickle). Async browser work reports back as [`MediaEvent`]s through the lesson
 //! component's update loop; `<video data-source=…>` elements get their streams after each render.
 
+mod devices;
+mod rtc;
+
+pub use devices::{Device, DeviceKind};
+pub use rtc::TileStats;
+
 use crate::media_plan::{Action, MediaPlan, Target};
+use devices::*;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Array, Object, Reflect};
+use rtc::*;
 use shared::ids::{ClassroomId, Role};
 use shared::protocol::{ClientMsg, ServerMsg};
 use std::collections::BTreeMap;
@@ -17,24 +25,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{
-    HtmlMediaElement, MediaDeviceInfo, MediaDeviceKind, MediaStream, MediaStreamConstraints,
-    MediaStreamTrack, RtcIceGatheringState, RtcPeerConnection, RtcPeerConnectionState,
+    MediaStream, MediaStreamTrack, RtcPeerConnection, RtcPeerConnectionState,
     RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
     RtcTrackEvent,
 };
 use yew::Callback;
-
-/// A received Source as the page shows it (read from `getStats` every second).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct TileStats {
-    pub frames_decoded: u64,
-    pub width: u32,
-    /// Video freezes the browser counted (`freezeCount`).
-    pub freezes: u64,
-    /// 0.0 (silence) to 1.0.
-    pub audio_level: f64,
-    pub audio_samples: u64,
-}
 
 pub enum MediaEvent {
     LocalStream(Result<MediaStream, String>),
@@ -70,19 +65,6 @@ pub enum MediaEvent {
     Replaced(Result<(DeviceKind, MediaStreamTrack), String>),
     NeedsGesture,
     UnmuteAll,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeviceKind {
-    Camera,
-    Microphone,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Device {
-    pub kind: DeviceKind,
-    pub id: String,
-    pub label: String,
 }
 
 /// What handling a media event or message asks of the lesson component.
@@ -626,226 +608,4 @@ fn max_bitrate(role: Role, kind: &str) -> f64 {
         (Role::Teacher, _) => 1_000_000.0,
         _ => 300_000.0,
     }
-}
-
-/// `track.getSettings().deviceId`.
-fn device_id(track: &MediaStreamTrack) -> Option<String> {
-    let get = Reflect::get(track, &"getSettings".into()).ok()?;
-    let get: js_sys::Function = get.dyn_into().ok()?;
-    let settings = get.call0(track).ok()?;
-    Reflect::get(&settings, &"deviceId".into())
-        .ok()?
-        .as_string()
-}
-
-fn media_elements() -> Vec<HtmlMediaElement> {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return Vec::new();
-    };
-    let Ok(list) = doc.query_selector_all("video[data-source]") else {
-        return Vec::new();
-    };
-    (0..list.length())
-        .filter_map(|i| list.get(i))
-        .filter_map(|n| n.dyn_into::<HtmlMediaElement>().ok())
-        .collect()
-}
-
-fn describe(e: &JsValue) -> String {
-    let name = Reflect::get(e, &"name".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    let message = Reflect::get(e, &"message".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    format!("{name} {message}").trim().to_string()
-}
-
-/// Why there is no camera/microphone, for people.
-fn device_problem(e: &JsValue) -> String {
-    let name = Reflect::get(e, &"name".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    match name.as_str() {
-        "NotAllowedError" | "SecurityError" => {
-            "未获得摄像头和麦克风权限：本教室仍可观看和收听课堂。请在浏览器地址栏允许后刷新页面。"
-                .to_string()
-        }
-        "NotFoundError" | "OverconstrainedError" => {
-            "未找到摄像头或麦克风：本教室仍可观看和收听课堂。".to_string()
-        }
-        "NotReadableError" => "摄像头或麦克风正被其他程序占用。".to_string(),
-        _ => format!(
-            "无法打开摄像头和麦克风（{}）：本教室仍可观看和收听课堂。",
-            describe(e)
-        ),
-    }
-}
-
-fn constraint(id: Option<String>) -> JsValue {
-    match id {
-        None => JsValue::TRUE,
-        Some(id) => {
-            let exact = Object::new();
-            let _ = Reflect::set(&exact, &"exact".into(), &id.into());
-            let c = Object::new();
-            let _ = Reflect::set(&c, &"deviceId".into(), &exact);
-            c.into()
-        }
-    }
-}
-
-/// Camera and microphone; if only one of them exists, that one.
-async fn get_user_media(
-    audio: Option<String>,
-    video: Option<String>,
-) -> Result<MediaStream, String> {
-    if web_sys::window().is_some_and(|w| !w.is_secure_context()) {
-        return Err(
-            "此页面不是安全连接，浏览器不允许使用摄像头和麦克风（请通过 HTTPS 打开）：本教室仍可观看和收听课堂。"
-                .to_string(),
-        );
-    }
-    let devices = web_sys::window()
-        .map(|w| w.navigator())
-        .and_then(|n| n.media_devices().ok())
-        .ok_or_else(|| {
-            "此浏览器不支持摄像头（需要 HTTPS 或 localhost）：本教室仍可观看和收听课堂。"
-                .to_string()
-        })?;
-    let mut last = JsValue::UNDEFINED;
-    for (a, v) in [(true, true), (false, true), (true, false)] {
-        let c = MediaStreamConstraints::new();
-        c.set_audio(&if a {
-            constraint(audio.clone())
-        } else {
-            JsValue::FALSE
-        });
-        c.set_video(&if v {
-            constraint(video.clone())
-        } else {
-            JsValue::FALSE
-        });
-        let Ok(promise) = devices.get_user_media_with_constraints(&c) else {
-            continue;
-        };
-        match JsFuture::from(promise).await {
-            Ok(stream) => return stream.dyn_into::<MediaStream>().map_err(|e| describe(&e)),
-            Err(e) => {
-                let name = Reflect::get(&e, &"name".into())
-                    .ok()
-                    .and_then(|v| v.as_string())
-                    .unwrap_or_default();
-                let denied = name == "NotAllowedError" || name == "SecurityError";
-                last = e;
-                if denied {
-                    break;
-                }
-            }
-        }
-    }
-    Err(device_problem(&last))
-}
-
-/// One new track of the chosen device.
-async fn get_user_media_only(
-    audio: Option<String>,
-    video: Option<String>,
-    only_audio: bool,
-) -> Result<MediaStreamTrack, String> {
-    let stream = get_user_media(audio, video).await?;
-    let tracks = if only_audio {
-        stream.get_audio_tracks()
-    } else {
-        stream.get_video_tracks()
-    };
-    tracks
-        .get(0)
-        .dyn_into::<MediaStreamTrack>()
-        .map_err(|_| "所选设备没有提供信号".to_string())
-}
-
-async fn list_devices() -> Result<Vec<Device>, JsValue> {
-    let devices = web_sys::window()
-        .ok_or(JsValue::NULL)?
-        .navigator()
-        .media_devices()?;
-    let list = JsFuture::from(devices.enumerate_devices()?).await?;
-    let list: Array = list.dyn_into()?;
-    Ok(list
-        .iter()
-        .filter_map(|d| d.dyn_into::<MediaDeviceInfo>().ok())
-        .filter_map(|d| {
-            let kind = match d.kind() {
-                MediaDeviceKind::Videoinput => DeviceKind::Camera,
-                MediaDeviceKind::Audioinput => DeviceKind::Microphone,
-                _ => return None,
-            };
-            Some(Device {
-                kind,
-                id: d.device_id(),
-                label: d.label(),
-            })
-        })
-        .collect())
-}
-
-/// createOffer, setLocalDescription, then wait (at most 5 s) for ICE gathering to complete.
-async fn gathered_offer(pc: &RtcPeerConnection) -> Result<String, JsValue> {
-    let offer = JsFuture::from(pc.create_offer()).await?;
-    let offer: RtcSessionDescriptionInit = offer.unchecked_into();
-    JsFuture::from(pc.set_local_description(&offer)).await?;
-    for _ in 0..100 {
-        if pc.ice_gathering_state() == RtcIceGatheringState::Complete {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(50).await;
-    }
-    pc.local_description()
-        .map(|d| d.sdp())
-        .ok_or_else(|| JsValue::from_str("no local description"))
-}
-
-fn number(v: &JsValue, key: &str) -> f64 {
-    Reflect::get(v, &key.into())
-        .ok()
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0)
-}
-
-fn text(v: &JsValue, key: &str) -> String {
-    Reflect::get(v, &key.into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
-}
-
-/// The inbound video and audio figures of one receive-only connection.
-fn read_stats(report: &JsValue) -> TileStats {
-    let mut stats = TileStats::default();
-    let Ok(Some(entries)) = js_sys::try_iter(report) else {
-        return stats;
-    };
-    for entry in entries.flatten() {
-        let value = Reflect::get(&entry, &1.into()).unwrap_or(JsValue::UNDEFINED);
-        if text(&value, "type") != "inbound-rtp" {
-            continue;
-        }
-        match text(&value, "kind").as_str() {
-            "video" => {
-                stats.frames_decoded = number(&value, "framesDecoded") as u64;
-                stats.width = number(&value, "frameWidth") as u32;
-                stats.freezes = number(&value, "freezeCount") as u64;
-            }
-            "audio" => {
-                stats.audio_level = number(&value, "audioLevel");
-                stats.audio_samples = number(&value, "totalSamplesReceived") as u64;
-            }
-            _ => {}
-        }
-    }
-    stats
 }

@@ -1,0 +1,103 @@
+//! Small helpers around the browser's RTCPeerConnection: a gathered offer, the figures read from
+//! `getStats`, the page's `<video>` elements.
+
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    HtmlMediaElement, RtcIceGatheringState, RtcPeerConnection, RtcSessionDescriptionInit,
+};
+
+/// A received Source as the page shows it (read from `getStats` every second).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TileStats {
+    pub frames_decoded: u64,
+    pub width: u32,
+    /// Video freezes the browser counted (`freezeCount`).
+    pub freezes: u64,
+    /// 0.0 (silence) to 1.0.
+    pub audio_level: f64,
+    pub audio_samples: u64,
+}
+
+pub(super) fn media_elements() -> Vec<HtmlMediaElement> {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return Vec::new();
+    };
+    let Ok(list) = doc.query_selector_all("video[data-source]") else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .filter_map(|n| n.dyn_into::<HtmlMediaElement>().ok())
+        .collect()
+}
+
+pub(super) fn describe(e: &JsValue) -> String {
+    let name = Reflect::get(e, &"name".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let message = Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    format!("{name} {message}").trim().to_string()
+}
+
+/// createOffer, setLocalDescription, then wait (at most 5 s) for ICE gathering to complete.
+pub(super) async fn gathered_offer(pc: &RtcPeerConnection) -> Result<String, JsValue> {
+    let offer = JsFuture::from(pc.create_offer()).await?;
+    let offer: RtcSessionDescriptionInit = offer.unchecked_into();
+    JsFuture::from(pc.set_local_description(&offer)).await?;
+    for _ in 0..100 {
+        if pc.ice_gathering_state() == RtcIceGatheringState::Complete {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    pc.local_description()
+        .map(|d| d.sdp())
+        .ok_or_else(|| JsValue::from_str("no local description"))
+}
+
+pub(super) fn number(v: &JsValue, key: &str) -> f64 {
+    Reflect::get(v, &key.into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0)
+}
+
+pub(super) fn text(v: &JsValue, key: &str) -> String {
+    Reflect::get(v, &key.into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// The inbound video and audio figures of one receive-only connection.
+pub(super) fn read_stats(report: &JsValue) -> TileStats {
+    let mut stats = TileStats::default();
+    let Ok(Some(entries)) = js_sys::try_iter(report) else {
+        return stats;
+    };
+    for entry in entries.flatten() {
+        let value = Reflect::get(&entry, &1.into()).unwrap_or(JsValue::UNDEFINED);
+        if text(&value, "type") != "inbound-rtp" {
+            continue;
+        }
+        match text(&value, "kind").as_str() {
+            "video" => {
+                stats.frames_decoded = number(&value, "framesDecoded") as u64;
+                stats.width = number(&value, "frameWidth") as u32;
+                stats.freezes = number(&value, "freezeCount") as u64;
+            }
+            "audio" => {
+                stats.audio_level = number(&value, "audioLevel");
+                stats.audio_samples = number(&value, "totalSamplesReceived") as u64;
+            }
+            _ => {}
+        }
+    }
+    stats
+}
