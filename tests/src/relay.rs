@@ -155,7 +155,8 @@ impl TestRelay {
 }
 
 /// The relay binary cargo built for this package's integration tests (target/<profile>/relay-under-test).
-fn relay_binary() -> PathBuf {
+/// The relay binary built for the tests.
+pub fn relay_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
     let dir = exe
         .parent()
