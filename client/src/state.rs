@@ -233,7 +233,8 @@ impl Session {
             | ServerMsg::MediaRefused { .. }
             | ServerMsg::Sources { .. }
             | ServerMsg::MediaEnded { .. }
-            | ServerMsg::MediaResumed { .. }) => out.media = Some(msg),
+            | ServerMsg::MediaResumed { .. }
+            | ServerMsg::IceServers(_)) => out.media = Some(msg),
             ServerMsg::Error { code, message } => {
                 if close_is_final(code) {
                     self.error = Some(message);

@@ -81,6 +81,10 @@ pub struct Cli {
     /// stun:stun.example.org:3478 or turn:user:password@turn.example.org:3478. None by default.
     #[arg(long, value_parser = parse_ice, global = true)]
     pub ice_server: Vec<IceServer>,
+    /// A STUN or TURN server the pages use for their own connections (repeatable; same syntax),
+    /// e.g. TURN over TCP/TLS for schools whose firewall blocks UDP. None by default.
+    #[arg(long, value_parser = parse_ice, global = true)]
+    pub client_ice_server: Vec<IceServer>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -227,6 +231,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             announced_ip: cli.media_announced_ip,
             udp_ports: cli.media_ports.clone(),
             ice_servers: cli.ice_server.clone(),
+            client_ice_servers: cli.client_ice_server.clone(),
             ..MediaConfig::default()
         },
     };

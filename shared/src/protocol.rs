@@ -276,6 +276,18 @@ pub enum ServerMsg {
         /// `(source, session)` of each Subscription that continues.
         subscriptions: Vec<(u64, u64)>,
     },
+    /// Sent on joining, first of the media messages: the STUN/TURN servers the page's own peer
+    /// connections use (for classrooms whose network blocks UDP or hides them behind strict NAT).
+    /// Empty unless the relay is configured with some.
+    IceServers(Vec<IceServer>),
+}
+
+/// A STUN or TURN server, as `RTCIceServer` takes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    pub username: String,
+    pub credential: String,
 }
 
 /// Why an op was refused.

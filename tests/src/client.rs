@@ -40,6 +40,8 @@ pub struct LessonClient {
     pub answers: HashMap<u32, Result<(u64, String), String>>,
     /// Media sessions the relay ended.
     pub ended: Vec<u64>,
+    /// The STUN/TURN servers the relay handed out for the page's connections.
+    pub ice_servers: Option<Vec<shared::protocol::IceServer>>,
     next_req: u32,
 }
 
@@ -72,6 +74,7 @@ impl LessonClient {
             sources_seen: 0,
             answers: HashMap::new(),
             ended: Vec::new(),
+            ice_servers: None,
             next_req: 1,
         };
         client
@@ -216,6 +219,7 @@ impl LessonClient {
                 self.answers.insert(*req, Err(reason.clone()));
             }
             ServerMsg::MediaEnded { session } => self.ended.push(*session),
+            ServerMsg::IceServers(servers) => self.ice_servers = Some(servers.clone()),
             _ => {}
         }
     }

@@ -1,6 +1,7 @@
 //! Deployment settings reach the answers peers get: the announced address (a relay behind 1:1
 //! NAT) replaces the bound one in every candidate, and media ports come from the configured range.
-//! No peer connects here, so nothing is sent to the announced (documentation) address.
+//! No peer connects here, so nothing is sent to the announced (documentation) address. The pages
+//! are handed the configured STUN/TURN servers for their own connections.
 
 use shared::ids::{Role, SessionId};
 use tests::client::LessonClient;
@@ -16,6 +17,8 @@ async fn answers_announce_the_public_address_and_ports_from_the_range() {
             "203.0.113.9",
             "--media-ports",
             "42100-42110",
+            "--client-ice-server",
+            "turn:school:secret@127.0.0.1:3478?transport=tcp",
         ],
     )
     .await;
@@ -27,6 +30,15 @@ async fn answers_announce_the_public_address_and_ports_from_the_range() {
     )
     .await;
     teacher.until("joined", |c| c.sources_seen > 0).await;
+    assert_eq!(
+        teacher.ice_servers,
+        Some(vec![shared::protocol::IceServer {
+            urls: vec!["turn:127.0.0.1:3478?transport=tcp".into()],
+            username: "school".into(),
+            credential: "secret".into(),
+        }]),
+        "the page is handed the TURN server for its own connections"
+    );
     for _ in 0..2 {
         let (peer, offer) = TestPeer::publisher().await;
         let (_, answer) = teacher.offer(None, offer).await.expect("publish accepted");

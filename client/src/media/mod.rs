@@ -105,6 +105,8 @@ pub struct MediaPlane {
     /// Why this page sends no camera or microphone, shown until it does.
     pub device_problem: Option<String>,
     pub devices: Vec<Device>,
+    /// STUN/TURN servers the relay hands out for the page's connections.
+    ice_servers: Vec<shared::protocol::IceServer>,
     /// The device ids in use (camera, microphone), to show them chosen.
     pub in_use: (Option<String>, Option<String>),
     /// A remote video could not start with sound (autoplay policy): show an "unmute" button.
@@ -132,6 +134,7 @@ impl MediaPlane {
             camera_on: true,
             device_problem: None,
             devices: Vec::new(),
+            ice_servers: Vec::new(),
             in_use: (None, None),
             needs_gesture: false,
             joined: false,
@@ -205,6 +208,10 @@ impl MediaPlane {
                 }
                 None => {}
             },
+            ServerMsg::IceServers(servers) => {
+                self.ice_servers = servers;
+                fx.view = false;
+            }
             ServerMsg::MediaResumed {
                 publication,
                 subscriptions,
@@ -372,7 +379,7 @@ impl MediaPlane {
 
     /// A receive-only connection for `source`; its offer follows as [`MediaEvent::Offer`].
     fn receive(&self, source: u64, req: u32) -> Result<Peer, JsValue> {
-        let pc = RtcPeerConnection::new()?;
+        let pc = self.new_pc()?;
         for kind in ["audio", "video"] {
             let init = RtcRtpTransceiverInit::new();
             init.set_direction(RtcRtpTransceiverDirection::Recvonly);
@@ -403,6 +410,27 @@ impl MediaPlane {
         })
     }
 
+    /// A peer connection with the relay's STUN/TURN servers, if it gave any.
+    fn new_pc(&self) -> Result<RtcPeerConnection, JsValue> {
+        if self.ice_servers.is_empty() {
+            return RtcPeerConnection::new();
+        }
+        let servers = Array::new();
+        for s in &self.ice_servers {
+            let server = Object::new();
+            let urls: Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
+            Reflect::set(&server, &"urls".into(), &urls)?;
+            if !s.username.is_empty() {
+                Reflect::set(&server, &"username".into(), &s.username.as_str().into())?;
+                Reflect::set(&server, &"credential".into(), &s.credential.as_str().into())?;
+            }
+            servers.push(&server);
+        }
+        let config = web_sys::RtcConfiguration::new();
+        config.set_ice_servers(&servers);
+        RtcPeerConnection::new_with_configuration(&config)
+    }
+
     fn state_watch(
         &self,
         pc: &RtcPeerConnection,
@@ -429,7 +457,7 @@ impl MediaPlane {
         let Some(stream) = self.local.clone() else {
             return;
         };
-        let Ok(pc) = RtcPeerConnection::new() else {
+        let Ok(pc) = self.new_pc() else {
             return;
         };
         let streams = Array::of1(&stream);

@@ -17,6 +17,9 @@ pub struct MediaConfig {
     pub udp_ports: Option<RangeInclusive<u16>>,
     /// STUN and TURN servers for the relay's own candidates.
     pub ice_servers: Vec<IceServer>,
+    /// STUN and TURN servers handed to the pages for their peer connections (a relay with a
+    /// public address needs none itself; a classroom behind a firewall may need TURN).
+    pub client_ice_servers: Vec<IceServer>,
     /// At most one keyframe request per published video track reaches the publisher this often.
     pub keyframe_gap_ms: u64,
 }
@@ -28,6 +31,7 @@ impl Default for MediaConfig {
             announced_ip: None,
             udp_ports: None,
             ice_servers: Vec::new(),
+            client_ice_servers: Vec::new(),
             keyframe_gap_ms: 300,
         }
     }

@@ -1,12 +1,20 @@
 //! One published Track's fan-out: the packet from the Publisher, rewritten for each Subscriber
 //! (its SSRC and payload type; header extensions dropped, since their ids were negotiated on the
-//! Publisher's connection), put into that Subscriber's bounded queue. A full queue drops the packet
-//! for that Subscriber only: a slow classroom never slows the others or grows memory.
+//! Publisher's connection), offered to that Subscriber's bounded queue without waiting. A full
+//! queue drops the packet for that Subscriber only: a slow classroom never slows the others or
+//! grows memory.
+//!
+//! In the relay the queue is the Subscriber connection's own: webrtc-rs's channel into its
+//! connection driver (256 events), offered to by polling `write_rtp` once (no extra task or
+//! queue per Subscriber). Tests use a plain bounded channel.
 
+use futures_util::FutureExt;
 use rtc::rtp;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::media_stream::track_local::TrackLocal;
 
 /// Counters for the whole relay (all lessons), read by tests and benchmarks.
 #[derive(Default, Debug)]
@@ -21,14 +29,34 @@ pub struct MediaStats {
     pub keyframe_requests: AtomicU64,
 }
 
+/// A Subscriber's bounded queue.
+pub trait Outlet: Send + Sync {
+    /// Takes `packet` if there is room now; never waits.
+    fn offer(&self, packet: rtp::Packet) -> bool;
+}
+
+impl Outlet for mpsc::Sender<rtp::Packet> {
+    fn offer(&self, packet: rtp::Packet) -> bool {
+        self.try_send(packet).is_ok()
+    }
+}
+
+impl Outlet for TrackLocalStaticRTP {
+    fn offer(&self, packet: rtp::Packet) -> bool {
+        // One poll: the connection's channel has room (Ready) or not (Pending: dropped, which
+        // is cancel-safe for the channel). An unbound track (not yet connected) is an error.
+        matches!(self.write_rtp(packet).now_or_never(), Some(Ok(())))
+    }
+}
+
 /// Where one Subscriber's copy goes.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Sink {
     /// The Subscription it belongs to.
     pub session: u64,
     pub ssrc: u32,
     pub payload_type: u8,
-    pub tx: mpsc::Sender<rtp::Packet>,
+    pub outlet: Arc<dyn Outlet>,
 }
 
 #[derive(Default)]
@@ -81,9 +109,10 @@ impl Fanout {
             let mut copy = packet.clone();
             copy.header.ssrc = sink.ssrc;
             copy.header.payload_type = sink.payload_type;
-            match sink.tx.try_send(copy) {
-                Ok(()) => sent += 1,
-                Err(_) => dropped += 1,
+            if sink.outlet.offer(copy) {
+                sent += 1;
+            } else {
+                dropped += 1;
             }
         }
         stats.forwarded.fetch_add(sent, Ordering::Relaxed);
@@ -130,7 +159,7 @@ mod tests {
                 session,
                 ssrc,
                 payload_type: pt,
-                tx,
+                outlet: Arc::new(tx),
             },
             rx,
         )

@@ -46,9 +46,6 @@ use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::PeerConnection;
 
-/// Packets queued per subscriber Track before the relay drops for that subscriber (about two
-/// seconds of 1.5 Mbit/s video).
-pub const SINK_QUEUE: usize = 256;
 /// Subscriptions one connection may hold (the teacher's grid of classrooms).
 pub const MAX_SUBSCRIPTIONS: usize = 256;
 /// WHIP/WHEP sessions one lesson may have (players beyond this are told to try later).
@@ -248,6 +245,18 @@ impl LessonMedia {
                 detached: false,
             },
         );
+        let ice = self
+            .ctx
+            .config
+            .client_ice_servers
+            .iter()
+            .map(|s| shared::protocol::IceServer {
+                urls: vec![s.url.clone()],
+                username: s.username.clone(),
+                credential: s.credential.clone(),
+            })
+            .collect();
+        notify.send(ServerMsg::IceServers(ice));
         notify.send(resumed);
         notify.send(sources_msg(&inner, conn));
     }

@@ -2,7 +2,7 @@
 //! attached once connected, its keyframe requests coalesced towards the Publisher.
 
 use super::*;
-use crate::media::fanout::Sink;
+use crate::media::fanout::{Outlet, Sink};
 use crate::media::forwarding::{Kind, TrackId};
 use crate::media::interceptor::is_keyframe_request;
 use crate::media::peer::{self, PeerError, PeerEvents};
@@ -10,14 +10,12 @@ use crate::media::sdp::{self};
 use crate::room::ConnId;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
-use rtc::rtp;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters,
 };
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
-use tokio::sync::mpsc;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::peer_connection::RTCPeerConnectionState;
@@ -170,7 +168,6 @@ impl LessonMedia {
             let Some(payload_type) = payload_type else {
                 continue;
             };
-            let (tx, rx) = mpsc::channel(SINK_QUEUE);
             {
                 // Added under the lock, so a subscription ended meanwhile leaves no sink behind.
                 let inner = lock(&self.inner);
@@ -181,10 +178,9 @@ impl LessonMedia {
                     session,
                     ssrc: out.ssrc,
                     payload_type,
-                    tx,
+                    outlet: Arc::clone(&out.local) as Arc<dyn Outlet>,
                 });
             }
-            tokio::spawn(write_to_subscriber(Arc::clone(&out.local), rx));
             tokio::spawn(read_feedback(
                 Arc::downgrade(&self),
                 out.relayed.id,
@@ -263,19 +259,6 @@ pub(super) async fn connected(events: &mut PeerEvents) -> bool {
     tokio::time::timeout(CONNECT_TIMEOUT, wait)
         .await
         .unwrap_or(false)
-}
-
-/// Moves one subscriber's queued packets into its connection.
-pub(super) async fn write_to_subscriber(
-    local: Arc<TrackLocalStaticRTP>,
-    mut rx: mpsc::Receiver<rtp::Packet>,
-) {
-    while let Some(packet) = rx.recv().await {
-        if local.write_rtp(packet).await.is_err() {
-            // The connection is closing; its subscription ends and drops the queue.
-            continue;
-        }
-    }
 }
 
 /// Passes a subscriber's keyframe requests to the lesson's gate.
