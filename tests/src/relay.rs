@@ -141,6 +141,18 @@ impl TestRelay {
             link: None,
         })
     }
+    /// A WebSocket client of the demo lesson in `role`, joined: its media `Sources` arrived.
+    pub async fn joined(&self, role: Role, session: u64) -> crate::client::LessonClient {
+        let mut c = crate::client::LessonClient::connect(
+            &self.ws_url(LESSON),
+            &self.token(role),
+            shared::ids::SessionId(session),
+            None,
+        )
+        .await;
+        c.until("the media sources", |c| c.sources_seen > 0).await;
+        c
+    }
 
     /// Kills the relay with SIGKILL (no chance to clean up) and waits for it to be gone.
     pub async fn kill(mut self) -> PathBuf {

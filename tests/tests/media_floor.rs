@@ -3,25 +3,13 @@
 //! others and taking it back ends that; observers and classrooms can not do what only the
 //! teacher may.
 
-use shared::ids::{Role, SessionId};
+use shared::ids::Role;
 use shared::protocol::{ClientMsg, Source};
 use std::sync::Arc;
 use std::time::Duration;
 use tests::client::LessonClient;
 use tests::media::{stream, TestPeer};
-use tests::relay::{TestRelay, CLASSROOMS, LESSON};
-
-async fn joined(relay: &TestRelay, role: Role, session: u64) -> LessonClient {
-    let mut c = LessonClient::connect(
-        &relay.ws_url(LESSON),
-        &relay.token(role),
-        SessionId(session),
-        None,
-    )
-    .await;
-    c.until("the media sources", |c| c.sources_seen > 0).await;
-    c
-}
+use tests::relay::{TestRelay, CLASSROOMS};
 
 fn listed(c: &LessonClient, source: u64) -> bool {
     c.sources.iter().any(|s: &Source| s.id == source)
@@ -44,10 +32,10 @@ fn video_count(peer: &TestPeer) -> usize {
 async fn the_floor_decides_which_classrooms_see_each_other() {
     let relay = TestRelay::start().await;
     let (room_a, room_b) = (CLASSROOMS[0], CLASSROOMS[1]);
-    let mut teacher = joined(&relay, Role::Teacher, 1).await;
-    let mut a = joined(&relay, Role::Classroom(room_a), 2).await;
-    let mut b = joined(&relay, Role::Classroom(room_b), 3).await;
-    let mut observer = joined(&relay, Role::Observer, 4).await;
+    let mut teacher = relay.joined(Role::Teacher, 1).await;
+    let mut a = relay.joined(Role::Classroom(room_a), 2).await;
+    let mut b = relay.joined(Role::Classroom(room_b), 3).await;
+    let mut observer = relay.joined(Role::Observer, 4).await;
 
     // Classroom A publishes its camera and microphone.
     let (publisher, offer) = TestPeer::publisher().await;

@@ -2,32 +2,19 @@
 //! the packets in order, with the SSRC the relay announced to it and its own payload types; a
 //! late classroom's keyframe request reaches the teacher; keyframe requests are coalesced.
 
-use shared::ids::{Role, SessionId};
+use shared::ids::Role;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-use tests::client::LessonClient;
 use tests::media::{answer_ssrcs, stream, TestPeer, Video};
-use tests::relay::{extra_classroom, TestRelay, LESSON};
+use tests::relay::{extra_classroom, TestRelay};
 
 const SUBSCRIBERS: u32 = 20;
-
-async fn joined(relay: &TestRelay, role: Role, session: u64) -> LessonClient {
-    let mut c = LessonClient::connect(
-        &relay.ws_url(LESSON),
-        &relay.token(role),
-        SessionId(session),
-        None,
-    )
-    .await;
-    c.until("the media sources", |c| c.sources_seen > 0).await;
-    c
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_classrooms_receive_the_teacher_in_order_with_their_own_ssrc_and_payload_type() {
     let relay = TestRelay::start_with(SUBSCRIBERS).await;
-    let mut teacher = joined(&relay, Role::Teacher, 1).await;
+    let mut teacher = relay.joined(Role::Teacher, 1).await;
     let (publisher, offer) = TestPeer::publisher().await;
     let (_, answer) = teacher.offer(None, offer).await.expect("publish accepted");
     publisher.accept(answer).await;
@@ -38,12 +25,9 @@ async fn twenty_classrooms_receive_the_teacher_in_order_with_their_own_ssrc_and_
 
     let mut classrooms = Vec::new();
     for k in 0..SUBSCRIBERS {
-        let mut c = joined(
-            &relay,
-            Role::Classroom(extra_classroom(k)),
-            100 + u64::from(k),
-        )
-        .await;
+        let mut c = relay
+            .joined(Role::Classroom(extra_classroom(k)), 100 + u64::from(k))
+            .await;
         c.until("the teacher's source", |c| {
             c.sources
                 .iter()
@@ -151,7 +135,7 @@ async fn twenty_classrooms_receive_the_teacher_in_order_with_their_own_ssrc_and_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h264_from_the_teacher_reaches_the_classrooms() {
     let relay = TestRelay::start_with(3).await;
-    let mut teacher = joined(&relay, Role::Teacher, 1).await;
+    let mut teacher = relay.joined(Role::Teacher, 1).await;
     let (publisher, offer) = TestPeer::publisher_of(Video::H264).await;
     let (source, answer) = teacher.offer(None, offer).await.expect("publish H.264");
     assert!(
@@ -164,12 +148,9 @@ async fn h264_from_the_teacher_reaches_the_classrooms() {
     let flowing = tokio::spawn(stream(Arc::clone(&publisher), Duration::from_secs(8), 60));
     let mut peers = Vec::new();
     for k in 0..3 {
-        let mut c = joined(
-            &relay,
-            Role::Classroom(extra_classroom(k)),
-            10 + u64::from(k),
-        )
-        .await;
+        let mut c = relay
+            .joined(Role::Classroom(extra_classroom(k)), 10 + u64::from(k))
+            .await;
         c.until("the H.264 source", |c| {
             c.sources.iter().any(|s| s.id == source)
         })

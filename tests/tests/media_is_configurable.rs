@@ -3,10 +3,9 @@
 //! No peer connects here, so nothing is sent to the announced (documentation) address. The pages
 //! are handed the configured STUN/TURN servers for their own connections.
 
-use shared::ids::{Role, SessionId};
-use tests::client::LessonClient;
+use shared::ids::Role;
 use tests::media::TestPeer;
-use tests::relay::{TestRelay, LESSON};
+use tests::relay::TestRelay;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_announce_the_public_address_and_ports_from_the_range() {
@@ -22,14 +21,7 @@ async fn answers_announce_the_public_address_and_ports_from_the_range() {
         ],
     )
     .await;
-    let mut teacher = LessonClient::connect(
-        &relay.ws_url(LESSON),
-        &relay.token(Role::Teacher),
-        SessionId(1),
-        None,
-    )
-    .await;
-    teacher.until("joined", |c| c.sources_seen > 0).await;
+    let mut teacher = relay.joined(Role::Teacher, 1).await;
     assert_eq!(
         teacher.ice_servers,
         Some(vec![shared::protocol::IceServer {

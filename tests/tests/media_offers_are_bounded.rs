@@ -3,25 +3,17 @@
 //! the connection's outbound queue, and the connection keeps working. (The bound on the line of
 //! waiting offers is unit-tested in `relay::ws`.)
 
-use shared::ids::{Role, SessionId};
+use shared::ids::Role;
 use shared::protocol::{ClientMsg, ServerMsg};
 use std::collections::HashMap;
 use std::time::Duration;
-use tests::client::LessonClient;
 use tests::media::TestPeer;
-use tests::relay::{TestRelay, LESSON};
+use tests::relay::TestRelay;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_offers_is_answered_in_full() {
     let relay = TestRelay::start().await;
-    let mut teacher = LessonClient::connect(
-        &relay.ws_url(LESSON),
-        &relay.token(Role::Teacher),
-        SessionId(1),
-        None,
-    )
-    .await;
-    teacher.until("joined", |c| c.sources_seen > 0).await;
+    let mut teacher = relay.joined(Role::Teacher, 1).await;
     let (peer, offer) = TestPeer::publisher().await;
     // Real offers first (each sets up a peer connection), then many that wait behind them.
     let mut sent = 0u32;

@@ -157,6 +157,40 @@ struct Inner {
     subscriptions: BTreeMap<u64, Subscription>,
 }
 
+impl Inner {
+    /// Who owns media session `session` (a Publication or a Subscription).
+    fn owner_of(&self, session: u64) -> Option<ConnId> {
+        self.publications
+            .get(&session)
+            .map(|p| p.owner)
+            .or_else(|| self.subscriptions.get(&session).map(|s| s.owner))
+    }
+
+    /// Every media session `conn` owns.
+    fn sessions_of(&self, conn: ConnId) -> Vec<u64> {
+        let publications = self.publications.iter().filter(|(_, p)| p.owner == conn);
+        let subscriptions = self.subscriptions.iter().filter(|(_, s)| s.owner == conn);
+        publications
+            .map(|(id, _)| *id)
+            .chain(subscriptions.map(|(id, _)| *id))
+            .collect()
+    }
+}
+
+/// The answer, or, when answering failed, the connection closed and the error.
+async fn answer_or_close(
+    pc: &Arc<dyn PeerConnection>,
+    answered: Result<String, PeerError>,
+) -> Result<String, SessionError> {
+    match answered {
+        Ok(answer) => Ok(answer),
+        Err(e) => {
+            let _ = pc.close().await;
+            Err(e.into())
+        }
+    }
+}
+
 /// What ending sessions leaves to do outside the lock: connections to close, messages to send.
 #[derive(Default)]
 struct Aftermath {
@@ -319,26 +353,10 @@ impl LessonMedia {
         let after = {
             let mut inner = lock(&self.inner);
             let mut after = Aftermath::default();
-            let mine: Vec<u64> = inner
-                .publications
-                .iter()
-                .filter(|(_, p)| p.owner == conn)
-                .map(|(id, _)| *id)
-                .chain(
-                    inner
-                        .subscriptions
-                        .iter()
-                        .filter(|(_, s)| s.owner == conn)
-                        .map(|(id, _)| *id),
-                )
-                .collect();
-            for session in mine {
+            for session in inner.sessions_of(conn) {
                 self.end_locked(&mut inner, session, false, &mut after);
             }
-            inner.members.remove(&conn);
-            let changes = inner.table.leave(conn);
-            self.apply_unsubscribes(&mut inner, &changes, &mut after);
-            after.sources_changed = true;
+            self.remove_member_locked(&mut inner, conn, &mut after);
             self.finish_locked(&inner, &mut after);
             after
         };
@@ -347,14 +365,7 @@ impl LessonMedia {
 
     /// Ends one of `conn`'s media sessions.
     pub async fn end_session(&self, conn: ConnId, session: u64) -> Result<(), SessionError> {
-        let owned = {
-            let inner = lock(&self.inner);
-            inner
-                .publications
-                .get(&session)
-                .map(|p| p.owner)
-                .or_else(|| inner.subscriptions.get(&session).map(|s| s.owner))
-        };
+        let owned = lock(&self.inner).owner_of(session);
         if owned != Some(conn) {
             return Err(SessionError::NoSuchSession(session));
         }
@@ -367,17 +378,12 @@ impl LessonMedia {
     pub async fn end_http_session(&self, session: u64, key: [u8; 32]) -> Result<(), SessionError> {
         let owner = {
             let inner = lock(&self.inner);
-            inner
-                .publications
-                .get(&session)
-                .map(|p| p.owner)
-                .or_else(|| inner.subscriptions.get(&session).map(|s| s.owner))
-                .filter(|owner| {
-                    inner
-                        .members
-                        .get(owner)
-                        .is_some_and(|m| m.http_key == Some(key))
-                })
+            inner.owner_of(session).filter(|owner| {
+                inner
+                    .members
+                    .get(owner)
+                    .is_some_and(|m| m.http_key == Some(key))
+            })
         };
         match owner {
             Some(owner) => {
@@ -394,30 +400,29 @@ impl LessonMedia {
         let after = {
             let mut inner = lock(&self.inner);
             let mut after = Aftermath::default();
-            let owner = inner
-                .publications
-                .get(&session)
-                .map(|p| p.owner)
-                .or_else(|| inner.subscriptions.get(&session).map(|s| s.owner));
+            let owner = inner.owner_of(session);
             self.end_locked(&mut inner, session, tell_owner, &mut after);
             if let Some(owner) = owner {
                 let http = inner
                     .members
                     .get(&owner)
                     .is_some_and(|m| m.notify.is_none());
-                let idle = !inner.publications.values().any(|p| p.owner == owner)
-                    && !inner.subscriptions.values().any(|s| s.owner == owner);
-                if http && idle {
-                    inner.members.remove(&owner);
-                    let changes = inner.table.leave(owner);
-                    self.apply_unsubscribes(&mut inner, &changes, &mut after);
-                    after.sources_changed = true;
+                if http && inner.sessions_of(owner).is_empty() {
+                    self.remove_member_locked(&mut inner, owner, &mut after);
                 }
             }
             self.finish_locked(&inner, &mut after);
             after
         };
         self.finish(after).await;
+    }
+
+    /// `conn` is no longer a member; the subscriptions the rules no longer allow end.
+    fn remove_member_locked(&self, inner: &mut Inner, conn: ConnId, after: &mut Aftermath) {
+        inner.members.remove(&conn);
+        let changes = inner.table.leave(conn);
+        self.apply_unsubscribes(inner, &changes, after);
+        after.sources_changed = true;
     }
 
     fn end_locked(&self, inner: &mut Inner, session: u64, tell_owner: bool, after: &mut Aftermath) {

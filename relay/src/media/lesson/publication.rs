@@ -61,13 +61,7 @@ impl LessonMedia {
             peer::answer(&self.ctx.config, &pc, &mut events, offer).await
         }
         .await;
-        let answer = match answered {
-            Ok(answer) => answer,
-            Err(e) => {
-                let _ = pc.close().await;
-                return Err(e.into());
-            }
-        };
+        let answer = answer_or_close(&pc, answered).await?;
         let session = self.ctx.next_session();
         let present = {
             let mut inner = lock(&self.inner);
