@@ -12,7 +12,7 @@ use shared::protocol::{ClientMsg, ClientOp, Pointer};
 use std::f64::consts::TAU;
 use std::path::Path;
 use std::time::Duration;
-use tests::browser::{Browser, Chromedriver};
+use tests::browser::{media_flags, Browser, Chromedriver, FAKE_MEDIA};
 use tests::client::LessonClient;
 use tests::netns::TestNet;
 use tests::relay::{TestRelay, CLASSROOMS};
@@ -182,15 +182,9 @@ async fn main() {
     t.until("the drawing stored", |c| c.outbox.is_empty()).await;
 
     let driver = Chromedriver::start_in(&net).await;
-    let secure = format!("--unsafely-treat-insecure-origin-as-secure={}", relay.base);
-    let flags = [
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--autoplay-policy=no-user-gesture-required",
-        secure.as_str(),
-    ];
-    let teacher = Browser::open(&driver, &flags).await;
-    let classroom = Browser::open(&driver, &flags).await;
+    let flags = media_flags(&relay.base, FAKE_MEDIA);
+    let teacher = Browser::open_with(&driver, flags.clone()).await;
+    let classroom = Browser::open_with(&driver, flags).await;
     let link = |role| format!("{}/lesson#token={}", relay.base, relay.token(role));
     teacher
         .client

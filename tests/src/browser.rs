@@ -25,6 +25,24 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
     "--window-size=1280,800",
 ];
 
+/// Flags for a page with a fake camera and microphone (granted without asking) whose videos may
+/// play with sound.
+pub const FAKE_MEDIA: &[&str] = &[
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+];
+
+/// `media` plus the flag that lets pages from `origin` (the relay's plain-HTTP address on a test
+/// network) use cameras, which browsers otherwise allow only on HTTPS or localhost.
+pub fn media_flags(origin: &str, media: &[&str]) -> Vec<String> {
+    let mut flags: Vec<String> = media.iter().map(|f| f.to_string()).collect();
+    flags.push(format!(
+        "--unsafely-treat-insecure-origin-as-secure={origin}"
+    ));
+    flags
+}
+
 /// A chromedriver child process on a free loopback port.
 pub struct Chromedriver {
     child: Child,
@@ -162,9 +180,14 @@ pub struct Browser {
 
 impl Browser {
     pub async fn open(driver: &Chromedriver, extra_flags: &[&str]) -> Browser {
+        Self::open_with(driver, extra_flags.iter().map(|f| f.to_string()).collect()).await
+    }
+
+    /// [`Browser::open`] with owned flags.
+    pub async fn open_with(driver: &Chromedriver, extra_flags: Vec<String>) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-        args.extend(extra_flags.iter().map(|s| s.to_string()));
+        args.extend(extra_flags);
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let mut caps = serde_json::Map::new();
         caps.insert(

@@ -5,21 +5,15 @@
 
 use shared::ids::Role;
 use std::time::Duration;
-use tests::browser::{artifacts, Browser, Chromedriver, CONNECTED};
+use tests::browser::{artifacts, media_flags, Browser, Chromedriver, CONNECTED, FAKE_MEDIA};
 use tests::netns::TestNet;
 use tests::relay::{TestRelay, CLASSROOMS};
-
-const MEDIA_FLAGS: &[&str] = &[
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-];
 
 /// A page with a fake camera and microphone. The relay is plain HTTP on the test network's
 /// address, which a browser allows cameras only on when told to treat it as secure (a real
 /// deployment serves HTTPS).
 async fn open(driver: &Chromedriver, relay: &TestRelay, link: &str) -> Browser {
-    open_with(driver, relay, link, MEDIA_FLAGS).await
+    open_with(driver, relay, link, FAKE_MEDIA).await
 }
 
 /// A page with the given media flags (none: no camera or microphone, and no permission).
@@ -29,10 +23,7 @@ async fn open_with(
     link: &str,
     media: &[&str],
 ) -> Browser {
-    let secure = format!("--unsafely-treat-insecure-origin-as-secure={}", relay.base);
-    let mut flags = media.to_vec();
-    flags.push(&secure);
-    let b = Browser::open(driver, &flags).await;
+    let b = Browser::open_with(driver, media_flags(&relay.base, media)).await;
     b.client.goto(link).await.expect("open the join link");
     b.until("the lesson connected", CONNECTED, Duration::from_secs(20))
         .await;

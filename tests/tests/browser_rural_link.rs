@@ -6,19 +6,12 @@
 
 use shared::ids::Role;
 use std::time::Duration;
-use tests::browser::{Browser, Chromedriver, CONNECTED};
+use tests::browser::{media_flags, Browser, Chromedriver, CONNECTED, FAKE_MEDIA};
 use tests::netns::TestNet;
 use tests::relay::{TestRelay, CLASSROOMS};
 
 async fn open(driver: &Chromedriver, relay: &TestRelay, link: &str) -> Browser {
-    let secure = format!("--unsafely-treat-insecure-origin-as-secure={}", relay.base);
-    let flags = [
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--autoplay-policy=no-user-gesture-required",
-        secure.as_str(),
-    ];
-    let b = Browser::open(driver, &flags).await;
+    let b = Browser::open_with(driver, media_flags(&relay.base, FAKE_MEDIA)).await;
     b.client.goto(link).await.expect("open the join link");
     b.until("the lesson connected", CONNECTED, Duration::from_secs(40))
         .await;
