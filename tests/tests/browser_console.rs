@@ -289,6 +289,16 @@ async fn an_admin_schedules_a_series_around_a_clash_and_a_classroom_joins() {
         href.starts_with(&relay.base) && href.contains("/lesson#token="),
         "an absolute join link: {href}"
     );
+    // Its QR code, for the classroom's computer (what it encodes is unit-tested in the client).
+    admin
+        .until(
+            "the classroom link's QR code shown",
+            "(() => { const q = document.querySelector('#links li[data-role=classroom] img.qr'); \
+             return q && q.complete && q.naturalWidth >= 100 \
+             && q.src.startsWith('data:image/svg+xml;base64,'); })()",
+            WAIT,
+        )
+        .await;
     admin
         .eval("(() => { document.querySelector('#links').scrollIntoView(); return true; })()")
         .await;

@@ -126,6 +126,10 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                                 <span class="name">{ l.name.clone() }</span>
                                 <a class="join-link" href={absolute(&l.path)} target="_blank"
                                     rel="noopener" title="join link">{ "加入链接" }</a>
+                                if let Some(src) = super::qr::data_uri(&absolute(&l.path)) {
+                                    <img class="qr" {src} width="120" height="120"
+                                        alt="加入链接二维码" title="扫码加入，或打印贴在教室电脑旁" />
+                                }
                                 <span class="window">{ format!("{} 至 {} 有效",
                                     date_time(l.not_before as i64), date_time(l.expires as i64)) }</span>
                                 if gone {

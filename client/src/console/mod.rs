@@ -2,13 +2,15 @@
 //! timetable, scheduling with clash checks, join links and attendance.
 //!
 //! - Pure (unit-tested natively): [`week`] (days, weeks, Asia/Shanghai times), [`forms`] (what was
-//!   typed turned into request bodies), [`model`] (the API's JSON shapes and failures).
+//!   typed turned into request bodies), [`model`] (the API's JSON shapes and failures), [`qr`]
+//!   (a join link as a QR code).
 //! - Browser (wasm32): [`api`] (fetch with the session cookie and the CSRF header), [`dom`]
 //!   (reading form fields), [`root`] (sign-in and the sections), and one leaf component per section:
 //!   [`schools`], [`terms`], [`timetable`], [`schedule`], [`lesson_panel`], [`failure`].
 
 pub mod forms;
 pub mod model;
+pub mod qr;
 pub mod week;
 
 #[cfg(target_arch = "wasm32")]
