@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::TrackLocal;
 
-/// Counters for the whole relay (all lessons), read by tests and benchmarks.
+/// Counters for the whole relay (all lessons). Not exposed yet (a metrics endpoint would read them).
 #[derive(Default, Debug)]
 pub struct MediaStats {
     /// Packets received from publishers.
@@ -87,14 +87,6 @@ impl Fanout {
             .cloned()
             .collect();
         *sinks = Arc::new(next);
-    }
-
-    pub fn len(&self) -> usize {
-        lock(&self.sinks).len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Sends `packet` to every Subscriber, rewritten for each.

@@ -42,10 +42,6 @@ impl Media {
         }
     }
 
-    pub fn context(&self) -> &MediaContext {
-        &self.ctx
-    }
-
     /// The lesson's media plane, created if it has none.
     pub fn lesson(&self, lesson: LessonId) -> Arc<LessonMedia> {
         let mut lessons = self.lessons.lock().unwrap_or_else(|e| e.into_inner());

@@ -522,14 +522,6 @@ impl LessonMedia {
         }
     }
 
-    /// The sources `conn` may receive now (for tests and the WHEP endpoint).
-    pub fn sources(&self, conn: ConnId) -> Vec<Source> {
-        match sources_msg(&lock(&self.inner), conn) {
-            ServerMsg::Sources { sources, .. } => sources,
-            _ => Vec::new(),
-        }
-    }
-
     /// The teacher's first listed publication, for WHEP players.
     pub fn teacher_source(&self) -> Option<u64> {
         let inner = lock(&self.inner);
