@@ -106,6 +106,7 @@ mod tests {
             starts_at: 1_788_220_800,
             ends_at: 1_788_223_500,
             series: None,
+            occurrence: None,
         }
     }
 

@@ -82,7 +82,7 @@ async fn every_role_against_every_endpoint() {
                         "date": "2030-09-03", "start": "08:00", "end": "08:45"}),
             )
         }),
-        (Method::PATCH, "/api/lessons/1", || {
+        (Method::PATCH, "/api/lessons/2", || {
             Some(json!({"date": "2030-09-04", "start": "08:00", "end": "08:45"}))
         }),
         (Method::GET, "/api/lessons/1/attendance", || None),

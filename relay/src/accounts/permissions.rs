@@ -2,7 +2,7 @@
 //! only hides what the relay would refuse anyway.
 
 use super::StaffRole;
-use shared::ids::SchoolId;
+use shared::ids::{SchoolId, TeacherId};
 
 /// Something an account wants to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub enum Action {
     ViewTimetable,
     /// Create or move lessons taught from a master classroom of this school.
     Schedule(SchoolId),
+    /// Attendance reports over a school's classrooms.
+    ViewReports(SchoolId),
 }
 
 pub fn allowed(role: StaffRole, action: Action) -> bool {
@@ -26,17 +28,53 @@ pub fn allowed(role: StaffRole, action: Action) -> bool {
         (StaffRole::BureauAdmin, _) => true,
         (StaffRole::ClassroomDevice { .. }, _) => false,
         (_, Action::ViewSchools | Action::ViewTimetable) => true,
-        (StaffRole::SchoolAdmin { school }, Action::ManageSchool(s) | Action::Schedule(s)) => {
-            school == s
-        }
+        (
+            StaffRole::SchoolAdmin { school },
+            Action::ManageSchool(s) | Action::Schedule(s) | Action::ViewReports(s),
+        ) => school == s,
         _ => false,
+    }
+}
+
+/// Which lessons an account sees: lists are cut down to these, and asking for one outside them is
+/// refused (403).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every lesson of the region (bureau staff).
+    Region,
+    /// Lessons a classroom of this school takes part in, as master or remote (school admins).
+    School(SchoolId),
+    /// Lessons this teacher teaches.
+    Teacher(TeacherId),
+    /// None (classroom devices join through links; they read no timetable).
+    Nothing,
+}
+
+pub fn scope(role: StaffRole) -> Scope {
+    match role {
+        StaffRole::BureauAdmin => Scope::Region,
+        StaffRole::SchoolAdmin { school } => Scope::School(school),
+        StaffRole::Teacher { teacher } => Scope::Teacher(teacher),
+        StaffRole::ClassroomDevice { .. } => Scope::Nothing,
+    }
+}
+
+impl Scope {
+    /// Whether a lesson taught by `teacher` in classrooms of `schools` is in scope.
+    pub fn sees(self, teacher: TeacherId, schools: &[SchoolId]) -> bool {
+        match self {
+            Scope::Region => true,
+            Scope::School(s) => schools.contains(&s),
+            Scope::Teacher(t) => t == teacher,
+            Scope::Nothing => false,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::ids::{ClassroomId, TeacherId};
+    use shared::ids::ClassroomId;
 
     #[test]
     fn the_matrix() {
@@ -73,5 +111,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn each_role_sees_its_own_lessons() {
+        let (t1, t2) = (TeacherId(1), TeacherId(2));
+        let (s1, s2) = (SchoolId(1), SchoolId(2));
+        let bureau = scope(StaffRole::BureauAdmin);
+        let school = scope(StaffRole::SchoolAdmin { school: s2 });
+        let teacher = scope(StaffRole::Teacher { teacher: t1 });
+        let device = scope(StaffRole::ClassroomDevice {
+            classroom: ClassroomId(1),
+        });
+        assert!(bureau.sees(t2, &[s1]));
+        assert!(
+            school.sees(t2, &[s1, s2]),
+            "a remote classroom of the school"
+        );
+        assert!(!school.sees(t1, &[s1]));
+        assert!(teacher.sees(t1, &[s2]));
+        assert!(!teacher.sees(t2, &[s1]));
+        assert!(!device.sees(t1, &[s1]));
     }
 }

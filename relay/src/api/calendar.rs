@@ -5,9 +5,10 @@
 
 use super::error::ApiError;
 use super::session::Staff;
-use crate::accounts::permissions::Action;
+use crate::accounts::permissions::{scope, Action, Scope};
 use crate::auth::now_secs;
 use crate::http::AppState;
+use crate::store::timetable::LessonFilter;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -36,7 +37,38 @@ pub async fn link(
     Path((kind, id)): Path<(String, u64)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     staff.require(Action::ViewTimetable)?;
-    let key = state.signer().mac_hex(&subject(&kind, id)?);
+    let subject = subject(&kind, id)?;
+    let allowed = match scope(staff.account.role) {
+        Scope::Region => true,
+        Scope::Teacher(me) => kind == "teacher" && me == TeacherId(id),
+        Scope::School(mine) => {
+            let school = if kind == "teacher" {
+                state
+                    .store()
+                    .teachers()
+                    .await?
+                    .into_iter()
+                    .find(|(t, _, _)| *t == TeacherId(id))
+                    .map(|(_, _, s)| s)
+            } else {
+                let classroom = ClassroomId(id);
+                state
+                    .store()
+                    .classroom_schools(&[classroom])
+                    .await?
+                    .get(&classroom)
+                    .copied()
+            };
+            school == Some(mine)
+        }
+        Scope::Nothing => false,
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden(
+            "your account may only see its own timetables".into(),
+        ));
+    }
+    let key = state.signer().mac_hex(&subject);
     Ok(Json(
         json!({"url": format!("/api/calendar/{kind}/{id}.ics?key={key}")}),
     ))
@@ -66,17 +98,21 @@ pub async fn feed(
         ));
     }
     let now = now_secs() as i64;
-    let lessons = state
+    let filter = if kind == "teacher" {
+        LessonFilter {
+            teacher: Some(TeacherId(id)),
+            ..LessonFilter::default()
+        }
+    } else {
+        LessonFilter {
+            classroom: Some(ClassroomId(id)),
+            ..LessonFilter::default()
+        }
+    };
+    let mine = state
         .store()
-        .lessons_between(now - PAST_DAYS * 86_400, now + AHEAD_DAYS * 86_400)
+        .lessons_matching(now - PAST_DAYS * 86_400, now + AHEAD_DAYS * 86_400, &filter)
         .await?;
-    let mine: Vec<_> = lessons
-        .into_iter()
-        .filter(|l| match kind.as_str() {
-            "teacher" => l.teacher == TeacherId(id),
-            _ => l.master_classroom == ClassroomId(id) || l.classrooms.contains(&ClassroomId(id)),
-        })
-        .collect();
     let name = if kind == "teacher" {
         format!("教师 {id} 的课表")
     } else {

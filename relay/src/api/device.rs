@@ -8,6 +8,7 @@ use super::session::Staff;
 use crate::accounts::StaffRole;
 use crate::auth::now_secs;
 use crate::http::AppState;
+use crate::store::timetable::LessonFilter;
 use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
@@ -31,14 +32,18 @@ pub async fn current_lesson(
         state.config().open_before.as_secs() as i64,
         state.config().close_after.as_secs() as i64,
     );
-    let lessons = state
+    let filter = LessonFilter {
+        classroom: Some(classroom),
+        ..LessonFilter::default()
+    };
+    let mine = state
         .store()
-        .lessons_between(now - after, now + LOOK_AHEAD_SECS)
-        .await?;
-    let mine: Vec<_> = lessons
+        .lessons_matching(now - after, now + LOOK_AHEAD_SECS, &filter)
+        .await?
         .into_iter()
+        // A remote classroom's device joins as that classroom (not as the master's).
         .filter(|l| l.classrooms.contains(&classroom))
-        .collect();
+        .collect::<Vec<_>>();
     let open = mine
         .iter()
         .find(|l| l.starts_at - before <= now && now < l.ends_at + after);

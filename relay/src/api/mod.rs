@@ -4,7 +4,9 @@
 //! - [`error`]: [`error::ApiError`] and its JSON response.
 //! - [`session`]: sign in/out, `GET /api/me`, the `Staff` extractor.
 //! - [`schools`]: schools and classrooms.
-//! - [`timetable`]: terms, lessons and weekly series, with clash checks (409); attendance.
+//! - [`timetable`]: terms, teachers, creating lessons with clash checks (409); attendance.
+//! - [`lessons`]: listing (filtered, scoped to the account), reading, moving and cancelling lessons.
+//! - [`series`]: weekly series: creating, and changing "this and the following ones".
 //! - [`links`]: join links per lesson, revocable.
 //! - [`calendar`]: iCalendar feeds of a teacher's or a classroom's lessons.
 //! - [`reports`]: attendance per school and date range.
@@ -13,9 +15,11 @@
 pub mod calendar;
 pub mod device;
 pub mod error;
+pub mod lessons;
 pub mod links;
 pub mod reports;
 pub mod schools;
+pub mod series;
 pub mod session;
 pub mod timetable;
 
@@ -40,19 +44,26 @@ pub fn routes() -> Router<AppState> {
             get(schools::classrooms).post(schools::create_classroom),
         )
         .route(
+            "/schools/{id}/teachers",
+            axum::routing::post(schools::create_teacher),
+        )
+        .route(
             "/terms",
             get(timetable::list_terms).post(timetable::create_term),
         )
         .route("/teachers", get(timetable::list_teachers))
         .route(
             "/lessons",
-            get(timetable::list_lessons).post(timetable::create_lesson),
+            get(lessons::list).post(timetable::create_lesson),
         )
         .route(
             "/lessons/{id}",
-            axum::routing::patch(timetable::move_lesson),
+            get(lessons::get)
+                .patch(lessons::update)
+                .delete(lessons::cancel),
         )
-        .route("/series", axum::routing::post(timetable::create_series))
+        .route("/series", axum::routing::post(series::create))
+        .route("/series/{id}", axum::routing::patch(series::change))
         .route("/lessons/{id}/attendance", get(timetable::attendance))
         .route("/lessons/{id}/links", axum::routing::post(links::create))
         .route("/links/{id}", axum::routing::delete(links::revoke))

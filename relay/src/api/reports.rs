@@ -7,7 +7,7 @@ use crate::accounts::permissions::Action;
 use crate::attendance::{presence, Tally};
 use crate::auth::now_secs;
 use crate::http::AppState;
-use crate::store::timetable::parse_date;
+use crate::store::timetable::{parse_date, LessonFilter};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -31,7 +31,7 @@ pub async fn school(
     Query(q): Query<Range>,
 ) -> Result<Response, ApiError> {
     let school = SchoolId(id);
-    staff.require(Action::ViewTimetable)?;
+    staff.require(Action::ViewReports(school))?;
     if !state.store().school_exists(school).await? {
         return Err(ApiError::NotFound(format!(
             "school {school} does not exist"
@@ -59,7 +59,14 @@ pub async fn school(
     let now = now_secs() as i64;
     let lessons = state
         .store()
-        .lessons_of_school(school, Slot::midnight(from), Slot::midnight(to))
+        .lessons_matching(
+            Slot::midnight(from),
+            Slot::midnight(to),
+            &LessonFilter {
+                school: Some(school),
+                ..LessonFilter::default()
+            },
+        )
         .await?;
     let mut tallies: BTreeMap<ClassroomId, Tally> =
         rooms.keys().map(|c| (*c, Tally::default())).collect();

@@ -78,6 +78,7 @@ pub async fn classrooms(
 }
 
 #[derive(Deserialize)]
+/// A name: a new classroom or teacher.
 pub struct NewClassroom {
     name: String,
 }
@@ -105,5 +106,27 @@ pub async fn create_classroom(
             school,
             name: new.name,
         }),
+    ))
+}
+
+/// `POST /api/schools/{id}/teachers`: a teacher of the school (an account to sign in is separate).
+pub async fn create_teacher(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+    body: Result<Json<NewClassroom>, JsonRejection>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    staff.require(Action::ManageSchool(SchoolId(id)))?;
+    let school = existing(&state, id).await?;
+    let Json(new) = body?;
+    let mut errors = Vec::new();
+    check_name("name", &new.name, 50, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::fields(errors));
+    }
+    let id = state.store().create_teacher(school, &new.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({"id": id, "school": school, "name": new.name})),
     ))
 }

@@ -6,26 +6,18 @@ use super::error::{check_name, ApiError, ClashView, FieldError};
 use super::session::Staff;
 use crate::accounts::permissions::Action;
 use crate::http::AppState;
-use crate::store::timetable::{parse_date, LessonRow, NewLesson};
+use crate::store::timetable::{parse_date, parse_time, LessonRow, NewLesson};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::ids::{ClassroomId, LessonId, SchoolId, SeriesId, TeacherId};
-use shared::schedule::{Booking, Clash, Resource, Series, Slot, Term, Time, Weekday, WeeklyRule};
+use shared::ids::{ClassroomId, LessonId, SchoolId, TeacherId};
+use shared::schedule::{Booking, Clash, Resource, Slot, Term};
 use std::collections::BTreeSet;
 
-fn parse_time(s: &str) -> Option<Time> {
-    let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()
-}
-
-fn field(field: &'static str, message: &str) -> FieldError {
+pub(super) fn field(field: &'static str, message: &str) -> FieldError {
     FieldError {
         field,
         message: message.to_string(),
@@ -105,16 +97,16 @@ pub struct NewLessonBody {
 }
 
 /// What a lesson needs besides its time, checked: people and rooms exist, names are sane.
-struct LessonBasics {
-    title: String,
-    subject: String,
-    teacher: TeacherId,
-    master: ClassroomId,
-    remotes: Vec<ClassroomId>,
-    master_school: SchoolId,
+pub(super) struct LessonBasics {
+    pub title: String,
+    pub subject: String,
+    pub teacher: TeacherId,
+    pub master: ClassroomId,
+    pub remotes: Vec<ClassroomId>,
+    pub master_school: SchoolId,
 }
 
-async fn check_basics(
+pub(super) async fn check_basics(
     state: &AppState,
     title: String,
     subject: String,
@@ -165,7 +157,12 @@ async fn check_basics(
         }))
 }
 
-fn slot_of(date: &str, start: &str, end: &str, errors: &mut Vec<FieldError>) -> Option<Slot> {
+pub(super) fn slot_of(
+    date: &str,
+    start: &str,
+    end: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Slot> {
     let d = parse_date(date);
     let s = parse_time(start);
     let e = parse_time(end);
@@ -188,7 +185,7 @@ fn slot_of(date: &str, start: &str, end: &str, errors: &mut Vec<FieldError>) -> 
 }
 
 /// The 409 for `clashes`, with the clashing lessons' titles.
-async fn conflict(state: &AppState, clashes: Vec<Clash>) -> ApiError {
+pub(super) async fn conflict(state: &AppState, clashes: Vec<Clash>) -> ApiError {
     let mut views = Vec::new();
     for c in &clashes {
         let title = match state.store().lesson_row(c.lesson).await {
@@ -264,7 +261,7 @@ pub async fn create_lesson(
 
 impl LessonBasics {
     /// The lesson to store at `slot`.
-    fn lesson_at(&self, slot: Slot) -> NewLesson {
+    pub(super) fn lesson_at(&self, slot: Slot) -> NewLesson {
         NewLesson {
             title: self.title.clone(),
             subject: self.subject.clone(),
@@ -277,7 +274,7 @@ impl LessonBasics {
     }
 }
 
-fn booking(lesson: LessonId, slot: Slot, b: &LessonBasics) -> Booking {
+pub(super) fn booking(lesson: LessonId, slot: Slot, b: &LessonBasics) -> Booking {
     let mut classrooms = vec![b.master];
     classrooms.extend(b.remotes.iter().copied());
     Booking {
@@ -286,232 +283,6 @@ fn booking(lesson: LessonId, slot: Slot, b: &LessonBasics) -> Booking {
         teacher: b.teacher,
         classrooms,
     }
-}
-
-#[derive(Deserialize)]
-pub struct MoveBody {
-    date: String,
-    start: String,
-    end: String,
-}
-
-pub async fn move_lesson(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<u64>,
-    body: Result<Json<MoveBody>, JsonRejection>,
-) -> Result<Json<LessonRow>, ApiError> {
-    staff.require(Action::ViewTimetable)?;
-    let id = LessonId(id);
-    let row = state
-        .store()
-        .lesson_row(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("lesson {id} does not exist")))?;
-    let schools = state
-        .store()
-        .classroom_schools(&[row.master_classroom])
-        .await?;
-    let school = schools
-        .get(&row.master_classroom)
-        .copied()
-        .ok_or(ApiError::Internal)?;
-    staff.require(Action::Schedule(school))?;
-    let Json(b) = body?;
-    let mut errors = Vec::new();
-    let Some(slot) = slot_of(&b.date, &b.start, &b.end, &mut errors) else {
-        return Err(ApiError::fields(errors));
-    };
-    let lock = state.timetable().await?;
-    let mut timetable = lock.lock().await;
-    let moved = Booking {
-        slot,
-        ..row.booking()
-    };
-    let clashes = timetable.clashes(&moved);
-    if !clashes.is_empty() {
-        drop(timetable);
-        return Err(conflict(&state, clashes).await);
-    }
-    state.store().move_lesson(id, slot).await?;
-    timetable.unbook(id);
-    timetable.insert_unchecked(moved);
-    drop(timetable);
-    Ok(Json(
-        state
-            .store()
-            .lesson_row(id)
-            .await?
-            .ok_or(ApiError::Internal)?,
-    ))
-}
-
-#[derive(Deserialize)]
-pub struct Between {
-    from: String,
-    to: String,
-    /// Only lessons a classroom of this school takes part in.
-    school: Option<u64>,
-}
-
-/// `GET /api/lessons?from=2026-09-01&to=2026-09-08`: lessons in `[from, to)` (at most 93 days).
-pub async fn list_lessons(
-    State(state): State<AppState>,
-    staff: Staff,
-    Query(q): Query<Between>,
-) -> Result<Json<Vec<LessonRow>>, ApiError> {
-    staff.require(Action::ViewTimetable)?;
-    let (Some(from), Some(to)) = (parse_date(&q.from), parse_date(&q.to)) else {
-        return Err(ApiError::fields(vec![field(
-            "from",
-            "dates like 2026-09-01 in from and to",
-        )]));
-    };
-    if to <= from || (to - from).whole_days() > 93 {
-        return Err(ApiError::fields(vec![field(
-            "to",
-            "after from, at most 93 days later",
-        )]));
-    }
-    let (start, end) = (Slot::midnight(from), Slot::midnight(to));
-    let lessons = match q.school {
-        Some(school) => {
-            state
-                .store()
-                .lessons_of_school(SchoolId(school), start, end)
-                .await?
-        }
-        None => state.store().lessons_between(start, end).await?,
-    };
-    Ok(Json(lessons))
-}
-
-// ---- series ----
-
-#[derive(Deserialize)]
-pub struct NewSeriesBody {
-    term: i64,
-    /// 1 = Monday ... 7 = Sunday.
-    weekday: u8,
-    start: String,
-    end: String,
-    /// First day (default: the term's first day).
-    from: Option<String>,
-    title: String,
-    #[serde(default)]
-    subject: String,
-    teacher: u64,
-    master_classroom: u64,
-    classrooms: Vec<u64>,
-}
-
-#[derive(Serialize)]
-pub struct CreatedSeries {
-    series: SeriesId,
-    lessons: Vec<LessonId>,
-}
-
-pub async fn create_series(
-    State(state): State<AppState>,
-    staff: Staff,
-    body: Result<Json<NewSeriesBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<CreatedSeries>), ApiError> {
-    let Json(b) = body?;
-    let mut errors = Vec::new();
-    let term = state.store().term(b.term).await?;
-    if term.is_none() {
-        errors.push(field("term", "no such term"));
-    }
-    let weekday = match b.weekday {
-        1 => Some(Weekday::Monday),
-        2 => Some(Weekday::Tuesday),
-        3 => Some(Weekday::Wednesday),
-        4 => Some(Weekday::Thursday),
-        5 => Some(Weekday::Friday),
-        6 => Some(Weekday::Saturday),
-        7 => Some(Weekday::Sunday),
-        _ => None,
-    };
-    if weekday.is_none() {
-        errors.push(field("weekday", "1 (Monday) to 7 (Sunday)"));
-    }
-    let (start, end) = (parse_time(&b.start), parse_time(&b.end));
-    if start.is_none() {
-        errors.push(field("start", "a time like 08:00"));
-    }
-    if end.is_none() {
-        errors.push(field("end", "a time like 08:45"));
-    }
-    let from = match &b.from {
-        Some(f) => parse_date(f).or_else(|| {
-            errors.push(field("from", "a date like 2026-09-01"));
-            None
-        }),
-        None => term.as_ref().map(|t| t.first),
-    };
-    let basics = check_basics(
-        &state,
-        b.title,
-        b.subject,
-        b.teacher,
-        b.master_classroom,
-        b.classrooms,
-        &mut errors,
-    )
-    .await?;
-    let (Some(term), Some(weekday), Some(start), Some(end), Some(from), Some(basics)) =
-        (term, weekday, start, end, from, basics)
-    else {
-        return Err(ApiError::fields(errors));
-    };
-    staff.require(Action::Schedule(basics.master_school))?;
-    let rule = WeeklyRule {
-        weekday,
-        start,
-        end,
-    };
-    let series = Series::new(SeriesId(0), rule, from)
-        .map_err(|e| ApiError::fields(vec![field("end", &e.to_string())]))?;
-    let occurrences = series
-        .occurrences(&term)
-        .map_err(|e| ApiError::fields(vec![field("end", &e.to_string())]))?;
-    if occurrences.is_empty() {
-        return Err(ApiError::fields(vec![field(
-            "weekday",
-            "no school day of the term falls on this weekday",
-        )]));
-    }
-    let lock = state.timetable().await?;
-    let mut timetable = lock.lock().await;
-    // Check all occurrences at once (numbered from the top so they never match a stored lesson).
-    let candidates: Vec<Booking> = occurrences
-        .iter()
-        .enumerate()
-        .map(|(i, o)| booking(LessonId(u64::MAX - i as u64), o.slot, &basics))
-        .collect();
-    let clashes = timetable.clashes_all(&candidates);
-    if !clashes.is_empty() {
-        drop(timetable);
-        return Err(conflict(&state, clashes).await);
-    }
-    let lessons: Vec<_> = occurrences
-        .iter()
-        .map(|o| (o.date, basics.lesson_at(o.slot)))
-        .collect();
-    let (series_id, ids) = state
-        .store()
-        .insert_series(b.term, &rule, from, &lessons)
-        .await?;
-    for (id, o) in ids.iter().zip(&occurrences) {
-        timetable.insert_unchecked(booking(*id, o.slot, &basics));
-    }
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedSeries {
-            series: series_id,
-            lessons: ids,
-        }),
-    ))
 }
 
 // ---- attendance ----
@@ -537,8 +308,8 @@ pub async fn attendance(
     Query(q): Query<ReportFormat>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    staff.require(Action::ViewTimetable)?;
     let id = LessonId(id);
+    super::lessons::visible_lesson(&state, &staff, id).await?;
     let info = state
         .store()
         .lesson(id)

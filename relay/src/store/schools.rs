@@ -2,7 +2,7 @@
 
 use super::{Store, StoreError};
 use serde::{Deserialize, Serialize};
-use shared::ids::{ClassroomId, SchoolId};
+use shared::ids::{ClassroomId, SchoolId, TeacherId};
 use sqlx::Row;
 
 /// A master school (主講) or a remote rural or pastoral school (接收).
@@ -111,5 +111,18 @@ impl Store {
                 .fetch_one(self.pool())
                 .await?;
         Ok(ClassroomId(row.get::<i64, _>("id") as u64))
+    }
+
+    pub async fn create_teacher(
+        &self,
+        school: SchoolId,
+        name: &str,
+    ) -> Result<TeacherId, StoreError> {
+        let row = sqlx::query("INSERT INTO teachers (school_id, name) VALUES (?, ?) RETURNING id")
+            .bind(school.0 as i64)
+            .bind(name)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(TeacherId(row.get::<i64, _>("id") as u64))
     }
 }

@@ -2,9 +2,21 @@
 
 use super::{Store, StoreError};
 use shared::ids::{ClassroomId, LessonId, SchoolId, SeriesId, TeacherId};
-use shared::schedule::{Booking, Date, Slot, Term};
+use shared::schedule::{Booking, Date, Plan, Slot, Term, Time, Weekday, WeeklyRule};
 use sqlx::Row;
 use std::collections::HashMap;
+
+/// Which lessons to list; every part given must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LessonFilter {
+    /// A classroom of this school takes part.
+    pub school: Option<SchoolId>,
+    /// A classroom of a school in this county (旗縣) takes part.
+    pub county: Option<String>,
+    /// This classroom takes part, as master or remote.
+    pub classroom: Option<ClassroomId>,
+    pub teacher: Option<TeacherId>,
+}
 
 /// A lesson to store.
 #[derive(Clone, Debug)]
@@ -31,6 +43,9 @@ pub struct LessonRow {
     pub starts_at: i64,
     pub ends_at: i64,
     pub series: Option<SeriesId>,
+    /// For a lesson of a series: the date its weekly rule gave it (`YYYY-MM-DD`), even if it was
+    /// moved to another day.
+    pub occurrence: Option<String>,
 }
 
 impl LessonRow {
@@ -49,7 +64,44 @@ impl LessonRow {
     }
 }
 
-fn iso(d: Date) -> String {
+/// A stored weekly series.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeriesRow {
+    pub id: SeriesId,
+    pub term: i64,
+    pub rule: WeeklyRule,
+    pub from: Date,
+    pub until: Option<Date>,
+}
+
+fn hm(t: Time) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// Parses `HH:MM`.
+pub fn parse_time(s: &str) -> Option<Time> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()
+}
+
+/// 1 = Monday ... 7 = Sunday.
+pub fn weekday_of(n: i64) -> Option<Weekday> {
+    Some(match n {
+        1 => Weekday::Monday,
+        2 => Weekday::Tuesday,
+        3 => Weekday::Wednesday,
+        4 => Weekday::Thursday,
+        5 => Weekday::Friday,
+        6 => Weekday::Saturday,
+        7 => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+pub fn iso(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
@@ -67,39 +119,59 @@ pub fn parse_date(s: &str) -> Option<Date> {
 impl Store {
     /// Every lesson (for loading the in-memory timetable).
     pub async fn lessons(&self) -> Result<Vec<LessonRow>, StoreError> {
-        self.lessons_where("1 = 1", None).await
+        self.lessons_where("1 = 1", None, None).await
     }
 
     /// Lessons overlapping `[from, to)` (unix seconds).
     pub async fn lessons_between(&self, from: i64, to: i64) -> Result<Vec<LessonRow>, StoreError> {
-        self.lessons_where("l.starts_at < ?2 AND l.ends_at > ?1", Some((from, to)))
+        self.lessons_matching(from, to, &LessonFilter::default())
             .await
     }
 
-    /// Lessons overlapping `[from, to)` that a classroom of `school` takes part in.
-    pub async fn lessons_of_school(
+    /// Lessons overlapping `[from, to)` (unix seconds) that match every part of `filter`.
+    pub async fn lessons_matching(
         &self,
-        school: SchoolId,
         from: i64,
         to: i64,
+        filter: &LessonFilter,
     ) -> Result<Vec<LessonRow>, StoreError> {
-        let filter = format!(
-            "l.starts_at < ?2 AND l.ends_at > ?1 AND (
-               l.master_classroom_id IN (SELECT id FROM classrooms WHERE school_id = {s})
-               OR l.id IN (SELECT lc2.lesson_id FROM lesson_classrooms lc2 JOIN classrooms c2 ON c2.id = lc2.classroom_id
-                           WHERE c2.school_id = {s}))",
-            s = school.0 as i64
-        );
-        self.lessons_where(&filter, Some((from, to))).await
+        let mut sql = String::from("l.starts_at < ?2 AND l.ends_at > ?1");
+        // A lesson takes part in a set of classrooms as master or as remote.
+        let taking_part = |classrooms: &str| {
+            format!(
+                " AND (l.master_classroom_id IN ({classrooms})
+                   OR l.id IN (SELECT lc2.lesson_id FROM lesson_classrooms lc2 WHERE lc2.classroom_id IN ({classrooms})))"
+            )
+        };
+        if let Some(school) = filter.school {
+            sql += &taking_part(&format!(
+                "SELECT id FROM classrooms WHERE school_id = {}",
+                school.0 as i64
+            ));
+        }
+        if filter.county.is_some() {
+            sql += &taking_part(
+                "SELECT c3.id FROM classrooms c3 JOIN schools s3 ON s3.id = c3.school_id WHERE s3.county = ?3",
+            );
+        }
+        if let Some(classroom) = filter.classroom {
+            sql += &taking_part(&(classroom.0 as i64).to_string());
+        }
+        if let Some(teacher) = filter.teacher {
+            sql += &format!(" AND l.teacher_id = {}", teacher.0 as i64);
+        }
+        self.lessons_where(&sql, Some((from, to)), filter.county.as_deref())
+            .await
     }
 
     async fn lessons_where(
         &self,
         filter: &str,
         span: Option<(i64, i64)>,
+        text: Option<&str>,
     ) -> Result<Vec<LessonRow>, StoreError> {
         let sql = format!(
-            "SELECT l.id, l.title, l.subject, l.teacher_id, l.master_classroom_id, l.starts_at, l.ends_at, l.series_id,
+            "SELECT l.id, l.title, l.subject, l.teacher_id, l.master_classroom_id, l.starts_at, l.ends_at, l.series_id, l.occurrence_day,
                     group_concat(lc.classroom_id) AS remotes
              FROM lessons l LEFT JOIN lesson_classrooms lc ON lc.lesson_id = l.id
              WHERE {filter} GROUP BY l.id ORDER BY l.starts_at, l.id"
@@ -107,6 +179,9 @@ impl Store {
         let mut q = sqlx::query(&sql);
         if let Some((from, to)) = span {
             q = q.bind(from).bind(to);
+        }
+        if let Some(text) = text {
+            q = q.bind(text);
         }
         let rows = q.fetch_all(self.pool()).await?;
         Ok(rows
@@ -129,6 +204,7 @@ impl Store {
                 series: r
                     .get::<Option<i64>, _>("series_id")
                     .map(|s| SeriesId(s as u64)),
+                occurrence: r.get("occurrence_day"),
             })
             .collect())
     }
@@ -149,7 +225,6 @@ impl Store {
         from: Date,
         lessons: &[(Date, NewLesson)],
     ) -> Result<(SeriesId, Vec<LessonId>), StoreError> {
-        let hm = |t: shared::schedule::Time| format!("{:02}:{:02}", t.hour(), t.minute());
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(
             "INSERT INTO series (term_id, weekday, start_time, end_time, from_day) VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -174,19 +249,142 @@ impl Store {
         Ok((series, ids))
     }
 
-    pub async fn move_lesson(&self, id: LessonId, slot: Slot) -> Result<(), StoreError> {
-        sqlx::query("UPDATE lessons SET starts_at = ?, ends_at = ? WHERE id = ?")
-            .bind(slot.start)
-            .bind(slot.end)
+    /// Changes a lesson's time, teacher and title.
+    pub async fn update_lesson(&self, row: &LessonRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE lessons SET starts_at = ?, ends_at = ?, teacher_id = ?, title = ? WHERE id = ?",
+        )
+        .bind(row.starts_at)
+        .bind(row.ends_at)
+        .bind(row.teacher.0 as i64)
+        .bind(&row.title)
+        .bind(row.id.0 as i64)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Cancels a lesson that has not been held: its row, classrooms and join links go.
+    pub async fn delete_lesson(&self, id: LessonId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM lessons WHERE id = ?")
             .bind(id.0 as i64)
             .execute(self.pool())
             .await?;
         Ok(())
     }
 
+    /// Whether any classroom has joined the lesson yet.
+    pub async fn has_attendance(&self, id: LessonId) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS one FROM attendance WHERE lesson_id = ? LIMIT 1")
+            .bind(id.0 as i64)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// A stored series: its term, weekly rule, first and last day.
+    pub async fn series(&self, id: SeriesId) -> Result<Option<SeriesRow>, StoreError> {
+        let Some(r) = sqlx::query(
+            "SELECT term_id, weekday, start_time, end_time, from_day, until_day FROM series WHERE id = ?",
+        )
+        .bind(id.0 as i64)
+        .fetch_optional(self.pool())
+        .await?
+        else {
+            return Ok(None);
+        };
+        let weekday = weekday_of(r.get::<i64, _>("weekday"));
+        let start = parse_time(r.get("start_time"));
+        let end = parse_time(r.get("end_time"));
+        let from = parse_date(r.get("from_day"));
+        let until = r.get::<Option<String>, _>("until_day");
+        let (Some(weekday), Some(start), Some(end), Some(from)) = (weekday, start, end, from)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(SeriesRow {
+            id,
+            term: r.get("term_id"),
+            rule: WeeklyRule {
+                weekday,
+                start,
+                end,
+            },
+            from,
+            until: until.as_deref().and_then(parse_date),
+        }))
+    }
+
+    /// The lessons of a series, in time order.
+    pub async fn series_lessons(&self, id: SeriesId) -> Result<Vec<LessonRow>, StoreError> {
+        self.lessons_where(&format!("l.series_id = {}", id.0 as i64), None, None)
+            .await
+    }
+
+    /// "This and the following ones": `old` now ends the day before `new.from`; `new` is stored
+    /// and the plan's moves, new lessons (like `template`) and cancellations applied, all in one
+    /// transaction. Returns the new series' id and the ids of its new lessons.
+    pub async fn split_series(
+        &self,
+        old: SeriesId,
+        new: &SeriesRow,
+        plan: &Plan,
+        template: &NewLesson,
+    ) -> Result<(SeriesId, Vec<LessonId>), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE series SET until_day = ? WHERE id = ?")
+            .bind(new.from.previous_day().map(iso))
+            .bind(old.0 as i64)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(
+            "INSERT INTO series (term_id, weekday, start_time, end_time, from_day, until_day)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(new.term)
+        .bind(i64::from(new.rule.weekday.number_from_monday()))
+        .bind(hm(new.rule.start))
+        .bind(hm(new.rule.end))
+        .bind(iso(new.from))
+        .bind(new.until.map(iso))
+        .fetch_one(&mut *tx)
+        .await?;
+        let series = SeriesId(row.get::<i64, _>("id") as u64);
+        for (lesson, o) in &plan.moves {
+            sqlx::query(
+                "UPDATE lessons SET starts_at = ?, ends_at = ?, series_id = ?, occurrence_day = ? WHERE id = ?",
+            )
+            .bind(o.slot.start)
+            .bind(o.slot.end)
+            .bind(series.0 as i64)
+            .bind(iso(o.date))
+            .bind(lesson.0 as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for lesson in &plan.deletes {
+            sqlx::query("DELETE FROM lessons WHERE id = ?")
+                .bind(lesson.0 as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let inserts: Vec<NewLesson> = plan
+            .inserts
+            .iter()
+            .map(|o| NewLesson {
+                slot: o.slot,
+                series: Some((series, o.date)),
+                ..template.clone()
+            })
+            .collect();
+        let ids = insert_lessons(&mut tx, &inserts).await?;
+        tx.commit().await?;
+        Ok((series, ids))
+    }
+
     pub async fn lesson_row(&self, id: LessonId) -> Result<Option<LessonRow>, StoreError> {
         Ok(self
-            .lessons_where(&format!("l.id = {}", id.0 as i64), None)
+            .lessons_where(&format!("l.id = {}", id.0 as i64), None, None)
             .await?
             .pop())
     }

@@ -1,0 +1,246 @@
+//! `/api/lessons`: listing (filtered, and cut to what the account may see), reading, changing and
+//! cancelling one lesson. Creating lessons is in [`super::timetable`]; a change is checked against
+//! the in-memory timetable under its lock, and a clash is a 409 naming every clashing lesson.
+
+use super::error::{check_name, ApiError};
+use super::session::Staff;
+use super::timetable::{conflict, field, slot_of};
+use crate::accounts::permissions::{scope, Action, Scope};
+use crate::http::AppState;
+use crate::store::timetable::{parse_date, LessonFilter, LessonRow};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use shared::ids::{ClassroomId, LessonId, SchoolId, TeacherId};
+use shared::schedule::Slot;
+
+/// The schools whose classrooms take part in `row` (master and remote).
+async fn schools_of(state: &AppState, row: &LessonRow) -> Result<Vec<SchoolId>, ApiError> {
+    let mut classrooms = row.classrooms.clone();
+    classrooms.push(row.master_classroom);
+    let map = state.store().classroom_schools(&classrooms).await?;
+    let mut schools: Vec<SchoolId> = map.into_values().collect();
+    schools.sort();
+    schools.dedup();
+    Ok(schools)
+}
+
+/// The lesson, if it exists and the account may see it (404, then 403).
+pub(super) async fn visible_lesson(
+    state: &AppState,
+    staff: &Staff,
+    id: LessonId,
+) -> Result<LessonRow, ApiError> {
+    staff.require(Action::ViewTimetable)?;
+    let row = state
+        .store()
+        .lesson_row(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("lesson {id} does not exist")))?;
+    let schools = schools_of(state, &row).await?;
+    if !scope(staff.account.role).sees(row.teacher, &schools) {
+        return Err(ApiError::Forbidden(format!(
+            "lesson {id} is not one of your account's lessons"
+        )));
+    }
+    Ok(row)
+}
+
+/// The school that schedules a lesson: its master classroom's.
+pub(super) async fn scheduling_school(
+    state: &AppState,
+    row: &LessonRow,
+) -> Result<SchoolId, ApiError> {
+    state
+        .store()
+        .classroom_schools(&[row.master_classroom])
+        .await?
+        .get(&row.master_classroom)
+        .copied()
+        .ok_or(ApiError::Internal)
+}
+
+/// A lesson that has started (or that a classroom already joined) is history: it keeps its time.
+pub(super) async fn require_not_started(state: &AppState, row: &LessonRow) -> Result<(), ApiError> {
+    let now = crate::auth::now_secs() as i64;
+    if row.starts_at <= now || state.store().has_attendance(row.id).await? {
+        return Err(ApiError::Conflict {
+            message: format!(
+                "lesson {} has already started; a lesson that was held can not be changed",
+                row.id
+            ),
+            clashes: vec![],
+        });
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    from: String,
+    to: String,
+    school: Option<u64>,
+    county: Option<String>,
+    classroom: Option<u64>,
+    teacher: Option<u64>,
+}
+
+/// `GET /api/lessons?from=2026-09-01&to=2026-09-08[&school=|county=|classroom=|teacher=]`:
+/// lessons in `[from, to)` (at most 93 days), within what the account may see.
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<LessonRow>>, ApiError> {
+    staff.require(Action::ViewTimetable)?;
+    let (Some(from), Some(to)) = (parse_date(&q.from), parse_date(&q.to)) else {
+        return Err(ApiError::fields(vec![field(
+            "from",
+            "dates like 2026-09-01 in from and to",
+        )]));
+    };
+    if to <= from || (to - from).whole_days() > 93 {
+        return Err(ApiError::fields(vec![field(
+            "to",
+            "after from, at most 93 days later",
+        )]));
+    }
+    if let Some(county) = &q.county {
+        let mut errors = Vec::new();
+        check_name("county", county, 50, &mut errors);
+        if !errors.is_empty() {
+            return Err(ApiError::fields(errors));
+        }
+    }
+    let mut filter = LessonFilter {
+        school: q.school.map(SchoolId),
+        county: q.county,
+        classroom: q.classroom.map(ClassroomId),
+        teacher: q.teacher.map(TeacherId),
+    };
+    let outside = || ApiError::Forbidden("your account sees only its own lessons".into());
+    match scope(staff.account.role) {
+        Scope::Region => {}
+        Scope::School(mine) => {
+            if filter.school.is_some_and(|s| s != mine) {
+                return Err(outside());
+            }
+            filter.school = Some(mine);
+        }
+        Scope::Teacher(me) => {
+            if filter.teacher.is_some_and(|t| t != me) {
+                return Err(outside());
+            }
+            filter.teacher = Some(me);
+        }
+        Scope::Nothing => return Err(outside()),
+    }
+    let lessons = state
+        .store()
+        .lessons_matching(Slot::midnight(from), Slot::midnight(to), &filter)
+        .await?;
+    Ok(Json(lessons))
+}
+
+/// `GET /api/lessons/{id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+) -> Result<Json<LessonRow>, ApiError> {
+    Ok(Json(visible_lesson(&state, &staff, LessonId(id)).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// A new day and time (all three, or none).
+    date: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+    /// A substitute teacher.
+    teacher: Option<u64>,
+    title: Option<String>,
+}
+
+/// `PATCH /api/lessons/{id}`: moves one lesson (of a series too: only this one), or gives it
+/// another teacher or title. Clashes are refused with 409; a lesson that has started with 409.
+pub async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+    body: Result<Json<Change>, JsonRejection>,
+) -> Result<Json<LessonRow>, ApiError> {
+    let row = visible_lesson(&state, &staff, LessonId(id)).await?;
+    staff.require(Action::Schedule(scheduling_school(&state, &row).await?))?;
+    let Json(c) = body?;
+    let mut errors = Vec::new();
+    let mut changed = row.clone();
+    match (&c.date, &c.start, &c.end) {
+        (None, None, None) => {}
+        (Some(date), Some(start), Some(end)) => {
+            if let Some(slot) = slot_of(date, start, end, &mut errors) {
+                changed.starts_at = slot.start;
+                changed.ends_at = slot.end;
+            }
+        }
+        _ => errors.push(field("date", "a new time needs date, start and end")),
+    }
+    if let Some(title) = c.title {
+        check_name("title", &title, 100, &mut errors);
+        changed.title = title;
+    }
+    if let Some(teacher) = c.teacher {
+        changed.teacher = TeacherId(teacher);
+        if !state.store().teacher_exists(changed.teacher).await? {
+            errors.push(field("teacher", "no such teacher"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::fields(errors));
+    }
+    require_not_started(&state, &row).await?;
+    if changed.starts_at <= crate::auth::now_secs() as i64 {
+        return Err(ApiError::fields(vec![field(
+            "date",
+            "a lesson can only be moved to a time still to come",
+        )]));
+    }
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
+    let booking = changed.booking();
+    let clashes = timetable.clashes(&booking);
+    if !clashes.is_empty() {
+        drop(timetable);
+        return Err(conflict(&state, clashes).await);
+    }
+    state.store().update_lesson(&changed).await?;
+    timetable.unbook(changed.id);
+    timetable.insert_unchecked(booking);
+    drop(timetable);
+    Ok(Json(
+        state
+            .store()
+            .lesson_row(changed.id)
+            .await?
+            .ok_or(ApiError::Internal)?,
+    ))
+}
+
+/// `DELETE /api/lessons/{id}`: cancels a lesson that has not started (its join links go with it).
+pub async fn cancel(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, ApiError> {
+    let row = visible_lesson(&state, &staff, LessonId(id)).await?;
+    staff.require(Action::Schedule(scheduling_school(&state, &row).await?))?;
+    require_not_started(&state, &row).await?;
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
+    state.store().delete_lesson(row.id).await?;
+    timetable.unbook(row.id);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,352 @@
+//! `/api/series`: weekly series of lessons. Creating one books every occurrence in the term at
+//! once; changing one "from this lesson on" stores a new series from that date and moves, adds or
+//! cancels the stored lessons by [`shared::schedule::reschedule::plan`], all checked for clashes
+//! first. (Changing only one lesson of a series is `PATCH /api/lessons/{id}`.)
+
+use super::error::ApiError;
+use super::lessons::{scheduling_school, visible_lesson};
+use super::session::Staff;
+use super::timetable::{booking, check_basics, conflict, field};
+use crate::accounts::permissions::Action;
+use crate::http::AppState;
+use crate::store::timetable::{parse_date, parse_time, weekday_of, NewLesson, SeriesRow};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use shared::ids::{LessonId, SeriesId};
+use shared::schedule::reschedule::plan;
+use shared::schedule::{Booking, Series, Slot, StoredOccurrence, WeeklyRule};
+
+#[derive(Deserialize)]
+pub struct NewSeriesBody {
+    term: i64,
+    /// 1 = Monday ... 7 = Sunday.
+    weekday: u8,
+    start: String,
+    end: String,
+    /// First day (default: the term's first day).
+    from: Option<String>,
+    title: String,
+    #[serde(default)]
+    subject: String,
+    teacher: u64,
+    master_classroom: u64,
+    classrooms: Vec<u64>,
+}
+
+#[derive(Serialize)]
+pub struct CreatedSeries {
+    series: SeriesId,
+    lessons: Vec<LessonId>,
+}
+
+/// `POST /api/series`: a weekly series in a term, every occurrence checked for clashes at once.
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    body: Result<Json<NewSeriesBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedSeries>), ApiError> {
+    let Json(b) = body?;
+    let mut errors = Vec::new();
+    let term = state.store().term(b.term).await?;
+    if term.is_none() {
+        errors.push(field("term", "no such term"));
+    }
+    let weekday = weekday_of(i64::from(b.weekday));
+    if weekday.is_none() {
+        errors.push(field("weekday", "1 (Monday) to 7 (Sunday)"));
+    }
+    let (start, end) = (parse_time(&b.start), parse_time(&b.end));
+    if start.is_none() {
+        errors.push(field("start", "a time like 08:00"));
+    }
+    if end.is_none() {
+        errors.push(field("end", "a time like 08:45"));
+    }
+    let from = match &b.from {
+        Some(f) => parse_date(f).or_else(|| {
+            errors.push(field("from", "a date like 2026-09-01"));
+            None
+        }),
+        None => term.as_ref().map(|t| t.first),
+    };
+    let basics = check_basics(
+        &state,
+        b.title,
+        b.subject,
+        b.teacher,
+        b.master_classroom,
+        b.classrooms,
+        &mut errors,
+    )
+    .await?;
+    let (Some(term), Some(weekday), Some(start), Some(end), Some(from), Some(basics)) =
+        (term, weekday, start, end, from, basics)
+    else {
+        return Err(ApiError::fields(errors));
+    };
+    staff.require(Action::Schedule(basics.master_school))?;
+    let rule = WeeklyRule {
+        weekday,
+        start,
+        end,
+    };
+    let series = Series::new(SeriesId(0), rule, from)
+        .map_err(|e| ApiError::fields(vec![field("end", &e.to_string())]))?;
+    let occurrences = series
+        .occurrences(&term)
+        .map_err(|e| ApiError::fields(vec![field("end", &e.to_string())]))?;
+    if occurrences.is_empty() {
+        return Err(ApiError::fields(vec![field(
+            "weekday",
+            "no school day of the term falls on this weekday",
+        )]));
+    }
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
+    // Check all occurrences at once (numbered from the top so they never match a stored lesson).
+    let candidates: Vec<Booking> = occurrences
+        .iter()
+        .enumerate()
+        .map(|(i, o)| booking(LessonId(u64::MAX - i as u64), o.slot, &basics))
+        .collect();
+    let clashes = timetable.clashes_all(&candidates);
+    if !clashes.is_empty() {
+        drop(timetable);
+        return Err(conflict(&state, clashes).await);
+    }
+    let lessons: Vec<_> = occurrences
+        .iter()
+        .map(|o| (o.date, basics.lesson_at(o.slot)))
+        .collect();
+    let (series_id, ids) = state
+        .store()
+        .insert_series(b.term, &rule, from, &lessons)
+        .await?;
+    for (id, o) in ids.iter().zip(&occurrences) {
+        timetable.insert_unchecked(booking(*id, o.slot, &basics));
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedSeries {
+            series: series_id,
+            lessons: ids,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeBody {
+    /// The date (as the series' rule gives it) of the first lesson to change.
+    from: String,
+    /// The new weekday, 1 = Monday ... 7 = Sunday (default: unchanged).
+    weekday: Option<u8>,
+    /// The new period (default: unchanged).
+    start: Option<String>,
+    end: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ChangedSeries {
+    /// The series that now holds the changed lessons.
+    series: SeriesId,
+    /// Its lessons, in time order.
+    lessons: Vec<LessonId>,
+    /// Stored lessons that were moved (they keep their ids and join links).
+    moved: usize,
+    added: usize,
+    cancelled: usize,
+}
+
+/// `PATCH /api/series/{id}`: "this and the following ones" from `from` take the new weekday or
+/// period. Every changed lesson must still be to come; clashes are refused with 409.
+pub async fn change(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<u64>,
+    body: Result<Json<ChangeBody>, JsonRejection>,
+) -> Result<Json<ChangedSeries>, ApiError> {
+    staff.require(Action::ViewTimetable)?;
+    let id = SeriesId(id);
+    let missing = || ApiError::NotFound(format!("series {id} does not exist"));
+    let series = state.store().series(id).await?.ok_or_else(missing)?;
+    let rows = state.store().series_lessons(id).await?;
+    let Json(b) = body?;
+    let mut errors = Vec::new();
+    let from = parse_date(&b.from);
+    if from.is_none() {
+        errors.push(field("from", "a date like 2026-09-01"));
+    }
+    let weekday = match b.weekday {
+        None => Some(series.rule.weekday),
+        Some(n) => weekday_of(i64::from(n)).or_else(|| {
+            errors.push(field("weekday", "1 (Monday) to 7 (Sunday)"));
+            None
+        }),
+    };
+    let mut time = |given: &Option<String>, default, name: &'static str| match given {
+        None => Some(default),
+        Some(t) => parse_time(t).or_else(|| {
+            errors.push(field(name, "a time like 08:00"));
+            None
+        }),
+    };
+    let start = time(&b.start, series.rule.start, "start");
+    let end = time(&b.end, series.rule.end, "end");
+    let (Some(from), Some(weekday), Some(start), Some(end)) = (from, weekday, start, end) else {
+        return Err(ApiError::fields(errors));
+    };
+    // The lesson "this" names (or the nearest one), to check who may change the series and to
+    // copy for new lessons.
+    let template = rows
+        .iter()
+        .find(|r| r.occurrence.as_deref().and_then(parse_date) >= Some(from))
+        .or(rows.last())
+        .ok_or_else(|| ApiError::NotFound(format!("series {id} has no lessons left")))?;
+    let template = visible_lesson(&state, &staff, template.id).await?;
+    staff.require(Action::Schedule(
+        scheduling_school(&state, &template).await?,
+    ))?;
+    let term = state
+        .store()
+        .term(series.term)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    let stored: Vec<StoredOccurrence> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(StoredOccurrence {
+                lesson: r.id,
+                date: parse_date(r.occurrence.as_deref()?)?,
+                slot: Slot {
+                    start: r.starts_at,
+                    end: r.ends_at,
+                },
+            })
+        })
+        .collect();
+    let bad = |e: shared::schedule::series::SeriesError| {
+        ApiError::fields(vec![field("from", &e.to_string())])
+    };
+    let mut whole = Series::from_stored(id, series.rule, series.from, series.until, &term, &stored)
+        .map_err(bad)?;
+    let rule = WeeklyRule {
+        weekday,
+        start,
+        end,
+    };
+    let later = whole
+        .split_from(&term, from, SeriesId(0), rule)
+        .map_err(bad)?;
+    let occurrences = later.occurrences(&term).map_err(bad)?;
+    let now = crate::auth::now_secs() as i64;
+    let old: Vec<StoredOccurrence> = stored.into_iter().filter(|s| s.date >= from).collect();
+    for o in &old {
+        if o.slot.start <= now || state.store().has_attendance(o.lesson).await? {
+            return Err(ApiError::Conflict {
+                message: format!(
+                    "lesson {} has already started; change the series from a later lesson",
+                    o.lesson
+                ),
+                clashes: vec![],
+            });
+        }
+    }
+    if occurrences.iter().any(|o| o.slot.start <= now) {
+        return Err(ApiError::fields(vec![field(
+            "from",
+            "lessons can only be moved to times still to come",
+        )]));
+    }
+    let steps = plan(&old, &occurrences);
+    let by_id = |l: LessonId| rows.iter().find(|r| r.id == l);
+    let mut candidates: Vec<Booking> = Vec::new();
+    for (lesson, o) in &steps.moves {
+        let row = by_id(*lesson).ok_or(ApiError::Internal)?;
+        candidates.push(Booking {
+            slot: o.slot,
+            ..row.booking()
+        });
+    }
+    for (i, o) in steps.inserts.iter().enumerate() {
+        candidates.push(Booking {
+            lesson: LessonId(u64::MAX - i as u64),
+            slot: o.slot,
+            ..template.booking()
+        });
+    }
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
+    // The changed lessons leave their old places first, so they never clash with themselves.
+    let unbooked: Vec<Booking> = old
+        .iter()
+        .filter_map(|o| timetable.unbook(o.lesson))
+        .collect();
+    let restore = |timetable: &mut shared::schedule::Timetable| {
+        for b in &unbooked {
+            timetable.insert_unchecked(b.clone());
+        }
+    };
+    let clashes = timetable.clashes_all(&candidates);
+    if !clashes.is_empty() {
+        restore(&mut timetable);
+        drop(timetable);
+        return Err(conflict(&state, clashes).await);
+    }
+    let new_row = SeriesRow {
+        id: SeriesId(0),
+        term: series.term,
+        rule,
+        from,
+        until: series.until,
+    };
+    let template_lesson = NewLesson {
+        title: template.title.clone(),
+        subject: template.subject.clone(),
+        teacher: template.teacher,
+        master: template.master_classroom,
+        remotes: template.classrooms.clone(),
+        slot: Slot {
+            start: template.starts_at,
+            end: template.ends_at,
+        },
+        series: None,
+    };
+    let (new_id, added) = match state
+        .store()
+        .split_series(id, &new_row, &steps, &template_lesson)
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => {
+            restore(&mut timetable);
+            return Err(e.into());
+        }
+    };
+    let placeholders = steps.moves.len();
+    for (i, booking) in candidates.into_iter().enumerate() {
+        let lesson = match i.checked_sub(placeholders) {
+            None => booking.lesson,
+            Some(k) => *added.get(k).ok_or(ApiError::Internal)?,
+        };
+        timetable.insert_unchecked(Booking { lesson, ..booking });
+    }
+    drop(timetable);
+    let lessons = state
+        .store()
+        .series_lessons(new_id)
+        .await?
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    Ok(Json(ChangedSeries {
+        series: new_id,
+        lessons,
+        moved: steps.moves.len(),
+        added: steps.inserts.len(),
+        cancelled: steps.deletes.len(),
+    }))
+}
