@@ -40,6 +40,7 @@ pub fn closed(code: u16, reason: &str, server_error: Option<&str>) -> String {
         CloseCode::UNAUTHORIZED => "链接无效或已过期",
         CloseCode::VERSION_MISMATCH => "客户端版本与服务器不一致，请刷新页面",
         CloseCode::NO_SUCH_LESSON => "课堂不存在或已结束",
+        CloseCode::LESSON_OVER => "本节课已结束",
         CloseCode::REPLACED => "此课堂已在另一个窗口或设备上打开，本页已断开",
         _ => "连接已关闭",
     };

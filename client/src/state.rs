@@ -48,6 +48,7 @@ pub fn close_is_final(code: u16) -> bool {
             | CloseCode::VERSION_MISMATCH
             | CloseCode::NO_SUCH_LESSON
             | CloseCode::REPLACED
+            | CloseCode::LESSON_OVER
     )
 }
 

@@ -242,6 +242,53 @@ async fn main() {
         pct(&mut week_ms, 0.99)
     );
 
+    // A county's week: 50 master and 50 remote schools, 2,000 lessons.
+    for (label, filter) in [
+        ("one county's week, 2,000 lessons", "county"),
+        ("one classroom's week, 40 lessons", "classroom"),
+    ] {
+        let mut ms = Vec::new();
+        let mut count = 0;
+        for i in 0..30 {
+            let week = i % WEEKS;
+            let from =
+                time::OffsetDateTime::from_unix_timestamp(TERM_START + week * 7 * DAY + 3600)
+                    .unwrap()
+                    .date();
+            let to = from.checked_add(time::Duration::days(7)).unwrap();
+            let d = |x: time::Date| {
+                format!("{:04}-{:02}-{:02}", x.year(), u8::from(x.month()), x.day())
+            };
+            let value = if filter == "county" {
+                // "旗 N", URL-encoded.
+                format!("%E6%97%97%20{}", rnd(MASTERS / 50))
+            } else {
+                (10_001 + rnd(MASTERS) * 4).to_string()
+            };
+            let at = Instant::now();
+            let res = router
+                .clone()
+                .oneshot(get(format!(
+                    "/api/lessons?from={}&to={}&{filter}={value}",
+                    d(from),
+                    d(to)
+                )))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let body: Value =
+                serde_json::from_slice(&to_bytes(res.into_body(), 1 << 26).await.unwrap()).unwrap();
+            ms.push(at.elapsed().as_secs_f64() * 1000.0);
+            count = body.as_array().map_or(0, Vec::len);
+        }
+        assert!(count >= 40, "{label}: {count} lessons");
+        println!(
+            "GET /api/lessons ({label}; last answer {count} lessons): p50 {:.2} ms, p99 {:.2} ms",
+            pct(&mut ms, 0.5),
+            pct(&mut ms, 0.99)
+        );
+    }
+
     let mut report_ms = Vec::new();
     for _ in 0..10 {
         let at = Instant::now();

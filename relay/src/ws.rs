@@ -115,9 +115,16 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
         out: &out_tx,
         offers: Offers::new(),
     };
+    // The lesson closes for this connection when its join link expires (a configurable time
+    // after the lesson's end).
+    let over = Duration::from_secs(claims.expires.saturating_sub(now_secs()));
     let (writer_done, ending) = tokio::select! {
         ending = read_loop(&mut stream, &link, state.idle_limit()) => (false, ending),
         _ = &mut writer => (true, Ending::Lost),
+        _ = tokio::time::sleep(over) => {
+            fatal(&out_tx, CloseCode::LESSON_OVER, "the lesson is over: its join link expired").await;
+            (false, Ending::Closed)
+        }
     };
     let _ = room.send(Command::Leave { conn }).await;
     match ending {

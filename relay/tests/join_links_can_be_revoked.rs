@@ -94,3 +94,52 @@ async fn links_work_until_revoked_even_for_a_connected_classroom() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     server.abort();
 }
+
+#[tokio::test]
+async fn a_lesson_closes_for_its_connections_when_their_link_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let router = common::router(dir.path()).await;
+    let (addr, server) = common::serve(&router).await;
+    let now = relay::auth::now_secs();
+    let token = |classroom, expires| {
+        let claims = shared::token::Claims {
+            lesson: shared::ids::LessonId(1),
+            role: shared::ids::Role::Classroom(shared::ids::ClassroomId(classroom)),
+            not_before: now - 60,
+            expires,
+            link: None,
+        };
+        format!("/lesson#token={}", Signer::new(common::KEY).mint(&claims))
+    };
+    let ending = common::join(addr, &token(2, now + 2))
+        .await
+        .expect("a link valid for two more seconds admits classroom 2");
+    let mut staying = common::join(addr, &token(3, now + 600))
+        .await
+        .expect("a link valid for ten minutes admits classroom 3");
+    let at = std::time::Instant::now();
+    let (code, reason) = common::closed(ending).await;
+    assert_eq!(code, CloseCode::LESSON_OVER, "{reason}");
+    assert!(reason.contains("over"), "{reason}");
+    assert!(
+        at.elapsed() < std::time::Duration::from_secs(4),
+        "closed when the link expired"
+    );
+    // The other connection is untouched.
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+        use futures_util::StreamExt;
+        loop {
+            match staying.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None => return,
+                Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_err(),
+        "the connection with a later expiry stays open"
+    );
+    server.abort();
+}

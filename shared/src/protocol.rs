@@ -319,6 +319,8 @@ impl CloseCode {
     pub const REPLACED: u16 = 4409;
     /// The lesson does not exist.
     pub const NO_SUCH_LESSON: u16 = 4404;
+    /// The lesson's time is over: the join link it was opened with expired while connected.
+    pub const LESSON_OVER: u16 = 4410;
     /// The client sent too much too fast.
     pub const RATE_LIMITED: u16 = 4429;
     /// The lesson has as many connections as it serves; try again later.

@@ -132,12 +132,16 @@ impl TestRelay {
     }
 
     pub fn token_for(&self, lesson: LessonId, role: Role) -> String {
-        let now = now_secs();
+        self.token_until(lesson, role, now_secs() + 3600)
+    }
+
+    /// A token that expires at `expires` (unix seconds): the lesson closes for it then.
+    pub fn token_until(&self, lesson: LessonId, role: Role, expires: u64) -> String {
         self.signer().mint(&Claims {
             lesson,
             role,
-            not_before: now - 60,
-            expires: now + 3600,
+            not_before: now_secs() - 60,
+            expires,
             link: None,
         })
     }

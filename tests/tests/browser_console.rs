@@ -394,3 +394,326 @@ async fn an_admin_schedules_a_series_around_a_clash_and_a_classroom_joins() {
     classroom.close().await;
     admin.close().await;
 }
+
+/// The `li.slot` of lesson `id` in the grid's week of `day`, once shown: its day and time.
+async fn slot_in_week(b: &Browser, day: &str, id: &str) -> (String, String) {
+    fill(b, "#week-of", day).await;
+    click(b, "#go-week").await;
+    let css = format!("#week li.slot[data-lesson=\"{id}\"]");
+    b.until(
+        &format!("lesson {id} in the week of {day}"),
+        &format!("document.querySelector('{css}')"),
+        WAIT,
+    )
+    .await;
+    let v = b
+        .eval(&format!(
+            "(() => {{ const li = document.querySelector('{css}');
+                return [li.closest('.day').dataset.day, li.querySelector('.time').textContent]; }})()"
+        ))
+        .await;
+    (
+        v[0].as_str().unwrap_or_default().to_string(),
+        v[1].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// Picks lesson `id` (typed into the panel) and waits for its change form.
+async fn pick(b: &Browser, id: &str) {
+    fill(b, "#lesson-id", id).await;
+    b.until(
+        &format!("the change form of lesson {id}"),
+        &format!("document.querySelector('#edit-lesson[data-lesson=\"{id}\"]')"),
+        WAIT,
+    )
+    .await;
+}
+
+async fn select(b: &Browser, css: &str, value: &str) {
+    b.eval(&format!(
+        "(() => {{ const s = document.querySelector('{css}'); s.value = '{value}';
+            s.dispatchEvent(new Event('change', {{ bubbles: true }})); return s.value; }})()"
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_changes_the_timetable_after_making_it() {
+    assert!(
+        dist().join("index.html").exists(),
+        "the client is not built: run scripts/build-client.sh"
+    );
+    let relay = TestRelay::start_with_options(0, &[]).await;
+    let driver = Chromedriver::start().await;
+    let admin = Browser::open(&driver, &[]).await;
+    admin
+        .client
+        .goto(&format!("{}/console", relay.base))
+        .await
+        .expect("open the console");
+    admin
+        .until(
+            "the sign-in form",
+            "document.querySelector('#sign-in')",
+            WAIT,
+        )
+        .await;
+    fill(&admin, "#login", "admin").await;
+    fill(&admin, "#password", "tongpin-demo-admin").await;
+    click(&admin, "#sign-in").await;
+    admin
+        .until(
+            "the signed-in console",
+            "document.querySelector('#schools tr[data-school=\"1\"]')",
+            WAIT,
+        )
+        .await;
+
+    // A new school in a new county, and a teacher for the master school.
+    fill(&admin, "#school-name", "测试旗第一小学").await;
+    fill(&admin, "#school-county", "测试旗").await;
+    click(&admin, "#add-school").await;
+    admin
+        .until(
+            "the new school listed",
+            "[...document.querySelectorAll('#schools tr[data-school]')].some(tr => tr.textContent.includes('测试旗第一小学'))",
+            WAIT,
+        )
+        .await;
+    fill(&admin, "#teacher-name", "李老师").await;
+    click(&admin, "#add-teacher").await;
+    admin
+        .until(
+            "the new teacher listed",
+            "document.querySelector('#schools tr[data-school=\"1\"] .teachers').textContent.includes('李老师')",
+            WAIT,
+        )
+        .await;
+
+    // A term from today for two months; after a reload the console still lists it.
+    let (first, _) = shanghai_day(&admin, 0).await;
+    let (last, _) = shanghai_day(&admin, 60).await;
+    fill(&admin, "#term-name", "调课测试学期").await;
+    fill(&admin, "#term-first", &first).await;
+    fill(&admin, "#term-last", &last).await;
+    click(&admin, "#create-term").await;
+    admin
+        .until(
+            "the new term",
+            "document.querySelector('#terms li[data-term]')",
+            WAIT,
+        )
+        .await;
+    admin.client.refresh().await.expect("reload");
+    admin
+        .until(
+            "the term loaded from the relay",
+            "document.querySelector('#terms li[data-term]')",
+            WAIT,
+        )
+        .await;
+    let term = admin
+        .eval("document.querySelector('#terms li[data-term]').dataset.term")
+        .await
+        .as_str()
+        .expect("a term id")
+        .to_string();
+
+    // A weekly series two days from now, 09:00-09:45, teacher 1 from classroom 1 to classroom 2.
+    let (day, weekday) = shanghai_day(&admin, 2).await;
+    let (next_week, _) = shanghai_day(&admin, 9).await;
+    let (next_week_later, _) = shanghai_day(&admin, 10).await;
+    let (third_week, _) = shanghai_day(&admin, 16).await;
+    fill(&admin, "#s-title", "数学：调课").await;
+    fill(&admin, "#s-teacher", "1").await;
+    fill(&admin, "#s-master", "1").await;
+    fill(&admin, "#s-classrooms", "2").await;
+    fill(&admin, "#s-start", "09:00").await;
+    fill(&admin, "#s-end", "09:45").await;
+    fill(&admin, "#s-term", &term).await;
+    select(&admin, "#s-weekday", &weekday.to_string()).await;
+    click(&admin, "#create-series").await;
+    admin
+        .until("the series", "document.querySelector('#scheduled')", WAIT)
+        .await;
+    let ids: Vec<String> = admin
+        .eval("document.querySelector('#scheduled').dataset.lessons")
+        .await
+        .as_str()
+        .expect("lesson ids")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    assert!(ids.len() >= 5, "{ids:?}");
+
+    // This and the following ones: from next week's lesson, one day later at 15:00.
+    pick(&admin, &ids[1]).await;
+    fill(&admin, "#edit-date", &next_week_later).await;
+    fill(&admin, "#edit-start", "15:00").await;
+    fill(&admin, "#edit-end", "15:45").await;
+    select(&admin, "#edit-reach", "following").await;
+    click(&admin, "#save-lesson").await;
+    admin
+        .until(
+            "the change confirmed",
+            "(document.querySelector('#lesson-changed') || {}).textContent?.includes('本节及以后')",
+            WAIT,
+        )
+        .await;
+    admin
+        .eval("(() => { document.querySelector('#edit-lesson').scrollIntoView(); return true; })()")
+        .await;
+    admin.screenshot("console-change-series.png").await;
+    assert_eq!(
+        slot_in_week(&admin, &next_week, &ids[1]).await,
+        (next_week_later.clone(), "15:00–15:45".to_string())
+    );
+    let (third_day, third_time) = slot_in_week(&admin, &third_week, &ids[2]).await;
+    assert_eq!(third_time, "15:00–15:45", "the following lessons moved too");
+    assert_ne!(third_day, third_week, "a day later than the old weekday");
+    assert_eq!(
+        slot_in_week(&admin, &day, &ids[0]).await,
+        (day.clone(), "09:00–09:45".to_string()),
+        "the lesson before is untouched"
+    );
+
+    // Only this one: the first lesson to 11:00.
+    pick(&admin, &ids[0]).await;
+    fill(&admin, "#edit-start", "11:00").await;
+    fill(&admin, "#edit-end", "11:45").await;
+    select(&admin, "#edit-reach", "only").await;
+    click(&admin, "#save-lesson").await;
+    admin
+        .until(
+            "the grid showing the moved lesson",
+            &format!(
+                "document.querySelector('#week li.slot[data-lesson=\"{}\"] .time')?.textContent === '11:00–11:45'",
+                ids[0]
+            ),
+            WAIT,
+        )
+        .await;
+
+    // Moving next week's lesson onto it is refused, naming it.
+    pick(&admin, &ids[1]).await;
+    fill(&admin, "#edit-date", &day).await;
+    fill(&admin, "#edit-start", "11:30").await;
+    fill(&admin, "#edit-end", "12:15").await;
+    click(&admin, "#save-lesson").await;
+    admin
+        .until(
+            "the clash shown",
+            &format!(
+                "document.querySelector('#lesson-panel #clashes li[data-lesson=\"{}\"]')",
+                ids[0]
+            ),
+            WAIT,
+        )
+        .await;
+
+    // Cancelling asks once more, then the lesson is gone from the grid.
+    let (fourth, _) = shanghai_day(&admin, 24).await;
+    assert_eq!(slot_in_week(&admin, &fourth, &ids[3]).await.0, fourth);
+    pick(&admin, &ids[3]).await;
+    click(&admin, "#cancel-lesson").await;
+    click(&admin, "#confirm-cancel").await;
+    admin
+        .until(
+            "the cancellation confirmed",
+            "(document.querySelector('#lesson-changed') || {}).textContent?.includes('已取消')",
+            WAIT,
+        )
+        .await;
+    admin
+        .until(
+            "the week reloaded without the cancelled lesson",
+            &format!(
+                "(() => {{ const t = document.querySelector('#timetable');
+                    return t.dataset.shown.includes('from=' + t.dataset.week)
+                        && !document.querySelector('#week li.slot[data-lesson=\"{}\"]'); }})()",
+                ids[3]
+            ),
+            WAIT,
+        )
+        .await;
+
+    // The grid by county: classroom 2 is in 武川县, not in 四子王旗.
+    fill(&admin, "#week-of", &day).await;
+    click(&admin, "#go-week").await;
+    select(&admin, "#grid-by", "county").await;
+    fill(&admin, "#grid-value", "四子王旗").await;
+    click(&admin, "#grid-filter").await;
+    admin
+        .until(
+            "the 四子王旗 grid without the series",
+            &format!(
+                "document.querySelector('#timetable').dataset.shown.includes('county=') && \
+                 !document.querySelector('#week li.slot[data-lesson=\"{}\"]')",
+                ids[0]
+            ),
+            WAIT,
+        )
+        .await;
+    fill(&admin, "#grid-value", "武川县").await;
+    click(&admin, "#grid-filter").await;
+    admin
+        .until(
+            "the 武川县 grid with the series",
+            &format!(
+                "document.querySelector('#week li.slot[data-lesson=\"{}\"]')",
+                ids[0]
+            ),
+            WAIT,
+        )
+        .await;
+    // School 2's attendance from today: the demo lesson (started, classroom 2 in it) counts.
+    let (in_two_months, _) = shanghai_day(&admin, 61).await;
+    select(&admin, "#report-school", "2").await;
+    fill(&admin, "#report-from", &first).await;
+    fill(&admin, "#report-to", &in_two_months).await;
+    click(&admin, "#school-report").await;
+    admin
+        .until(
+            "school 2's report",
+            "document.querySelector('#school-report-table tr[data-classroom=\"2\"]')",
+            WAIT,
+        )
+        .await;
+    let scheduled = text(
+        &admin,
+        "#school-report-table tr[data-classroom=\"2\"] td:nth-child(3)",
+    )
+    .await;
+    assert_eq!(scheduled, "1", "the demo lesson, under way");
+    assert!(text(&admin, "#school-summary").await.contains("排课 1 节"));
+    // Teacher 1's calendar feed lists the series.
+    fill(&admin, "#calendar-id", "1").await;
+    click(&admin, "#calendar-link").await;
+    admin
+        .until(
+            "the calendar address",
+            "document.querySelector('#calendar-url')?.href.includes('/api/calendar/teacher/1.ics?key=')",
+            WAIT,
+        )
+        .await;
+    admin
+        .eval(
+            "(() => { fetch(document.querySelector('#calendar-url').href).then(r => r.text())
+                .then(t => { window.__ics = t; }); return true; })()",
+        )
+        .await;
+    admin
+        .until(
+            "the feed with the series",
+            "window.__ics?.startsWith('BEGIN:VCALENDAR') && window.__ics.includes('数学：调课')",
+            WAIT,
+        )
+        .await;
+    admin
+        .eval(
+            "(() => { document.querySelector('#lesson-panel').scrollIntoView(); return true; })()",
+        )
+        .await;
+    admin.screenshot("console-changes.png").await;
+    admin.close().await;
+}

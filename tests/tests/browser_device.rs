@@ -1,5 +1,6 @@
 //! In headless Chromium: a rural classroom's computer opens /classroom, signs in once with its
-//! device account, and lands in the lesson its classroom has now, by itself.
+//! device account, and lands in the lesson its classroom has now, by itself; when a lesson is
+//! over it goes back to /classroom and waits for (here: at once finds) the next one.
 
 use shared::ids::Role;
 use std::time::Duration;
@@ -62,5 +63,49 @@ async fn a_classroom_computer_joins_the_lesson_on_now_by_itself() {
         .until("classroom 3 online in the roster", "[...document.querySelectorAll('#roster li[data-online=true]')].some(li => li.innerText.includes('四子王旗'))", Duration::from_secs(10))
         .await;
     teacher.close().await;
+
+    // A lesson opened from the device page goes back to it when it is over (here: a link for
+    // classroom 3 that expires in a few seconds), and the device page opens what is on now again.
+    let short = relay.token_until(
+        shared::ids::LessonId(1),
+        Role::Classroom(shared::ids::ClassroomId(3)),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .as_secs()
+            + 4,
+    );
+    device
+        .client
+        .goto(&format!(
+            "{}/lesson?from=classroom#token={short}",
+            relay.base
+        ))
+        .await
+        .expect("the short lesson link");
+    device
+        .until(
+            "the lesson over, going back",
+            "document.querySelector('#lesson[data-status=closed] #device-return')",
+            Duration::from_secs(20),
+        )
+        .await;
+    let said = device
+        .eval("document.querySelector('#error').textContent")
+        .await;
+    assert!(
+        said.as_str().unwrap_or_default().contains("本节课已结束"),
+        "{said}"
+    );
+    device
+        .until(
+            "back in the lesson on now, through the device page's own link",
+            &format!(
+                "location.search === '?from=classroom' && !location.hash.includes('{short}') \
+                 && document.querySelector('#lesson[data-status=connected][data-role=classroom]')"
+            ),
+            Duration::from_secs(30),
+        )
+        .await;
     device.close().await;
 }

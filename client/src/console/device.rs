@@ -1,6 +1,7 @@
 //! The classroom computer's page at `/classroom`: signed in once with the classroom's device
 //! account, it asks the relay every 30 seconds for the lesson on now and opens it by itself
-//! (the standing link; `GET /api/device/lesson`).
+//! (the standing link; `GET /api/device/lesson`). The lesson comes back here when it is over
+//! (close 4410), to wait for the next one.
 
 use super::api::{self, Api};
 use super::dom;
@@ -29,8 +30,10 @@ fn poll(api: Api, state: UseStateHandle<State>) {
             match api.get::<Value>("/api/device/lesson").await {
                 Ok(now) => {
                     if let Some(path) = now["path"].as_str() {
+                        // Marked so the lesson comes back here when it is over.
+                        let path = path.replacen("#", "?from=classroom#", 1);
                         if let Some(w) = web_sys::window() {
-                            let _ = w.location().assign(path);
+                            let _ = w.location().assign(&path);
                         }
                         return;
                     }

@@ -116,6 +116,75 @@ pub fn term_body(
     Ok(json!({"name": name, "first": first.trim(), "last": last.trim(), "holidays": holidays}))
 }
 
+/// How far a change to a lesson of a series reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// `PATCH /api/lessons/{id}`.
+    OnlyThis,
+    /// `PATCH /api/series/{id}` from this lesson's date in the series.
+    ThisAndFollowing,
+}
+
+/// A change to a lesson as typed: a new date and period, optionally a substitute teacher.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChangeForm {
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    pub teacher: String,
+}
+
+impl ChangeForm {
+    /// The request (method, path, body) for lesson `lesson`; for "this and the following ones"
+    /// the lesson's series and occurrence date are needed. The new weekday is the new date's.
+    pub fn request(
+        &self,
+        lesson: u64,
+        series: Option<(u64, &str)>,
+        reach: Reach,
+    ) -> Result<(String, Value), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let day = Day::parse(self.date.trim());
+        if day.is_none() {
+            errors.push(error("date", "日期格式应为 2030-09-10"));
+        }
+        let teacher = match self.teacher.trim() {
+            "" => None,
+            t => Some(id("teacher", t, &mut errors)),
+        };
+        match reach {
+            Reach::OnlyThis => {
+                if !errors.is_empty() {
+                    return Err(errors);
+                }
+                let mut body = json!({"date": self.date.trim(), "start": self.start.trim(),
+                                      "end": self.end.trim()});
+                if let Some(t) = teacher {
+                    body["teacher"] = json!(t);
+                }
+                Ok((format!("/api/lessons/{lesson}"), body))
+            }
+            Reach::ThisAndFollowing => {
+                let Some((series, from)) = series else {
+                    errors.push(error("reach", "这节课不属于每周课程系列"));
+                    return Err(errors);
+                };
+                if teacher.is_some() {
+                    errors.push(error("teacher", "代课教师只能按单节课调整"));
+                }
+                match (day, errors.is_empty()) {
+                    (Some(day), true) => Ok((
+                        format!("/api/series/{series}"),
+                        json!({"from": from, "weekday": day.weekday_index() + 1,
+                               "start": self.start.trim(), "end": self.end.trim()}),
+                    )),
+                    _ => Err(errors),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +245,50 @@ mod tests {
                    {"first": "2030-11-11", "last": "2030-11-11"}])
         );
         assert!(term_body("t", "a", "b", "2030-10-07..2030-10-01").is_err());
+    }
+
+    #[test]
+    fn a_change_reaches_one_lesson_or_the_rest_of_its_series() {
+        let form = ChangeForm {
+            date: "2030-09-26".into(),
+            start: "14:00".into(),
+            end: "14:45".into(),
+            teacher: String::new(),
+        };
+        let (path, body) = form.request(7, None, Reach::OnlyThis).unwrap();
+        assert_eq!(path, "/api/lessons/7");
+        assert_eq!(
+            body,
+            json!({"date": "2030-09-26", "start": "14:00", "end": "14:45"})
+        );
+        let (path, body) = form
+            .request(7, Some((3, "2030-09-24")), Reach::ThisAndFollowing)
+            .unwrap();
+        assert_eq!(path, "/api/series/3");
+        // 26 Sep 2030 is a Thursday.
+        assert_eq!(
+            body,
+            json!({"from": "2030-09-24", "weekday": 4, "start": "14:00", "end": "14:45"})
+        );
+        let errs = form.request(7, None, Reach::ThisAndFollowing).unwrap_err();
+        assert_eq!(errs[0].field, "reach");
+        let substitute = ChangeForm {
+            teacher: "2".into(),
+            ..form.clone()
+        };
+        let (_, body) = substitute.request(7, None, Reach::OnlyThis).unwrap();
+        assert_eq!(body["teacher"], 2);
+        let bad = ChangeForm {
+            date: "26/9".into(),
+            teacher: "王".into(),
+            ..form
+        };
+        let fields: Vec<String> = bad
+            .request(7, None, Reach::OnlyThis)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["date", "teacher"]);
     }
 }

@@ -1,9 +1,13 @@
-//! One lesson: its join links (made, listed, revoked) and its attendance report.
+//! One lesson: changing it (only this one, or this and the following ones of its series) or
+//! cancelling it, its join links (made, listed, revoked) and its attendance report.
 
 use super::api::Api;
+use super::dom;
 use super::failure::FailureView;
-use super::model::{role_label, Attendance, Failure, JoinLink};
-use super::week::date_time;
+use super::forms::{ChangeForm, Reach};
+use super::model::{role_label, Attendance, Failure, JoinLink, LessonRow};
+use super::week::{clock, date_time, Day};
+use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -13,6 +17,8 @@ pub struct LessonPanelProps {
     pub api: Api,
     /// The lesson clicked in the timetable.
     pub picked: Option<u64>,
+    /// Told after the lesson was changed or cancelled, so the timetable loads again.
+    pub on_changed: Callback<()>,
 }
 
 /// The link as an absolute URL on this page's origin.
@@ -39,6 +45,121 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
         });
     }
     let id = lesson.trim().parse::<u64>().ok();
+    // The lesson as stored, to show it and to change it; reloaded after a change.
+    let row = use_state(|| None::<LessonRow>);
+    let changed = use_state(|| None::<String>);
+    // Cancelling asks once more in the page.
+    let confirming = use_state(|| false);
+    let reload = use_state(|| 0u32);
+    {
+        let (api, row) = (props.api.clone(), row.clone());
+        let confirming = confirming.clone();
+        use_effect_with((id, *reload), move |(id, _)| {
+            row.set(None);
+            confirming.set(false);
+            if let Some(id) = *id {
+                spawn_local(async move {
+                    if let Ok(r) = api.get::<LessonRow>(&format!("/api/lessons/{id}")).await {
+                        row.set(Some(r));
+                    }
+                });
+            }
+        });
+    }
+    let save = {
+        let (api, row, failure, changed, reload, on_changed) = (
+            props.api.clone(),
+            row.clone(),
+            failure.clone(),
+            changed.clone(),
+            reload.clone(),
+            props.on_changed.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(r) = (*row).clone() else {
+                failure.set(Some(Failure::Other("请先选择一节课".into())));
+                return;
+            };
+            let form = ChangeForm {
+                date: dom::value("edit-date"),
+                start: dom::value("edit-start"),
+                end: dom::value("edit-end"),
+                teacher: dom::value("edit-teacher"),
+            };
+            let reach = if dom::value("edit-reach") == "following" {
+                Reach::ThisAndFollowing
+            } else {
+                Reach::OnlyThis
+            };
+            let series = r.series.zip(r.occurrence.as_deref());
+            let (path, body) = match form.request(r.id, series, reach) {
+                Ok(req) => req,
+                Err(errors) => {
+                    failure.set(Some(Failure::Fields("请检查填写的内容".into(), errors)));
+                    return;
+                }
+            };
+            let (api, failure, changed, reload, on_changed) = (
+                api.clone(),
+                failure.clone(),
+                changed.clone(),
+                reload.clone(),
+                on_changed.clone(),
+            );
+            spawn_local(async move {
+                match api.send::<Value>("PATCH", &path, Some(&body)).await {
+                    Ok(v) => {
+                        failure.set(None);
+                        changed.set(Some(match reach {
+                            Reach::OnlyThis => "已调整这节课".to_string(),
+                            Reach::ThisAndFollowing => format!(
+                                "已调整本节及以后的课：{} 节改时间，新增 {} 节，取消 {} 节",
+                                v["moved"], v["added"], v["cancelled"]
+                            ),
+                        }));
+                        reload.set(*reload + 1);
+                        on_changed.emit(());
+                    }
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        })
+    };
+    let cancel = {
+        let (api, row, failure, changed, reload, on_changed) = (
+            props.api.clone(),
+            row.clone(),
+            failure.clone(),
+            changed.clone(),
+            reload.clone(),
+            props.on_changed.clone(),
+        );
+        Callback::from(move |_| {
+            let Some(r) = (*row).clone() else {
+                return;
+            };
+            let (api, failure, changed, reload, on_changed) = (
+                api.clone(),
+                failure.clone(),
+                changed.clone(),
+                reload.clone(),
+                on_changed.clone(),
+            );
+            spawn_local(async move {
+                let path = format!("/api/lessons/{}", r.id);
+                match api.send::<()>("DELETE", &path, None).await {
+                    Ok(()) => {
+                        failure.set(None);
+                        changed.set(Some(format!("已取消课程 {}", r.id)));
+                        reload.set(*reload + 1);
+                        on_changed.emit(());
+                    }
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        })
+    };
     let oninput = {
         let lesson = lesson.clone();
         Callback::from(move |e: InputEvent| {
@@ -114,6 +235,42 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 <button id="make-links" onclick={make_links}>{ "生成加入链接" }</button>
                 <button id="load-attendance" onclick={load_attendance}>{ "查看考勤" }</button>
             </div>
+            if let Some(r) = &*row {
+                <form id="edit-lesson" class="inline-form" onsubmit={save}
+                    data-lesson={r.id.to_string()}>
+                    <span class="lesson-now">{ format!("「{}」{} – {}{}", r.title,
+                        date_time(r.starts_at), clock(r.ends_at),
+                        if r.series.is_some() { "（每周课程）" } else { "" }) }</span>
+                    <label>{ "日期" }
+                        <input id="edit-date" value={Day::of_unix(r.starts_at).iso()} />
+                    </label>
+                    <label>{ "开始" }<input id="edit-start" value={clock(r.starts_at)} /></label>
+                    <label>{ "结束" }<input id="edit-end" value={clock(r.ends_at)} /></label>
+                    <label>{ "代课教师编号" }<input id="edit-teacher" placeholder="不换可留空" /></label>
+                    if r.series.is_some() {
+                        <label>{ "调整范围" }
+                            <select id="edit-reach">
+                                <option value="only" selected=true>{ "仅这节课" }</option>
+                                <option value="following">{ "本节及以后的课" }</option>
+                            </select>
+                        </label>
+                    }
+                    <button id="save-lesson" type="submit">{ "保存调整" }</button>
+                    if *confirming {
+                        <button id="confirm-cancel" type="button" class="danger" onclick={cancel}>
+                            { format!("确认取消「{}」", r.title) }
+                        </button>
+                    } else {
+                        <button id="cancel-lesson" type="button"
+                            onclick={let c = confirming.clone(); move |_| c.set(true)}>
+                            { "取消这节课" }
+                        </button>
+                    }
+                </form>
+            }
+            if let Some(m) = &*changed {
+                <p id="lesson-changed" class="ok">{ m.clone() }</p>
+            }
             <FailureView failure={(*failure).clone()} />
             if !links.is_empty() {
                 <ul id="links" class="links">

@@ -1,14 +1,17 @@
 //! The bureau console at `/console`: sign in, schools and classrooms, terms, the week's
-//! timetable, scheduling with clash checks, join links and attendance.
+//! timetable, scheduling and changing lessons with clash checks, join links, attendance reports
+//! and calendar feeds.
 //!
 //! - Pure (unit-tested natively): [`week`] (days, weeks, Asia/Shanghai times), [`forms`] (what was
-//!   typed turned into request bodies), [`model`] (the API's JSON shapes and failures), [`qr`]
-//!   (a join link as a QR code).
+//!   typed turned into request bodies), [`grid`] (the timetable's filter), [`model`] (the API's
+//!   JSON shapes and failures), [`qr`] (a join link as a QR code).
 //! - Browser (wasm32): [`api`] (fetch with the session cookie and the CSRF header), [`dom`]
 //!   (reading form fields), [`root`] (sign-in and the sections), and one leaf component per section:
-//!   [`schools`], [`terms`], [`timetable`], [`schedule`], [`lesson_panel`], [`failure`].
+//!   [`schools`], [`terms`], [`timetable`], [`schedule`], [`lesson_panel`], [`reports`],
+//!   [`failure`]; and [`device`], the classroom computer's page.
 
 pub mod forms;
+pub mod grid;
 pub mod model;
 pub mod qr;
 pub mod week;
@@ -23,6 +26,8 @@ pub mod dom;
 pub mod failure;
 #[cfg(target_arch = "wasm32")]
 pub mod lesson_panel;
+#[cfg(target_arch = "wasm32")]
+pub mod reports;
 #[cfg(target_arch = "wasm32")]
 pub mod root;
 #[cfg(target_arch = "wasm32")]

@@ -53,6 +53,9 @@ pub struct LessonRow {
     pub starts_at: i64,
     pub ends_at: i64,
     pub series: Option<u64>,
+    /// For a lesson of a series: the date its weekly rule gave it.
+    #[serde(default)]
+    pub occurrence: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -1,11 +1,13 @@
 //! The console's root: restores or asks for a session, then shows the sections. It owns what the
-//! sections share: the session, the terms made in this page, the lesson picked in the timetable
-//! and a counter that makes the timetable reload after scheduling.
+//! sections share: the session, the terms (loaded from the relay, plus those made in this page),
+//! the lesson picked in the timetable and a counter that makes the timetable reload after
+//! scheduling or changing a lesson.
 
 use super::api::{self, Api};
 use super::dom;
 use super::lesson_panel::LessonPanel;
 use super::model::{Failure, Me, Term};
+use super::reports::Reports;
 use super::schedule::Schedule;
 use super::schools::Schools;
 use super::terms::Terms;
@@ -69,6 +71,23 @@ pub fn console() -> Html {
             });
         })
     };
+    {
+        // The terms, once signed in.
+        let terms = terms.clone();
+        let api = match &*session {
+            Session::SignedIn(api, _) => Some(api.clone()),
+            _ => None,
+        };
+        use_effect_with(api, move |api| {
+            if let Some(api) = api.clone() {
+                spawn_local(async move {
+                    if let Ok(list) = api.get::<Vec<Term>>("/api/terms").await {
+                        terms.set(list);
+                    }
+                });
+            }
+        });
+    }
     match &*session {
         Session::Checking => html! {
             <main id="console" class="console" data-state="checking"><p>{ "正在加载…" }</p></main>
@@ -112,6 +131,10 @@ pub fn console() -> Html {
                 let refresh = refresh.clone();
                 Callback::from(move |_: Vec<u64>| refresh.set(*refresh + 1))
             };
+            let on_changed = {
+                let refresh = refresh.clone();
+                Callback::from(move |()| refresh.set(*refresh + 1))
+            };
             let on_pick = {
                 let picked = picked.clone();
                 Callback::from(move |id: u64| picked.set(Some(id)))
@@ -127,7 +150,8 @@ pub fn console() -> Html {
                     <Terms api={api.clone()} terms={(*terms).clone()} on_created={on_term} />
                     <Schedule api={api.clone()} terms={(*terms).clone()} {on_scheduled} />
                     <Timetable api={api.clone()} refresh={*refresh} {on_pick} />
-                    <LessonPanel api={api.clone()} picked={*picked} />
+                    <LessonPanel api={api.clone()} picked={*picked} {on_changed} />
+                    <Reports api={api.clone()} />
                 </main>
             }
         }

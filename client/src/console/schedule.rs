@@ -127,7 +127,7 @@ pub fn schedule(props: &ScheduleProps) -> Html {
                     <label>{ "星期" }
                         <select id="s-weekday">
                             { for WEEKDAYS.iter().enumerate().map(|(i, d)| html! {
-                                <option value={(i + 1).to_string()}>{ *d }</option>
+                                <option value={(i + 1).to_string()} selected={i == 0}>{ *d }</option>
                             }) }
                         </select>
                     </label>

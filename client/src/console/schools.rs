@@ -1,4 +1,5 @@
-//! Schools and their classrooms, and a form to add a classroom to a school.
+//! Schools and their classrooms, and forms to add a school (bureau admins), a classroom or a
+//! teacher to a school.
 
 use super::api::Api;
 use super::dom;
@@ -13,7 +14,15 @@ pub struct SchoolsProps {
     pub api: Api,
 }
 
-type Loaded = (Vec<School>, BTreeMap<u64, Vec<Classroom>>);
+/// A teacher as `GET /api/teachers` lists them.
+#[derive(Clone, PartialEq, serde::Deserialize)]
+struct Teacher {
+    id: u64,
+    name: String,
+    school: u64,
+}
+
+type Loaded = (Vec<School>, BTreeMap<u64, Vec<Classroom>>, Vec<Teacher>);
 
 async fn load(api: &Api) -> Result<Loaded, Failure> {
     let schools: Vec<School> = api.get("/api/schools").await?;
@@ -24,7 +33,8 @@ async fn load(api: &Api) -> Result<Loaded, Failure> {
             .await?;
         rooms.insert(s.id, list);
     }
-    Ok((schools, rooms))
+    let teachers = api.get("/api/teachers").await?;
+    Ok((schools, rooms, teachers))
 }
 
 #[function_component(Schools)]
@@ -63,7 +73,50 @@ pub fn schools(props: &SchoolsProps) -> Html {
             });
         })
     };
-    let Some((schools, rooms)) = &*loaded else {
+    // Adding a school or a teacher: the path, the body from the form, the fields to clear.
+    let post =
+        |path: fn() -> String, body: fn() -> serde_json::Value, clear: &'static [&'static str]| {
+            let (api, failure, reload) = (props.api.clone(), failure.clone(), reload.clone());
+            Callback::from(move |e: SubmitEvent| {
+                e.prevent_default();
+                let (api, failure, reload) = (api.clone(), failure.clone(), reload.clone());
+                let (path, body) = (path(), body());
+                spawn_local(async move {
+                    match api
+                        .send::<serde_json::Value>("POST", &path, Some(&body))
+                        .await
+                    {
+                        Ok(_) => {
+                            failure.set(None);
+                            for id in clear {
+                                dom::clear(id);
+                            }
+                            reload.set(*reload + 1);
+                        }
+                        Err(f) => failure.set(Some(f)),
+                    }
+                });
+            })
+        };
+    let add_school = post(
+        || "/api/schools".into(),
+        || {
+            serde_json::json!({"name": dom::value("school-name"), "county": dom::value("school-county"),
+                               "kind": dom::value("school-kind")})
+        },
+        &["school-name", "school-county"],
+    );
+    let add_teacher = post(
+        || {
+            format!(
+                "/api/schools/{}/teachers",
+                dom::value("teacher-school").trim()
+            )
+        },
+        || serde_json::json!({"name": dom::value("teacher-name")}),
+        &["teacher-name"],
+    );
+    let Some((schools, rooms, teachers)) = &*loaded else {
         return html! {
             <section id="schools" class="card"><h2>{ "学校与教室" }</h2>
                 <FailureView failure={(*failure).clone()} />
@@ -75,7 +128,7 @@ pub fn schools(props: &SchoolsProps) -> Html {
             <h2>{ "学校与教室" }</h2>
             <table class="schools">
                 <thead><tr><th>{ "编号" }</th><th>{ "学校" }</th><th>{ "旗县" }</th>
-                    <th>{ "类型" }</th><th>{ "教室（编号）" }</th></tr></thead>
+                    <th>{ "类型" }</th><th>{ "教室（编号）" }</th><th>{ "教师（编号）" }</th></tr></thead>
                 <tbody>
                     { for schools.iter().map(|s| html! {
                         <tr data-school={s.id.to_string()}>
@@ -86,6 +139,9 @@ pub fn schools(props: &SchoolsProps) -> Html {
                             <td>{ rooms.get(&s.id).map(|list| list.iter()
                                     .map(|c| format!("{}（{}）", c.name, c.id))
                                     .collect::<Vec<_>>().join("、")).unwrap_or_default() }</td>
+                            <td class="teachers">{ teachers.iter().filter(|t| t.school == s.id)
+                                    .map(|t| format!("{}（{}）", t.name, t.id))
+                                    .collect::<Vec<_>>().join("、") }</td>
                         </tr>
                     }) }
                 </tbody>
@@ -93,14 +149,37 @@ pub fn schools(props: &SchoolsProps) -> Html {
             <form class="inline-form" onsubmit={add}>
                 <label>{ "学校" }
                     <select id="classroom-school">
-                        { for schools.iter().map(|s| html! {
-                            <option value={s.id.to_string()}>{ s.name.clone() }</option>
+                        { for schools.iter().enumerate().map(|(i, s)| html! {
+                            <option value={s.id.to_string()} selected={i == 0}>{ s.name.clone() }</option>
                         }) }
                     </select>
                 </label>
                 <label>{ "教室名称" }<input id="classroom-name" /></label>
                 <FieldErrorView failure={(*failure).clone()} field="name" />
                 <button id="add-classroom" type="submit">{ "添加教室" }</button>
+            </form>
+            <form class="inline-form" onsubmit={add_teacher}>
+                <label>{ "学校" }
+                    <select id="teacher-school">
+                        { for schools.iter().enumerate().map(|(i, s)| html! {
+                            <option value={s.id.to_string()} selected={i == 0}>{ s.name.clone() }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ "教师姓名" }<input id="teacher-name" /></label>
+                <button id="add-teacher" type="submit">{ "添加教师" }</button>
+            </form>
+            <form class="inline-form" onsubmit={add_school}>
+                <label>{ "学校名称" }<input id="school-name" /></label>
+                <label>{ "旗县" }<input id="school-county" placeholder="四子王旗" /></label>
+                <label>{ "类型" }
+                    <select id="school-kind">
+                        <option value="remote" selected=true>{ "远端学校（接收课堂）" }</option>
+                        <option value="master">{ "主讲学校（主讲课堂）" }</option>
+                    </select>
+                </label>
+                <FieldErrorView failure={(*failure).clone()} field="county" />
+                <button id="add-school" type="submit">{ "添加学校" }</button>
             </form>
             <FailureView failure={(*failure).clone()} />
         </section>

@@ -1,5 +1,5 @@
-//! Creating a term (name, first and last day, holidays). There is no list of terms in the API
-//! yet, so the terms made in this page are listed with their ids.
+//! Terms: those the relay has (`GET /api/terms`) and those made in this page, listed with their
+//! ids; and a form to create one (name, first and last day, holidays).
 
 use super::api::Api;
 use super::dom;

@@ -1,9 +1,11 @@
-//! The week's timetable: Monday to Sunday columns, each day's lessons sorted by time. A click on a
+//! The week's timetable: Monday to Sunday columns, each day's lessons sorted by time, for the
+//! region (what the account may see), one county, school, classroom or teacher. A click on a
 //! lesson picks it for the lesson panel.
 
 use super::api::Api;
 use super::dom;
 use super::failure::FailureView;
+use super::grid::GridBy;
 use super::model::{Failure, LessonRow};
 use super::week::{span, Day, Week, WEEKDAYS};
 use wasm_bindgen_futures::spawn_local;
@@ -24,23 +26,28 @@ fn today() -> Day {
 #[function_component(Timetable)]
 pub fn timetable(props: &TimetableProps) -> Html {
     let week = use_state(|| Week::containing(today()));
-    let lessons = use_state(|| None::<Vec<LessonRow>>);
+    let by = use_state(GridBy::default);
+    // The lessons shown, with the query they answer.
+    let lessons = use_state(|| None::<(String, Vec<LessonRow>)>);
     let failure = use_state(|| None::<Failure>);
     {
         let (api, lessons, failure) = (props.api.clone(), lessons.clone(), failure.clone());
-        use_effect_with((*week, props.refresh), move |(week, _)| {
-            let query = week.query();
-            spawn_local(async move {
-                match api.get::<Vec<LessonRow>>(&query).await {
-                    Ok(mut list) => {
-                        list.sort_by_key(|l| (l.starts_at, l.id));
-                        failure.set(None);
-                        lessons.set(Some(list));
+        use_effect_with(
+            (*week, (*by).clone(), props.refresh),
+            move |(week, by, _)| {
+                let query = format!("{}{}", week.query(), by.query());
+                spawn_local(async move {
+                    match api.get::<Vec<LessonRow>>(&query).await {
+                        Ok(mut list) => {
+                            list.sort_by_key(|l| (l.starts_at, l.id));
+                            failure.set(None);
+                            lessons.set(Some((query, list)));
+                        }
+                        Err(f) => failure.set(Some(f)),
                     }
-                    Err(f) => failure.set(Some(f)),
-                }
-            });
-        });
+                });
+            },
+        );
     }
     let step = |forward: bool| {
         let week = week.clone();
@@ -55,10 +62,21 @@ pub fn timetable(props: &TimetableProps) -> Html {
             }
         })
     };
-    let list = (*lessons).clone().unwrap_or_default();
+    let filter = {
+        let (by, failure) = (by.clone(), failure.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match GridBy::parse(&dom::value("grid-by"), &dom::value("grid-value")) {
+                Ok(b) => by.set(b),
+                Err(m) => failure.set(Some(Failure::Other(m))),
+            }
+        })
+    };
+    let (shown, list) = (*lessons).clone().unwrap_or_default();
     let days = week.days();
     html! {
         <section id="timetable" class="card" data-week={week.monday.iso()}
+            data-shown={shown}
             data-loaded={lessons.is_some().to_string()}>
             <h2>{ "课表" }</h2>
             <form class="inline-form" onsubmit={go}>
@@ -67,6 +85,19 @@ pub fn timetable(props: &TimetableProps) -> Html {
                 <button id="next-week" type="button" onclick={step(true)}>{ "下一周" }</button>
                 <label>{ "跳到" }<input id="week-of" placeholder="2030-09-10" /></label>
                 <button id="go-week" type="submit">{ "查看" }</button>
+            </form>
+            <form class="inline-form" onsubmit={filter}>
+                <label>{ "显示" }
+                    <select id="grid-by">
+                        <option value="all" selected=true>{ "全部课程" }</option>
+                        <option value="county">{ "按旗县" }</option>
+                        <option value="school">{ "按学校编号" }</option>
+                        <option value="classroom">{ "按教室编号" }</option>
+                        <option value="teacher">{ "按教师编号" }</option>
+                    </select>
+                </label>
+                <label>{ "旗县或编号" }<input id="grid-value" placeholder="四子王旗 / 3" /></label>
+                <button id="grid-filter" type="submit">{ "筛选" }</button>
             </form>
             <FailureView failure={(*failure).clone()} />
             <div id="week" class="week">

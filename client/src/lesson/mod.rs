@@ -63,6 +63,8 @@ pub struct Lesson {
     /// Runs every `INK_BATCH_MS` while the gesture has something to batch.
     ticker: Option<Interval>,
     toast: Option<(String, Timeout)>,
+    /// The lesson is over and this classroom computer goes back to its device page.
+    returning: bool,
     _resize: Option<ResizeWatch>,
     _pointer: Vec<Listener>,
     shown_title: String,
@@ -118,6 +120,7 @@ impl Component for Lesson {
             gesture: Gesture::default(),
             ticker: None,
             toast: None,
+            returning: false,
             _resize: None,
             _pointer: Vec::new(),
             shown_title: String::new(),
@@ -249,6 +252,9 @@ impl Component for Lesson {
                         <div class="card">
                             <h1>{ crate::labels::PRODUCT }</h1>
                             <p id="error" class="error">{ reason.clone() }</p>
+                            if self.returning {
+                                <p id="device-return">{ format!("{DEVICE_RETURN_SECS} 秒后返回教室待机页面") }</p>
+                            }
                         </div>
                     </div>
                 }
@@ -298,6 +304,10 @@ impl Lesson {
                 retry,
             } => {
                 self.media.disconnected();
+                if code == shared::protocol::CloseCode::LESSON_OVER && opened_by_device() {
+                    self.returning = true;
+                    return_to_device_page();
+                }
                 let out = self.session.closed(code, &reason, retry);
                 self.apply(ctx, out)
             }
@@ -406,4 +416,26 @@ impl Lesson {
             .filter(|l| l.page == current);
         render::overlay(s, local, self.gesture.unsent_ink(), laser);
     }
+}
+
+/// Seconds a classroom computer shows "the lesson is over" before going back to `/classroom`.
+const DEVICE_RETURN_SECS: u32 = 10;
+
+/// A lesson opened by a classroom computer's standing link (`/lesson?from=classroom#token=…`)
+/// goes back to the device page when it is over, to wait for the next lesson.
+fn return_to_device_page() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    gloo_timers::callback::Timeout::new(DEVICE_RETURN_SECS * 1000, move || {
+        let _ = window.location().assign("/classroom");
+    })
+    .forget();
+}
+
+/// Whether this page was opened by a classroom computer's device page.
+fn opened_by_device() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| q.contains("from=classroom"))
 }

@@ -26,6 +26,10 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "database URL {0:?}: only SQLite (sqlite://path) is supported so far; PostgreSQL is planned"
+    )]
+    UnsupportedDatabase(String),
     #[error("stored data of lesson {0} is corrupt: {1}")]
     Corrupt(LessonId, String),
 }
@@ -66,6 +70,10 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `url` and runs the migrations.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        if !url.starts_with("sqlite:") {
+            let scheme = url.split_once(':').map_or(url, |(s, _)| s);
+            return Err(StoreError::UnsupportedDatabase(format!("{scheme}:…")));
+        }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -219,5 +227,24 @@ impl Store {
             sessions,
             tail,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn other_databases_are_refused_by_name_without_their_credentials() {
+        let err = Store::open("postgres://bureau:secret@127.0.0.1/tongpin")
+            .await
+            .err()
+            .expect("not SQLite");
+        let text = err.to_string();
+        assert!(matches!(err, StoreError::UnsupportedDatabase(_)), "{text}");
+        assert!(
+            text.contains("postgres") && !text.contains("secret"),
+            "{text}"
+        );
     }
 }

@@ -113,6 +113,20 @@ impl Store {
         Ok(ClassroomId(row.get::<i64, _>("id") as u64))
     }
 
+    /// The classrooms of every school in a county (旗縣).
+    pub async fn classrooms_in_county(&self, county: &str) -> Result<Vec<ClassroomId>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.id FROM classrooms c JOIN schools s ON s.id = c.school_id WHERE s.county = ? ORDER BY c.id",
+        )
+        .bind(county)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ClassroomId(r.get::<i64, _>("id") as u64))
+            .collect())
+    }
+
     pub async fn create_teacher(
         &self,
         school: SchoolId,
