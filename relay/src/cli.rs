@@ -1,5 +1,6 @@
 //! The `relay` command line.
 
+use crate::accounts::{password, StaffRole};
 use crate::auth::{now_secs, Signer};
 use crate::http::{app, AppState};
 use crate::media::config::{self, IceServer, MediaConfig};
@@ -102,6 +103,18 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Create an account, or reset its name, role and password (e.g. the first bureau admin of a
+    /// new installation). The password comes from TONGPIN_ACCOUNT_PASSWORD, else from the first
+    /// line of standard input.
+    Account {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// bureau, school:<id>, teacher:<id> or device:<classroom id>
+        #[arg(long, value_parser = parse_staff_role)]
+        role: StaffRole,
+    },
     /// Print a join token for a lesson and role.
     Token {
         #[arg(long)]
@@ -125,6 +138,12 @@ fn parse_ports(s: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
 
 fn parse_ice(s: &str) -> Result<IceServer, String> {
     config::parse_ice_server(s).map_err(|e| e.to_string())
+}
+
+fn parse_staff_role(s: &str) -> Result<StaffRole, String> {
+    StaffRole::parse(s).ok_or_else(|| {
+        "expected bureau, school:<id>, teacher:<id> or device:<classroom id>".to_string()
+    })
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -201,6 +220,20 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let store = Store::open(&cli.database_url()).await?;
+    if let Some(Command::Account { login, name, role }) = &cli.command {
+        let password = match std::env::var("TONGPIN_ACCOUNT_PASSWORD") {
+            Ok(p) => p,
+            Err(_) => {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            }
+        };
+        let hash = tokio::task::spawn_blocking(move || password::hash(&password)).await??;
+        store.upsert_account(login, name, &hash, *role).await?;
+        println!("account «{login}» saved ({})", role.column());
+        return Ok(());
+    }
     let listener = tokio::net::TcpListener::bind(&cli.listen).await?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");

@@ -709,6 +709,76 @@ async fn an_admin_changes_the_timetable_after_making_it() {
             WAIT,
         )
         .await;
+    // An account for the new teacher 李老师 (teacher 2): signed in, the console shows only
+    // their lessons (none of teacher 1's series) and no accounts section.
+    fill(&admin, "#account-login", "li.laoshi").await;
+    fill(&admin, "#account-name", "李老师").await;
+    fill(&admin, "#account-password", "li-laoshi-password").await;
+    fill(&admin, "#account-of", "2").await;
+    click(&admin, "#add-account").await;
+    admin
+        .until(
+            "the new account listed",
+            "document.querySelector('#accounts tr[data-login=\"li.laoshi\"]')?.textContent.includes('教师（编号 2）')",
+            WAIT,
+        )
+        .await;
+    let li = Browser::open(&driver, &[]).await;
+    li.client
+        .goto(&format!("{}/console", relay.base))
+        .await
+        .expect("open the console");
+    li.until(
+        "the sign-in form",
+        "document.querySelector('#sign-in')",
+        WAIT,
+    )
+    .await;
+    fill(&li, "#login", "li.laoshi").await;
+    fill(&li, "#password", "li-laoshi-password").await;
+    click(&li, "#sign-in").await;
+    li.until(
+        "李老师 signed in",
+        "document.querySelector('#console[data-state=signed-in]')",
+        WAIT,
+    )
+    .await;
+    fill(&li, "#week-of", &day).await;
+    click(&li, "#go-week").await;
+    li.until(
+        "李老师's week, without teacher 1's lessons",
+        "(() => { const t = document.querySelector('#timetable');
+            return t.dataset.shown.includes('from=' + t.dataset.week)
+                && document.querySelectorAll('#week li.slot').length === 0; })()",
+        WAIT,
+    )
+    .await;
+    assert_eq!(
+        li.eval("!document.querySelector('#accounts')").await,
+        serde_json::json!(true)
+    );
+    // Removed by the admin, the account is signed out at its next request.
+    admin
+        .eval(
+            "(() => { document.querySelector('#accounts tr[data-login=\"li.laoshi\"] .remove-account').click(); return true; })()",
+        )
+        .await;
+    admin
+        .until(
+            "the account gone",
+            "!document.querySelector('#accounts tr[data-login=\"li.laoshi\"]')",
+            WAIT,
+        )
+        .await;
+    click(&li, "#next-week").await;
+    li.until(
+        "李老师 back at the sign-in form",
+        "document.querySelector('#console[data-state=signed-out]')",
+        WAIT,
+    )
+    .await;
+    li.close().await;
+
     admin
         .eval(
             "(() => { document.querySelector('#lesson-panel').scrollIntoView(); return true; })()",

@@ -185,6 +185,33 @@ impl ChangeForm {
     }
 }
 
+/// `POST /api/accounts` from the form: the role's kind from the select and its school, teacher or
+/// classroom number from the field beside it.
+pub fn account_body(
+    login: &str,
+    name: &str,
+    password: &str,
+    kind: &str,
+    of: &str,
+) -> Result<Value, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let role = match kind {
+        "bureau_admin" => json!({"kind": kind}),
+        "school_admin" => json!({"kind": kind, "school": id("role", of, &mut errors)}),
+        "teacher" => json!({"kind": kind, "teacher": id("role", of, &mut errors)}),
+        "classroom_device" => json!({"kind": kind, "classroom": id("role", of, &mut errors)}),
+        _ => {
+            errors.push(error("role", "请选择账号类型"));
+            Value::Null
+        }
+    };
+    if errors.is_empty() {
+        Ok(json!({"login": login.trim(), "name": name.trim(), "password": password, "role": role}))
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +317,19 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["date", "teacher"]);
+    }
+
+    #[test]
+    fn an_account_form_names_its_role() {
+        let body = account_body(" li ", "李老师", "a long password", "teacher", "7").unwrap();
+        assert_eq!(
+            body,
+            json!({"login": "li", "name": "李老师", "password": "a long password",
+                   "role": {"kind": "teacher", "teacher": 7}})
+        );
+        let bureau = account_body("z", "张", "pw", "bureau_admin", "").unwrap();
+        assert_eq!(bureau["role"], json!({"kind": "bureau_admin"}));
+        let errs = account_body("d", "电脑", "pw", "classroom_device", "五年级").unwrap_err();
+        assert_eq!(errs[0].field, "role");
     }
 }

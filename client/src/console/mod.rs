@@ -8,7 +8,7 @@
 //! - Browser (wasm32): [`api`] (fetch with the session cookie and the CSRF header), [`dom`]
 //!   (reading form fields), [`root`] (sign-in and the sections), and one leaf component per section:
 //!   [`schools`], [`terms`], [`timetable`], [`schedule`], [`lesson_panel`], [`reports`],
-//!   [`failure`]; and [`device`], the classroom computer's page.
+//!   [`accounts`], [`failure`]; and [`device`], the classroom computer's page.
 
 pub mod forms;
 pub mod grid;
@@ -16,6 +16,8 @@ pub mod model;
 pub mod qr;
 pub mod week;
 
+#[cfg(target_arch = "wasm32")]
+pub mod accounts;
 #[cfg(target_arch = "wasm32")]
 pub mod api;
 #[cfg(target_arch = "wasm32")]

@@ -8,6 +8,43 @@ pub struct Account {
     pub id: u64,
     pub login: String,
     pub name: String,
+    #[serde(default)]
+    pub role: Option<AccountRole>,
+}
+
+/// What an account is: `{"kind": "teacher", "teacher": 1}` and so on.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct AccountRole {
+    pub kind: String,
+    pub school: Option<u64>,
+    pub teacher: Option<u64>,
+    pub classroom: Option<u64>,
+}
+
+impl AccountRole {
+    pub fn label(&self) -> String {
+        let n = |id: Option<u64>| id.map(|i| i.to_string()).unwrap_or_default();
+        match self.kind.as_str() {
+            "bureau_admin" => "教育局管理员".into(),
+            "school_admin" => format!("学校管理员（学校 {}）", n(self.school)),
+            "teacher" => format!("教师（编号 {}）", n(self.teacher)),
+            "classroom_device" => format!("教室电脑（教室 {}）", n(self.classroom)),
+            _ => "其他".into(),
+        }
+    }
+
+    /// Whether this account manages accounts (and sees the accounts section).
+    pub fn manages_accounts(&self) -> bool {
+        matches!(self.kind.as_str(), "bureau_admin" | "school_admin")
+    }
+}
+
+/// `GET /api/accounts`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ManagedAccount {
+    #[serde(flatten)]
+    pub account: Account,
+    pub school: Option<u64>,
 }
 
 /// `POST /api/session` and `GET /api/me`.

@@ -3,6 +3,7 @@
 //! the lesson picked in the timetable and a counter that makes the timetable reload after
 //! scheduling or changing a lesson.
 
+use super::accounts::Accounts;
 use super::api::{self, Api};
 use super::dom;
 use super::lesson_panel::LessonPanel;
@@ -152,6 +153,9 @@ pub fn console() -> Html {
                     <Timetable api={api.clone()} refresh={*refresh} {on_pick} />
                     <LessonPanel api={api.clone()} picked={*picked} {on_changed} />
                     <Reports api={api.clone()} />
+                    if me.account.role.as_ref().is_some_and(|r| r.manages_accounts()) {
+                        <Accounts api={api.clone()} me={me.account.id} />
+                    }
                 </main>
             }
         }

@@ -25,6 +25,28 @@ pub enum StaffRole {
 }
 
 impl StaffRole {
+    /// `bureau`, `school:<id>`, `teacher:<id>` or `device:<classroom id>` (the command line's
+    /// spelling).
+    pub fn parse(s: &str) -> Option<StaffRole> {
+        if s == "bureau" {
+            return Some(StaffRole::BureauAdmin);
+        }
+        let (kind, id) = s.split_once(':')?;
+        let id: u64 = id.parse().ok()?;
+        Some(match kind {
+            "school" => StaffRole::SchoolAdmin {
+                school: SchoolId(id),
+            },
+            "teacher" => StaffRole::Teacher {
+                teacher: TeacherId(id),
+            },
+            "device" => StaffRole::ClassroomDevice {
+                classroom: ClassroomId(id),
+            },
+            _ => return None,
+        })
+    }
+
     /// The value of the `role` column.
     pub fn column(self) -> &'static str {
         match self {
@@ -43,4 +65,29 @@ pub struct Account {
     pub login: String,
     pub name: String,
     pub role: StaffRole,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_spelled_on_the_command_line() {
+        assert_eq!(StaffRole::parse("bureau"), Some(StaffRole::BureauAdmin));
+        assert_eq!(
+            StaffRole::parse("school:3"),
+            Some(StaffRole::SchoolAdmin {
+                school: SchoolId(3)
+            })
+        );
+        assert_eq!(
+            StaffRole::parse("device:12"),
+            Some(StaffRole::ClassroomDevice {
+                classroom: ClassroomId(12)
+            })
+        );
+        for bad in ["", "admin", "teacher", "teacher:", "teacher:x", "planet:1"] {
+            assert_eq!(StaffRole::parse(bad), None, "{bad}");
+        }
+    }
 }

@@ -36,6 +36,23 @@ pub fn allowed(role: StaffRole, action: Action) -> bool {
     }
 }
 
+/// Whether `actor` may create, list, reset or remove an account with role `target`, whose school
+/// (the school admin's school, the teacher's, the device's classroom's) is `target_school`.
+/// Bureau admins manage every account; a school admin the accounts of their own school (other
+/// school admins, its teachers and classroom devices), never a bureau admin.
+pub fn may_manage_account(
+    actor: StaffRole,
+    target: StaffRole,
+    target_school: Option<SchoolId>,
+) -> bool {
+    match (actor, target) {
+        (StaffRole::BureauAdmin, _) => true,
+        (StaffRole::SchoolAdmin { .. }, StaffRole::BureauAdmin) => false,
+        (StaffRole::SchoolAdmin { school }, _) => target_school == Some(school),
+        _ => false,
+    }
+}
+
 /// Which lessons an account sees: lists are cut down to these, and asking for one outside them is
 /// refused (403).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,5 +149,30 @@ mod tests {
         assert!(teacher.sees(t1, &[s2]));
         assert!(!teacher.sees(t2, &[s1]));
         assert!(!device.sees(t1, &[s1]));
+    }
+
+    #[test]
+    fn who_manages_which_accounts() {
+        let bureau = StaffRole::BureauAdmin;
+        let school1 = StaffRole::SchoolAdmin {
+            school: SchoolId(1),
+        };
+        let teacher = StaffRole::Teacher {
+            teacher: TeacherId(1),
+        };
+        let device = StaffRole::ClassroomDevice {
+            classroom: ClassroomId(1),
+        };
+        let (own, other) = (Some(SchoolId(1)), Some(SchoolId(2)));
+        assert!(may_manage_account(bureau, bureau, None));
+        assert!(may_manage_account(bureau, device, other));
+        assert!(may_manage_account(school1, teacher, own));
+        assert!(may_manage_account(school1, device, own));
+        assert!(may_manage_account(school1, school1, own));
+        assert!(!may_manage_account(school1, teacher, other));
+        assert!(!may_manage_account(school1, bureau, None));
+        assert!(!may_manage_account(school1, device, None), "unknown school");
+        assert!(!may_manage_account(teacher, teacher, own));
+        assert!(!may_manage_account(device, device, own));
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`error`]: [`error::ApiError`] and its JSON response.
 //! - [`session`]: sign in/out, `GET /api/me`, the `Staff` extractor.
+//! - [`accounts`]: who may sign in: list, create, remove, set a password.
 //! - [`schools`]: schools and classrooms.
 //! - [`timetable`]: terms, teachers, creating lessons with clash checks (409); attendance.
 //! - [`lessons`]: listing (filtered, scoped to the account), reading, moving and cancelling lessons.
@@ -12,6 +13,7 @@
 //! - [`reports`]: attendance per school and date range.
 //! - [`device`]: a classroom device's current lesson (its standing link).
 
+pub mod accounts;
 pub mod calendar;
 pub mod device;
 pub mod error;
@@ -38,6 +40,12 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(session::sign_in).delete(session::sign_out),
         )
         .route("/me", get(session::me))
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route("/accounts/{id}", axum::routing::delete(accounts::remove))
+        .route(
+            "/accounts/{id}/password",
+            axum::routing::put(accounts::set_password),
+        )
         .route("/schools", get(schools::list).post(schools::create))
         .route(
             "/schools/{id}/classrooms",

@@ -69,6 +69,74 @@ impl Store {
         Ok(row.get("id"))
     }
 
+    /// Creates an account; `None` if the login is taken.
+    pub async fn create_account(
+        &self,
+        login: &str,
+        name: &str,
+        password_hash: &str,
+        role: StaffRole,
+    ) -> Result<Option<i64>, StoreError> {
+        if self.account_by_login(login).await?.is_some() {
+            return Ok(None);
+        }
+        self.upsert_account(login, name, password_hash, role)
+            .await
+            .map(Some)
+    }
+
+    /// Accounts with the school each belongs to (none for bureau admins), by login; only those of
+    /// `school` if given.
+    pub async fn accounts(
+        &self,
+        school: Option<SchoolId>,
+    ) -> Result<Vec<(Account, Option<SchoolId>)>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS}, COALESCE(a.school_id, t.school_id, c.school_id) AS of_school
+             FROM accounts a
+             LEFT JOIN teachers t ON t.id = a.teacher_id
+             LEFT JOIN classrooms c ON c.id = a.classroom_id
+             ORDER BY a.login"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let of = r
+                    .get::<Option<i64>, _>("of_school")
+                    .map(|s| SchoolId(s as u64));
+                Some((account_of(r)?, of))
+            })
+            .filter(|(_, of)| school.is_none() || *of == school)
+            .collect())
+    }
+
+    /// Removes an account; its sign-in sessions go with it. Whether it existed.
+    pub async fn delete_account(&self, id: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query("DELETE FROM accounts WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Sets a new password and signs the account out everywhere.
+    pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM web_sessions WHERE account_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The account with this login and its password hash.
     pub async fn account_by_login(
         &self,

@@ -1,0 +1,175 @@
+//! Accounts (for bureau and school admins): who may sign in, a form to add one (a school admin,
+//! a teacher, a classroom computer, or for bureau admins another bureau admin), removing one and
+//! setting a new password. The relay decides which accounts an admin manages.
+
+use super::api::Api;
+use super::dom;
+use super::failure::{FailureView, FieldErrorView};
+use super::forms::account_body;
+use super::model::{Failure, ManagedAccount};
+use serde_json::{json, Value};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct AccountsProps {
+    pub api: Api,
+    /// The signed-in account's id (it can not remove itself).
+    pub me: u64,
+}
+
+#[function_component(Accounts)]
+pub fn accounts(props: &AccountsProps) -> Html {
+    let list = use_state(Vec::<ManagedAccount>::new);
+    let failure = use_state(|| None::<Failure>);
+    let done = use_state(|| None::<String>);
+    let reload = use_state(|| 0u32);
+    {
+        let (api, list, failure) = (props.api.clone(), list.clone(), failure.clone());
+        use_effect_with(*reload, move |_| {
+            spawn_local(async move {
+                match api.get::<Vec<ManagedAccount>>("/api/accounts").await {
+                    Ok(l) => list.set(l),
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        });
+    }
+    // One request, then a message and a reload (or the failure).
+    let run = {
+        let (api, failure, done, reload) = (
+            props.api.clone(),
+            failure.clone(),
+            done.clone(),
+            reload.clone(),
+        );
+        move |method: &'static str, path: String, body: Option<Value>, message: String| {
+            let (api, failure, done, reload) =
+                (api.clone(), failure.clone(), done.clone(), reload.clone());
+            spawn_local(async move {
+                match api.send::<Value>(method, &path, body.as_ref()).await {
+                    Ok(_) => {
+                        failure.set(None);
+                        done.set(Some(message));
+                        reload.set(*reload + 1);
+                    }
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        }
+    };
+    let add = {
+        let (run, failure) = (run.clone(), failure.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let login = dom::value("account-login");
+            match account_body(
+                &login,
+                &dom::value("account-name"),
+                &dom::value("account-password"),
+                &dom::value("account-kind"),
+                &dom::value("account-of"),
+            ) {
+                Ok(body) => {
+                    dom::clear("account-password");
+                    run(
+                        "POST",
+                        "/api/accounts".into(),
+                        Some(body),
+                        format!("已添加账号 {login}"),
+                    )
+                }
+                Err(errors) => {
+                    failure.set(Some(Failure::Fields("请检查填写的内容".into(), errors)))
+                }
+            }
+        })
+    };
+    let reset = {
+        let run = run.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let id = dom::value("reset-account");
+            let body = json!({"password": dom::value("reset-password")});
+            dom::clear("reset-password");
+            run(
+                "PUT",
+                format!("/api/accounts/{}/password", id.trim()),
+                Some(body),
+                "已设置新密码，该账号需重新登录".into(),
+            )
+        })
+    };
+    let f = (*failure).clone();
+    html! {
+        <section id="accounts" class="card">
+            <h2>{ "账号" }</h2>
+            <table class="accounts">
+                <thead><tr><th>{ "登录名" }</th><th>{ "姓名" }</th><th>{ "类型" }</th>
+                    <th>{ "学校" }</th><th></th></tr></thead>
+                <tbody>
+                    { for list.iter().map(|a| {
+                        let id = a.account.id;
+                        let login = a.account.login.clone();
+                        let remove = {
+                            let run = run.clone();
+                            let login = login.clone();
+                            Callback::from(move |_| run("DELETE", format!("/api/accounts/{id}"), None,
+                                format!("已删除账号 {login}")))
+                        };
+                        html! {
+                            <tr data-login={login.clone()}>
+                                <td>{ login.clone() }</td>
+                                <td>{ a.account.name.clone() }</td>
+                                <td>{ a.account.role.as_ref().map(|r| r.label()).unwrap_or_default() }</td>
+                                <td>{ a.school.map(|s| s.to_string()).unwrap_or_default() }</td>
+                                <td>
+                                    if id != props.me {
+                                        <button class="remove-account" onclick={remove}>{ "删除" }</button>
+                                    }
+                                </td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            <form class="inline-form" onsubmit={add}>
+                <label>{ "登录名" }<input id="account-login" autocomplete="off" /></label>
+                <FieldErrorView failure={f.clone()} field="login" />
+                <label>{ "姓名" }<input id="account-name" /></label>
+                <label>{ "初始密码（至少10位）" }
+                    <input id="account-password" type="password" autocomplete="new-password" />
+                </label>
+                <FieldErrorView failure={f.clone()} field="password" />
+                <label>{ "类型" }
+                    <select id="account-kind">
+                        <option value="teacher" selected=true>{ "教师" }</option>
+                        <option value="classroom_device">{ "教室电脑" }</option>
+                        <option value="school_admin">{ "学校管理员" }</option>
+                        <option value="bureau_admin">{ "教育局管理员" }</option>
+                    </select>
+                </label>
+                <label>{ "教师/教室/学校编号" }<input id="account-of" /></label>
+                <FieldErrorView failure={f.clone()} field="role" />
+                <button id="add-account" type="submit">{ "添加账号" }</button>
+            </form>
+            <form class="inline-form" onsubmit={reset}>
+                <label>{ "账号" }
+                    <select id="reset-account">
+                        { for list.iter().enumerate().map(|(i, a)| html! {
+                            <option value={a.account.id.to_string()} selected={i == 0}>{ a.account.login.clone() }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ "新密码" }
+                    <input id="reset-password" type="password" autocomplete="new-password" />
+                </label>
+                <button id="reset" type="submit">{ "设置新密码" }</button>
+            </form>
+            if let Some(m) = &*done {
+                <p id="accounts-done" class="ok">{ m.clone() }</p>
+            }
+            <FailureView failure={f} />
+        </section>
+    }
+}

@@ -1,0 +1,210 @@
+//! `/api/accounts`: who may sign in. Bureau admins manage every account; a school admin the
+//! accounts of their school (school admins, teachers, classroom devices); see
+//! `permissions::may_manage_account`. Passwords are hashed off the runtime; removing an account or
+//! setting its password signs it out everywhere at once.
+
+use super::error::{check_name, ApiError, FieldError};
+use super::session::Staff;
+use crate::accounts::permissions::may_manage_account;
+use crate::accounts::{password, Account, StaffRole};
+use crate::http::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use shared::ids::SchoolId;
+
+#[derive(Serialize)]
+pub struct AccountView {
+    #[serde(flatten)]
+    account: Account,
+    /// The school it belongs to (none for bureau admins).
+    school: Option<SchoolId>,
+}
+
+fn refused() -> ApiError {
+    ApiError::Forbidden("your account may not manage this account".into())
+}
+
+/// The school an account of `role` belongs to, if the school, teacher or classroom exists.
+async fn school_of(state: &AppState, role: StaffRole) -> Result<Option<SchoolId>, ApiError> {
+    Ok(match role {
+        StaffRole::BureauAdmin => None,
+        StaffRole::SchoolAdmin { school } => {
+            state.store().school_exists(school).await?.then_some(school)
+        }
+        StaffRole::Teacher { teacher } => state
+            .store()
+            .teachers()
+            .await?
+            .into_iter()
+            .find(|(t, _, _)| *t == teacher)
+            .map(|(_, _, s)| s),
+        StaffRole::ClassroomDevice { classroom } => state
+            .store()
+            .classroom_schools(&[classroom])
+            .await?
+            .get(&classroom)
+            .copied(),
+    })
+}
+
+/// `GET /api/accounts`: the accounts this account manages.
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<Vec<AccountView>>, ApiError> {
+    let me = staff.account.role;
+    let scope = match me {
+        StaffRole::BureauAdmin => None,
+        StaffRole::SchoolAdmin { school } => Some(school),
+        _ => return Err(refused()),
+    };
+    let all = state.store().accounts(scope).await?;
+    Ok(Json(
+        all.into_iter()
+            .filter(|(a, school)| may_manage_account(me, a.role, *school))
+            .map(|(account, school)| AccountView { account, school })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    login: String,
+    name: String,
+    password: String,
+    role: StaffRole,
+}
+
+/// Hashes on a blocking thread (Argon2id is slow on purpose); a bad password is a 400.
+async fn hash_off_runtime(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(|e| {
+            ApiError::fields(vec![FieldError {
+                field: "password",
+                message: e.to_string(),
+            }])
+        })
+}
+
+/// `POST /api/accounts`: a new account; 409 if the login is taken.
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    body: Result<Json<NewAccount>, JsonRejection>,
+) -> Result<(StatusCode, Json<AccountView>), ApiError> {
+    if !matches!(
+        staff.account.role,
+        StaffRole::BureauAdmin | StaffRole::SchoolAdmin { .. }
+    ) {
+        return Err(refused());
+    }
+    let Json(new) = body?;
+    let mut errors = Vec::new();
+    check_name("name", &new.name, 50, &mut errors);
+    let login_ok = (3..=64).contains(&new.login.len())
+        && new
+            .login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if !login_ok {
+        errors.push(FieldError {
+            field: "login",
+            message: "3 to 64 letters, digits, '-', '_', '.' or '@'".into(),
+        });
+    }
+    let school = school_of(&state, new.role).await?;
+    if new.role != StaffRole::BureauAdmin && school.is_none() {
+        errors.push(FieldError {
+            field: "role",
+            message: "no such school, teacher or classroom".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::fields(errors));
+    }
+    if !may_manage_account(staff.account.role, new.role, school) {
+        return Err(refused());
+    }
+    let hash = hash_off_runtime(new.password).await?;
+    let Some(id) = state
+        .store()
+        .create_account(&new.login, &new.name, &hash, new.role)
+        .await?
+    else {
+        return Err(ApiError::Conflict {
+            message: format!("the login {:?} is already used", new.login),
+            clashes: vec![],
+        });
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(AccountView {
+            account: Account {
+                id,
+                login: new.login,
+                name: new.name,
+                role: new.role,
+            },
+            school,
+        }),
+    ))
+}
+
+/// The account `id`, if this account manages it (404, then 403).
+async fn managed(state: &AppState, staff: &Staff, id: i64) -> Result<Account, ApiError> {
+    let (account, school) = state
+        .store()
+        .accounts(None)
+        .await?
+        .into_iter()
+        .find(|(a, _)| a.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("account {id} does not exist")))?;
+    if !may_manage_account(staff.account.role, account.role, school) {
+        return Err(refused());
+    }
+    Ok(account)
+}
+
+/// `DELETE /api/accounts/{id}`: the account can no longer sign in; its sessions end at once.
+pub async fn remove(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let account = managed(&state, &staff, id).await?;
+    if account.id == staff.account.id {
+        return Err(ApiError::Conflict {
+            message: "you can not remove your own account".into(),
+            clashes: vec![],
+        });
+    }
+    state.store().delete_account(account.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    password: String,
+}
+
+/// `PUT /api/accounts/{id}/password`: a new password (e.g. a teacher forgot theirs); the
+/// account is signed out everywhere.
+pub async fn set_password(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    body: Result<Json<NewPassword>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let account = managed(&state, &staff, id).await?;
+    let Json(new) = body?;
+    let hash = hash_off_runtime(new.password).await?;
+    state.store().set_password(account.id, &hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
