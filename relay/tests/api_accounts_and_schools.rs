@@ -52,70 +52,192 @@ async fn every_role_against_every_endpoint() {
     let school2 = api.sign_in("school2").await;
     let teacher = api.sign_in("teacher").await;
     let device = api.sign_in("device").await;
+    let roles: [(&str, &Browser); 5] = [
+        ("anonymous", &anonymous),
+        ("bureau", &bureau),
+        ("school2", &school2),
+        ("teacher", &teacher),
+        ("device", &device),
+    ];
 
-    type Call = (Method, &'static str, fn() -> Option<Value>);
-    let endpoints: Vec<Call> = vec![
-        (Method::GET, "/api/me", || None),
-        (Method::GET, "/api/schools", || None),
-        (Method::POST, "/api/schools", || {
-            Some(json!({"name": "达茂旗百灵庙学校", "county": "达茂旗", "kind": "remote"}))
-        }),
-        (Method::GET, "/api/schools/2/classrooms", || None),
-        (Method::POST, "/api/schools/2/classrooms", || {
-            Some(json!({"name": "六年级"}))
-        }),
-        (Method::POST, "/api/schools/3/classrooms", || {
-            Some(json!({"name": "六年级"}))
-        }),
-        (Method::POST, "/api/terms", || {
-            Some(json!({"name": "秋季", "first": "2030-09-02", "last": "2030-12-30"}))
-        }),
+    // Every route of the API, with what each role gets, in the roles' order above. Each role
+    // makes every call before the next role starts, so what the bureau admin creates (term 1,
+    // lesson 2, series 1 with lessons 3 and on, link 1) exists for the others, and what it
+    // removes (account 2, lesson 4) is gone for them: 404 for a school admin, who could manage
+    // it; 403 first for roles that can not.
+    use StatusCode as S;
+    let (ok, new, gone, no, who, none) = (
+        S::OK,
+        S::CREATED,
+        S::NO_CONTENT,
+        S::FORBIDDEN,
+        S::UNAUTHORIZED,
+        S::NOT_FOUND,
+    );
+    type Call = (Method, &'static str, fn() -> Option<Value>, [StatusCode; 5]);
+    let calls: Vec<Call> = vec![
+        (Method::GET, "/api/me", || None, [who, ok, ok, ok, ok]),
+        (Method::GET, "/api/accounts", || None, [who, ok, ok, no, no]),
+        (
+            Method::POST,
+            "/api/accounts",
+            || {
+                Some(
+                    json!({"login": "matrix-teacher", "name": "王老师", "password": PASSWORD,
+                            "role": {"kind": "teacher", "teacher": 1}}),
+                )
+            },
+            [who, new, no, no, no],
+        ),
+        // Account 2 is school 1's admin.
+        (
+            Method::PUT,
+            "/api/accounts/2/password",
+            || Some(json!({"password": "another long password"})),
+            [who, gone, none, no, no],
+        ),
+        (
+            Method::DELETE,
+            "/api/accounts/2",
+            || None,
+            [who, gone, none, no, no],
+        ),
+        (Method::GET, "/api/schools", || None, [who, ok, ok, ok, no]),
+        (
+            Method::POST,
+            "/api/schools",
+            || Some(json!({"name": "达茂旗百灵庙学校", "county": "达茂旗", "kind": "remote"})),
+            [who, new, no, no, no],
+        ),
+        (
+            Method::GET,
+            "/api/schools/2/classrooms",
+            || None,
+            [who, ok, ok, ok, no],
+        ),
+        (
+            Method::POST,
+            "/api/schools/2/classrooms",
+            || Some(json!({"name": "六年级"})),
+            [who, new, new, no, no],
+        ),
+        (
+            Method::POST,
+            "/api/schools/3/classrooms",
+            || Some(json!({"name": "六年级"})),
+            [who, new, no, no, no],
+        ),
+        (
+            Method::POST,
+            "/api/schools/2/teachers",
+            || Some(json!({"name": "赵老师"})),
+            [who, new, new, no, no],
+        ),
+        (
+            Method::POST,
+            "/api/terms",
+            || Some(json!({"name": "秋季", "first": "2030-09-02", "last": "2030-12-30"})),
+            [who, new, no, no, no],
+        ),
+        (Method::GET, "/api/terms", || None, [who, ok, ok, ok, no]),
+        (Method::GET, "/api/teachers", || None, [who, ok, ok, ok, no]),
         (
             Method::GET,
             "/api/lessons?from=2030-09-01&to=2030-09-08",
             || None,
+            [who, ok, ok, ok, no],
         ),
         // Taught from classroom 1, which belongs to school 1.
-        (Method::POST, "/api/lessons", || {
-            Some(
-                json!({"title": "语文", "teacher": 1, "master_classroom": 1, "classrooms": [2],
-                        "date": "2030-09-03", "start": "08:00", "end": "08:45"}),
-            )
-        }),
-        (Method::PATCH, "/api/lessons/2", || {
-            Some(json!({"date": "2030-09-04", "start": "08:00", "end": "08:45"}))
-        }),
-        (Method::GET, "/api/lessons/1/attendance", || None),
+        (
+            Method::POST,
+            "/api/lessons",
+            || {
+                Some(
+                    json!({"title": "语文", "teacher": 1, "master_classroom": 1, "classrooms": [2],
+                            "date": "2030-09-03", "start": "08:00", "end": "08:45"}),
+                )
+            },
+            [who, new, no, no, no],
+        ),
+        (
+            Method::GET,
+            "/api/lessons/2",
+            || None,
+            [who, ok, ok, ok, no],
+        ),
+        (
+            Method::PATCH,
+            "/api/lessons/2",
+            || Some(json!({"date": "2030-09-04", "start": "08:00", "end": "08:45"})),
+            [who, ok, no, no, no],
+        ),
+        (
+            Method::POST,
+            "/api/series",
+            || {
+                Some(
+                    json!({"term": 1, "weekday": 2, "start": "09:00", "end": "09:45", "title": "数学",
+                            "teacher": 1, "master_classroom": 1, "classrooms": [2]}),
+                )
+            },
+            [who, new, no, no, no],
+        ),
+        (
+            Method::PATCH,
+            "/api/series/1",
+            || Some(json!({"from": "2030-09-10", "start": "10:00", "end": "10:45"})),
+            [who, ok, no, no, no],
+        ),
+        (
+            Method::DELETE,
+            "/api/lessons/4",
+            || None,
+            [who, gone, none, none, no],
+        ),
+        (
+            Method::GET,
+            "/api/lessons/1/attendance",
+            || None,
+            [who, ok, ok, ok, no],
+        ),
+        (
+            Method::POST,
+            "/api/lessons/1/links",
+            || None,
+            [who, new, no, no, no],
+        ),
+        (
+            Method::DELETE,
+            "/api/links/1",
+            || None,
+            [who, gone, no, no, no],
+        ),
+        (
+            Method::GET,
+            "/api/calendar-links/teacher/1",
+            || None,
+            [who, ok, no, ok, no],
+        ),
+        // Calendar apps have no session: the key in the link is what is checked.
+        (Method::GET, "/api/calendar/teacher/1.ics", || None, [no; 5]),
+        (
+            Method::GET,
+            "/api/reports/schools/2?from=2030-09-01&to=2030-10-01",
+            || None,
+            [who, ok, ok, no, no],
+        ),
+        (
+            Method::GET,
+            "/api/device/lesson",
+            || None,
+            [who, no, no, no, ok],
+        ),
+        (Method::GET, "/api/openapi.json", || None, [ok; 5]),
     ];
-    use StatusCode as S;
-    let (ok, new, no) = (S::OK, S::CREATED, S::FORBIDDEN);
-    let expected: [(&str, &Browser, [StatusCode; 11]); 5] = [
-        ("anonymous", &anonymous, [S::UNAUTHORIZED; 11]),
-        (
-            "bureau",
-            &bureau,
-            [ok, ok, new, ok, new, new, new, ok, new, ok, ok],
-        ),
-        (
-            "school2",
-            &school2,
-            [ok, ok, no, ok, new, no, no, ok, no, no, ok],
-        ),
-        (
-            "teacher",
-            &teacher,
-            [ok, ok, no, ok, no, no, no, ok, no, no, ok],
-        ),
-        (
-            "device",
-            &device,
-            [ok, no, no, no, no, no, no, no, no, no, no],
-        ),
-    ];
-    for (name, who, statuses) in expected {
-        for ((method, path, body), want) in endpoints.iter().zip(statuses) {
-            let (got, json, _) = api.call(who, method.clone(), path, body()).await;
-            assert_eq!(got, want, "{name} {method} {path}: {json}");
+    for (r, (name, caller)) in roles.iter().enumerate() {
+        for (method, path, body, statuses) in &calls {
+            let (got, json, _) = api.call(caller, method.clone(), path, body()).await;
+            assert_eq!(got, statuses[r], "{name} {method} {path}: {json}");
             if !got.is_success() {
                 assert!(
                     json["error"].is_string() && json["message"].is_string(),

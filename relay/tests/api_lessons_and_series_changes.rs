@@ -173,6 +173,39 @@ async fn one_lesson_is_read_moved_given_a_substitute_and_cancelled() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
+    // Its remote classrooms: classroom 3 out, classroom 4 in; unknown classrooms are named.
+    let (status, err) = api
+        .call(
+            Method::PATCH,
+            &format!("/api/lessons/{first}"),
+            Some(json!({"classrooms": [2, 99]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["fields"][0]["field"], "classrooms");
+    let changed = ok(
+        &api,
+        Method::PATCH,
+        &format!("/api/lessons/{first}"),
+        Some(json!({"classrooms": [2, 4]})),
+    )
+    .await;
+    assert_eq!(changed["classrooms"], json!([2, 4]));
+    let with_4 = json!({"title": "音乐", "teacher": teacher["id"], "master_classroom": 3,
+                        "classrooms": [4], "date": "2030-09-03", "start": "10:15", "end": "11:00"});
+    let (status, err) = api.call(Method::POST, "/api/lessons", Some(with_4)).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "classroom 4 is in lesson {first} now: {err}"
+    );
+    assert_eq!(err["clashes"][0]["lesson"], first);
+    assert_eq!(err["clashes"][0]["on"], json!({"classroom": 4}));
+    let unknown = json!({"title": "音乐", "teacher": teacher["id"], "master_classroom": 3,
+                        "classrooms": [5], "date": "2030-09-03", "start": "10:15", "end": "11:00"});
+    let (status, err) = api.call(Method::POST, "/api/lessons", Some(unknown)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "no classroom 5: {err}");
+
     // The demo lesson has started: it can be neither moved nor cancelled.
     for (method, body) in [
         (Method::DELETE, None),
@@ -409,6 +442,13 @@ async fn each_account_sees_only_its_own_lessons() {
             let (status, err) = who.call(Method::GET, &path, None).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {err}");
         }
+    }
+    // Seeing a lesson is not scheduling it: only the master classroom's school may cancel it.
+    for who in [&teacher, &school2] {
+        let (status, _) = who
+            .call(Method::DELETE, &format!("/api/lessons/{mine}"), None)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
     }
     let (status, _) = teacher
         .call(Method::GET, &by(&format!("teacher={t}")), None)

@@ -577,17 +577,19 @@ async fn an_admin_changes_the_timetable_after_making_it() {
         "the lesson before is untouched"
     );
 
-    // Only this one: the first lesson to 11:00.
+    // Only this one: the first lesson to 11:00, with classroom 4 joining.
     pick(&admin, &ids[0]).await;
     fill(&admin, "#edit-start", "11:00").await;
     fill(&admin, "#edit-end", "11:45").await;
+    fill(&admin, "#edit-classrooms", "2, 4").await;
     select(&admin, "#edit-reach", "only").await;
     click(&admin, "#save-lesson").await;
     admin
         .until(
             "the grid showing the moved lesson",
             &format!(
-                "document.querySelector('#week li.slot[data-lesson=\"{}\"] .time')?.textContent === '11:00–11:45'",
+                "document.querySelector('#week li.slot[data-lesson=\"{0}\"] .time')?.textContent === '11:00–11:45' \
+                 && document.querySelector('#week li.slot[data-lesson=\"{0}\"] .rooms').textContent.endsWith('远端 2、4')",
                 ids[0]
             ),
             WAIT,

@@ -125,13 +125,16 @@ pub enum Reach {
     ThisAndFollowing,
 }
 
-/// A change to a lesson as typed: a new date and period, optionally a substitute teacher.
+/// A change to a lesson as typed: a new date and period, optionally a substitute teacher and
+/// other remote classrooms.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChangeForm {
     pub date: String,
     pub start: String,
     pub end: String,
     pub teacher: String,
+    /// The remote classrooms typed, if they differ from the lesson's.
+    pub classrooms: Option<String>,
 }
 
 impl ChangeForm {
@@ -152,6 +155,10 @@ impl ChangeForm {
             "" => None,
             t => Some(id("teacher", t, &mut errors)),
         };
+        let classrooms = self
+            .classrooms
+            .as_deref()
+            .map(|text| ids("classrooms", text, &mut errors));
         match reach {
             Reach::OnlyThis => {
                 if !errors.is_empty() {
@@ -162,6 +169,9 @@ impl ChangeForm {
                 if let Some(t) = teacher {
                     body["teacher"] = json!(t);
                 }
+                if let Some(c) = classrooms {
+                    body["classrooms"] = json!(c);
+                }
                 Ok((format!("/api/lessons/{lesson}"), body))
             }
             Reach::ThisAndFollowing => {
@@ -171,6 +181,9 @@ impl ChangeForm {
                 };
                 if teacher.is_some() {
                     errors.push(error("teacher", "代课教师只能按单节课调整"));
+                }
+                if classrooms.is_some() {
+                    errors.push(error("classrooms", "远端教室只能按单节课调整"));
                 }
                 match (day, errors.is_empty()) {
                     (Some(day), true) => Ok((
@@ -281,6 +294,7 @@ mod tests {
             start: "14:00".into(),
             end: "14:45".into(),
             teacher: String::new(),
+            classrooms: None,
         };
         let (path, body) = form.request(7, None, Reach::OnlyThis).unwrap();
         assert_eq!(path, "/api/lessons/7");
@@ -305,6 +319,16 @@ mod tests {
         };
         let (_, body) = substitute.request(7, None, Reach::OnlyThis).unwrap();
         assert_eq!(body["teacher"], 2);
+        let rooms = ChangeForm {
+            classrooms: Some("2、4".into()),
+            ..form.clone()
+        };
+        let (_, body) = rooms.request(7, None, Reach::OnlyThis).unwrap();
+        assert_eq!(body["classrooms"], json!([2, 4]));
+        let errs = rooms
+            .request(7, Some((3, "2030-09-24")), Reach::ThisAndFollowing)
+            .unwrap_err();
+        assert_eq!(errs[0].field, "classrooms");
         let bad = ChangeForm {
             date: "26/9".into(),
             teacher: "王".into(),

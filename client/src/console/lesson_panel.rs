@@ -86,6 +86,9 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 start: dom::value("edit-start"),
                 end: dom::value("edit-end"),
                 teacher: dom::value("edit-teacher"),
+                classrooms: Some(dom::value("edit-classrooms")).filter(|typed| {
+                    crate::console::forms::parse_ids(typed) != Some(r.classrooms.clone())
+                }),
             };
             let reach = if dom::value("edit-reach") == "following" {
                 Reach::ThisAndFollowing
@@ -247,6 +250,10 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                     <label>{ "开始" }<input id="edit-start" value={clock(r.starts_at)} /></label>
                     <label>{ "结束" }<input id="edit-end" value={clock(r.ends_at)} /></label>
                     <label>{ "代课教师编号" }<input id="edit-teacher" placeholder="不换可留空" /></label>
+                    <label>{ "远端教室编号" }
+                        <input id="edit-classrooms" value={r.classrooms.iter().map(u64::to_string)
+                            .collect::<Vec<_>>().join(", ")} />
+                    </label>
                     if r.series.is_some() {
                         <label>{ "调整范围" }
                             <select id="edit-reach">

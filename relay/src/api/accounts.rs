@@ -156,8 +156,15 @@ pub async fn create(
     ))
 }
 
-/// The account `id`, if this account manages it (404, then 403).
+/// The account `id`, if this account manages it (403 for accounts that manage none, then 404,
+/// then 403).
 async fn managed(state: &AppState, staff: &Staff, id: i64) -> Result<Account, ApiError> {
+    if !matches!(
+        staff.account.role,
+        StaffRole::BureauAdmin | StaffRole::SchoolAdmin { .. }
+    ) {
+        return Err(refused());
+    }
     let (account, school) = state
         .store()
         .accounts(None)

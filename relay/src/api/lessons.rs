@@ -210,10 +210,12 @@ pub struct Change {
     /// A substitute teacher.
     teacher: Option<u64>,
     title: Option<String>,
+    /// The remote classrooms, all of them (to add or drop one).
+    classrooms: Option<Vec<u64>>,
 }
 
 /// `PATCH /api/lessons/{id}`: moves one lesson (of a series too: only this one), or gives it
-/// another teacher or title. Clashes are refused with 409; a lesson that has started with 409.
+/// another teacher, title or set of remote classrooms. Clashes are refused with 409; a lesson that has started with 409.
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -244,6 +246,24 @@ pub async fn update(
         if !state.store().teacher_exists(changed.teacher).await? {
             errors.push(field("teacher", "no such teacher"));
         }
+    }
+    if let Some(classrooms) = c.classrooms {
+        let remotes: BTreeSet<ClassroomId> = classrooms
+            .into_iter()
+            .map(ClassroomId)
+            .filter(|c| *c != row.master_classroom)
+            .collect();
+        let known = state
+            .store()
+            .classroom_schools(&remotes.iter().copied().collect::<Vec<_>>())
+            .await?;
+        if remotes.is_empty() || remotes.len() > 200 || known.len() != remotes.len() {
+            errors.push(field(
+                "classrooms",
+                "between 1 and 200 remote classrooms that exist",
+            ));
+        }
+        changed.classrooms = remotes.into_iter().collect();
     }
     if !errors.is_empty() {
         return Err(ApiError::fields(errors));

@@ -256,8 +256,9 @@ impl Store {
         Ok((series, ids))
     }
 
-    /// Changes a lesson's time, teacher and title.
+    /// Changes a lesson's time, teacher, title and remote classrooms, in one transaction.
     pub async fn update_lesson(&self, row: &LessonRow) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE lessons SET starts_at = ?, ends_at = ?, teacher_id = ?, title = ? WHERE id = ?",
         )
@@ -266,8 +267,20 @@ impl Store {
         .bind(row.teacher.0 as i64)
         .bind(&row.title)
         .bind(row.id.0 as i64)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM lesson_classrooms WHERE lesson_id = ?")
+            .bind(row.id.0 as i64)
+            .execute(&mut *tx)
+            .await?;
+        for c in &row.classrooms {
+            sqlx::query("INSERT INTO lesson_classrooms (lesson_id, classroom_id) VALUES (?, ?)")
+                .bind(row.id.0 as i64)
+                .bind(c.0 as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
