@@ -361,6 +361,27 @@ async fn bad_input_gets_400_naming_the_fields_and_unknown_things_404() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Malformed addresses and queries are 400s in the same JSON shape, whatever the route.
+    for (method, path) in [
+        (Method::GET, "/api/lessons/abc"),
+        (Method::PATCH, "/api/series/-1"),
+        (Method::DELETE, "/api/accounts/x"),
+        (
+            Method::GET,
+            "/api/schools/99999999999999999999999/classrooms",
+        ),
+        (Method::GET, "/api/lessons?from=2030-09-01"),
+        (Method::GET, "/api/reports/schools/2?from=2030-09-01"),
+        (Method::GET, "/api/calendar-links/teacher/one"),
+    ] {
+        let (status, body, _) = api.call(&bureau, method.clone(), path, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}: {body}");
+        assert_eq!(body["error"], "bad_request", "{method} {path}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("not valid"),
+            "{body}"
+        );
+    }
     let (status, body, _) = api
         .call(&bureau, Method::GET, "/api/schools/999/classrooms", None)
         .await;

@@ -4,12 +4,13 @@
 //! setting its password signs it out everywhere at once.
 
 use super::error::{check_name, ApiError, FieldError};
+use super::extract::ApiPath;
 use super::session::Staff;
 use crate::accounts::permissions::may_manage_account;
 use crate::accounts::{password, Account, StaffRole};
 use crate::http::AppState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -182,7 +183,7 @@ async fn managed(state: &AppState, staff: &Staff, id: i64) -> Result<Account, Ap
 pub async fn remove(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     let account = managed(&state, &staff, id).await?;
     if account.id == staff.account.id {
@@ -206,7 +207,7 @@ pub struct NewPassword {
 pub async fn set_password(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<NewPassword>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let account = managed(&state, &staff, id).await?;

@@ -4,12 +4,13 @@
 //! the relay signed for exactly that teacher or classroom.
 
 use super::error::ApiError;
+use super::extract::{ApiPath, ApiQuery};
 use super::session::Staff;
 use crate::accounts::permissions::{scope, Action, Scope};
 use crate::auth::now_secs;
 use crate::http::AppState;
 use crate::store::timetable::LessonFilter;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -34,7 +35,7 @@ fn subject(kind: &str, id: u64) -> Result<Vec<u8>, ApiError> {
 pub async fn link(
     State(state): State<AppState>,
     staff: Staff,
-    Path((kind, id)): Path<(String, u64)>,
+    ApiPath((kind, id)): ApiPath<(String, u64)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     staff.require(Action::ViewTimetable)?;
     let subject = subject(&kind, id)?;
@@ -81,8 +82,8 @@ pub struct Key {
 
 pub async fn feed(
     State(state): State<AppState>,
-    Path((kind, file)): Path<(String, String)>,
-    Query(q): Query<Key>,
+    ApiPath((kind, file)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<Key>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: u64 = file
         .strip_suffix(".ics")

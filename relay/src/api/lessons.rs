@@ -3,13 +3,14 @@
 //! the in-memory timetable under its lock, and a clash is a 409 naming every clashing lesson.
 
 use super::error::{check_name, ApiError};
+use super::extract::{ApiPath, ApiQuery};
 use super::session::Staff;
 use super::timetable::{conflict, field, slot_of};
 use crate::accounts::permissions::{scope, Action, Scope};
 use crate::http::AppState;
 use crate::store::timetable::{parse_date, LessonFilter, LessonRow};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -93,7 +94,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<LessonRow>>, ApiError> {
     staff.require(Action::ViewTimetable)?;
     let (Some(from), Some(to)) = (parse_date(&q.from), parse_date(&q.to)) else {
@@ -195,7 +196,7 @@ async fn classrooms_of(
 pub async fn get(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<LessonRow>, ApiError> {
     Ok(Json(visible_lesson(&state, &staff, LessonId(id)).await?))
 }
@@ -219,7 +220,7 @@ pub struct Change {
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     body: Result<Json<Change>, JsonRejection>,
 ) -> Result<Json<LessonRow>, ApiError> {
     let row = visible_lesson(&state, &staff, LessonId(id)).await?;
@@ -300,7 +301,7 @@ pub async fn update(
 pub async fn cancel(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> Result<StatusCode, ApiError> {
     let row = visible_lesson(&state, &staff, LessonId(id)).await?;
     staff.require(Action::Schedule(scheduling_school(&state, &row).await?))?;

@@ -3,11 +3,12 @@
 //! (`--open-before-mins`, `--close-after-mins`), and revocable at once.
 
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::session::Staff;
 use crate::accounts::permissions::{allowed, Action};
 use crate::auth::now_secs;
 use crate::http::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
@@ -58,7 +59,7 @@ fn may_schedule(staff: &Staff, school: SchoolId) -> Result<(), ApiError> {
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> Result<(StatusCode, Json<Vec<JoinLink>>), ApiError> {
     staff.require(Action::ViewTimetable)?;
     let lesson = LessonId(id);
@@ -119,7 +120,7 @@ pub async fn create(
 pub async fn revoke(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> Result<StatusCode, ApiError> {
     staff.require(Action::ViewTimetable)?;
     let lesson = state

@@ -1,7 +1,8 @@
 //! The bureau's JSON API under `/api` (see docs/protocol.md). Every handler takes a [`session::Staff`]
 //! (signed in, CSRF-checked) and asks `accounts::permissions::allowed` before doing anything.
 //!
-//! - [`error`]: [`error::ApiError`] and its JSON response.
+//! - [`error`]: [`error::ApiError`] and its JSON response; [`extract`]: path and query
+//!   extractors that reject with it.
 //! - [`session`]: sign in/out, `GET /api/me`, the `Staff` extractor.
 //! - [`accounts`]: who may sign in: list, create, remove, set a password.
 //! - [`schools`]: schools and classrooms.
@@ -17,6 +18,7 @@ pub mod accounts;
 pub mod calendar;
 pub mod device;
 pub mod error;
+pub mod extract;
 pub mod lessons;
 pub mod links;
 pub mod reports;

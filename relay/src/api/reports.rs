@@ -2,13 +2,14 @@
 //! lessons its classrooms were scheduled for against those held, and attendance per classroom.
 
 use super::error::{ApiError, FieldError};
+use super::extract::{ApiPath, ApiQuery};
 use super::session::Staff;
 use crate::accounts::permissions::Action;
 use crate::attendance::{presence, Tally};
 use crate::auth::now_secs;
 use crate::http::AppState;
 use crate::store::timetable::{parse_date, LessonFilter};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -27,8 +28,8 @@ pub struct Range {
 pub async fn school(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
-    Query(q): Query<Range>,
+    ApiPath(id): ApiPath<u64>,
+    ApiQuery(q): ApiQuery<Range>,
 ) -> Result<Response, ApiError> {
     let school = SchoolId(id);
     staff.require(Action::ViewReports(school))?;

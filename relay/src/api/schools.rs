@@ -1,12 +1,13 @@
 //! `/api/schools`: the region's schools and their classrooms.
 
 use super::error::{check_name, ApiError, FieldError};
+use super::extract::ApiPath;
 use super::session::Staff;
 use crate::accounts::permissions::Action;
 use crate::http::AppState;
 use crate::store::schools::{Classroom, School, SchoolKind};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -70,7 +71,7 @@ async fn existing(state: &AppState, id: u64) -> Result<SchoolId, ApiError> {
 pub async fn classrooms(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<Vec<Classroom>>, ApiError> {
     staff.require(Action::ViewSchools)?;
     let id = existing(&state, id).await?;
@@ -86,7 +87,7 @@ pub struct NewClassroom {
 pub async fn create_classroom(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     body: Result<Json<NewClassroom>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Classroom>), ApiError> {
     // Check the role before revealing whether the school exists.
@@ -113,7 +114,7 @@ pub async fn create_classroom(
 pub async fn create_teacher(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     body: Result<Json<NewClassroom>, JsonRejection>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     staff.require(Action::ManageSchool(SchoolId(id)))?;

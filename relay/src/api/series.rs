@@ -4,6 +4,7 @@
 //! first. (Changing only one lesson of a series is `PATCH /api/lessons/{id}`.)
 
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::lessons::{scheduling_school, visible_lesson};
 use super::session::Staff;
 use super::timetable::{booking, check_basics, conflict, field};
@@ -11,7 +12,7 @@ use crate::accounts::permissions::Action;
 use crate::http::AppState;
 use crate::store::timetable::{parse_date, parse_time, weekday_of, NewLesson, SeriesRow};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -166,7 +167,7 @@ pub struct ChangedSeries {
 pub async fn change(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     body: Result<Json<ChangeBody>, JsonRejection>,
 ) -> Result<Json<ChangedSeries>, ApiError> {
     staff.require(Action::ViewTimetable)?;

@@ -3,12 +3,13 @@
 //! clashing lesson.
 
 use super::error::{check_name, ApiError, ClashView, FieldError};
+use super::extract::{ApiPath, ApiQuery};
 use super::session::Staff;
 use crate::accounts::permissions::Action;
 use crate::http::AppState;
 use crate::store::timetable::{parse_date, parse_time, LessonRow, NewLesson};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -304,8 +305,8 @@ pub struct ClassroomAttendance {
 pub async fn attendance(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<u64>,
-    Query(q): Query<ReportFormat>,
+    ApiPath(id): ApiPath<u64>,
+    ApiQuery(q): ApiQuery<ReportFormat>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let id = LessonId(id);
