@@ -194,6 +194,13 @@ async fn every_role_against_every_endpoint() {
             || None,
             [who, gone, none, none, no],
         ),
+        // A snow day: series 2's 17 Sep lesson is cancelled.
+        (
+            Method::POST,
+            "/api/terms/1/holidays",
+            || Some(json!({"first": "2030-09-17", "last": "2030-09-17"})),
+            [who, new, no, no, no],
+        ),
         (
             Method::GET,
             "/api/lessons/1/attendance",

@@ -485,3 +485,99 @@ async fn each_account_sees_only_its_own_lessons() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_snow_day_cancels_the_series_lessons_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = open(dir.path(), "bureau").await;
+    let (term, series, lessons) = term_and_series(&api).await;
+    // A single lesson on the same day is the bureau's own decision: it stays.
+    let single = ok(
+        &api,
+        Method::POST,
+        "/api/lessons",
+        Some(
+            json!({"title": "补课", "teacher": 1, "master_classroom": 1, "classrooms": [4],
+               "date": "2030-09-17", "start": "14:00", "end": "14:45"}),
+        ),
+    )
+    .await;
+    let snow = json!({"first": "2030-09-17", "last": "2030-09-18"});
+    let added = ok(
+        &api,
+        Method::POST,
+        &format!("/api/terms/{term}/holidays"),
+        Some(snow.clone()),
+    )
+    .await;
+    assert_eq!(
+        added["cancelled"],
+        json!([lessons[2].0]),
+        "the 17 Sep lesson"
+    );
+    let now = series_lessons(&api, series).await;
+    assert_eq!(now.len(), 11);
+    assert!(!now.iter().any(|l| l.0 == lessons[2].0));
+    ok(
+        &api,
+        Method::GET,
+        &format!("/api/lessons/{}", single["id"]),
+        None,
+    )
+    .await;
+    let terms = ok(&api, Method::GET, "/api/terms", None).await;
+    assert_eq!(terms[0]["holidays"][0], snow, "holidays in date order");
+    // Its slot is free again for the clash check.
+    ok(
+        &api,
+        Method::POST,
+        "/api/lessons",
+        Some(
+            json!({"title": "数学", "teacher": 1, "master_classroom": 1, "classrooms": [2],
+               "date": "2030-09-17", "start": "10:00", "end": "10:45"}),
+        ),
+    )
+    .await;
+    // The series now skips the day when it is changed from an earlier lesson on.
+    let changed = ok(
+        &api,
+        Method::PATCH,
+        &format!("/api/series/{series}"),
+        Some(json!({"from": "2030-09-10", "start": "15:00", "end": "15:45"})),
+    )
+    .await;
+    assert_eq!(
+        (changed["moved"].as_i64(), changed["added"].as_i64()),
+        (Some(10), Some(0)),
+        "{changed}"
+    );
+
+    // Outside the term, backwards, unknown terms, other accounts.
+    for body in [
+        json!({"first": "2031-01-01", "last": "2031-01-02"}),
+        json!({"first": "2030-10-10", "last": "2030-10-09"}),
+        json!({"first": "10/10", "last": "2030-10-09"}),
+    ] {
+        let (status, _) = api
+            .call(
+                Method::POST,
+                &format!("/api/terms/{term}/holidays"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+    let (status, _) = api
+        .call(Method::POST, "/api/terms/99/holidays", Some(snow.clone()))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let school = open(dir.path(), "school1").await;
+    let (status, _) = school
+        .call(
+            Method::POST,
+            &format!("/api/terms/{term}/holidays"),
+            Some(snow),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

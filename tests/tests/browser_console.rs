@@ -639,6 +639,30 @@ async fn an_admin_changes_the_timetable_after_making_it() {
         )
         .await;
 
+    // A snow day on the fifth lesson's day: the relay cancels it and the grid loses it.
+    let (snow, _) = shanghai_day(&admin, 31).await;
+    assert_eq!(slot_in_week(&admin, &snow, &ids[4]).await.0, snow);
+    fill(&admin, "#holiday-first", &snow).await;
+    fill(&admin, "#holiday-last", &snow).await;
+    click(&admin, "#add-holiday").await;
+    admin
+        .until(
+            "the holiday added, one lesson cancelled",
+            "(document.querySelector('#holiday-added') || {}).textContent?.includes('取消了 1 节')",
+            WAIT,
+        )
+        .await;
+    admin
+        .until(
+            "the grid without the snow day's lesson",
+            &format!(
+                "!document.querySelector('#week li.slot[data-lesson=\"{}\"]')",
+                ids[4]
+            ),
+            WAIT,
+        )
+        .await;
+
     // The grid by county: classroom 2 is in 武川县, not in 四子王旗.
     fill(&admin, "#week-of", &day).await;
     click(&admin, "#go-week").await;

@@ -148,7 +148,8 @@ pub fn console() -> Html {
                         <button id="sign-out" onclick={sign_out}>{ "退出登录" }</button>
                     </header>
                     <Schools api={api.clone()} />
-                    <Terms api={api.clone()} terms={(*terms).clone()} on_created={on_term} />
+                    <Terms api={api.clone()} terms={(*terms).clone()} on_created={on_term}
+                        on_closed={on_changed.clone()} />
                     <Schedule api={api.clone()} terms={(*terms).clone()} {on_scheduled} />
                     <Timetable api={api.clone()} refresh={*refresh} {on_pick} />
                     <LessonPanel api={api.clone()} picked={*picked} {on_changed} />

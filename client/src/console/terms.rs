@@ -14,6 +14,8 @@ pub struct TermsProps {
     pub api: Api,
     pub terms: Vec<Term>,
     pub on_created: Callback<Term>,
+    /// Told after a holiday cancelled lessons, so the timetable loads again.
+    pub on_closed: Callback<()>,
 }
 
 #[function_component(Terms)]
@@ -48,6 +50,42 @@ pub fn terms(props: &TermsProps) -> Html {
             });
         })
     };
+    // A holiday added to a term later (a snow day): the relay cancels the series lessons in it.
+    let closed = use_state(|| None::<String>);
+    let close = {
+        let (api, failure, closed, on_closed) = (
+            props.api.clone(),
+            failure.clone(),
+            closed.clone(),
+            props.on_closed.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let path = format!("/api/terms/{}/holidays", dom::value("holiday-term").trim());
+            let body = serde_json::json!({"first": dom::value("holiday-first").trim(),
+                                          "last": dom::value("holiday-last").trim()});
+            let (api, failure, closed, on_closed) = (
+                api.clone(),
+                failure.clone(),
+                closed.clone(),
+                on_closed.clone(),
+            );
+            spawn_local(async move {
+                match api
+                    .send::<serde_json::Value>("POST", &path, Some(&body))
+                    .await
+                {
+                    Ok(v) => {
+                        failure.set(None);
+                        let n = v["cancelled"].as_array().map_or(0, Vec::len);
+                        closed.set(Some(format!("已添加假期，取消了 {n} 节每周课程")));
+                        on_closed.emit(());
+                    }
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        })
+    };
     let f = (*failure).clone();
     html! {
         <section id="terms-section" class="card">
@@ -65,6 +103,23 @@ pub fn terms(props: &TermsProps) -> Html {
                 <FieldErrorView failure={f.clone()} field="holidays" />
                 <button id="create-term" type="submit">{ "创建学期" }</button>
             </form>
+            if !props.terms.is_empty() {
+                <form class="inline-form" onsubmit={close}>
+                    <label>{ "临时停课（如雪灾）" }
+                        <select id="holiday-term">
+                            { for props.terms.iter().enumerate().map(|(i, t)| html! {
+                                <option value={t.id.to_string()} selected={i == 0}>{ t.name.clone() }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label>{ "从" }<input id="holiday-first" placeholder="2030-12-02" /></label>
+                    <label>{ "到" }<input id="holiday-last" placeholder="2030-12-03" /></label>
+                    <button id="add-holiday" type="submit">{ "添加假期" }</button>
+                </form>
+            }
+            if let Some(m) = &*closed {
+                <p id="holiday-added" class="ok">{ m.clone() }</p>
+            }
             <FailureView failure={f} />
             if !props.terms.is_empty() {
                 <ul id="terms" class="terms">

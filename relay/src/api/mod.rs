@@ -61,6 +61,10 @@ pub fn routes() -> Router<AppState> {
             "/terms",
             get(timetable::list_terms).post(timetable::create_term),
         )
+        .route(
+            "/terms/{id}/holidays",
+            axum::routing::post(timetable::add_holiday),
+        )
         .route("/teachers", get(timetable::list_teachers))
         .route(
             "/lessons",

@@ -82,6 +82,54 @@ pub async fn create_term(
     ))
 }
 
+/// `POST /api/terms/{id}/holidays`: a day or days off added to a term (snow, a closure). The
+/// term's series lessons in it that have not started are cancelled (single lessons stay).
+pub async fn add_holiday(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i64>,
+    body: Result<Json<DayRange>, JsonRejection>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    staff.require(Action::ManageTerms)?;
+    let term = state
+        .store()
+        .term(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("term {id} does not exist")))?;
+    let Json(h) = body?;
+    let (Some(first), Some(last)) = (parse_date(&h.first), parse_date(&h.last)) else {
+        return Err(ApiError::fields(vec![field(
+            "first",
+            "first and last dates like 2026-12-01",
+        )]));
+    };
+    if last < first || !term.contains(first) || !term.contains(last) {
+        return Err(ApiError::fields(vec![field(
+            "last",
+            "a holiday within the term, last not before first",
+        )]));
+    }
+    let span = (
+        Slot::midnight(first),
+        Slot::midnight(last.next_day().unwrap_or(last)),
+    );
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
+    let now = crate::auth::now_secs() as i64;
+    let cancelled = state
+        .store()
+        .add_holiday(id, (first, last), span, now)
+        .await?;
+    for lesson in &cancelled {
+        timetable.unbook(*lesson);
+    }
+    drop(timetable);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"term": id, "first": h.first, "last": h.last, "cancelled": cancelled})),
+    ))
+}
+
 // ---- lessons ----
 
 #[derive(Deserialize)]

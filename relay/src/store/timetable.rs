@@ -470,6 +470,48 @@ impl Store {
         Ok(id)
     }
 
+    /// Adds a holiday to a term (a snow day, a closure) and cancels the lessons of the term's
+    /// series held in it (`[from, to)` unix seconds) that have not started by `now` and that no
+    /// classroom joined, in one transaction. Returns the cancelled lessons.
+    pub async fn add_holiday(
+        &self,
+        term: i64,
+        (first, last): (Date, Date),
+        (from, to): (i64, i64),
+        now: i64,
+    ) -> Result<Vec<LessonId>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO holidays (term_id, first_day, last_day) VALUES (?, ?, ?)")
+            .bind(term)
+            .bind(iso(first))
+            .bind(iso(last))
+            .execute(&mut *tx)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT l.id FROM lessons l JOIN series s ON s.id = l.series_id
+             WHERE s.term_id = ? AND l.starts_at >= ? AND l.starts_at < ? AND l.starts_at > ?
+               AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.lesson_id = l.id)",
+        )
+        .bind(term)
+        .bind(from)
+        .bind(to)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        let ids: Vec<LessonId> = rows
+            .iter()
+            .map(|r| LessonId(r.get::<i64, _>("id") as u64))
+            .collect();
+        for id in &ids {
+            sqlx::query("DELETE FROM lessons WHERE id = ?")
+                .bind(id.0 as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// Every term with its id, newest first.
     pub async fn terms(&self) -> Result<Vec<(i64, Term)>, StoreError> {
         let ids: Vec<i64> = sqlx::query("SELECT id FROM terms ORDER BY first_day DESC, id DESC")
