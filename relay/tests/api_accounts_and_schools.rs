@@ -104,6 +104,12 @@ async fn every_role_against_every_endpoint() {
         ),
         (Method::GET, "/api/schools", || None, [who, ok, ok, ok, no]),
         (
+            Method::GET,
+            "/api/classrooms",
+            || None,
+            [who, ok, ok, ok, no],
+        ),
+        (
             Method::POST,
             "/api/schools",
             || Some(json!({"name": "达茂旗百灵庙学校", "county": "达茂旗", "kind": "remote"})),

@@ -589,7 +589,7 @@ async fn an_admin_changes_the_timetable_after_making_it() {
             "the grid showing the moved lesson",
             &format!(
                 "document.querySelector('#week li.slot[data-lesson=\"{0}\"] .time')?.textContent === '11:00–11:45' \
-                 && document.querySelector('#week li.slot[data-lesson=\"{0}\"] .rooms').textContent.endsWith('远端 2、4')",
+                 && document.querySelector('#week li.slot[data-lesson=\"{0}\"] .rooms').textContent.endsWith('远端 武川县哈乐镇中心小学 五年级一班、察右后旗白音察干学校 五年级二班')",
                 ids[0]
             ),
             WAIT,
@@ -784,6 +784,19 @@ async fn an_admin_changes_the_timetable_after_making_it() {
         serde_json::json!(true)
     );
     // Removed by the admin, the account is signed out at its next request.
+    admin
+        .eval(
+            "(() => { const b = document.querySelector('#accounts tr[data-login=\"li.laoshi\"] .remove-account');
+                b.click(); return true; })()",
+        )
+        .await;
+    admin
+        .until(
+            "asked to confirm",
+            "document.querySelector('#accounts tr[data-login=\"li.laoshi\"] .remove-account[data-confirm=true]')",
+            WAIT,
+        )
+        .await;
     admin
         .eval(
             "(() => { document.querySelector('#accounts tr[data-login=\"li.laoshi\"] .remove-account').click(); return true; })()",

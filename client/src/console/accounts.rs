@@ -24,6 +24,8 @@ pub fn accounts(props: &AccountsProps) -> Html {
     let failure = use_state(|| None::<Failure>);
     let done = use_state(|| None::<String>);
     let reload = use_state(|| 0u32);
+    // Removing asks once more: the account whose button now says "confirm".
+    let confirming = use_state(|| None::<u64>);
     {
         let (api, list, failure) = (props.api.clone(), list.clone(), failure.clone());
         use_effect_with(*reload, move |_| {
@@ -112,11 +114,19 @@ pub fn accounts(props: &AccountsProps) -> Html {
                         let id = a.account.id;
                         let login = a.account.login.clone();
                         let remove = {
-                            let run = run.clone();
+                            let (run, confirming) = (run.clone(), confirming.clone());
                             let login = login.clone();
-                            Callback::from(move |_| run("DELETE", format!("/api/accounts/{id}"), None,
-                                format!("已删除账号 {login}")))
+                            Callback::from(move |_| {
+                                if *confirming == Some(id) {
+                                    confirming.set(None);
+                                    run("DELETE", format!("/api/accounts/{id}"), None,
+                                        format!("已删除账号 {login}"));
+                                } else {
+                                    confirming.set(Some(id));
+                                }
+                            })
                         };
+                        let asking = *confirming == Some(id);
                         html! {
                             <tr data-login={login.clone()}>
                                 <td>{ login.clone() }</td>
@@ -125,7 +135,10 @@ pub fn accounts(props: &AccountsProps) -> Html {
                                 <td>{ a.school.map(|s| s.to_string()).unwrap_or_default() }</td>
                                 <td>
                                     if id != props.me {
-                                        <button class="remove-account" onclick={remove}>{ "删除" }</button>
+                                        <button class="remove-account" data-confirm={asking.to_string()}
+                                            onclick={remove}>
+                                            { if asking { "确认删除" } else { "删除" } }
+                                        </button>
                                     }
                                 </td>
                             </tr>

@@ -6,6 +6,7 @@ use super::dom;
 use super::failure::FailureView;
 use super::forms::{ChangeForm, Reach};
 use super::model::{role_label, Attendance, Failure, JoinLink, LessonRow};
+use super::names::Names;
 use super::week::{clock, date_time, Day};
 use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
@@ -19,6 +20,8 @@ pub struct LessonPanelProps {
     pub picked: Option<u64>,
     /// Told after the lesson was changed or cancelled, so the timetable loads again.
     pub on_changed: Callback<()>,
+    /// Names for the classroom and teacher ids.
+    pub names: Names,
 }
 
 /// The link as an absolute URL on this page's origin.
@@ -244,6 +247,9 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                     <span class="lesson-now">{ format!("「{}」{} – {}{}", r.title,
                         date_time(r.starts_at), clock(r.ends_at),
                         if r.series.is_some() { "（每周课程）" } else { "" }) }</span>
+                    <span class="lesson-people">{ format!("{} · 主讲 {} · 远端 {}",
+                        props.names.teacher(r.teacher), props.names.classroom(r.master_classroom),
+                        props.names.classrooms(&r.classrooms)) }</span>
                     <label>{ "日期" }
                         <input id="edit-date" value={Day::of_unix(r.starts_at).iso()} />
                     </label>

@@ -4,7 +4,7 @@
 //!
 //! - Pure (unit-tested natively): [`week`] (days, weeks, Asia/Shanghai times), [`forms`] (what was
 //!   typed turned into request bodies), [`grid`] (the timetable's filter), [`model`] (the API's
-//!   JSON shapes and failures), [`qr`] (a join link as a QR code).
+//!   JSON shapes and failures), [`names`] (ids to school, classroom and teacher names), [`qr`] (a join link as a QR code).
 //! - Browser (wasm32): [`api`] (fetch with the session cookie and the CSRF header), [`dom`]
 //!   (reading form fields), [`root`] (sign-in and the sections), and one leaf component per section:
 //!   [`schools`], [`terms`], [`timetable`], [`schedule`], [`lesson_panel`], [`reports`],
@@ -13,6 +13,7 @@
 pub mod forms;
 pub mod grid;
 pub mod model;
+pub mod names;
 pub mod qr;
 pub mod week;
 

@@ -7,7 +7,8 @@ use super::accounts::Accounts;
 use super::api::{self, Api};
 use super::dom;
 use super::lesson_panel::LessonPanel;
-use super::model::{Failure, Me, Term};
+use super::model::{Failure, Me, School, Term};
+use super::names::{ClassroomEntry, Names, TeacherEntry};
 use super::reports::Reports;
 use super::schedule::Schedule;
 use super::schools::Schools;
@@ -32,6 +33,7 @@ pub fn console() -> Html {
     let terms = use_state(Vec::<Term>::new);
     let picked = use_state(|| None::<u64>);
     let refresh = use_state(|| 0u32);
+    let names = use_state(Names::default);
     // A session that ends while the page is open (expired, signed out elsewhere): sign in again.
     let expired = {
         let (session, error) = (session.clone(), error.clone());
@@ -84,6 +86,26 @@ pub fn console() -> Html {
                 spawn_local(async move {
                     if let Ok(list) = api.get::<Vec<Term>>("/api/terms").await {
                         terms.set(list);
+                    }
+                });
+            }
+        });
+    }
+    {
+        // Names for ids, once signed in and after every change.
+        let names = names.clone();
+        let api = match &*session {
+            Session::SignedIn(api, _) => Some(api.clone()),
+            _ => None,
+        };
+        use_effect_with((api, *refresh), move |(api, _)| {
+            if let Some(api) = api.clone() {
+                spawn_local(async move {
+                    let schools = api.get::<Vec<School>>("/api/schools").await;
+                    let rooms = api.get::<Vec<ClassroomEntry>>("/api/classrooms").await;
+                    let teachers = api.get::<Vec<TeacherEntry>>("/api/teachers").await;
+                    if let (Ok(s), Ok(r), Ok(t)) = (schools, rooms, teachers) {
+                        names.set(Names::new(&s, &r, &t));
                     }
                 });
             }
@@ -147,12 +169,12 @@ pub fn console() -> Html {
                         <span id="account" class="account">{ format!("{}（{}）", me.account.name, me.account.login) }</span>
                         <button id="sign-out" onclick={sign_out}>{ "退出登录" }</button>
                     </header>
-                    <Schools api={api.clone()} />
+                    <Schools api={api.clone()} on_changed={on_changed.clone()} />
                     <Terms api={api.clone()} terms={(*terms).clone()} on_created={on_term}
                         on_closed={on_changed.clone()} />
                     <Schedule api={api.clone()} terms={(*terms).clone()} {on_scheduled} />
-                    <Timetable api={api.clone()} refresh={*refresh} {on_pick} />
-                    <LessonPanel api={api.clone()} picked={*picked} {on_changed} />
+                    <Timetable api={api.clone()} refresh={*refresh} {on_pick} names={(*names).clone()} />
+                    <LessonPanel api={api.clone()} picked={*picked} {on_changed} names={(*names).clone()} />
                     <Reports api={api.clone()} />
                     if me.account.role.as_ref().is_some_and(|r| r.manages_accounts()) {
                         <Accounts api={api.clone()} me={me.account.id} />

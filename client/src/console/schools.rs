@@ -12,6 +12,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct SchoolsProps {
     pub api: Api,
+    /// Told after a school, classroom or teacher was added (names elsewhere load again).
+    pub on_changed: Callback<()>,
 }
 
 /// A teacher as `GET /api/teachers` lists them.
@@ -54,10 +56,20 @@ pub fn schools(props: &SchoolsProps) -> Html {
         });
     }
     let add = {
-        let (api, failure, reload) = (props.api.clone(), failure.clone(), reload.clone());
+        let (api, failure, reload, on_changed) = (
+            props.api.clone(),
+            failure.clone(),
+            reload.clone(),
+            props.on_changed.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let (api, failure, reload) = (api.clone(), failure.clone(), reload.clone());
+            let (api, failure, reload, on_changed) = (
+                api.clone(),
+                failure.clone(),
+                reload.clone(),
+                on_changed.clone(),
+            );
             let school = dom::value("classroom-school");
             let body = serde_json::json!({"name": dom::value("classroom-name")});
             spawn_local(async move {
@@ -67,6 +79,7 @@ pub fn schools(props: &SchoolsProps) -> Html {
                         failure.set(None);
                         dom::clear("classroom-name");
                         reload.set(*reload + 1);
+                        on_changed.emit(());
                     }
                     Err(f) => failure.set(Some(f)),
                 }
@@ -76,10 +89,20 @@ pub fn schools(props: &SchoolsProps) -> Html {
     // Adding a school or a teacher: the path, the body from the form, the fields to clear.
     let post =
         |path: fn() -> String, body: fn() -> serde_json::Value, clear: &'static [&'static str]| {
-            let (api, failure, reload) = (props.api.clone(), failure.clone(), reload.clone());
+            let (api, failure, reload, on_changed) = (
+                props.api.clone(),
+                failure.clone(),
+                reload.clone(),
+                props.on_changed.clone(),
+            );
             Callback::from(move |e: SubmitEvent| {
                 e.prevent_default();
-                let (api, failure, reload) = (api.clone(), failure.clone(), reload.clone());
+                let (api, failure, reload, on_changed) = (
+                    api.clone(),
+                    failure.clone(),
+                    reload.clone(),
+                    on_changed.clone(),
+                );
                 let (path, body) = (path(), body());
                 spawn_local(async move {
                     match api
@@ -92,6 +115,7 @@ pub fn schools(props: &SchoolsProps) -> Html {
                                 dom::clear(id);
                             }
                             reload.set(*reload + 1);
+                            on_changed.emit(());
                         }
                         Err(f) => failure.set(Some(f)),
                     }

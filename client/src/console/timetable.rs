@@ -7,6 +7,7 @@ use super::dom;
 use super::failure::FailureView;
 use super::grid::GridBy;
 use super::model::{Failure, LessonRow};
+use super::names::Names;
 use super::week::{span, Day, Week, WEEKDAYS};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -17,6 +18,8 @@ pub struct TimetableProps {
     /// Bumped after scheduling, to load the week again.
     pub refresh: u32,
     pub on_pick: Callback<u64>,
+    /// Names for the classroom and teacher ids.
+    pub names: Names,
 }
 
 fn today() -> Day {
@@ -108,14 +111,15 @@ pub fn timetable(props: &TimetableProps) -> Html {
                             { for list.iter().filter(|l| week.column(l.starts_at) == Some(i)).map(|l| {
                                 let on_pick = props.on_pick.clone();
                                 let id = l.id;
-                                let rooms = l.classrooms.iter().map(u64::to_string)
-                                    .collect::<Vec<_>>().join("、");
+                                let names = &props.names;
                                 html! {
                                     <li class="slot" data-lesson={l.id.to_string()}
                                         title="选择此课程" onclick={move |_| on_pick.emit(id)}>
                                         <span class="time">{ span(l.starts_at, l.ends_at) }</span>
                                         <span class="title">{ l.title.clone() }</span>
-                                        <span class="rooms">{ format!("课程 {} · 主讲教室 {} · 远端 {}", l.id, l.master_classroom, rooms) }</span>
+                                        <span class="teacher">{ names.teacher(l.teacher) }</span>
+                                        <span class="rooms">{ format!("课程 {} · 主讲 {} · 远端 {}", l.id,
+                                            names.classroom(l.master_classroom), names.classrooms(&l.classrooms)) }</span>
                                     </li>
                                 }
                             }) }

@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
             axum::routing::put(accounts::set_password),
         )
         .route("/schools", get(schools::list).post(schools::create))
+        .route("/classrooms", get(schools::all_classrooms))
         .route(
             "/schools/{id}/classrooms",
             get(schools::classrooms).post(schools::create_classroom),

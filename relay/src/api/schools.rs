@@ -21,6 +21,15 @@ pub async fn list(
     Ok(Json(state.store().schools().await?))
 }
 
+/// `GET /api/classrooms`: every classroom of the region (one request for the console's names).
+pub async fn all_classrooms(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<Vec<Classroom>>, ApiError> {
+    staff.require(Action::ViewSchools)?;
+    Ok(Json(state.store().all_classrooms().await?))
+}
+
 #[derive(Deserialize)]
 pub struct NewSchool {
     name: String,

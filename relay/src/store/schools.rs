@@ -113,6 +113,21 @@ impl Store {
         Ok(ClassroomId(row.get::<i64, _>("id") as u64))
     }
 
+    /// Every classroom of the region.
+    pub async fn all_classrooms(&self) -> Result<Vec<Classroom>, StoreError> {
+        let rows = sqlx::query("SELECT id, school_id, name FROM classrooms ORDER BY school_id, id")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Classroom {
+                id: ClassroomId(r.get::<i64, _>("id") as u64),
+                school: SchoolId(r.get::<i64, _>("school_id") as u64),
+                name: r.get("name"),
+            })
+            .collect())
+    }
+
     /// The classrooms of every school in a county (旗縣).
     pub async fn classrooms_in_county(&self, county: &str) -> Result<Vec<ClassroomId>, StoreError> {
         let rows = sqlx::query(
