@@ -63,6 +63,8 @@ struct Inner {
     /// The region's booked lessons, loaded on first use. Every change to lessons goes through
     /// this lock (held across the database write, so check and write are one step).
     timetable: tokio::sync::OnceCell<tokio::sync::Mutex<Timetable>>,
+    /// Failed sign-ins per login (held only for a lookup or an insert).
+    sign_ins: std::sync::Mutex<crate::accounts::throttle::Throttle>,
 }
 
 impl AppState {
@@ -92,7 +94,16 @@ impl AppState {
             dist,
             config,
             timetable: tokio::sync::OnceCell::new(),
+            sign_ins: std::sync::Mutex::new(crate::accounts::throttle::Throttle::new()),
         }))
+    }
+
+    /// The sign-in throttle (a poisoned lock is taken over: the counts stay usable).
+    pub fn sign_ins(&self) -> std::sync::MutexGuard<'_, crate::accounts::throttle::Throttle> {
+        self.0
+            .sign_ins
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The timetable, loading it from the database the first time.

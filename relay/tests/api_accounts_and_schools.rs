@@ -426,3 +426,38 @@ async fn bad_input_gets_400_naming_the_fields_and_unknown_things_404() {
         .await;
     assert!(rooms.as_array().unwrap().contains(&created));
 }
+
+#[tokio::test]
+async fn password_guessing_is_held_back_per_login() {
+    let api = Api::new().await;
+    let guess = |password: &'static str| {
+        let who = api.anonymous();
+        async move {
+            who.send(
+                Method::POST,
+                "/api/session",
+                Some(json!({"login": "teacher", "password": password})),
+            )
+            .await
+        }
+    };
+    for _ in 0..relay::accounts::throttle::FAILURES {
+        assert_eq!(
+            guess("not the password").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    // Now even the right password waits, with a clear answer.
+    let held = guess(PASSWORD).await;
+    assert_eq!(held.status, StatusCode::TOO_MANY_REQUESTS, "{}", held.text);
+    assert_eq!(held.json["error"], "too_many_requests");
+    let wait: u64 = held
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After header");
+    assert!((1..=15 * 60).contains(&wait), "{wait}");
+    // Other logins are not affected.
+    api.sign_in("school2").await;
+}

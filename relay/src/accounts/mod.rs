@@ -3,9 +3,11 @@
 //!
 //! - [`password`]: Argon2id password hashes.
 //! - [`permissions`]: the pure rules: which account may do which [`permissions::Action`].
+//! - [`throttle`]: failed sign-ins counted per login; too many and the login waits.
 
 pub mod password;
 pub mod permissions;
+pub mod throttle;
 
 use serde::{Deserialize, Serialize};
 use shared::ids::{ClassroomId, SchoolId, TeacherId};

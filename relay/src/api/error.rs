@@ -31,6 +31,8 @@ pub enum ApiError {
         message: String,
         clashes: Vec<ClashView>,
     },
+    #[error("too many failed sign-ins for this login; try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error("something went wrong on the server")]
     Internal,
 }
@@ -73,6 +75,9 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+            }
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -90,7 +95,7 @@ impl IntoResponse for ApiError {
             _ => &[],
         };
         let message = self.to_string();
-        (
+        let mut response = (
             status,
             Json(Body {
                 error,
@@ -99,7 +104,14 @@ impl IntoResponse for ApiError {
                 clashes,
             }),
         )
-            .into_response()
+            .into_response();
+        if let ApiError::TooManyRequests { retry_after } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after),
+            );
+        }
+        response
     }
 }
 

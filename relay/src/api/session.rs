@@ -127,6 +127,10 @@ pub async fn sign_in(
             message: "login or password missing or too long".into(),
         }]));
     }
+    let now = now_secs();
+    if let Err(retry_after) = state.sign_ins().check(&login, now) {
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
     let found = state.store().account_by_login(&login).await?;
     let stored = found.as_ref().map(|(_, h)| h.clone());
     let ok = tokio::task::spawn_blocking(move || match stored {
@@ -142,8 +146,12 @@ pub async fn sign_in(
     .unwrap_or(false);
     let account = match (found, ok) {
         (Some((account, _)), true) => account,
-        _ => return Err(ApiError::Forbidden("wrong login or password".into())),
+        _ => {
+            state.sign_ins().failed(&login, now);
+            return Err(ApiError::Forbidden("wrong login or password".into()));
+        }
     };
+    state.sign_ins().succeeded(&login);
     let token = random_hex(32);
     let csrf = random_hex(16);
     let expires = now_secs() as i64 + SESSION_SECS;

@@ -99,6 +99,7 @@ pub struct Reply {
     pub text: String,
     pub content_type: Option<String>,
     pub set_cookie: Option<String>,
+    pub headers: header::HeaderMap,
 }
 
 impl Console {
@@ -158,6 +159,7 @@ impl Console {
             header_of(header::CONTENT_TYPE),
             header_of(header::SET_COOKIE),
         );
+        let headers = res.headers().clone();
         let bytes = to_bytes(res.into_body(), 1 << 24).await.unwrap();
         let text = String::from_utf8_lossy(&bytes).to_string();
         Reply {
@@ -166,6 +168,7 @@ impl Console {
             text,
             content_type,
             set_cookie,
+            headers,
         }
     }
 

@@ -1,0 +1,122 @@
+//! Slowing down password guessing: failed sign-ins are counted per login over a sliding window;
+//! past the limit, that login's sign-ins are refused (429 with Retry-After) until the oldest
+//! failure leaves the window. A success clears the count. Plain data with the clock passed in.
+//!
+//! Counted per login, not per address: behind the school's proxy or NAT every classroom shares
+//! one address. A guesser can hold one login back for the window (not lock it for good).
+
+use std::collections::{HashMap, VecDeque};
+
+/// How many failures a login may have in the window.
+pub const FAILURES: usize = 10;
+/// The window, in seconds.
+pub const WINDOW_SECS: u64 = 15 * 60;
+/// Logins tracked at most; past this, the stalest are forgotten first.
+const MAX_LOGINS: usize = 100_000;
+
+#[derive(Debug, Default)]
+pub struct Throttle {
+    /// Per login: the times of its recent failures, oldest first.
+    failures: HashMap<String, VecDeque<u64>>,
+}
+
+impl Throttle {
+    pub fn new() -> Throttle {
+        Throttle::default()
+    }
+
+    /// `Err(seconds)` while `login` has had too many failures: when it may try again.
+    pub fn check(&mut self, login: &str, now: u64) -> Result<(), u64> {
+        let Some(times) = self.failures.get_mut(login) else {
+            return Ok(());
+        };
+        forget_old(times, now);
+        match times.front() {
+            Some(oldest) if times.len() >= FAILURES => Err((oldest + WINDOW_SECS - now).max(1)),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&mut self, login: &str, now: u64) {
+        if self.failures.len() >= MAX_LOGINS && !self.failures.contains_key(login) {
+            self.failures.retain(|_, times| {
+                forget_old(times, now);
+                !times.is_empty()
+            });
+            if self.failures.len() >= MAX_LOGINS {
+                // Still full of fresh failures: drop the login whose last failure is oldest.
+                if let Some(stalest) = self
+                    .failures
+                    .iter()
+                    .min_by_key(|(_, t)| t.back().copied().unwrap_or(0))
+                    .map(|(l, _)| l.clone())
+                {
+                    self.failures.remove(&stalest);
+                }
+            }
+        }
+        let times = self.failures.entry(login.to_string()).or_default();
+        times.push_back(now);
+        while times.len() > FAILURES {
+            times.pop_front();
+        }
+    }
+
+    pub fn succeeded(&mut self, login: &str) {
+        self.failures.remove(login);
+    }
+
+    pub fn tracked(&self) -> usize {
+        self.failures.len()
+    }
+}
+
+fn forget_old(times: &mut VecDeque<u64>, now: u64) {
+    while times.front().is_some_and(|t| t + WINDOW_SECS <= now) {
+        times.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_is_held_back_after_too_many_failures_until_the_window_moves_on() {
+        let mut t = Throttle::new();
+        for i in 0..FAILURES as u64 {
+            assert_eq!(t.check("wang", 1000 + i), Ok(()));
+            t.failed("wang", 1000 + i);
+        }
+        assert_eq!(t.check("wang", 1010), Err(WINDOW_SECS - 10));
+        assert_eq!(t.check("li", 1010), Ok(()), "other logins are not affected");
+        // The first failure leaves the window: one more try.
+        assert_eq!(t.check("wang", 1000 + WINDOW_SECS), Ok(()));
+        t.failed("wang", 1000 + WINDOW_SECS);
+        assert_eq!(t.check("wang", 1000 + WINDOW_SECS), Err(1));
+    }
+
+    #[test]
+    fn a_success_clears_the_count() {
+        let mut t = Throttle::new();
+        for i in 0..FAILURES as u64 - 1 {
+            t.failed("wang", i);
+        }
+        t.succeeded("wang");
+        t.failed("wang", 20);
+        assert_eq!(t.check("wang", 21), Ok(()));
+        assert_eq!(t.tracked(), 1);
+    }
+
+    #[test]
+    fn memory_is_bounded() {
+        let mut t = Throttle::new();
+        for i in 0..(MAX_LOGINS as u64 + 10) {
+            t.failed(&format!("guess-{i}"), i / 1000);
+        }
+        assert!(t.tracked() <= MAX_LOGINS);
+        // Old entries go first once they are out of the window.
+        t.failed("late", WINDOW_SECS * 10);
+        assert_eq!(t.tracked(), 1);
+    }
+}
