@@ -217,13 +217,13 @@ async fn every_role_against_every_endpoint() {
             Method::POST,
             "/api/lessons/1/links",
             || None,
-            [who, new, no, no, no],
+            [who, new, no, new, no],
         ),
         (
             Method::DELETE,
             "/api/links/1",
             || None,
-            [who, gone, no, no, no],
+            [who, gone, no, gone, no],
         ),
         (
             Method::GET,

@@ -22,6 +22,8 @@ pub struct LessonPanelProps {
     pub on_changed: Callback<()>,
     /// Names for the classroom and teacher ids.
     pub names: Names,
+    /// Shows the form to change or cancel the lesson (bureau and school admins).
+    pub manages: bool,
 }
 
 /// The link as an absolute URL on this page's origin.
@@ -241,7 +243,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 <button id="make-links" onclick={make_links}>{ "生成加入链接" }</button>
                 <button id="load-attendance" onclick={load_attendance}>{ "查看考勤" }</button>
             </div>
-            if let Some(r) = &*row {
+            if let (Some(r), true) = (&*row, props.manages) {
                 <form id="edit-lesson" class="inline-form" onsubmit={save}
                     data-lesson={r.id.to_string()}>
                     <span class="lesson-now">{ format!("「{}」{} – {}{}", r.title,

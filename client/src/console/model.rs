@@ -33,8 +33,9 @@ impl AccountRole {
         }
     }
 
-    /// Whether this account manages accounts (and sees the accounts section).
-    pub fn manages_accounts(&self) -> bool {
+    /// A bureau or school admin: manages accounts, classrooms, teachers and lessons (the console
+    /// shows their forms; the relay checks every request again).
+    pub fn is_admin(&self) -> bool {
         matches!(self.kind.as_str(), "bureau_admin" | "school_admin")
     }
 }

@@ -14,6 +14,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct ReportsProps {
     pub api: Api,
+    /// Shows the school report (bureau and school admins).
+    pub manages: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -102,6 +104,7 @@ pub fn reports(props: &ReportsProps) -> Html {
     html! {
         <section id="reports" class="card">
             <h2>{ "考勤统计与课表订阅" }</h2>
+            if props.manages {
             <form class="inline-form" onsubmit={load}>
                 <label>{ "学校" }
                     <select id="report-school">
@@ -114,6 +117,7 @@ pub fn reports(props: &ReportsProps) -> Html {
                 <label>{ "到（不含）" }<input id="report-to" placeholder="2031-01-16" /></label>
                 <button id="school-report" type="submit">{ "查看学校考勤" }</button>
             </form>
+            }
             if let Some((query, r)) = &*report {
                 <p id="school-summary">{ format!("已开课 {} 节 / 排课 {} 节", r.lessons_held, r.lessons_scheduled) }</p>
                 <table id="school-report-table" class="attendance">

@@ -154,6 +154,13 @@ pub fn console() -> Html {
                 let refresh = refresh.clone();
                 Callback::from(move |_: Vec<u64>| refresh.set(*refresh + 1))
             };
+            // What this account may change (the relay checks again; this only hides forms).
+            let manages = me.account.role.as_ref().is_some_and(|r| r.is_admin());
+            let bureau = me
+                .account
+                .role
+                .as_ref()
+                .is_some_and(|r| r.kind == "bureau_admin");
             let on_changed = {
                 let refresh = refresh.clone();
                 Callback::from(move |()| refresh.set(*refresh + 1))
@@ -169,14 +176,16 @@ pub fn console() -> Html {
                         <span id="account" class="account">{ format!("{}（{}）", me.account.name, me.account.login) }</span>
                         <button id="sign-out" onclick={sign_out}>{ "退出登录" }</button>
                     </header>
-                    <Schools api={api.clone()} on_changed={on_changed.clone()} />
+                    <Schools api={api.clone()} on_changed={on_changed.clone()} {bureau} {manages} />
                     <Terms api={api.clone()} terms={(*terms).clone()} on_created={on_term}
-                        on_closed={on_changed.clone()} />
-                    <Schedule api={api.clone()} terms={(*terms).clone()} {on_scheduled} />
+                        on_closed={on_changed.clone()} {bureau} />
+                    if manages {
+                        <Schedule api={api.clone()} terms={(*terms).clone()} {on_scheduled} />
+                    }
                     <Timetable api={api.clone()} refresh={*refresh} {on_pick} names={(*names).clone()} />
-                    <LessonPanel api={api.clone()} picked={*picked} {on_changed} names={(*names).clone()} />
-                    <Reports api={api.clone()} />
-                    if me.account.role.as_ref().is_some_and(|r| r.manages_accounts()) {
+                    <LessonPanel api={api.clone()} picked={*picked} {on_changed} names={(*names).clone()} {manages} />
+                    <Reports api={api.clone()} {manages} />
+                    if manages {
                         <Accounts api={api.clone()} me={me.account.id} />
                     }
                 </main>

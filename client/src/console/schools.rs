@@ -14,6 +14,10 @@ pub struct SchoolsProps {
     pub api: Api,
     /// Told after a school, classroom or teacher was added (names elsewhere load again).
     pub on_changed: Callback<()>,
+    /// Shows the form to add a school (bureau admins).
+    pub bureau: bool,
+    /// Shows the forms to add classrooms and teachers (bureau and school admins).
+    pub manages: bool,
 }
 
 /// A teacher as `GET /api/teachers` lists them.
@@ -170,6 +174,7 @@ pub fn schools(props: &SchoolsProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            if props.manages {
             <form class="inline-form" onsubmit={add}>
                 <label>{ "学校" }
                     <select id="classroom-school">
@@ -193,6 +198,8 @@ pub fn schools(props: &SchoolsProps) -> Html {
                 <label>{ "教师姓名" }<input id="teacher-name" /></label>
                 <button id="add-teacher" type="submit">{ "添加教师" }</button>
             </form>
+            }
+            if props.bureau {
             <form class="inline-form" onsubmit={add_school}>
                 <label>{ "学校名称" }<input id="school-name" /></label>
                 <label>{ "旗县" }<input id="school-county" placeholder="四子王旗" /></label>
@@ -205,6 +212,7 @@ pub fn schools(props: &SchoolsProps) -> Html {
                 <FieldErrorView failure={(*failure).clone()} field="county" />
                 <button id="add-school" type="submit">{ "添加学校" }</button>
             </form>
+            }
             <FailureView failure={(*failure).clone()} />
         </section>
     }

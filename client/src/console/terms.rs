@@ -16,6 +16,8 @@ pub struct TermsProps {
     pub on_created: Callback<Term>,
     /// Told after a holiday cancelled lessons, so the timetable loads again.
     pub on_closed: Callback<()>,
+    /// Shows the forms to create terms and add holidays (bureau admins).
+    pub bureau: bool,
 }
 
 #[function_component(Terms)]
@@ -90,6 +92,7 @@ pub fn terms(props: &TermsProps) -> Html {
     html! {
         <section id="terms-section" class="card">
             <h2>{ "学期" }</h2>
+            if props.bureau {
             <form class="grid-form" onsubmit={create}>
                 <label>{ "名称" }<input id="term-name" placeholder="2030年秋季学期" /></label>
                 <FieldErrorView failure={f.clone()} field="name" />
@@ -103,7 +106,8 @@ pub fn terms(props: &TermsProps) -> Html {
                 <FieldErrorView failure={f.clone()} field="holidays" />
                 <button id="create-term" type="submit">{ "创建学期" }</button>
             </form>
-            if !props.terms.is_empty() {
+            }
+            if props.bureau && !props.terms.is_empty() {
                 <form class="inline-form" onsubmit={close}>
                     <label>{ "临时停课（如雪灾）" }
                         <select id="holiday-term">

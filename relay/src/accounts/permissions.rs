@@ -21,6 +21,8 @@ pub enum Action {
     Schedule(SchoolId),
     /// Attendance reports over a school's classrooms.
     ViewReports(SchoolId),
+    /// Make or revoke the join links of a lesson taught from this school by this teacher.
+    HandOutLinks(SchoolId, TeacherId),
 }
 
 pub fn allowed(role: StaffRole, action: Action) -> bool {
@@ -28,6 +30,9 @@ pub fn allowed(role: StaffRole, action: Action) -> bool {
         (StaffRole::BureauAdmin, _) => true,
         (StaffRole::ClassroomDevice { .. }, _) => false,
         (_, Action::ViewSchools | Action::ViewTimetable) => true,
+        (StaffRole::SchoolAdmin { school }, Action::HandOutLinks(s, _)) => school == s,
+        // A teacher opens their own lessons: the teacher's link and the classrooms'.
+        (StaffRole::Teacher { teacher }, Action::HandOutLinks(_, t)) => teacher == t,
         (
             StaffRole::SchoolAdmin { school },
             Action::ManageSchool(s) | Action::Schedule(s) | Action::ViewReports(s),
@@ -128,6 +133,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn links_are_handed_out_by_the_school_and_the_lesson_s_teacher() {
+        let lesson = Action::HandOutLinks(SchoolId(1), TeacherId(7));
+        let school = |s| StaffRole::SchoolAdmin {
+            school: SchoolId(s),
+        };
+        let teacher = |t| StaffRole::Teacher {
+            teacher: TeacherId(t),
+        };
+        assert!(allowed(StaffRole::BureauAdmin, lesson));
+        assert!(allowed(school(1), lesson));
+        assert!(!allowed(school(2), lesson));
+        assert!(allowed(teacher(7), lesson));
+        assert!(!allowed(teacher(8), lesson));
+        let device = StaffRole::ClassroomDevice {
+            classroom: ClassroomId(1),
+        };
+        assert!(!allowed(device, lesson));
     }
 
     #[test]

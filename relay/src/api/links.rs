@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
-use shared::ids::{ClassroomId, LessonId, Role, SchoolId};
+use shared::ids::{ClassroomId, LessonId, Role};
 use shared::token::Claims;
 
 #[derive(Serialize)]
@@ -29,7 +29,8 @@ pub struct JoinLink {
     expires: u64,
 }
 
-async fn master_school(state: &AppState, lesson: LessonId) -> Result<SchoolId, ApiError> {
+/// Who may hand out the lesson's links: its master classroom's school and its teacher.
+async fn hand_out(state: &AppState, lesson: LessonId) -> Result<Action, ApiError> {
     let row = state
         .store()
         .lesson_row(lesson)
@@ -39,14 +40,15 @@ async fn master_school(state: &AppState, lesson: LessonId) -> Result<SchoolId, A
         .store()
         .classroom_schools(&[row.master_classroom])
         .await?;
-    schools
+    let school = schools
         .get(&row.master_classroom)
         .copied()
-        .ok_or(ApiError::Internal)
+        .ok_or(ApiError::Internal)?;
+    Ok(Action::HandOutLinks(school, row.teacher))
 }
 
-fn may_schedule(staff: &Staff, school: SchoolId) -> Result<(), ApiError> {
-    if allowed(staff.account.role, Action::Schedule(school)) {
+fn may_hand_out(staff: &Staff, action: Action) -> Result<(), ApiError> {
+    if allowed(staff.account.role, action) {
         Ok(())
     } else {
         Err(ApiError::Forbidden(
@@ -63,8 +65,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Vec<JoinLink>>), ApiError> {
     staff.require(Action::ViewTimetable)?;
     let lesson = LessonId(id);
-    let school = master_school(&state, lesson).await?;
-    may_schedule(&staff, school)?;
+    may_hand_out(&staff, hand_out(&state, lesson).await?)?;
     let info = state
         .store()
         .lesson(lesson)
@@ -128,7 +129,7 @@ pub async fn revoke(
         .link_lesson(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("link {id} does not exist")))?;
-    may_schedule(&staff, master_school(&state, lesson).await?)?;
+    may_hand_out(&staff, hand_out(&state, lesson).await?)?;
     state.store().revoke_link(id, now_secs() as i64).await?;
     state.rooms().revoke(lesson, id).await;
     Ok(StatusCode::NO_CONTENT)
