@@ -2,8 +2,9 @@
 //!
 //! Run (as root: it makes a network namespace for the browsers' WebRTC):
 //! `./scripts/build-client.sh && cargo run -p tests --example readme_screenshots`
-//! Writes docs/screenshots/teacher.png and docs/screenshots/classroom.png. The cameras are
-//! Chromium's fake ones.
+//! Writes docs/screenshots/teacher.png, docs/screenshots/classroom.png and
+//! docs/screenshots/console.png (the bureau console's week, with a demo timetable made through
+//! the API). The cameras are Chromium's fake ones.
 
 use shared::board::{Style, Tool};
 use shared::ids::{Role, SessionId};
@@ -238,5 +239,90 @@ async fn main() {
     .expect("write");
     teacher.close().await;
     classroom.close().await;
+
+    // The bureau console with a week of timetable: a second teacher and classrooms (clear of the
+    // demo lesson running now), a term from this Monday and five weekly series, made through the
+    // API from the page, then the console's week grid.
+    let console = Browser::open_with(&driver, media_flags(&relay.base, &[])).await;
+    console
+        .client
+        .goto(&format!("{}/console", relay.base))
+        .await
+        .expect("console page");
+    console
+        .until(
+            "the console",
+            "document.querySelector('#console')",
+            Duration::from_secs(15),
+        )
+        .await;
+    console.eval(CONSOLE_DATA).await;
+    console
+        .until(
+            "the demo timetable made",
+            "window.__made === true || window.__failed",
+            Duration::from_secs(30),
+        )
+        .await;
+    assert_eq!(
+        console.eval("window.__failed || null").await,
+        serde_json::Value::Null
+    );
+    console.client.refresh().await.expect("reload");
+    console
+        .until(
+            "the week grid",
+            "document.querySelectorAll('#week li.slot').length >= 5",
+            Duration::from_secs(15),
+        )
+        .await;
+    console
+        .eval("(() => { document.querySelector('#timetable').scrollIntoView(); return true; })()")
+        .await;
+    std::fs::write(
+        out.join("console.png"),
+        console.client.screenshot().await.expect("shot"),
+    )
+    .expect("write");
+    console.close().await;
     println!("wrote {}", out.display());
 }
+
+/// Run in the console page: signs in as the demo's bureau admin and makes the demo timetable.
+const CONSOLE_DATA: &str = r#"(() => {
+  const day = (d) => new Date(Date.now() + 8 * 3600e3 + d * 86400e3).toISOString().slice(0, 10);
+  const weekday = ((new Date(Date.now() + 8 * 3600e3).getUTCDay() + 6) % 7);
+  const monday = day(-weekday);
+  let csrf = '';
+  const call = async (method, path, body) => {
+    const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      body: body ? JSON.stringify(body) : undefined });
+    const j = await r.json().catch(() => null);
+    if (!r.ok) throw new Error(method + ' ' + path + ': ' + r.status + ' ' + JSON.stringify(j));
+    return j;
+  };
+  (async () => {
+    const me = await call('POST', '/api/session', { login: 'admin', password: 'tongpin-demo-admin' });
+    csrf = me.csrf;
+    const li = await call('POST', '/api/schools/1/teachers', { name: '李老师' });
+    const zhao = await call('POST', '/api/schools/1/teachers', { name: '赵老师' });
+    const studio = await call('POST', '/api/schools/1/classrooms', { name: '二号录播教室' });
+    const a = await call('POST', '/api/schools/2/classrooms', { name: '六年级' });
+    const b = await call('POST', '/api/schools/3/classrooms', { name: '六年级' });
+    const c = await call('POST', '/api/schools/4/classrooms', { name: '六年级' });
+    const term = await call('POST', '/api/terms', { name: '演示学期', first: monday, last: day(120) });
+    const series = [
+      [1, '08:00', '08:45', '语文：草原上的小木屋', li, [a, b]],
+      [2, '10:00', '10:45', '数学：分数的加减法', zhao, [a, b, c]],
+      [3, '14:00', '14:45', '英语：My school', li, [b, c]],
+      [4, '09:00', '09:45', '科学：植物的一生', zhao, [a, c]],
+      [5, '15:00', '15:45', '音乐：草原牧歌', li, [a, b, c]],
+    ];
+    for (const [weekday, start, end, title, teacher, rooms] of series) {
+      await call('POST', '/api/series', { term: term.id, weekday, start, end, title,
+        teacher: teacher.id, master_classroom: studio.id, classrooms: rooms.map(r => r.id) });
+    }
+    window.__made = true;
+  })().catch(e => { window.__failed = String(e); });
+  return true;
+})()"#;
