@@ -53,6 +53,35 @@ async fn text(b: &Browser, css: &str) -> String {
         .to_string()
 }
 
+/// A new browser on the console's sign-in form.
+async fn open_console(driver: &Chromedriver, base: &str) -> Browser {
+    let b = Browser::open(driver, &[]).await;
+    b.client
+        .goto(&format!("{base}/console"))
+        .await
+        .expect("open the console");
+    b.until(
+        "the sign-in form",
+        "document.querySelector('#sign-in')",
+        WAIT,
+    )
+    .await;
+    b
+}
+
+/// Signs in on the console's form and waits for the signed-in console.
+async fn sign_in(b: &Browser, login: &str, password: &str) {
+    fill(b, "#login", login).await;
+    fill(b, "#password", password).await;
+    click(b, "#sign-in").await;
+    b.until(
+        &format!("{login} signed in"),
+        "document.querySelector('#console[data-state=signed-in]') && document.querySelector('#schools tr[data-school=\"1\"]')",
+        WAIT,
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_schedules_a_series_around_a_clash_and_a_classroom_joins() {
     assert!(
@@ -61,19 +90,7 @@ async fn an_admin_schedules_a_series_around_a_clash_and_a_classroom_joins() {
     );
     let relay = TestRelay::start_with_options(0, &["--open-before-mins", "20160"]).await;
     let driver = Chromedriver::start().await;
-    let admin = Browser::open(&driver, &[]).await;
-    admin
-        .client
-        .goto(&format!("{}/console", relay.base))
-        .await
-        .expect("open the console");
-    admin
-        .until(
-            "the sign-in form",
-            "document.querySelector('#sign-in')",
-            WAIT,
-        )
-        .await;
+    let admin = open_console(&driver, &relay.base).await;
 
     // A wrong password is refused with a message; the right one signs in.
     fill(&admin, "#login", "admin").await;
@@ -86,15 +103,7 @@ async fn an_admin_schedules_a_series_around_a_clash_and_a_classroom_joins() {
             WAIT,
         )
         .await;
-    fill(&admin, "#password", "tongpin-demo-admin").await;
-    click(&admin, "#sign-in").await;
-    admin
-        .until(
-            "the signed-in console with the demo schools",
-            "document.querySelector('#console[data-state=signed-in]') && document.querySelector('#schools tr[data-school=\"1\"]')",
-            WAIT,
-        )
-        .await;
+    sign_in(&admin, "admin", "tongpin-demo-admin").await;
 
     // A term from today for two months, with a week of holidays.
     let (first, _) = shanghai_day(&admin, 0).await;
@@ -445,29 +454,8 @@ async fn an_admin_changes_the_timetable_after_making_it() {
     );
     let relay = TestRelay::start_with_options(0, &[]).await;
     let driver = Chromedriver::start().await;
-    let admin = Browser::open(&driver, &[]).await;
-    admin
-        .client
-        .goto(&format!("{}/console", relay.base))
-        .await
-        .expect("open the console");
-    admin
-        .until(
-            "the sign-in form",
-            "document.querySelector('#sign-in')",
-            WAIT,
-        )
-        .await;
-    fill(&admin, "#login", "admin").await;
-    fill(&admin, "#password", "tongpin-demo-admin").await;
-    click(&admin, "#sign-in").await;
-    admin
-        .until(
-            "the signed-in console",
-            "document.querySelector('#schools tr[data-school=\"1\"]')",
-            WAIT,
-        )
-        .await;
+    let admin = open_console(&driver, &relay.base).await;
+    sign_in(&admin, "admin", "tongpin-demo-admin").await;
 
     // A new school in a new county, and a teacher for the master school.
     fill(&admin, "#school-name", "测试旗第一小学").await;
@@ -749,26 +737,8 @@ async fn an_admin_changes_the_timetable_after_making_it() {
             WAIT,
         )
         .await;
-    let li = Browser::open(&driver, &[]).await;
-    li.client
-        .goto(&format!("{}/console", relay.base))
-        .await
-        .expect("open the console");
-    li.until(
-        "the sign-in form",
-        "document.querySelector('#sign-in')",
-        WAIT,
-    )
-    .await;
-    fill(&li, "#login", "li.laoshi").await;
-    fill(&li, "#password", "li-laoshi-password").await;
-    click(&li, "#sign-in").await;
-    li.until(
-        "李老师 signed in",
-        "document.querySelector('#console[data-state=signed-in]')",
-        WAIT,
-    )
-    .await;
+    let li = open_console(&driver, &relay.base).await;
+    sign_in(&li, "li.laoshi", "li-laoshi-password").await;
     fill(&li, "#week-of", &day).await;
     click(&li, "#go-week").await;
     li.until(

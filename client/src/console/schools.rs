@@ -59,38 +59,8 @@ pub fn schools(props: &SchoolsProps) -> Html {
             });
         });
     }
-    let add = {
-        let (api, failure, reload, on_changed) = (
-            props.api.clone(),
-            failure.clone(),
-            reload.clone(),
-            props.on_changed.clone(),
-        );
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let (api, failure, reload, on_changed) = (
-                api.clone(),
-                failure.clone(),
-                reload.clone(),
-                on_changed.clone(),
-            );
-            let school = dom::value("classroom-school");
-            let body = serde_json::json!({"name": dom::value("classroom-name")});
-            spawn_local(async move {
-                let path = format!("/api/schools/{}/classrooms", school.trim());
-                match api.send::<Classroom>("POST", &path, Some(&body)).await {
-                    Ok(_) => {
-                        failure.set(None);
-                        dom::clear("classroom-name");
-                        reload.set(*reload + 1);
-                        on_changed.emit(());
-                    }
-                    Err(f) => failure.set(Some(f)),
-                }
-            });
-        })
-    };
-    // Adding a school or a teacher: the path, the body from the form, the fields to clear.
+    // Adding a classroom, a teacher or a school: the path, the body from the form, the fields to
+    // clear.
     let post =
         |path: fn() -> String, body: fn() -> serde_json::Value, clear: &'static [&'static str]| {
             let (api, failure, reload, on_changed) = (
@@ -126,6 +96,16 @@ pub fn schools(props: &SchoolsProps) -> Html {
                 });
             })
         };
+    let add = post(
+        || {
+            format!(
+                "/api/schools/{}/classrooms",
+                dom::value("classroom-school").trim()
+            )
+        },
+        || serde_json::json!({"name": dom::value("classroom-name")}),
+        &["classroom-name"],
+    );
     let add_school = post(
         || "/api/schools".into(),
         || {

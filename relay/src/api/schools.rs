@@ -93,21 +93,32 @@ pub struct NewClassroom {
     name: String,
 }
 
-pub async fn create_classroom(
-    State(state): State<AppState>,
-    staff: Staff,
-    ApiPath(id): ApiPath<u64>,
+/// What adding a classroom or a teacher checks: the role first (before revealing whether the
+/// school exists), the school, then the name.
+async fn named_in_school(
+    state: &AppState,
+    staff: &Staff,
+    id: u64,
     body: Result<Json<NewClassroom>, JsonRejection>,
-) -> Result<(StatusCode, Json<Classroom>), ApiError> {
-    // Check the role before revealing whether the school exists.
+) -> Result<(SchoolId, NewClassroom), ApiError> {
     staff.require(Action::ManageSchool(SchoolId(id)))?;
-    let school = existing(&state, id).await?;
+    let school = existing(state, id).await?;
     let Json(new) = body?;
     let mut errors = Vec::new();
     check_name("name", &new.name, 50, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::fields(errors));
     }
+    Ok((school, new))
+}
+
+pub async fn create_classroom(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<u64>,
+    body: Result<Json<NewClassroom>, JsonRejection>,
+) -> Result<(StatusCode, Json<Classroom>), ApiError> {
+    let (school, new) = named_in_school(&state, &staff, id, body).await?;
     let id = state.store().create_classroom(school, &new.name).await?;
     Ok((
         StatusCode::CREATED,
@@ -126,14 +137,7 @@ pub async fn create_teacher(
     ApiPath(id): ApiPath<u64>,
     body: Result<Json<NewClassroom>, JsonRejection>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    staff.require(Action::ManageSchool(SchoolId(id)))?;
-    let school = existing(&state, id).await?;
-    let Json(new) = body?;
-    let mut errors = Vec::new();
-    check_name("name", &new.name, 50, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::fields(errors));
-    }
+    let (school, new) = named_in_school(&state, &staff, id, body).await?;
     let id = state.store().create_teacher(school, &new.name).await?;
     Ok((
         StatusCode::CREATED,

@@ -38,6 +38,14 @@ pub struct Classroom {
     pub name: String,
 }
 
+fn classroom_of(r: &sqlx::sqlite::SqliteRow) -> Classroom {
+    Classroom {
+        id: ClassroomId(r.get::<i64, _>("id") as u64),
+        school: SchoolId(r.get::<i64, _>("school_id") as u64),
+        name: r.get("name"),
+    }
+}
+
 impl Store {
     pub async fn schools(&self) -> Result<Vec<School>, StoreError> {
         let rows = sqlx::query("SELECT id, name, county, kind FROM schools ORDER BY id")
@@ -89,14 +97,7 @@ impl Store {
         .bind(school.0 as i64)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Classroom {
-                id: ClassroomId(r.get::<i64, _>("id") as u64),
-                school: SchoolId(r.get::<i64, _>("school_id") as u64),
-                name: r.get("name"),
-            })
-            .collect())
+        Ok(rows.iter().map(classroom_of).collect())
     }
 
     pub async fn create_classroom(
@@ -118,14 +119,7 @@ impl Store {
         let rows = sqlx::query("SELECT id, school_id, name FROM classrooms ORDER BY school_id, id")
             .fetch_all(self.pool())
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Classroom {
-                id: ClassroomId(r.get::<i64, _>("id") as u64),
-                school: SchoolId(r.get::<i64, _>("school_id") as u64),
-                name: r.get("name"),
-            })
-            .collect())
+        Ok(rows.iter().map(classroom_of).collect())
     }
 
     /// The classrooms of every school in a county (旗縣).
