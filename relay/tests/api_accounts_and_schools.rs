@@ -460,4 +460,30 @@ async fn password_guessing_is_held_back_per_login() {
     assert!((1..=15 * 60).contains(&wait), "{wait}");
     // Other logins are not affected.
     api.sign_in("school2").await;
+
+    // Thirty guesses at once get no more tries than ten in a row.
+    let burst: Vec<_> = (0..30)
+        .map(|_| {
+            let who = api.anonymous();
+            async move {
+                who.send(
+                    Method::POST,
+                    "/api/session",
+                    Some(json!({"login": "device", "password": "a wrong password"})),
+                )
+                .await
+                .status
+            }
+        })
+        .collect();
+    let answers = futures_util::future::join_all(burst).await;
+    let tried = answers
+        .iter()
+        .filter(|s| **s == StatusCode::FORBIDDEN)
+        .count();
+    let held = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((tried, held), (10, 20), "{answers:?}");
 }

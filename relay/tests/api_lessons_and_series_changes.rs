@@ -454,6 +454,20 @@ async fn each_account_sees_only_its_own_lessons() {
         .call(Method::GET, &by(&format!("teacher={t}")), None)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "another teacher's timetable");
+    // A clash with a lesson school 2 may not see names its time and classroom, not its title.
+    let (status, err) = school2
+        .call(
+            Method::POST,
+            "/api/lessons",
+            Some(
+                json!({"title": "体育", "teacher": 1, "master_classroom": 2, "classrooms": [3],
+                   "date": "2030-09-03", "start": "09:00", "end": "09:45"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["clashes"][0]["lesson"], theirs);
+    assert_eq!(err["clashes"][0]["title"], "（其他学校的课程）");
     let (status, _) = school2.call(Method::GET, &by("school=3"), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "another school's timetable");
     // Reports and calendars: a school's own, a teacher's own.
@@ -552,6 +566,38 @@ async fn a_snow_day_cancels_the_series_lessons_in_it() {
         "{changed}"
     );
 
+    // A lesson moved away from its day before that day became a holiday is not cancelled by a
+    // later change to the series: the new rule has no date for it, so it stays where it is.
+    let later = changed["series"].as_i64().unwrap();
+    let on_8_oct = lessons[4].0;
+    ok(
+        &api,
+        Method::PATCH,
+        &format!("/api/lessons/{on_8_oct}"),
+        Some(json!({"date": "2030-10-09", "start": "15:00", "end": "15:45"})),
+    )
+    .await;
+    let closed = ok(
+        &api,
+        Method::POST,
+        &format!("/api/terms/{term}/holidays"),
+        Some(json!({"first": "2030-10-08", "last": "2030-10-08"})),
+    )
+    .await;
+    assert_eq!(closed["cancelled"], json!([]), "it is held on the 9th");
+    ok(
+        &api,
+        Method::PATCH,
+        &format!("/api/series/{later}"),
+        Some(json!({"from": "2030-09-24", "start": "16:00", "end": "16:45"})),
+    )
+    .await;
+    let kept = ok(&api, Method::GET, &format!("/api/lessons/{on_8_oct}"), None).await;
+    assert_eq!(
+        shanghai(kept["starts_at"].as_i64().unwrap()),
+        "2030-10-09 15:00"
+    );
+
     // Outside the term, backwards, unknown terms, other accounts.
     for body in [
         json!({"first": "2031-01-01", "last": "2031-01-02"}),
@@ -580,4 +626,74 @@ async fn a_snow_day_cancels_the_series_lessons_in_it() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn changing_a_lesson_revokes_the_links_handed_out_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = open(dir.path(), "bureau").await;
+    let (_, series, lessons) = term_and_series(&api).await;
+    let store =
+        relay::store::Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+    let links = |lesson: i64| {
+        let api = &api;
+        async move {
+            let made = ok(
+                api,
+                Method::POST,
+                &format!("/api/lessons/{lesson}/links"),
+                None,
+            )
+            .await;
+            made.as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["link"].as_u64().unwrap())
+                .collect::<Vec<u64>>()
+        }
+    };
+    let state = |link: u64, lesson: i64| {
+        let store = &store;
+        async move {
+            store
+                .link_state(link, shared::ids::LessonId(lesson as u64))
+                .await
+                .unwrap()
+        }
+    };
+    use relay::store::links::LinkState;
+    // A new title keeps them; a new time does not.
+    let first = lessons[0].0;
+    let made = links(first).await;
+    ok(
+        &api,
+        Method::PATCH,
+        &format!("/api/lessons/{first}"),
+        Some(json!({"title": "数学（复习）"})),
+    )
+    .await;
+    assert_eq!(state(made[0], first).await, LinkState::Valid);
+    ok(
+        &api,
+        Method::PATCH,
+        &format!("/api/lessons/{first}"),
+        Some(json!({"date": "2030-09-04", "start": "10:00", "end": "10:45"})),
+    )
+    .await;
+    for link in &made {
+        assert_eq!(state(*link, first).await, LinkState::Revoked, "link {link}");
+    }
+    // The rest of the series moved: their links too.
+    let fifth = lessons[4].0;
+    let made = links(fifth).await;
+    ok(
+        &api,
+        Method::PATCH,
+        &format!("/api/series/{series}"),
+        Some(json!({"from": "2030-09-24", "start": "14:00", "end": "14:45"})),
+    )
+    .await;
+    assert_eq!(state(made[1], fifth).await, LinkState::Revoked);
 }

@@ -135,6 +135,10 @@ pub struct ChangeForm {
     pub teacher: String,
     /// The remote classrooms typed, if they differ from the lesson's.
     pub classrooms: Option<String>,
+    /// The date the form showed (the lesson's own): left as it was, a change to the rest of the
+    /// series keeps the series' weekday (a lesson moved alone to another day must not carry the
+    /// others along to that day).
+    pub shown_date: String,
 }
 
 impl ChangeForm {
@@ -186,11 +190,14 @@ impl ChangeForm {
                     errors.push(error("classrooms", "远端教室只能按单节课调整"));
                 }
                 match (day, errors.is_empty()) {
-                    (Some(day), true) => Ok((
-                        format!("/api/series/{series}"),
-                        json!({"from": from, "weekday": day.weekday_index() + 1,
-                               "start": self.start.trim(), "end": self.end.trim()}),
-                    )),
+                    (Some(day), true) => {
+                        let mut body = json!({"from": from, "start": self.start.trim(),
+                                              "end": self.end.trim()});
+                        if self.date.trim() != self.shown_date {
+                            body["weekday"] = json!(day.weekday_index() + 1);
+                        }
+                        Ok((format!("/api/series/{series}"), body))
+                    }
                     _ => Err(errors),
                 }
             }
@@ -295,6 +302,7 @@ mod tests {
             end: "14:45".into(),
             teacher: String::new(),
             classrooms: None,
+            shown_date: "2030-09-24".into(),
         };
         let (path, body) = form.request(7, None, Reach::OnlyThis).unwrap();
         assert_eq!(path, "/api/lessons/7");
@@ -310,6 +318,18 @@ mod tests {
         assert_eq!(
             body,
             json!({"from": "2030-09-24", "weekday": 4, "start": "14:00", "end": "14:45"})
+        );
+        // The date left as shown: only the period changes, the series keeps its weekday.
+        let same_day = ChangeForm {
+            date: "2030-09-24".into(),
+            ..form.clone()
+        };
+        let (_, body) = same_day
+            .request(7, Some((3, "2030-09-24")), Reach::ThisAndFollowing)
+            .unwrap();
+        assert_eq!(
+            body,
+            json!({"from": "2030-09-24", "start": "14:00", "end": "14:45"})
         );
         let errs = form.request(7, None, Reach::ThisAndFollowing).unwrap_err();
         assert_eq!(errs[0].field, "reach");

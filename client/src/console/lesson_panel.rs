@@ -91,6 +91,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 start: dom::value("edit-start"),
                 end: dom::value("edit-end"),
                 teacher: dom::value("edit-teacher"),
+                shown_date: Day::of_unix(r.starts_at).iso(),
                 classrooms: Some(dom::value("edit-classrooms")).filter(|typed| {
                     crate::console::forms::parse_ids(typed) != Some(r.classrooms.clone())
                 }),

@@ -1,6 +1,7 @@
-//! Slowing down password guessing: failed sign-ins are counted per login over a sliding window;
-//! past the limit, that login's sign-ins are refused (429 with Retry-After) until the oldest
-//! failure leaves the window. A success clears the count. Plain data with the clock passed in.
+//! Slowing down password guessing: sign-in attempts are counted per login over a sliding window
+//! as they start (so a burst of simultaneous guesses counts in full); past the limit, that
+//! login's sign-ins are refused (429 with Retry-After) until the oldest attempt leaves the window.
+//! A success clears the count. Plain data with the clock passed in.
 //!
 //! Counted per login, not per address: behind the school's proxy or NAT every classroom shares
 //! one address. A guesser can hold one login back for the window (not lock it for good).
@@ -25,19 +26,20 @@ impl Throttle {
         Throttle::default()
     }
 
-    /// `Err(seconds)` while `login` has had too many failures: when it may try again.
-    pub fn check(&mut self, login: &str, now: u64) -> Result<(), u64> {
-        let Some(times) = self.failures.get_mut(login) else {
-            return Ok(());
-        };
-        forget_old(times, now);
-        match times.front() {
-            Some(oldest) if times.len() >= FAILURES => Err((oldest + WINDOW_SECS - now).max(1)),
-            _ => Ok(()),
+    /// A sign-in of `login` starts: counted as a failure until it [`Throttle::succeeded`].
+    /// `Err(seconds)` while `login` has had too many: when it may try again (not counted).
+    pub fn attempt(&mut self, login: &str, now: u64) -> Result<(), u64> {
+        if let Some(times) = self.failures.get_mut(login) {
+            forget_old(times, now);
+            if let Some(oldest) = times.front().filter(|_| times.len() >= FAILURES) {
+                return Err((oldest + WINDOW_SECS - now).max(1));
+            }
         }
+        self.failed(login, now);
+        Ok(())
     }
 
-    pub fn failed(&mut self, login: &str, now: u64) {
+    fn failed(&mut self, login: &str, now: u64) {
         if self.failures.len() >= MAX_LOGINS && !self.failures.contains_key(login) {
             self.failures.retain(|_, times| {
                 forget_old(times, now);
@@ -85,26 +87,34 @@ mod tests {
     fn a_login_is_held_back_after_too_many_failures_until_the_window_moves_on() {
         let mut t = Throttle::new();
         for i in 0..FAILURES as u64 {
-            assert_eq!(t.check("wang", 1000 + i), Ok(()));
-            t.failed("wang", 1000 + i);
+            assert_eq!(t.attempt("wang", 1000 + i), Ok(()));
         }
-        assert_eq!(t.check("wang", 1010), Err(WINDOW_SECS - 10));
-        assert_eq!(t.check("li", 1010), Ok(()), "other logins are not affected");
-        // The first failure leaves the window: one more try.
-        assert_eq!(t.check("wang", 1000 + WINDOW_SECS), Ok(()));
-        t.failed("wang", 1000 + WINDOW_SECS);
-        assert_eq!(t.check("wang", 1000 + WINDOW_SECS), Err(1));
+        assert_eq!(t.attempt("wang", 1010), Err(WINDOW_SECS - 10));
+        assert_eq!(
+            t.attempt("wang", 1011),
+            Err(WINDOW_SECS - 11),
+            "refusals are not counted"
+        );
+        assert_eq!(
+            t.attempt("li", 1010),
+            Ok(()),
+            "other logins are not affected"
+        );
+        // The first attempt leaves the window: one more try.
+        assert_eq!(t.attempt("wang", 1000 + WINDOW_SECS), Ok(()));
+        assert_eq!(t.attempt("wang", 1000 + WINDOW_SECS), Err(1));
     }
 
     #[test]
     fn a_success_clears_the_count() {
         let mut t = Throttle::new();
         for i in 0..FAILURES as u64 - 1 {
-            t.failed("wang", i);
+            assert_eq!(t.attempt("wang", i), Ok(()));
         }
         t.succeeded("wang");
-        t.failed("wang", 20);
-        assert_eq!(t.check("wang", 21), Ok(()));
+        for i in 0..FAILURES as u64 {
+            assert_eq!(t.attempt("wang", 20 + i), Ok(()));
+        }
         assert_eq!(t.tracked(), 1);
     }
 
@@ -112,11 +122,11 @@ mod tests {
     fn memory_is_bounded() {
         let mut t = Throttle::new();
         for i in 0..(MAX_LOGINS as u64 + 10) {
-            t.failed(&format!("guess-{i}"), i / 1000);
+            let _ = t.attempt(&format!("guess-{i}"), i / 1000);
         }
         assert!(t.tracked() <= MAX_LOGINS);
         // Old entries go first once they are out of the window.
-        t.failed("late", WINDOW_SECS * 10);
+        let _ = t.attempt("late", WINDOW_SECS * 10);
         assert_eq!(t.tracked(), 1);
     }
 }

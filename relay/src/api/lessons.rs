@@ -19,7 +19,10 @@ use shared::schedule::{Resource, Slot};
 use std::collections::BTreeSet;
 
 /// The schools whose classrooms take part in `row` (master and remote).
-async fn schools_of(state: &AppState, row: &LessonRow) -> Result<Vec<SchoolId>, ApiError> {
+pub(super) async fn schools_of(
+    state: &AppState,
+    row: &LessonRow,
+) -> Result<Vec<SchoolId>, ApiError> {
     let mut classrooms = row.classrooms.clone();
     classrooms.push(row.master_classroom);
     let map = state.store().classroom_schools(&classrooms).await?;
@@ -216,13 +219,18 @@ pub struct Change {
 }
 
 /// `PATCH /api/lessons/{id}`: moves one lesson (of a series too: only this one), or gives it
-/// another teacher, title or set of remote classrooms. Clashes are refused with 409; a lesson that has started with 409.
+/// another teacher, title or set of remote classrooms. Clashes are refused with 409; a lesson that
+/// has started with 409. A new time, teacher or classrooms revokes the lesson's join links.
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<u64>,
     body: Result<Json<Change>, JsonRejection>,
 ) -> Result<Json<LessonRow>, ApiError> {
+    staff.require(Action::ViewTimetable)?;
+    // The lock first: the lesson read is the one changed (no other change in between).
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
     let row = visible_lesson(&state, &staff, LessonId(id)).await?;
     staff.require(Action::Schedule(scheduling_school(&state, &row).await?))?;
     let Json(c) = body?;
@@ -276,18 +284,26 @@ pub async fn update(
             "a lesson can only be moved to a time still to come",
         )]));
     }
-    let lock = state.timetable().await?;
-    let mut timetable = lock.lock().await;
     let booking = changed.booking();
     let clashes = timetable.clashes(&booking);
     if !clashes.is_empty() {
         drop(timetable);
-        return Err(conflict(&state, clashes).await);
+        return Err(conflict(&state, &staff, clashes).await);
     }
     state.store().update_lesson(&changed).await?;
     timetable.unbook(changed.id);
     timetable.insert_unchecked(booking);
     drop(timetable);
+    let who_or_when = (row.starts_at, row.ends_at, row.teacher, &row.classrooms)
+        != (
+            changed.starts_at,
+            changed.ends_at,
+            changed.teacher,
+            &changed.classrooms,
+        );
+    if who_or_when {
+        super::links::revoke_all(&state, changed.id).await?;
+    }
     Ok(Json(
         state
             .store()
@@ -303,11 +319,14 @@ pub async fn cancel(
     staff: Staff,
     ApiPath(id): ApiPath<u64>,
 ) -> Result<StatusCode, ApiError> {
+    staff.require(Action::ViewTimetable)?;
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
     let row = visible_lesson(&state, &staff, LessonId(id)).await?;
     staff.require(Action::Schedule(scheduling_school(&state, &row).await?))?;
     require_not_started(&state, &row).await?;
-    let lock = state.timetable().await?;
-    let mut timetable = lock.lock().await;
+    // Anyone already in (early, before the start) is sent away with the links.
+    super::links::revoke_all(&state, row.id).await?;
     state.store().delete_lesson(row.id).await?;
     timetable.unbook(row.id);
     Ok(StatusCode::NO_CONTENT)

@@ -117,6 +117,21 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+/// Revokes every link of `lesson` and closes the connections made with them: its time, teacher or
+/// classrooms changed, so links handed out before (whose window is in their signed token, and
+/// which name who may come) must not open it any more. New links are handed out as usual (the
+/// device page gets one by itself).
+pub(super) async fn revoke_all(state: &AppState, lesson: LessonId) -> Result<(), ApiError> {
+    let revoked = state
+        .store()
+        .revoke_lesson_links(lesson, now_secs() as i64)
+        .await?;
+    for link in revoked {
+        state.rooms().revoke(lesson, link).await;
+    }
+    Ok(())
+}
+
 /// `DELETE /api/links/{id}`: the link stops working at once; connections made with it are closed.
 pub async fn revoke(
     State(state): State<AppState>,

@@ -18,7 +18,8 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use shared::ids::{LessonId, SeriesId};
 use shared::schedule::reschedule::plan;
-use shared::schedule::{Booking, Series, Slot, StoredOccurrence, WeeklyRule};
+use shared::schedule::{Booking, Date, Series, Slot, StoredOccurrence, WeeklyRule};
+use std::collections::BTreeSet;
 
 #[derive(Deserialize)]
 pub struct NewSeriesBody {
@@ -49,6 +50,7 @@ pub async fn create(
     staff: Staff,
     body: Result<Json<NewSeriesBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedSeries>), ApiError> {
+    staff.require(Action::ViewTimetable)?;
     let Json(b) = body?;
     let mut errors = Vec::new();
     let term = state.store().term(b.term).await?;
@@ -116,7 +118,7 @@ pub async fn create(
     let clashes = timetable.clashes_all(&candidates);
     if !clashes.is_empty() {
         drop(timetable);
-        return Err(conflict(&state, clashes).await);
+        return Err(conflict(&state, &staff, clashes).await);
     }
     let lessons: Vec<_> = occurrences
         .iter()
@@ -156,7 +158,7 @@ pub struct ChangedSeries {
     series: SeriesId,
     /// Its lessons, in time order.
     lessons: Vec<LessonId>,
-    /// Stored lessons that were moved (they keep their ids and join links).
+    /// Stored lessons that were moved (they keep their ids; their join links are revoked).
     moved: usize,
     added: usize,
     cancelled: usize,
@@ -171,6 +173,9 @@ pub async fn change(
     body: Result<Json<ChangeBody>, JsonRejection>,
 ) -> Result<Json<ChangedSeries>, ApiError> {
     staff.require(Action::ViewTimetable)?;
+    // The lock first: what is read below is what is changed (no other change in between).
+    let lock = state.timetable().await?;
+    let mut timetable = lock.lock().await;
     let id = SeriesId(id);
     let missing = || ApiError::NotFound(format!("series {id} does not exist"));
     let series = state.store().series(id).await?.ok_or_else(missing)?;
@@ -234,6 +239,9 @@ pub async fn change(
     };
     let mut whole = Series::from_stored(id, series.rule, series.from, series.until, &term, &stored)
         .map_err(bad)?;
+    // Lessons whose rule date became a holiday after they were moved away from it stay as they
+    // are: the new rule has no date for them.
+    let rule_dates: BTreeSet<Date> = whole.dates(&term).collect();
     let rule = WeeklyRule {
         weekday,
         start,
@@ -244,7 +252,10 @@ pub async fn change(
         .map_err(bad)?;
     let occurrences = later.occurrences(&term).map_err(bad)?;
     let now = crate::auth::now_secs() as i64;
-    let old: Vec<StoredOccurrence> = stored.into_iter().filter(|s| s.date >= from).collect();
+    let old: Vec<StoredOccurrence> = stored
+        .into_iter()
+        .filter(|s| s.date >= from && rule_dates.contains(&s.date))
+        .collect();
     for o in &old {
         if o.slot.start <= now || state.store().has_attendance(o.lesson).await? {
             return Err(ApiError::Conflict {
@@ -279,8 +290,6 @@ pub async fn change(
             ..template.booking()
         });
     }
-    let lock = state.timetable().await?;
-    let mut timetable = lock.lock().await;
     // The changed lessons leave their old places first, so they never clash with themselves.
     let unbooked: Vec<Booking> = old
         .iter()
@@ -295,7 +304,7 @@ pub async fn change(
     if !clashes.is_empty() {
         restore(&mut timetable);
         drop(timetable);
-        return Err(conflict(&state, clashes).await);
+        return Err(conflict(&state, &staff, clashes).await);
     }
     let new_row = SeriesRow {
         id: SeriesId(0),
@@ -336,6 +345,10 @@ pub async fn change(
         timetable.insert_unchecked(Booking { lesson, ..booking });
     }
     drop(timetable);
+    // Links handed out for the old times no longer fit: the moved lessons get new ones.
+    for (lesson, _) in &steps.moves {
+        super::links::revoke_all(&state, *lesson).await?;
+    }
     let lessons = state
         .store()
         .series_lessons(new_id)

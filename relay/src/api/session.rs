@@ -128,7 +128,7 @@ pub async fn sign_in(
         }]));
     }
     let now = now_secs();
-    if let Err(retry_after) = state.sign_ins().check(&login, now) {
+    if let Err(retry_after) = state.sign_ins().attempt(&login, now) {
         return Err(ApiError::TooManyRequests { retry_after });
     }
     let found = state.store().account_by_login(&login).await?;
@@ -146,10 +146,7 @@ pub async fn sign_in(
     .unwrap_or(false);
     let account = match (found, ok) {
         (Some((account, _)), true) => account,
-        _ => {
-            state.sign_ins().failed(&login, now);
-            return Err(ApiError::Forbidden("wrong login or password".into()));
-        }
+        _ => return Err(ApiError::Forbidden("wrong login or password".into())),
     };
     state.sign_ins().succeeded(&login);
     let token = random_hex(32);

@@ -234,11 +234,16 @@ pub(super) fn slot_of(
 }
 
 /// The 409 for `clashes`, with the clashing lessons' titles.
-pub(super) async fn conflict(state: &AppState, clashes: Vec<Clash>) -> ApiError {
+pub(super) async fn conflict(state: &AppState, staff: &Staff, clashes: Vec<Clash>) -> ApiError {
+    let scope = crate::accounts::permissions::scope(staff.account.role);
     let mut views = Vec::new();
     for c in &clashes {
+        // Someone else's lesson is named by its time and what it occupies, not its title.
         let title = match state.store().lesson_row(c.lesson).await {
-            Ok(Some(row)) => row.title,
+            Ok(Some(row)) => match super::lessons::schools_of(state, &row).await {
+                Ok(schools) if scope.sees(row.teacher, &schools) => row.title,
+                _ => "（其他学校的课程）".to_string(),
+            },
             _ => String::new(),
         };
         let on = match c.on {
@@ -265,6 +270,7 @@ pub async fn create_lesson(
     staff: Staff,
     body: Result<Json<NewLessonBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<LessonRow>), ApiError> {
+    staff.require(Action::ViewTimetable)?;
     let Json(b) = body?;
     let mut errors = Vec::new();
     let slot = slot_of(&b.date, &b.start, &b.end, &mut errors);
@@ -288,7 +294,7 @@ pub async fn create_lesson(
     let clashes = timetable.clashes(&booking);
     if !clashes.is_empty() {
         drop(timetable);
-        return Err(conflict(&state, clashes).await);
+        return Err(conflict(&state, &staff, clashes).await);
     }
     let new = basics.lesson_at(slot);
     let id = state

@@ -31,6 +31,16 @@ fn account_of(row: &sqlx::sqlite::SqliteRow) -> Option<Account> {
     })
 }
 
+/// The school, teacher and classroom columns of a role.
+fn role_columns(role: StaffRole) -> (Option<i64>, Option<i64>, Option<i64>) {
+    match role {
+        StaffRole::BureauAdmin => (None, None, None),
+        StaffRole::SchoolAdmin { school } => (Some(school.0 as i64), None, None),
+        StaffRole::Teacher { teacher } => (None, Some(teacher.0 as i64), None),
+        StaffRole::ClassroomDevice { classroom } => (None, None, Some(classroom.0 as i64)),
+    }
+}
+
 const ACCOUNT_COLUMNS: &str =
     "a.id, a.login, a.name, a.role, a.school_id, a.teacher_id, a.classroom_id";
 
@@ -43,12 +53,7 @@ impl Store {
         password_hash: &str,
         role: StaffRole,
     ) -> Result<i64, StoreError> {
-        let (school, teacher, classroom) = match role {
-            StaffRole::BureauAdmin => (None, None, None),
-            StaffRole::SchoolAdmin { school } => (Some(school.0 as i64), None, None),
-            StaffRole::Teacher { teacher } => (None, Some(teacher.0 as i64), None),
-            StaffRole::ClassroomDevice { classroom } => (None, None, Some(classroom.0 as i64)),
-        };
+        let (school, teacher, classroom) = role_columns(role);
         let row = sqlx::query(
             "INSERT INTO accounts (login, name, password_hash, role, school_id, teacher_id, classroom_id)
              VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -77,12 +82,22 @@ impl Store {
         password_hash: &str,
         role: StaffRole,
     ) -> Result<Option<i64>, StoreError> {
-        if self.account_by_login(login).await?.is_some() {
-            return Ok(None);
-        }
-        self.upsert_account(login, name, password_hash, role)
-            .await
-            .map(Some)
+        let (school, teacher, classroom) = role_columns(role);
+        // A login taken (even by a create at the same moment) is left alone: no upsert here.
+        let row = sqlx::query(
+            "INSERT INTO accounts (login, name, password_hash, role, school_id, teacher_id, classroom_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING RETURNING id",
+        )
+        .bind(login)
+        .bind(name)
+        .bind(password_hash)
+        .bind(role.column())
+        .bind(school)
+        .bind(teacher)
+        .bind(classroom)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.get("id")))
     }
 
     /// Accounts with the school each belongs to (none for bureau admins), by login; only those of

@@ -85,6 +85,22 @@ impl Store {
     }
 
     /// The lesson a link belongs to.
+    /// Revokes every link of a lesson still in force; returns them (to close their connections).
+    pub async fn revoke_lesson_links(
+        &self,
+        lesson: LessonId,
+        now: i64,
+    ) -> Result<Vec<u64>, StoreError> {
+        let rows = sqlx::query(
+            "UPDATE join_links SET revoked_at = ? WHERE lesson_id = ? AND revoked_at IS NULL RETURNING id",
+        )
+        .bind(now)
+        .bind(lesson.0 as i64)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(|r| r.get::<i64, _>("id") as u64).collect())
+    }
+
     pub async fn link_lesson(&self, id: u64) -> Result<Option<LessonId>, StoreError> {
         let row = sqlx::query("SELECT lesson_id FROM join_links WHERE id = ?")
             .bind(id as i64)

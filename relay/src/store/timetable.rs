@@ -370,8 +370,10 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let series = SeriesId(row.get::<i64, _>("id") as u64);
+        // Every lesson the plan names must still be there (else nothing is changed).
+        let gone = |lesson: &LessonId| StoreError::Corrupt(*lesson, "changed meanwhile".into());
         for (lesson, o) in &plan.moves {
-            sqlx::query(
+            let done = sqlx::query(
                 "UPDATE lessons SET starts_at = ?, ends_at = ?, series_id = ?, occurrence_day = ? WHERE id = ?",
             )
             .bind(o.slot.start)
@@ -381,12 +383,18 @@ impl Store {
             .bind(lesson.0 as i64)
             .execute(&mut *tx)
             .await?;
+            if done.rows_affected() != 1 {
+                return Err(gone(lesson));
+            }
         }
         for lesson in &plan.deletes {
-            sqlx::query("DELETE FROM lessons WHERE id = ?")
+            let done = sqlx::query("DELETE FROM lessons WHERE id = ?")
                 .bind(lesson.0 as i64)
                 .execute(&mut *tx)
                 .await?;
+            if done.rows_affected() != 1 {
+                return Err(gone(lesson));
+            }
         }
         let inserts: Vec<NewLesson> = plan
             .inserts

@@ -1,7 +1,7 @@
 //! Changing a stored series "from this lesson on": the series' lessons are stored one row each
 //! (with the date its rule gave them), so a new rule from a date on becomes moves of the stored
-//! lessons, new lessons and cancelled ones. Stored lessons keep their ids (and with them their join
-//! links) wherever a new occurrence can take their place.
+//! lessons, new lessons and cancelled ones. Stored lessons keep their ids (and what hangs on them,
+//! like attendance and the board) wherever a new occurrence can take their place.
 
 use super::series::{Exception, Occurrence, Series, SeriesError, WeeklyRule};
 use super::slot::Slot;
