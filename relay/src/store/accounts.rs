@@ -53,28 +53,16 @@ impl Store {
         password_hash: &str,
         role: StaffRole,
     ) -> Result<i64, StoreError> {
-        let (school, teacher, classroom) = role_columns(role);
-        let row = sqlx::query(
-            "INSERT INTO accounts (login, name, password_hash, role, school_id, teacher_id, classroom_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (login) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash,
+        let on_conflict = "DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash,
                role = excluded.role, school_id = excluded.school_id, teacher_id = excluded.teacher_id,
-               classroom_id = excluded.classroom_id
-             RETURNING id",
-        )
-        .bind(login)
-        .bind(name)
-        .bind(password_hash)
-        .bind(role.column())
-        .bind(school)
-        .bind(teacher)
-        .bind(classroom)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(row.get("id"))
+               classroom_id = excluded.classroom_id";
+        self.insert_account(login, name, password_hash, role, on_conflict)
+            .await?
+            .ok_or(StoreError::Db(sqlx::Error::RowNotFound))
     }
 
-    /// Creates an account; `None` if the login is taken.
+    /// Creates an account; `None` if the login is taken (even by a create at the same moment:
+    /// nothing is overwritten).
     pub async fn create_account(
         &self,
         login: &str,
@@ -82,12 +70,23 @@ impl Store {
         password_hash: &str,
         role: StaffRole,
     ) -> Result<Option<i64>, StoreError> {
+        self.insert_account(login, name, password_hash, role, "DO NOTHING")
+            .await
+    }
+
+    async fn insert_account(
+        &self,
+        login: &str,
+        name: &str,
+        password_hash: &str,
+        role: StaffRole,
+        on_conflict: &str,
+    ) -> Result<Option<i64>, StoreError> {
         let (school, teacher, classroom) = role_columns(role);
-        // A login taken (even by a create at the same moment) is left alone: no upsert here.
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "INSERT INTO accounts (login, name, password_hash, role, school_id, teacher_id, classroom_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING RETURNING id",
-        )
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) {on_conflict} RETURNING id"
+        ))
         .bind(login)
         .bind(name)
         .bind(password_hash)
