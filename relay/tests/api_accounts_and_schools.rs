@@ -63,8 +63,8 @@ async fn every_role_against_every_endpoint() {
     // Every route of the API, with what each role gets, in the roles' order above. Each role
     // makes every call before the next role starts, so what the bureau admin creates (term 1,
     // lesson 2, series 1 with lessons 3 and on, link 1) exists for the others, and what it
-    // removes (account 2, lesson 4) is gone for them: 404 for a school admin, who could manage
-    // it; 403 first for roles that can not.
+    // removes (account 2, lesson 4) is gone for them: 403 as for something not theirs (only
+    // bureau staff learn which ids exist).
     use StatusCode as S;
     let (ok, new, gone, no, who, none) = (
         S::OK,
@@ -94,13 +94,13 @@ async fn every_role_against_every_endpoint() {
             Method::PUT,
             "/api/accounts/2/password",
             || Some(json!({"password": "another long password"})),
-            [who, gone, none, no, no],
+            [who, gone, no, no, no],
         ),
         (
             Method::DELETE,
             "/api/accounts/2",
             || None,
-            [who, gone, none, no, no],
+            [who, gone, no, no, no],
         ),
         (Method::GET, "/api/schools", || None, [who, ok, ok, ok, no]),
         (
@@ -198,7 +198,7 @@ async fn every_role_against_every_endpoint() {
             Method::DELETE,
             "/api/lessons/4",
             || None,
-            [who, gone, none, none, no],
+            [who, gone, no, no, no],
         ),
         // A snow day: series 2's 17 Sep lesson is cancelled.
         (

@@ -157,8 +157,8 @@ pub async fn create(
     ))
 }
 
-/// The account `id`, if this account manages it (403 for accounts that manage none, then 404,
-/// then 403).
+/// The account `id`, if this account manages it (403 for accounts that manage none; 404 for
+/// bureau staff if it does not exist, 403 for school admins, as for one they do not manage).
 async fn managed(state: &AppState, staff: &Staff, id: i64) -> Result<Account, ApiError> {
     if !matches!(
         staff.account.role,
@@ -172,7 +172,7 @@ async fn managed(state: &AppState, staff: &Staff, id: i64) -> Result<Account, Ap
         .await?
         .into_iter()
         .find(|(a, _)| a.id == id)
-        .ok_or_else(|| ApiError::NotFound(format!("account {id} does not exist")))?;
+        .ok_or_else(|| super::lessons::missing(staff, format!("account {id}")))?;
     if !may_manage_account(staff.account.role, account.role, school) {
         return Err(refused());
     }

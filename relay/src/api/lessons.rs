@@ -32,25 +32,38 @@ pub(super) async fn schools_of(
     Ok(schools)
 }
 
-/// The lesson, if it exists and the account may see it (404, then 403).
+/// The lesson, if it exists and the account may see it. Bureau staff get 404 for a lesson that
+/// does not exist; everyone else gets the same 403 for it as for someone else's lesson, so ids
+/// tell them nothing.
 pub(super) async fn visible_lesson(
     state: &AppState,
     staff: &Staff,
     id: LessonId,
 ) -> Result<LessonRow, ApiError> {
     staff.require(Action::ViewTimetable)?;
-    let row = state
-        .store()
-        .lesson_row(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("lesson {id} does not exist")))?;
+    let scope = scope(staff.account.role);
+    let not_yours =
+        || ApiError::Forbidden(format!("lesson {id} is not one of your account's lessons"));
+    let Some(row) = state.store().lesson_row(id).await? else {
+        return Err(match scope {
+            Scope::Region => ApiError::NotFound(format!("lesson {id} does not exist")),
+            _ => not_yours(),
+        });
+    };
     let schools = schools_of(state, &row).await?;
-    if !scope(staff.account.role).sees(row.teacher, &schools) {
-        return Err(ApiError::Forbidden(format!(
-            "lesson {id} is not one of your account's lessons"
-        )));
+    if !scope.sees(row.teacher, &schools) {
+        return Err(not_yours());
     }
     Ok(row)
+}
+
+/// Something asked for by id that does not exist: 404 for bureau staff, the 403 of someone else's
+/// for everyone else (see [`visible_lesson`]).
+pub(super) fn missing(staff: &Staff, what: String) -> ApiError {
+    match scope(staff.account.role) {
+        Scope::Region => ApiError::NotFound(format!("{what} does not exist")),
+        _ => ApiError::Forbidden(format!("{what} is not one of your account's")),
+    }
 }
 
 /// The school that schedules a lesson: its master classroom's.

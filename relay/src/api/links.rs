@@ -30,12 +30,12 @@ pub struct JoinLink {
 }
 
 /// Who may hand out the lesson's links: its master classroom's school and its teacher.
-async fn hand_out(state: &AppState, lesson: LessonId) -> Result<Action, ApiError> {
+async fn hand_out(state: &AppState, staff: &Staff, lesson: LessonId) -> Result<Action, ApiError> {
     let row = state
         .store()
         .lesson_row(lesson)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("lesson {lesson} does not exist")))?;
+        .ok_or_else(|| super::lessons::missing(staff, format!("lesson {lesson}")))?;
     let schools = state
         .store()
         .classroom_schools(&[row.master_classroom])
@@ -65,7 +65,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Vec<JoinLink>>), ApiError> {
     staff.require(Action::ViewTimetable)?;
     let lesson = LessonId(id);
-    may_hand_out(&staff, hand_out(&state, lesson).await?)?;
+    may_hand_out(&staff, hand_out(&state, &staff, lesson).await?)?;
     let info = state
         .store()
         .lesson(lesson)
@@ -143,8 +143,8 @@ pub async fn revoke(
         .store()
         .link_lesson(id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("link {id} does not exist")))?;
-    may_hand_out(&staff, hand_out(&state, lesson).await?)?;
+        .ok_or_else(|| super::lessons::missing(&staff, format!("link {id}")))?;
+    may_hand_out(&staff, hand_out(&state, &staff, lesson).await?)?;
     state.store().revoke_link(id, now_secs() as i64).await?;
     state.rooms().revoke(lesson, id).await;
     Ok(StatusCode::NO_CONTENT)

@@ -177,8 +177,11 @@ pub async fn change(
     let lock = state.timetable().await?;
     let mut timetable = lock.lock().await;
     let id = SeriesId(id);
-    let missing = || ApiError::NotFound(format!("series {id} does not exist"));
-    let series = state.store().series(id).await?.ok_or_else(missing)?;
+    let series = state
+        .store()
+        .series(id)
+        .await?
+        .ok_or_else(|| super::lessons::missing(&staff, format!("series {id}")))?;
     let rows = state.store().series_lessons(id).await?;
     let Json(b) = body?;
     let mut errors = Vec::new();
@@ -211,7 +214,7 @@ pub async fn change(
         .iter()
         .find(|r| r.occurrence.as_deref().and_then(parse_date) >= Some(from))
         .or(rows.last())
-        .ok_or_else(|| ApiError::NotFound(format!("series {id} has no lessons left")))?;
+        .ok_or_else(|| super::lessons::missing(&staff, format!("a lesson of series {id}")))?;
     let template = visible_lesson(&state, &staff, template.id).await?;
     staff.require(Action::Schedule(
         scheduling_school(&state, &template).await?,
