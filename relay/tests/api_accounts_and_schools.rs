@@ -165,6 +165,13 @@ async fn every_role_against_every_endpoint() {
             },
             [who, new, no, no, no],
         ),
+        // An id that does not exist: only bureau staff learn so.
+        (
+            Method::GET,
+            "/api/lessons/999",
+            || None,
+            [who, none, no, no, no],
+        ),
         (
             Method::GET,
             "/api/lessons/2",
