@@ -697,3 +697,67 @@ async fn changing_a_lesson_revokes_the_links_handed_out_for_it() {
     .await;
     assert_eq!(state(made[1], fifth).await, LinkState::Revoked);
 }
+
+#[tokio::test]
+async fn new_lessons_of_a_changed_series_copy_its_usual_lesson() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = open(dir.path(), "bureau").await;
+    let (_, series, lessons) = term_and_series(&api).await;
+    let substitute = ok(
+        &api,
+        Method::POST,
+        "/api/schools/1/teachers",
+        Some(json!({"name": "代课老师"})),
+    )
+    .await;
+    // 5 Nov has a substitute; 12 Nov is cancelled, so moving to Thursdays adds a lesson.
+    let (on_5_nov, on_12_nov) = (lessons[8].0, lessons[9].0);
+    ok(
+        &api,
+        Method::PATCH,
+        &format!("/api/lessons/{on_5_nov}"),
+        Some(json!({"teacher": substitute["id"]})),
+    )
+    .await;
+    let (status, _) = api
+        .call(Method::DELETE, &format!("/api/lessons/{on_12_nov}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let changed = ok(
+        &api,
+        Method::PATCH,
+        &format!("/api/series/{series}"),
+        Some(json!({"from": "2030-11-05", "weekday": 4})),
+    )
+    .await;
+    assert_eq!(changed["added"], 1, "{changed}");
+    let all = ok(
+        &api,
+        Method::GET,
+        "/api/lessons?from=2030-11-01&to=2030-12-01",
+        None,
+    )
+    .await;
+    let teachers: Vec<(String, Value)> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["series"] == changed["series"])
+        .map(|l| {
+            (
+                shanghai(l["starts_at"].as_i64().unwrap()),
+                l["teacher"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        teachers,
+        [
+            ("2030-11-07 10:00".to_string(), substitute["id"].clone()),
+            ("2030-11-14 10:00".to_string(), json!(1)),
+            ("2030-11-21 10:00".to_string(), json!(1)),
+            ("2030-11-28 10:00".to_string(), json!(1)),
+        ],
+        "the substitute stays with their lesson; the added one has the usual teacher"
+    );
+}

@@ -10,7 +10,9 @@ use super::session::Staff;
 use super::timetable::{booking, check_basics, conflict, field};
 use crate::accounts::permissions::Action;
 use crate::http::AppState;
-use crate::store::timetable::{parse_date, parse_time, weekday_of, NewLesson, SeriesRow};
+use crate::store::timetable::{
+    parse_date, parse_time, weekday_of, LessonRow, NewLesson, SeriesRow,
+};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -208,8 +210,7 @@ pub async fn change(
     let (Some(from), Some(weekday), Some(start), Some(end)) = (from, weekday, start, end) else {
         return Err(ApiError::fields(errors));
     };
-    // The lesson "this" names (or the nearest one), to check who may change the series and to
-    // copy for new lessons.
+    // The lesson "this" names (or the nearest one), to check who may change the series.
     let template = rows
         .iter()
         .find(|r| r.occurrence.as_deref().and_then(parse_date) >= Some(from))
@@ -277,6 +278,9 @@ pub async fn change(
         )]));
     }
     let steps = plan(&old, &occurrences);
+    // New lessons copy the series' usual lesson, not a one-off change (a substitute teacher) to
+    // the lesson the change starts from.
+    let usual = usual_lesson(&rows).unwrap_or(&template);
     let by_id = |l: LessonId| rows.iter().find(|r| r.id == l);
     let mut candidates: Vec<Booking> = Vec::new();
     for (lesson, o) in &steps.moves {
@@ -290,7 +294,7 @@ pub async fn change(
         candidates.push(Booking {
             lesson: LessonId(u64::MAX - i as u64),
             slot: o.slot,
-            ..template.booking()
+            ..usual.booking()
         });
     }
     // The changed lessons leave their old places first, so they never clash with themselves.
@@ -317,14 +321,14 @@ pub async fn change(
         until: series.until,
     };
     let template_lesson = NewLesson {
-        title: template.title.clone(),
-        subject: template.subject.clone(),
-        teacher: template.teacher,
-        master: template.master_classroom,
-        remotes: template.classrooms.clone(),
+        title: usual.title.clone(),
+        subject: usual.subject.clone(),
+        teacher: usual.teacher,
+        master: usual.master_classroom,
+        remotes: usual.classrooms.clone(),
         slot: Slot {
-            start: template.starts_at,
-            end: template.ends_at,
+            start: usual.starts_at,
+            end: usual.ends_at,
         },
         series: None,
     };
@@ -366,4 +370,54 @@ pub async fn change(
         added: steps.inserts.len(),
         cancelled: steps.deletes.len(),
     }))
+}
+
+/// The series' usual lesson: the most common teacher, classrooms and title among its lessons
+/// (the earliest such lesson on a tie).
+fn usual_lesson(rows: &[LessonRow]) -> Option<&LessonRow> {
+    let what = |r: &LessonRow| {
+        (
+            r.teacher,
+            r.master_classroom,
+            r.classrooms.clone(),
+            r.title.clone(),
+        )
+    };
+    rows.iter().max_by_key(|r| {
+        let same = rows.iter().filter(|o| what(o) == what(r)).count();
+        (same, std::cmp::Reverse(r.starts_at))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::ids::{ClassroomId, TeacherId};
+
+    fn row(id: u64, teacher: u64, starts_at: i64) -> LessonRow {
+        LessonRow {
+            id: LessonId(id),
+            title: "数学".into(),
+            subject: String::new(),
+            teacher: TeacherId(teacher),
+            master_classroom: ClassroomId(1),
+            classrooms: vec![ClassroomId(2)],
+            starts_at,
+            ends_at: starts_at + 2700,
+            series: Some(SeriesId(1)),
+            occurrence: None,
+        }
+    }
+
+    #[test]
+    fn the_usual_lesson_is_not_a_one_off_substitute() {
+        let rows = [
+            row(1, 9, 100),
+            row(2, 1, 200),
+            row(3, 1, 300),
+            row(4, 2, 400),
+        ];
+        assert_eq!(usual_lesson(&rows).map(|r| r.id), Some(LessonId(2)));
+        assert_eq!(usual_lesson(&[]).map(|r| r.id), None);
+    }
 }
