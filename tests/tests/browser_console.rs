@@ -477,6 +477,16 @@ async fn an_admin_changes_the_timetable_after_making_it() {
             WAIT,
         )
         .await;
+    // The scheduling form suggests teachers and classrooms by name.
+    admin
+        .until(
+            "李老师 suggested for the teacher field",
+            "document.querySelector('#s-teacher').getAttribute('list') === 'teacher-options' \
+             && document.querySelector('#teacher-options option[value=\"2\"]')?.label === '李老师' \
+             && document.querySelector('#classroom-options option[value=\"2\"]')?.label === '武川县哈乐镇中心小学 五年级一班'",
+            WAIT,
+        )
+        .await;
 
     // A term from today for two months; after a reload the console still lists it.
     let (first, _) = shanghai_day(&admin, 0).await;

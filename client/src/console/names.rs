@@ -63,6 +63,25 @@ impl Names {
             .join("、")
     }
 
+    /// Every known classroom, `(id, "school classroom")`, by id (for suggestions in forms).
+    pub fn all_classrooms(&self) -> Vec<(u64, String)> {
+        let mut all: Vec<(u64, String)> = self
+            .classrooms
+            .iter()
+            .map(|(i, n)| (*i, n.clone()))
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// Every known teacher, `(id, name)`, by id.
+    pub fn all_teachers(&self) -> Vec<(u64, String)> {
+        let mut all: Vec<(u64, String)> =
+            self.teachers.iter().map(|(i, n)| (*i, n.clone())).collect();
+        all.sort();
+        all
+    }
+
     pub fn teacher(&self, id: u64) -> String {
         self.teachers
             .get(&id)
@@ -101,5 +120,10 @@ mod tests {
         );
         assert_eq!(names.teacher(1), "王老师");
         assert_eq!(names.teacher(2), "教师 2");
+        assert_eq!(names.all_teachers(), vec![(1, "王老师".to_string())]);
+        assert_eq!(
+            names.all_classrooms(),
+            vec![(5, "武川县哈乐镇中心小学 五年级一班".to_string())]
+        );
     }
 }

@@ -180,7 +180,8 @@ pub fn console() -> Html {
                     <Terms api={api.clone()} terms={(*terms).clone()} on_created={on_term}
                         on_closed={on_changed.clone()} {bureau} />
                     if manages {
-                        <Schedule api={api.clone()} terms={(*terms).clone()} {on_scheduled} />
+                        <Schedule api={api.clone()} terms={(*terms).clone()} {on_scheduled}
+                            names={(*names).clone()} />
                     }
                     <Timetable api={api.clone()} refresh={*refresh} {on_pick} names={(*names).clone()} />
                     <LessonPanel api={api.clone()} picked={*picked} {on_changed} names={(*names).clone()} {manages} />

@@ -6,6 +6,7 @@ use super::dom;
 use super::failure::{FailureView, FieldErrorView};
 use super::forms::LessonForm;
 use super::model::{CreatedSeries, Failure, LessonRow, Term};
+use super::names::Names;
 use super::week::WEEKDAYS;
 use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
@@ -17,6 +18,8 @@ pub struct ScheduleProps {
     /// Terms made in this page, offered as suggestions.
     pub terms: Vec<Term>,
     pub on_scheduled: Callback<Vec<u64>>,
+    /// Teachers and classrooms by name, offered as suggestions for the id fields.
+    pub names: Names,
 }
 
 fn form() -> LessonForm {
@@ -94,11 +97,13 @@ pub fn schedule(props: &ScheduleProps) -> Html {
         })
     };
     let f = (*failure).clone();
-    let field = |label: &str, id: &str, api_field: &'static str, placeholder: &str| {
+    // `list`: the id of a datalist of suggestions ("" for none).
+    let field = |label: &str, id: &str, api_field: &'static str, placeholder: &str, list: &str| {
+        let list = (!list.is_empty()).then(|| AttrValue::from(list.to_string()));
         html! {
             <>
                 <label>{ label.to_string() }
-                    <input id={id.to_string()} placeholder={placeholder.to_string()} />
+                    <input id={id.to_string()} placeholder={placeholder.to_string()} {list} />
                 </label>
                 <FieldErrorView failure={f.clone()} field={api_field} />
             </>
@@ -114,16 +119,26 @@ pub fn schedule(props: &ScheduleProps) -> Html {
         <section id="schedule" class="card">
             <h2>{ "排课" }</h2>
             <form class="grid-form" onsubmit={|e: SubmitEvent| e.prevent_default()}>
-                { field("课程名称", "s-title", "title", "数学：分数的加减") }
-                { field("学科", "s-subject", "subject", "数学") }
-                { field("主讲教师编号", "s-teacher", "teacher", "1") }
-                { field("主讲教室编号", "s-master", "master_classroom", "1") }
-                { field("远端教室编号（逗号分隔）", "s-classrooms", "classrooms", "2, 3") }
-                { field("开始时间", "s-start", "start", "08:00") }
-                { field("结束时间", "s-end", "end", "08:45") }
+                <datalist id="teacher-options">
+                    { for props.names.all_teachers().into_iter().map(|(id, name)| html! {
+                        <option value={id.to_string()} label={name} />
+                    }) }
+                </datalist>
+                <datalist id="classroom-options">
+                    { for props.names.all_classrooms().into_iter().map(|(id, name)| html! {
+                        <option value={id.to_string()} label={name} />
+                    }) }
+                </datalist>
+                { field("课程名称", "s-title", "title", "数学：分数的加减", "") }
+                { field("学科", "s-subject", "subject", "数学", "") }
+                { field("主讲教师编号", "s-teacher", "teacher", "1", "teacher-options") }
+                { field("主讲教室编号", "s-master", "master_classroom", "1", "classroom-options") }
+                { field("远端教室编号（逗号分隔）", "s-classrooms", "classrooms", "2, 3", "") }
+                { field("开始时间", "s-start", "start", "08:00", "") }
+                { field("结束时间", "s-end", "end", "08:45", "") }
                 <fieldset>
                     <legend>{ "每周重复" }</legend>
-                    { field("学期编号", "s-term", "term", &term_hint) }
+                    { field("学期编号", "s-term", "term", &term_hint, "") }
                     <label>{ "星期" }
                         <select id="s-weekday">
                             { for WEEKDAYS.iter().enumerate().map(|(i, d)| html! {
