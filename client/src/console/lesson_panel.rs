@@ -71,15 +71,42 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             }
         });
     }
-    let save = {
-        let (api, row, failure, changed, reload, on_changed) = (
+    // Sends a change to the lesson; on success shows `message(reply)`, loads the lesson again and
+    // tells the timetable.
+    let send_change = {
+        let (api, failure, changed, reload, on_changed) = (
             props.api.clone(),
-            row.clone(),
             failure.clone(),
             changed.clone(),
             reload.clone(),
             props.on_changed.clone(),
         );
+        move |method: &'static str,
+              path: String,
+              body: Option<Value>,
+              message: Box<dyn Fn(&Value) -> String>| {
+            let (api, failure, changed, reload, on_changed) = (
+                api.clone(),
+                failure.clone(),
+                changed.clone(),
+                reload.clone(),
+                on_changed.clone(),
+            );
+            spawn_local(async move {
+                match api.send::<Value>(method, &path, body.as_ref()).await {
+                    Ok(reply) => {
+                        failure.set(None);
+                        changed.set(Some(message(&reply)));
+                        reload.set(*reload + 1);
+                        on_changed.emit(());
+                    }
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        }
+    };
+    let save = {
+        let (row, failure, send_change) = (row.clone(), failure.clone(), send_change.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(r) = (*row).clone() else {
@@ -109,64 +136,33 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                     return;
                 }
             };
-            let (api, failure, changed, reload, on_changed) = (
-                api.clone(),
-                failure.clone(),
-                changed.clone(),
-                reload.clone(),
-                on_changed.clone(),
+            send_change(
+                "PATCH",
+                path,
+                Some(body),
+                Box::new(move |v| match reach {
+                    Reach::OnlyThis => "已调整这节课".to_string(),
+                    Reach::ThisAndFollowing => format!(
+                        "已调整本节及以后的课：{} 节改时间，新增 {} 节，取消 {} 节",
+                        v["moved"], v["added"], v["cancelled"]
+                    ),
+                }),
             );
-            spawn_local(async move {
-                match api.send::<Value>("PATCH", &path, Some(&body)).await {
-                    Ok(v) => {
-                        failure.set(None);
-                        changed.set(Some(match reach {
-                            Reach::OnlyThis => "已调整这节课".to_string(),
-                            Reach::ThisAndFollowing => format!(
-                                "已调整本节及以后的课：{} 节改时间，新增 {} 节，取消 {} 节",
-                                v["moved"], v["added"], v["cancelled"]
-                            ),
-                        }));
-                        reload.set(*reload + 1);
-                        on_changed.emit(());
-                    }
-                    Err(f) => failure.set(Some(f)),
-                }
-            });
         })
     };
     let cancel = {
-        let (api, row, failure, changed, reload, on_changed) = (
-            props.api.clone(),
-            row.clone(),
-            failure.clone(),
-            changed.clone(),
-            reload.clone(),
-            props.on_changed.clone(),
-        );
+        let row = row.clone();
         Callback::from(move |_| {
             let Some(r) = (*row).clone() else {
                 return;
             };
-            let (api, failure, changed, reload, on_changed) = (
-                api.clone(),
-                failure.clone(),
-                changed.clone(),
-                reload.clone(),
-                on_changed.clone(),
+            let id = r.id;
+            send_change(
+                "DELETE",
+                format!("/api/lessons/{id}"),
+                None,
+                Box::new(move |_| format!("已取消课程 {id}")),
             );
-            spawn_local(async move {
-                let path = format!("/api/lessons/{}", r.id);
-                match api.send::<()>("DELETE", &path, None).await {
-                    Ok(()) => {
-                        failure.set(None);
-                        changed.set(Some(format!("已取消课程 {}", r.id)));
-                        reload.set(*reload + 1);
-                        on_changed.emit(());
-                    }
-                    Err(f) => failure.set(Some(f)),
-                }
-            });
         })
     };
     let oninput = {

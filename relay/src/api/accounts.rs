@@ -35,19 +35,10 @@ async fn school_of(state: &AppState, role: StaffRole) -> Result<Option<SchoolId>
         StaffRole::SchoolAdmin { school } => {
             state.store().school_exists(school).await?.then_some(school)
         }
-        StaffRole::Teacher { teacher } => state
-            .store()
-            .teachers()
-            .await?
-            .into_iter()
-            .find(|(t, _, _)| *t == teacher)
-            .map(|(_, _, s)| s),
-        StaffRole::ClassroomDevice { classroom } => state
-            .store()
-            .classroom_schools(&[classroom])
-            .await?
-            .get(&classroom)
-            .copied(),
+        StaffRole::Teacher { teacher } => state.store().teacher_school(teacher).await?,
+        StaffRole::ClassroomDevice { classroom } => {
+            state.store().classroom_school(classroom).await?
+        }
     })
 }
 
@@ -168,10 +159,8 @@ async fn managed(state: &AppState, staff: &Staff, id: i64) -> Result<Account, Ap
     }
     let (account, school) = state
         .store()
-        .accounts(None)
+        .account_with_school(id)
         .await?
-        .into_iter()
-        .find(|(a, _)| a.id == id)
         .ok_or_else(|| super::lessons::missing(staff, format!("account {id}")))?;
     if !may_manage_account(staff.account.role, account.role, school) {
         return Err(refused());

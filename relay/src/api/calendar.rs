@@ -44,21 +44,9 @@ pub async fn link(
         Scope::Teacher(me) => kind == "teacher" && me == TeacherId(id),
         Scope::School(mine) => {
             let school = if kind == "teacher" {
-                state
-                    .store()
-                    .teachers()
-                    .await?
-                    .into_iter()
-                    .find(|(t, _, _)| *t == TeacherId(id))
-                    .map(|(_, _, s)| s)
+                state.store().teacher_school(TeacherId(id)).await?
             } else {
-                let classroom = ClassroomId(id);
-                state
-                    .store()
-                    .classroom_schools(&[classroom])
-                    .await?
-                    .get(&classroom)
-                    .copied()
+                state.store().classroom_school(ClassroomId(id)).await?
             };
             school == Some(mine)
         }

@@ -73,10 +73,8 @@ pub(super) async fn scheduling_school(
 ) -> Result<SchoolId, ApiError> {
     state
         .store()
-        .classroom_schools(&[row.master_classroom])
+        .classroom_school(row.master_classroom)
         .await?
-        .get(&row.master_classroom)
-        .copied()
         .ok_or(ApiError::Internal)
 }
 

@@ -36,14 +36,7 @@ async fn hand_out(state: &AppState, staff: &Staff, lesson: LessonId) -> Result<A
         .lesson_row(lesson)
         .await?
         .ok_or_else(|| super::lessons::missing(staff, format!("lesson {lesson}")))?;
-    let schools = state
-        .store()
-        .classroom_schools(&[row.master_classroom])
-        .await?;
-    let school = schools
-        .get(&row.master_classroom)
-        .copied()
-        .ok_or(ApiError::Internal)?;
+    let school = super::lessons::scheduling_school(state, &row).await?;
     Ok(Action::HandOutLinks(school, row.teacher))
 }
 

@@ -105,13 +105,33 @@ impl Store {
         &self,
         school: Option<SchoolId>,
     ) -> Result<Vec<(Account, Option<SchoolId>)>, StoreError> {
+        self.accounts_where(school, None).await
+    }
+
+    /// One account with the school it belongs to.
+    pub async fn account_with_school(
+        &self,
+        id: i64,
+    ) -> Result<Option<(Account, Option<SchoolId>)>, StoreError> {
+        Ok(self.accounts_where(None, Some(id)).await?.pop())
+    }
+
+    async fn accounts_where(
+        &self,
+        school: Option<SchoolId>,
+        id: Option<i64>,
+    ) -> Result<Vec<(Account, Option<SchoolId>)>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS}, COALESCE(a.school_id, t.school_id, c.school_id) AS of_school
              FROM accounts a
              LEFT JOIN teachers t ON t.id = a.teacher_id
              LEFT JOIN classrooms c ON c.id = a.classroom_id
+             WHERE (?1 IS NULL OR COALESCE(a.school_id, t.school_id, c.school_id) = ?1)
+               AND (?2 IS NULL OR a.id = ?2)
              ORDER BY a.login"
         ))
+        .bind(school.map(|s| s.0 as i64))
+        .bind(id)
         .fetch_all(self.pool())
         .await?;
         Ok(rows
@@ -122,7 +142,6 @@ impl Store {
                     .map(|s| SchoolId(s as u64));
                 Some((account_of(r)?, of))
             })
-            .filter(|(_, of)| school.is_none() || *of == school)
             .collect())
     }
 

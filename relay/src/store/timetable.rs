@@ -448,11 +448,21 @@ impl Store {
     }
 
     pub async fn teacher_exists(&self, id: TeacherId) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 AS one FROM teachers WHERE id = ?")
+        Ok(self.teacher_school(id).await?.is_some())
+    }
+
+    /// The school of a teacher (`None`: no such teacher).
+    pub async fn teacher_school(&self, id: TeacherId) -> Result<Option<SchoolId>, StoreError> {
+        let row = sqlx::query("SELECT school_id FROM teachers WHERE id = ?")
             .bind(id.0 as i64)
             .fetch_optional(self.pool())
             .await?;
-        Ok(row.is_some())
+        Ok(row.map(|r| SchoolId(r.get::<i64, _>("school_id") as u64)))
+    }
+
+    /// The school of a classroom (`None`: no such classroom).
+    pub async fn classroom_school(&self, id: ClassroomId) -> Result<Option<SchoolId>, StoreError> {
+        Ok(self.classroom_schools(&[id]).await?.get(&id).copied())
     }
 
     pub async fn create_term(&self, term: &Term) -> Result<i64, StoreError> {
