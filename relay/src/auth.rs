@@ -10,6 +10,7 @@ use std::path::Path;
 
 type HmacSha256 = Hmac<Sha256>;
 
+#[derive(Clone)]
 pub struct Signer {
     key: [u8; 32],
 }

@@ -2,8 +2,9 @@
 
 use crate::accounts::{password, StaffRole};
 use crate::auth::{now_secs, Signer};
-use crate::http::{app, AppState};
+use crate::http::app;
 use crate::media::config::{self, IceServer, MediaConfig};
+use crate::state::AppState;
 use crate::{demo, store::Store};
 use clap::{Parser, Subcommand};
 use shared::ids::{ClassroomId, LessonId, Role};
@@ -254,7 +255,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         tracing::warn!(dist = %cli.dist.display(), "the client is not built; pages will say so");
     }
     let minutes = |m: u64| std::time::Duration::from_secs(m * 60);
-    let config = crate::http::Config {
+    let config = crate::state::Config {
         idle_limit: std::time::Duration::from_secs(cli.idle_timeout_secs.max(1)),
         secure_cookies: cli.secure_cookies,
         open_before: minutes(cli.open_before_mins),

@@ -1,167 +1,20 @@
-//! The HTTP edge: routes, shared state and static files. `app(state)` is a plain Router, so tests
-//! can call it without a server.
+//! The route table: which path goes to which handler, and the built client as static files.
+//! `app(state)` is a plain Router, so tests can call it without a server. Nothing imports this
+//! module but the command line (and tests): handlers take [`crate::state::AppState`].
 
-use crate::auth::Signer;
-use crate::media::config::MediaConfig;
-use crate::media::Media;
-use crate::room::registry::Rooms;
-use crate::room::ConnId;
-use crate::store::Store;
-use crate::ws;
-use axum::extract::{Path, State, WebSocketUpgrade};
+use crate::state::AppState;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use shared::ids::LessonId;
-use shared::schedule::Timetable;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 use tower_http::services::{ServeDir, ServeFile};
 
-/// Settings from the command line.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// A lesson connection that sends nothing for this long is closed (browsers ping every 10 s),
-    /// so a classroom whose link died silently does not stay "online".
-    pub idle_limit: Duration,
-    /// Mark the sign-in cookie `Secure` (serve over HTTPS, e.g. behind a proxy).
-    pub secure_cookies: bool,
-    /// Join links open this long before a lesson starts...
-    pub open_before: Duration,
-    /// ...and close this long after it ends.
-    pub close_after: Duration,
-    /// The media plane's addresses, ports and ICE servers.
-    pub media: MediaConfig,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            idle_limit: Duration::from_secs(45),
-            secure_cookies: false,
-            open_before: Duration::from_secs(15 * 60),
-            close_after: Duration::from_secs(15 * 60),
-            media: MediaConfig::default(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct AppState(Arc<Inner>);
-
-struct Inner {
-    store: Store,
-    rooms: Rooms,
-    media: Media,
-    signer: Signer,
-    next_conn: AtomicU64,
-    dist: PathBuf,
-    config: Config,
-    /// The region's booked lessons, loaded on first use. Every change to lessons goes through
-    /// this lock (held across the database write, so check and write are one step).
-    timetable: tokio::sync::OnceCell<tokio::sync::Mutex<Timetable>>,
-    /// Failed sign-ins per login (held only for a lookup or an insert).
-    sign_ins: std::sync::Mutex<crate::accounts::throttle::Throttle>,
-}
-
-impl AppState {
-    /// `idle_limit`: a lesson connection that sends nothing for this long is closed (browsers
-    /// ping every 10 s), so a classroom whose link died silently does not stay "online".
-    pub fn new(store: Store, signer: Signer, dist: PathBuf, idle_limit: Duration) -> AppState {
-        Self::with_config(
-            store,
-            signer,
-            dist,
-            Config {
-                idle_limit,
-                ..Config::default()
-            },
-        )
-    }
-
-    pub fn with_config(store: Store, signer: Signer, dist: PathBuf, config: Config) -> AppState {
-        let rooms = Rooms::new(store.clone());
-        let media = Media::new(config.media.clone());
-        AppState(Arc::new(Inner {
-            store,
-            rooms,
-            media,
-            signer,
-            next_conn: AtomicU64::new(1),
-            dist,
-            config,
-            timetable: tokio::sync::OnceCell::new(),
-            sign_ins: std::sync::Mutex::new(crate::accounts::throttle::Throttle::new()),
-        }))
-    }
-
-    /// The sign-in throttle (a poisoned lock is taken over: the counts stay usable).
-    pub fn sign_ins(&self) -> std::sync::MutexGuard<'_, crate::accounts::throttle::Throttle> {
-        self.0
-            .sign_ins
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The timetable, loading it from the database the first time.
-    pub async fn timetable(
-        &self,
-    ) -> Result<&tokio::sync::Mutex<Timetable>, crate::store::StoreError> {
-        self.0
-            .timetable
-            .get_or_try_init(|| async {
-                let mut t = Timetable::new();
-                for lesson in self.0.store.lessons().await? {
-                    t.insert_unchecked(lesson.booking());
-                }
-                Ok(tokio::sync::Mutex::new(t))
-            })
-            .await
-    }
-
-    pub fn secure_cookies(&self) -> bool {
-        self.0.config.secure_cookies
-    }
-
-    pub fn idle_limit(&self) -> Duration {
-        self.0.config.idle_limit
-    }
-
-    pub fn config(&self) -> &Config {
-        &self.0.config
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.0.store
-    }
-
-    pub fn rooms(&self) -> &Rooms {
-        &self.0.rooms
-    }
-
-    pub fn media(&self) -> &Media {
-        &self.0.media
-    }
-
-    pub fn signer(&self) -> &Signer {
-        &self.0.signer
-    }
-
-    pub fn next_conn(&self) -> ConnId {
-        self.0.next_conn.fetch_add(1, Ordering::Relaxed)
-    }
-}
-
 pub fn app(state: AppState) -> Router {
-    let dist = state.0.dist.clone();
+    let dist = state.dist().to_path_buf();
     let index = dist.join("index.html");
     let client = ServeDir::new(&dist).fallback(ServeFile::new(&index));
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/lessons/{lesson}/ws", get(lesson_ws))
+        .route("/lessons/{lesson}/ws", get(crate::ws::upgrade))
         .merge(crate::whip::routes())
         .nest("/api", crate::api::routes());
     router = if index.exists() {
@@ -175,17 +28,4 @@ pub fn app(state: AppState) -> Router {
         })
     };
     router.with_state(state)
-}
-
-async fn lesson_ws(
-    Path(lesson): Path<String>,
-    State(state): State<AppState>,
-    ws: WebSocketUpgrade,
-) -> Response {
-    let Ok(lesson) = lesson.parse::<u64>() else {
-        return (StatusCode::BAD_REQUEST, "the lesson id must be a number").into_response();
-    };
-    ws.max_message_size(ws::HARD_FRAME_LIMIT)
-        .max_frame_size(ws::HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| ws::serve(socket, state, LessonId(lesson)))
 }

@@ -1,7 +1,8 @@
 //! The lesson relay: serves the client, runs each lesson's room and stores the board.
 //!
 //! Where to start:
-//! - [`http`]: the axum `Router` (`app(state)`), the edge where requests arrive.
+//! - [`http`]: the route table (`app(state)`), the edge where requests arrive.
+//! - [`state`]: [`state::AppState`] and [`state::Config`], handed to every handler.
 //! - [`ws`]: the lesson WebSocket: handshake, token check, limits, pumps to and from the room.
 //! - [`room`]: one task per lesson owns its [`room::state::Room`] (a plain state machine).
 //! - [`store`]: SQLite through sqlx: lessons and board ops.
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod http;
 pub mod media;
 pub mod room;
+pub mod state;
 pub mod store;
 pub mod whip;
 pub mod ws;

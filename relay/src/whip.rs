@@ -11,9 +11,9 @@
 //! Each session is a participant of the lesson's media plane of its own, without a WebSocket.
 
 use crate::auth::now_secs;
-use crate::http::AppState;
 use crate::media::forwarding::MediaError;
 use crate::media::lesson::SessionError;
+use crate::state::AppState;
 use crate::store::links::LinkState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};

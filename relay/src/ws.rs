@@ -2,13 +2,16 @@
 //! the socket and the lesson's room. Decoding and limits live here; the room sees only valid messages.
 
 use crate::auth::now_secs;
-use crate::http::AppState;
 use crate::media::lesson::{LessonMedia, MAX_SUBSCRIPTIONS};
 use crate::room::task::{Command, Outbound, OUTBOUND_CAPACITY};
 use crate::room::ConnId;
+use crate::state::AppState;
 use crate::store::links::LinkState;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared::codec::{decode_client, encode_server, CodecError};
@@ -33,6 +36,20 @@ const RATE_BURST: f64 = 1000.0;
 const MEDIA_GRACE: Duration = Duration::from_secs(15);
 /// Malformed frames tolerated before the connection is closed.
 const MAX_MALFORMED: u32 = 20;
+
+/// `GET /lessons/{lesson}/ws`: upgrades to the lesson WebSocket.
+pub async fn upgrade(
+    Path(lesson): Path<String>,
+    State(state): State<AppState>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Ok(lesson) = lesson.parse::<u64>() else {
+        return (StatusCode::BAD_REQUEST, "the lesson id must be a number").into_response();
+    };
+    ws.max_message_size(HARD_FRAME_LIMIT)
+        .max_frame_size(HARD_FRAME_LIMIT)
+        .on_upgrade(move |socket| serve(socket, state, LessonId(lesson)))
+}
 
 pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
     let (mut sink, mut stream) = socket.split();
@@ -104,7 +121,7 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
         Ok(room) => room,
         Err(e) => return close(&mut sink, CloseCode::GOING_AWAY, &e.to_string()).await,
     };
-    tracing::debug!(%lesson, conn, role = %claims.role, "joined");
+    tracing::debug!(%lesson, %conn, role = %claims.role, "joined");
     let media = state.media().lesson(lesson);
     media.join(conn, claims.role, session, out_tx.clone());
     let mut writer = tokio::spawn(write_loop(sink, out_rx));
@@ -143,7 +160,7 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
         })
         .await;
     }
-    tracing::debug!(%lesson, conn, "left");
+    tracing::debug!(%lesson, %conn, "left");
 }
 
 /// The next binary frame before the Hello; anything else is an error.

@@ -3,25 +3,30 @@
 
 use proptest::prelude::*;
 use relay::media::forwarding::{Forwarding, Kind, RouteChange, TrackId};
+use relay::room::ConnId;
 use shared::ids::{ClassroomId, Role};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]
 enum Step {
-    Join(u64, u8),
-    Leave(u64),
-    Publish(u64, u64, bool),
-    Unpublish(u64, u64),
-    Floor(u64, Option<u64>),
+    Join(ConnId, u8),
+    Leave(ConnId),
+    Publish(ConnId, u64, bool),
+    Unpublish(ConnId, u64),
+    Floor(ConnId, Option<u64>),
+}
+
+fn conn() -> impl Strategy<Value = ConnId> {
+    (0u64..8).prop_map(ConnId)
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        (0u64..8, 0u8..6).prop_map(|(c, r)| Step::Join(c, r)),
-        (0u64..8).prop_map(Step::Leave),
-        (0u64..8, 0u64..12, any::<bool>()).prop_map(|(c, t, v)| Step::Publish(c, t, v)),
-        (0u64..8, 0u64..12).prop_map(|(c, t)| Step::Unpublish(c, t)),
-        (0u64..8, proptest::option::of(0u64..4)).prop_map(|(c, f)| Step::Floor(c, f)),
+        (conn(), 0u8..6).prop_map(|(c, r)| Step::Join(c, r)),
+        conn().prop_map(Step::Leave),
+        (conn(), 0u64..12, any::<bool>()).prop_map(|(c, t, v)| Step::Publish(c, t, v)),
+        (conn(), 0u64..12).prop_map(|(c, t)| Step::Unpublish(c, t)),
+        (conn(), proptest::option::of(0u64..4)).prop_map(|(c, f)| Step::Floor(c, f)),
     ]
 }
 
@@ -39,7 +44,7 @@ proptest! {
     #[test]
     fn changes_add_up_and_the_rules_hold(steps in proptest::collection::vec(step(), 1..60)) {
         let mut f = Forwarding::new();
-        let mut table: BTreeSet<(TrackId, u64)> = BTreeSet::new();
+        let mut table: BTreeSet<(TrackId, ConnId)> = BTreeSet::new();
         for s in steps {
             let changes = match s {
                 Step::Join(c, r) if f.role(c).is_none() => f.join(c, role(r)),
@@ -55,7 +60,7 @@ proptest! {
                     RouteChange::Unsubscribe { track, subscriber } => prop_assert!(table.remove(&(track, subscriber))),
                 }
             }
-            let now: BTreeSet<(TrackId, u64)> = f.tracks().flat_map(|t| f.subscribers(t).into_iter().map(move |c| (t, c))).collect();
+            let now: BTreeSet<(TrackId, ConnId)> = f.tracks().flat_map(|t| f.subscribers(t).into_iter().map(move |c| (t, c))).collect();
             prop_assert_eq!(&table, &now);
             for (track, to) in &now {
                 let from = f.publisher(*track).and_then(|p| f.role(p)).expect("a publisher in the lesson");

@@ -3,6 +3,7 @@
 //! snapshot used to include ops handled later in the same batch, which then arrived again.)
 
 use relay::room::task::{self, Command, Outbound, OUTBOUND_CAPACITY};
+use relay::room::ConnId;
 use relay::store::Store;
 use shared::codec::decode_server;
 use shared::ids::{ClassroomId, Role, SessionId};
@@ -20,8 +21,8 @@ async fn a_joiner_mid_batch_receives_every_op_once() {
     let (room_tx, room_rx) = mpsc::channel(task::COMMAND_CAPACITY);
     let (teacher_tx, _teacher_rx) = mpsc::channel(OUTBOUND_CAPACITY);
     let (class_tx, mut class_rx) = mpsc::channel(OUTBOUND_CAPACITY);
-    let join = |conn, role, outbound| Command::Join {
-        conn,
+    let join = |conn: u64, role, outbound| Command::Join {
+        conn: ConnId(conn),
         role,
         link: None,
         session: SessionId(conn),
@@ -29,7 +30,7 @@ async fn a_joiner_mid_batch_receives_every_op_once() {
         outbound,
     };
     let page = |cseq| Command::Msg {
-        conn: 1,
+        conn: ConnId(1),
         msg: ClientMsg::Op {
             cseq,
             op: ClientOp::AddPage,

@@ -5,7 +5,8 @@
 use axum::body::{to_bytes, Body};
 use axum::http::{Method, Request, StatusCode};
 use relay::auth::Signer;
-use relay::http::{app, AppState};
+use relay::http::app;
+use relay::state::AppState;
 use relay::store::Store;
 use serde_json::Value;
 use std::time::Duration;

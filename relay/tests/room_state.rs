@@ -1,6 +1,7 @@
 //! The room as a plain state machine: no sockets, no clock, no sleeps.
 
 use relay::room::state::{Input, Output, Room, RESUME_WINDOW};
+use relay::room::ConnId;
 use relay::store::{LessonInfo, LoadedBoard};
 use shared::board::{Board, Op, Style, Tool};
 use shared::ids::{ClassroomId, LessonId, Role, SessionId};
@@ -29,7 +30,7 @@ fn room() -> Room {
 
 fn join(r: &mut Room, conn: u64, role: Role, session: u64, resume: Option<u64>) -> Vec<Output> {
     r.handle(Input::Join {
-        conn,
+        conn: ConnId(conn),
         role,
         link: None,
         session: SessionId(session),
@@ -41,7 +42,7 @@ fn join(r: &mut Room, conn: u64, role: Role, session: u64, resume: Option<u64>) 
 
 fn op(r: &mut Room, conn: u64, cseq: u32, op: ClientOp) -> Vec<Output> {
     r.handle(Input::Msg {
-        conn,
+        conn: ConnId(conn),
         msg: ClientMsg::Op { cseq, op },
     });
     r.take_outputs()
@@ -67,11 +68,11 @@ fn a_fresh_joiner_gets_welcome_snapshot_and_roster() {
     assert!(matches!(
         &out[0],
         Output::Send {
-            conn: 1,
+            conn: ConnId(1),
             msg: ServerMsg::Welcome { .. }
         }
     ));
-    assert_eq!(out[1], Output::Snapshot { conn: 1 });
+    assert_eq!(out[1], Output::Snapshot { conn: ConnId(1) });
     match &out[2] {
         Output::Broadcast {
             msg: ServerMsg::Roster(list),
@@ -100,7 +101,7 @@ fn ops_are_stored_before_they_are_broadcast_and_acknowledged() {
     assert_eq!(
         out[2],
         Output::Send {
-            conn: 1,
+            conn: ConnId(1),
             msg: ServerMsg::Ack { cseq: 1, seq: 1 }
         }
     );
@@ -111,14 +112,17 @@ fn a_resent_op_is_acknowledged_not_applied_twice() {
     let mut r = room();
     join(&mut r, 1, Role::Teacher, 10, None);
     op(&mut r, 1, 1, begin());
-    r.handle(Input::Leave { conn: 1, now_ms: 0 });
+    r.handle(Input::Leave {
+        conn: ConnId(1),
+        now_ms: 0,
+    });
     r.take_outputs();
     join(&mut r, 2, Role::Teacher, 10, Some(1));
     let out = op(&mut r, 2, 1, begin());
     assert_eq!(
         out,
         vec![Output::Send {
-            conn: 2,
+            conn: ConnId(2),
             msg: ServerMsg::Ack { cseq: 1, seq: 1 }
         }]
     );
@@ -133,7 +137,7 @@ fn resume_sends_exactly_the_missing_ops_or_a_snapshot_when_too_old() {
         op(&mut r, 1, cseq, ClientOp::AddPage);
     }
     let out = join(&mut r, 2, Role::Observer, 11, Some(3));
-    assert!(out.iter().any(|o| matches!(o, Output::Send { conn: 2, msg: ServerMsg::Ops { first: 4, ops } } if ops.len() == 2)));
+    assert!(out.iter().any(|o| matches!(o, Output::Send { conn: ConnId(2), msg: ServerMsg::Ops { first: 4, ops } } if ops.len() == 2)));
     let out = join(&mut r, 3, Role::Observer, 12, Some(5));
     assert!(!out.iter().any(|o| matches!(
         o,
@@ -145,7 +149,7 @@ fn resume_sends_exactly_the_missing_ops_or_a_snapshot_when_too_old() {
     )));
     // A client claiming to be ahead of the relay gets the relay's board.
     let out = join(&mut r, 4, Role::Observer, 13, Some(99));
-    assert!(out.contains(&Output::Snapshot { conn: 4 }));
+    assert!(out.contains(&Output::Snapshot { conn: ConnId(4) }));
 }
 
 #[test]
@@ -158,7 +162,7 @@ fn resume_older_than_the_window_gets_a_snapshot() {
         op(&mut r, 1, 2 * i + 2, ClientOp::End);
     }
     let out = join(&mut r, 2, Role::Observer, 11, Some(1));
-    assert!(out.contains(&Output::Snapshot { conn: 2 }));
+    assert!(out.contains(&Output::Snapshot { conn: ConnId(2) }));
     let head = r.board().seq;
     let out = join(&mut r, 3, Role::Observer, 12, Some(head - 10));
     assert!(out.iter().any(|o| matches!(o, Output::Send { msg: ServerMsg::Ops { first, ops }, .. } if *first == head - 9 && ops.len() == 10)));
@@ -172,7 +176,7 @@ fn classrooms_may_not_draw_and_strangers_may_not_join() {
     assert_eq!(
         out,
         vec![Output::Send {
-            conn: 1,
+            conn: ConnId(1),
             msg: ServerMsg::Refused {
                 cseq: 1,
                 reason: Refusal::NotAllowed
@@ -181,7 +185,7 @@ fn classrooms_may_not_draw_and_strangers_may_not_join() {
     );
     let out = join(&mut r, 2, Role::Classroom(ClassroomId(9)), 11, None);
     assert!(
-        matches!(&out[0], Output::Close { conn: 2, code, .. } if *code == CloseCode::UNAUTHORIZED)
+        matches!(&out[0], Output::Close { conn: ConnId(2), code, .. } if *code == CloseCode::UNAUTHORIZED)
     );
     assert_eq!(r.member_count(), 1);
 }
@@ -191,7 +195,9 @@ fn the_same_classroom_twice_closes_the_older_connection() {
     let mut r = room();
     join(&mut r, 1, Role::Classroom(ClassroomId(3)), 10, None);
     let out = join(&mut r, 2, Role::Classroom(ClassroomId(3)), 11, None);
-    assert!(matches!(&out[0], Output::Close { conn: 1, code, .. } if *code == CloseCode::REPLACED));
+    assert!(
+        matches!(&out[0], Output::Close { conn: ConnId(1), code, .. } if *code == CloseCode::REPLACED)
+    );
     assert_eq!(r.member_count(), 1);
 }
 
@@ -220,7 +226,7 @@ fn a_new_stroke_finishes_a_stroke_left_open() {
     assert_eq!(
         out,
         vec![Output::Send {
-            conn: 1,
+            conn: ConnId(1),
             msg: ServerMsg::Refused {
                 cseq: 4,
                 reason: Refusal::NoOpenStroke
@@ -239,7 +245,7 @@ fn only_the_teacher_moves_the_pointer_and_it_is_never_stored() {
         at: Point::new(5, 5),
     };
     r.handle(Input::Msg {
-        conn: 1,
+        conn: ConnId(1),
         msg: ClientMsg::Pointer(Some(p)),
     });
     let out = r.take_outputs();
@@ -247,18 +253,18 @@ fn only_the_teacher_moves_the_pointer_and_it_is_never_stored() {
         out,
         vec![Output::Broadcast {
             msg: ServerMsg::Pointer(Some(p)),
-            except: Some(1)
+            except: Some(ConnId(1))
         }]
     );
     r.handle(Input::Msg {
-        conn: 2,
+        conn: ConnId(2),
         msg: ClientMsg::Pointer(None),
     });
     let out = r.take_outputs();
     assert!(matches!(
         &out[0],
         Output::Send {
-            conn: 2,
+            conn: ConnId(2),
             msg: ServerMsg::Error { code: 4403, .. }
         }
     ));
@@ -266,7 +272,7 @@ fn only_the_teacher_moves_the_pointer_and_it_is_never_stored() {
     // A late joiner sees where the pointer is.
     let out = join(&mut r, 3, Role::Observer, 12, None);
     assert!(out.contains(&Output::Send {
-        conn: 3,
+        conn: ConnId(3),
         msg: ServerMsg::Pointer(Some(p))
     }));
 }
@@ -294,7 +300,7 @@ fn pen_batches_for_the_stroke_begun_last_go_out_as_ink() {
     );
     // A batch of several ops keeps their order: Ops, Ink, Ops.
     r.handle(Input::Msg {
-        conn: 1,
+        conn: ConnId(1),
         msg: ClientMsg::Op {
             cseq: 3,
             op: ClientOp::AddPage,
@@ -302,14 +308,14 @@ fn pen_batches_for_the_stroke_begun_last_go_out_as_ink() {
     });
     let d2 = Deltas::walk(Point::new(5, 5), &[Point::new(6, 6)]);
     r.handle(Input::Msg {
-        conn: 1,
+        conn: ConnId(1),
         msg: ClientMsg::Op {
             cseq: 4,
             op: ClientOp::Extend { deltas: d2.clone() },
         },
     });
     r.handle(Input::Msg {
-        conn: 1,
+        conn: ConnId(1),
         msg: ClientMsg::Op {
             cseq: 5,
             op: ClientOp::End,
@@ -341,13 +347,13 @@ fn a_full_lesson_refuses_more_connections_but_not_the_teacher() {
     }
     let out = join(&mut r, 5_000, Role::Observer, 9_000, None);
     assert!(
-        matches!(&out[0], Output::Close { conn: 5_000, code, .. } if *code == CloseCode::TRY_AGAIN_LATER)
+        matches!(&out[0], Output::Close { conn: ConnId(5_000), code, .. } if *code == CloseCode::TRY_AGAIN_LATER)
     );
     let out = join(&mut r, 5_001, Role::Teacher, 9_001, None);
     assert!(matches!(
         &out[0],
         Output::Send {
-            conn: 5_001,
+            conn: ConnId(5_001),
             msg: ServerMsg::Welcome { .. }
         }
     ));
@@ -365,7 +371,10 @@ fn attendance_counts_a_classroom_once_across_reconnects() {
     // The same classroom from another connection (the older one is replaced): still present.
     let again = join(&mut r, 2, Role::Classroom(ClassroomId(2)), 11, None);
     assert!(!again.iter().any(|o| matches!(o, Output::Attendance { .. })));
-    r.handle(Input::Leave { conn: 1, now_ms: 5 });
+    r.handle(Input::Leave {
+        conn: ConnId(1),
+        now_ms: 5,
+    });
     assert!(
         !r.take_outputs()
             .iter()
@@ -373,7 +382,7 @@ fn attendance_counts_a_classroom_once_across_reconnects() {
         "the replaced connection leaving is no leave"
     );
     r.handle(Input::Leave {
-        conn: 2,
+        conn: ConnId(2),
         now_ms: 9_000,
     });
     assert!(r.take_outputs().contains(&Output::Attendance {

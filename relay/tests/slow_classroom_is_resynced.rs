@@ -3,6 +3,7 @@
 //! channels a connection uses, without sockets.
 
 use relay::room::task::{self, Command, Outbound, OUTBOUND_CAPACITY};
+use relay::room::ConnId;
 use relay::store::Store;
 use shared::codec::decode_server;
 use shared::ids::{ClassroomId, Role, SessionId};
@@ -47,8 +48,8 @@ async fn a_slow_classroom_is_resynced_and_the_others_are_not_held_back() {
 
     let (teacher_tx, mut teacher_rx) = mpsc::channel(OUTBOUND_CAPACITY);
     let (slow_tx, mut slow_rx) = mpsc::channel(OUTBOUND_CAPACITY);
-    let join = |conn, role, outbound| Command::Join {
-        conn,
+    let join = |conn: u64, role, outbound| Command::Join {
+        conn: ConnId(conn),
         role,
         link: None,
         session: SessionId(conn),
@@ -76,7 +77,7 @@ async fn a_slow_classroom_is_resynced_and_the_others_are_not_held_back() {
         };
         room_tx
             .send(Command::Msg {
-                conn: 1,
+                conn: ConnId(1),
                 msg: ClientMsg::Op { cseq, op },
             })
             .await
@@ -116,7 +117,7 @@ async fn a_slow_classroom_is_resynced_and_the_others_are_not_held_back() {
     // And it follows live ops again.
     room_tx
         .send(Command::Msg {
-            conn: 1,
+            conn: ConnId(1),
             msg: ClientMsg::Op {
                 cseq: total + 1,
                 op: ClientOp::AddPage,

@@ -8,7 +8,7 @@ use super::extract::ApiPath;
 use super::session::Staff;
 use crate::accounts::permissions::may_manage_account;
 use crate::accounts::{password, Account, StaffRole};
-use crate::http::AppState;
+use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -8,7 +8,7 @@ use super::extract::{ApiPath, ApiQuery};
 use super::session::Staff;
 use crate::accounts::permissions::{scope, Action, Scope};
 use crate::auth::now_secs;
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::timetable::LessonFilter;
 use axum::extract::State;
 use axum::http::header;

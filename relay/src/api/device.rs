@@ -7,7 +7,7 @@ use super::error::ApiError;
 use super::session::Staff;
 use crate::accounts::StaffRole;
 use crate::auth::now_secs;
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::timetable::LessonFilter;
 use axum::extract::State;
 use axum::Json;

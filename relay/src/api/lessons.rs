@@ -7,7 +7,7 @@ use super::extract::{ApiPath, ApiQuery};
 use super::session::Staff;
 use super::timetable::{conflict, field, slot_of};
 use crate::accounts::permissions::{scope, Action, Scope};
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::timetable::{parse_date, LessonFilter, LessonRow};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;

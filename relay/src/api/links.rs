@@ -7,7 +7,7 @@ use super::extract::ApiPath;
 use super::session::Staff;
 use crate::accounts::permissions::{allowed, Action};
 use crate::auth::now_secs;
-use crate::http::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

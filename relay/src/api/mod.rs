@@ -27,7 +27,7 @@ pub mod series;
 pub mod session;
 pub mod timetable;
 
-use crate::http::AppState;
+use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;

@@ -7,7 +7,7 @@ use super::session::Staff;
 use crate::accounts::permissions::Action;
 use crate::attendance::{presence, Tally};
 use crate::auth::now_secs;
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::timetable::{parse_date, LessonFilter};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

@@ -4,7 +4,7 @@ use super::error::{check_name, ApiError, FieldError};
 use super::extract::ApiPath;
 use super::session::Staff;
 use crate::accounts::permissions::Action;
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::schools::{Classroom, School, SchoolKind};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;

@@ -9,7 +9,7 @@ use super::lessons::{scheduling_school, visible_lesson};
 use super::session::Staff;
 use super::timetable::{booking, check_basics, conflict, field};
 use crate::accounts::permissions::Action;
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::timetable::{
     parse_date, parse_time, weekday_of, LessonRow, NewLesson, SeriesRow,
 };

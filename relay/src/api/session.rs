@@ -5,7 +5,7 @@
 use super::error::{ApiError, FieldError};
 use crate::accounts::{password, Account};
 use crate::auth::now_secs;
-use crate::http::AppState;
+use crate::state::AppState;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;

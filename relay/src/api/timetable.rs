@@ -6,7 +6,7 @@ use super::error::{check_name, ApiError, ClashView, FieldError};
 use super::extract::{ApiPath, ApiQuery};
 use super::session::Staff;
 use crate::accounts::permissions::Action;
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::timetable::{parse_date, parse_time, LessonRow, NewLesson};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;

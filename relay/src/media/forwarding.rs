@@ -256,10 +256,10 @@ impl Forwarding {
 mod tests {
     use super::*;
 
-    const TEACHER: ConnId = 1;
-    const A: ConnId = 2;
-    const B: ConnId = 3;
-    const OBSERVER: ConnId = 4;
+    const TEACHER: ConnId = ConnId(1);
+    const A: ConnId = ConnId(2);
+    const B: ConnId = ConnId(3);
+    const OBSERVER: ConnId = ConnId(4);
     const ROOM_A: ClassroomId = ClassroomId(20);
     const ROOM_B: ClassroomId = ClassroomId(30);
 
@@ -332,8 +332,8 @@ mod tests {
             Err(MediaError::ObserverCannotPublish)
         );
         assert_eq!(
-            f.publish(77, TrackId(5), Kind::Video),
-            Err(MediaError::NotJoined(77))
+            f.publish(ConnId(77), TrackId(5), Kind::Video),
+            Err(MediaError::NotJoined(ConnId(77)))
         );
         f.publish(A, TrackId(20), Kind::Audio).unwrap();
         assert_eq!(
@@ -372,7 +372,7 @@ mod tests {
             f.set_floor(TEACHER, floor).unwrap();
             for track in [10, 20, 30, 99].map(TrackId) {
                 let listed = f.subscribers(track);
-                for conn in [TEACHER, A, B, OBSERVER, 77] {
+                for conn in [TEACHER, A, B, OBSERVER, ConnId(77)] {
                     assert_eq!(
                         f.may_receive(track, conn),
                         listed.contains(&conn),

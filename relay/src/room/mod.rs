@@ -11,5 +11,13 @@ pub mod sessions;
 pub mod state;
 pub mod task;
 
-/// Identifies one WebSocket connection for the life of the relay process.
-pub type ConnId = u64;
+/// Identifies one connection (a lesson WebSocket, or a WHIP/WHEP resource) for the life of the
+/// relay process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId(pub u64);
+
+impl std::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}

@@ -333,7 +333,7 @@ fn resync_lagging(
             continue;
         }
         conn.lagging = false;
-        tracing::debug!(conn = id, "resyncing a slow connection with a snapshot");
+        tracing::debug!(conn = %id, "resyncing a slow connection with a snapshot");
         push(conn, snapshot(room, cache));
         if let Some(cseq) = room.last_cseq_of(*id).filter(|c| *c > 0) {
             push(
