@@ -1,7 +1,7 @@
 //! Scenarios of the session state machine, without sockets or timers.
 
 use super::*;
-use crate::redraw::InkRun;
+use crate::board::redraw::InkRun;
 use shared::board::{BoardError, Op, Style, Tool};
 use shared::ids::{LessonId, StrokeId};
 use shared::points::{Deltas, Point};

@@ -7,7 +7,7 @@ use super::api::{self, Api};
 use super::dom;
 use super::model::Failure;
 use super::week::date_time;
-use crate::app::mark_ready;
+use crate::ready;
 use gloo_timers::future::TimeoutFuture;
 use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
@@ -69,7 +69,7 @@ pub fn device() -> Html {
                     Ok((api, _)) => poll(api, state),
                     Err(_) => state.set(State::SignedOut),
                 }
-                mark_ready();
+                ready::mark();
             });
         });
     }

@@ -14,7 +14,7 @@ use super::schedule::Schedule;
 use super::schools::Schools;
 use super::terms::Terms;
 use super::timetable::Timetable;
-use crate::app::mark_ready;
+use crate::ready;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -50,7 +50,7 @@ pub fn console() -> Html {
                     Ok((api, me)) => Session::SignedIn(api.on_expiry(expired), me),
                     Err(_) => Session::SignedOut,
                 });
-                mark_ready();
+                ready::mark();
             });
         });
     }

@@ -2,21 +2,21 @@
 //! and an overlay for the laser pointer and the teacher's not-yet-echoed ink). Network events and
 //! pointer input come in as messages; the board is painted directly, the rest through the markup.
 
-use crate::app::mark_ready;
-use crate::canvas::{ResizeWatch, Surface};
-use crate::gesture::Gesture;
-use crate::link::ws_url;
+use crate::board::canvas::{ResizeWatch, Surface};
+use crate::board::gesture::Gesture;
+use crate::board::pointer::{self, PointerInput};
+use crate::board::redraw::Redraw;
+use crate::board::render;
+use crate::board::toolbar::{Action, Toolbar};
+use crate::board::tools::{ToolKind, Toolbox};
 use crate::listener::Listener;
 use crate::media::{DeviceKind, Effects, MediaEvent, MediaPlane};
+use crate::net::link::ws_url;
 use crate::net::{Event as NetEvent, Net};
-use crate::pointer::{self, PointerInput};
-use crate::redraw::Redraw;
-use crate::render;
+use crate::ready;
 use crate::roster::Roster;
 use crate::state::{role_name, Outcome, Session, Status};
 use crate::status::StatusBadge;
-use crate::toolbar::{Action, Toolbar};
-use crate::tools::{ToolKind, Toolbox};
 use gloo_timers::callback::{Interval, Timeout};
 use shared::ids::{LessonId, Role, SessionId};
 use shared::protocol::{ClientMsg, ServerMsg};
@@ -186,7 +186,7 @@ impl Component for Lesson {
                 self._pointer = pointer::listen(&board.canvas, ctx.link().callback(Msg::Pointer));
             }
             self.resize();
-            mark_ready();
+            ready::mark();
         }
         self.media.attach();
         if self.shown_title != self.session.title {

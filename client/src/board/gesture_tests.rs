@@ -1,7 +1,7 @@
 //! Pen, eraser and laser gestures, with made-up times.
 
 use super::*;
-use crate::tools::ToolKind;
+use crate::board::tools::ToolKind;
 use shared::board::{Op, Tool};
 
 fn tools(tool: ToolKind) -> Toolbox {

@@ -1,6 +1,6 @@
 //! The teacher's toolbar: tools, colours, widths, undo/redo/clear and pages. Renders only.
 
-use crate::tools::{css_color, ToolKind, Toolbox, COLORS, WIDTHS};
+use crate::board::tools::{css_color, ToolKind, Toolbox, COLORS, WIDTHS};
 use yew::prelude::*;
 
 /// Buttons that act on the board rather than choose a tool.
