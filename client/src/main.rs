@@ -23,14 +23,18 @@
 //!   - [`listener`]: DOM event listeners owned by a component (removed on drop).
 //!   - [`roster`], [`status`]: the lesson's leaf components that only render.
 
-// Natively only the pure modules are built (for their tests); their browser users are not.
-#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-
+// Natively the pure modules are built only for their tests: the native binary mounts nothing.
+#[cfg(any(target_arch = "wasm32", test))]
 mod board;
+#[cfg(any(target_arch = "wasm32", test))]
 mod console;
+#[cfg(any(target_arch = "wasm32", test))]
 mod labels;
+#[cfg(any(target_arch = "wasm32", test))]
 mod media;
+#[cfg(any(target_arch = "wasm32", test))]
 mod net;
+#[cfg(any(target_arch = "wasm32", test))]
 mod state;
 
 #[cfg(target_arch = "wasm32")]

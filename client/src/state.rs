@@ -52,15 +52,6 @@ pub fn close_is_final(code: u16) -> bool {
     )
 }
 
-/// The value of the lesson root's `data-role`.
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Teacher => "teacher",
-        Role::Classroom(_) => "classroom",
-        Role::Observer => "observer",
-    }
-}
-
 /// What handling one input asks of the edges.
 #[derive(Debug, Default)]
 pub struct Outcome {

@@ -348,3 +348,13 @@ fn a_fresh_page_counts_as_connected_only_once_it_has_the_board() {
     s.receive(2, welcome(Role::Teacher));
     assert_eq!(s.status, Status::Connected);
 }
+
+#[test]
+fn the_current_connection_is_the_one_opened_and_not_closed() {
+    let mut s = Session::new("tok".into(), Role::Teacher, SessionId(42));
+    assert_eq!(s.conn(), None);
+    s.opened(3);
+    assert_eq!(s.conn(), Some(3));
+    s.closed(1006, "", Some(1));
+    assert_eq!(s.conn(), None);
+}
