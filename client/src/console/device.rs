@@ -4,7 +4,8 @@
 //! (close 4410), to wait for the next one.
 
 use super::api::{self, Api};
-use super::dom;
+use super::bind::{self, Form, TextInput};
+use super::forms::accounts::SignInForm;
 use super::model::Failure;
 use super::week::date_time;
 use crate::ready;
@@ -61,6 +62,7 @@ fn poll(api: Api, state: UseStateHandle<State>) {
 pub fn device() -> Html {
     let state = use_state(|| State::Checking);
     let error = use_state(|| None::<String>);
+    let form = use_reducer(Form::<SignInForm>::default);
     {
         let state = state.clone();
         use_effect_with((), move |_| {
@@ -74,11 +76,11 @@ pub fn device() -> Html {
         });
     }
     let sign_in = {
-        let (state, error) = (state.clone(), error.clone());
+        let (state, error, form) = (state.clone(), error.clone(), form.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (state, error) = (state.clone(), error.clone());
-            let (login, password) = (dom::value("login"), dom::value("password"));
+            let (login, password) = (form.login.clone(), form.password.clone());
             spawn_local(async move {
                 match api::sign_in(&login, &password).await {
                     Ok((api, _)) => {
@@ -100,8 +102,15 @@ pub fn device() -> Html {
                 <form class="card login" onsubmit={sign_in}>
                     <h1>{ "同頻互動課堂 · 教室终端" }</h1>
                     <p>{ "用本教室的终端账号登录一次，之后每节课会自动进入课堂。" }</p>
-                    <label>{ "登录名" }<input id="login" autocomplete="username" /></label>
-                    <label>{ "密码" }<input id="password" type="password" autocomplete="current-password" /></label>
+                    <label>{ "登录名" }
+                        <TextInput id="login" autocomplete="username" value={form.login.clone()}
+                            on={bind::setter(&form, |f, v| f.login = v)} />
+                    </label>
+                    <label>{ "密码" }
+                        <TextInput id="password" kind="password" autocomplete="current-password"
+                            value={form.password.clone()}
+                            on={bind::setter(&form, |f, v| f.password = v)} />
+                    </label>
                     <button id="sign-in" type="submit">{ "登录" }</button>
                     if let Some(e) = &*error {
                         <p id="console-error" class="error" role="alert">{ e.clone() }</p>
