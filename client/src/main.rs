@@ -19,7 +19,8 @@
 //!   - [`board`]: drawing the board and the overlay on 2D canvases, pointer input, the toolbar.
 //!   - [`net`]: the WebSocket loop (reconnect, backoff, ping, idle timeout).
 //!   - [`media`]: camera, microphone and videos with the browser's WebRTC (carries out the plan).
-//!   - [`ready`]: the marker browser tests wait for, set by each page once it has mounted.
+//!   - [`ready`]: the marker (`window.__tongpin_ready`) each page sets once it has mounted, for
+//!     browser tests.
 //!   - [`listener`]: DOM event listeners owned by a component (removed on drop).
 //!   - [`roster`], [`status`]: the lesson's leaf components that only render.
 
