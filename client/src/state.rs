@@ -7,7 +7,7 @@ use crate::local_ink::LocalInk;
 use crate::outbox::Outbox;
 use crate::redraw::Redraw;
 use shared::board::Board;
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::protocol::{
     Attendee, ClientMsg, ClientOp, CloseCode, Pointer, ServerMsg, PROTOCOL_VERSION,
 };
@@ -82,7 +82,7 @@ pub struct Outcome {
 
 pub struct Session {
     token: String,
-    session: SessionId,
+    page: PageId,
     pub role: Role,
     pub title: String,
     pub board: Board,
@@ -110,10 +110,10 @@ pub struct Session {
 
 impl Session {
     /// `role` is the token's claim, until the relay's Welcome says otherwise.
-    pub fn new(token: String, role: Role, session: SessionId) -> Self {
+    pub fn new(token: String, role: Role, page: PageId) -> Self {
         Session {
             token,
-            session,
+            page,
             role,
             title: String::new(),
             board: Board::new(),
@@ -150,7 +150,7 @@ impl Session {
         ClientMsg::Hello {
             version: PROTOCOL_VERSION,
             token: self.token.clone(),
-            session: self.session,
+            page: self.page,
             resume,
         }
     }

@@ -43,9 +43,9 @@ id_type!(
     StrokeId(u64)
 );
 id_type!(
-    /// One browser page load. A reconnecting page keeps its session, so the relay can
+    /// One browser page load. A reconnecting page keeps its id, so the relay can
     /// recognise ops it has already applied.
-    SessionId(u64)
+    PageId(u64)
 );
 
 /// Who a participant is in a lesson. Checked by the relay on every message.

@@ -6,7 +6,7 @@
 //! clear close reason.
 
 use crate::board::{Board, BoardError, Op, Style};
-use crate::ids::{ClassroomId, LessonId, Role, SessionId};
+use crate::ids::{ClassroomId, LessonId, PageId, Role};
 use crate::points::{Deltas, Point};
 use serde::{Deserialize, Serialize};
 
@@ -38,10 +38,10 @@ pub enum ClientMsg {
     Hello {
         version: u16,
         token: String,
-        session: SessionId,
+        page: PageId,
         resume: Option<u64>,
     },
-    /// A change to the board. `cseq` counts this session's ops from 1; the relay acknowledges each
+    /// A change to the board. `cseq` counts this page's ops from 1; the relay acknowledges each
     /// once it is stored, and ignores (but acknowledges again) a `cseq` it has already applied.
     Op { cseq: u32, op: ClientOp },
     /// The teacher's laser pointer moved (`Some`) or was put away (`None`). Never stored.
@@ -79,14 +79,14 @@ pub struct Source {
 /// What a drawing client asks for. The relay turns it into a sequenced [`Op`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClientOp {
-    /// Pen down: begins this session's open stroke.
+    /// Pen down: begins this page's open stroke.
     Begin {
         page: u16,
         style: Style,
         start: Point,
         deltas: Deltas,
     },
-    /// Pen moved: more points for this session's open stroke.
+    /// Pen moved: more points for this page's open stroke.
     Extend {
         deltas: Deltas,
     },
@@ -218,12 +218,12 @@ pub enum ServerMsg {
         first: u64,
         ops: Vec<Op>,
     },
-    /// The op the session sent as `cseq` is stored (it is op `seq`, or was already applied).
+    /// The op the page sent as `cseq` is stored (it is op `seq`, or was already applied).
     Ack {
         cseq: u32,
         seq: u64,
     },
-    /// The op the session sent as `cseq` was not applied.
+    /// The op the page sent as `cseq` was not applied.
     Refused {
         cseq: u32,
         reason: Refusal,
@@ -269,7 +269,7 @@ pub enum ServerMsg {
         session: u64,
     },
     /// Sent on joining, before `Sources`: which media sessions of this page's previous connection
-    /// (same `SessionId`, its link lost moments ago) continue on this one. The page keeps those
+    /// (same `PageId`, its link lost moments ago) continue on this one. The page keeps those
     /// peer connections and closes the others. Empty for a fresh page.
     MediaResumed {
         publication: Option<u64>,
@@ -315,7 +315,7 @@ impl CloseCode {
     pub const UNAUTHORIZED: u16 = 4401;
     /// The client speaks another protocol version.
     pub const VERSION_MISMATCH: u16 = 4426;
-    /// The same session connected again; this older connection is closed.
+    /// The same page connected again; this older connection is closed.
     pub const REPLACED: u16 = 4409;
     /// The lesson does not exist.
     pub const NO_SUCH_LESSON: u16 = 4404;

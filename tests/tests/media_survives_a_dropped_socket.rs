@@ -1,8 +1,8 @@
 //! A WebSocket that drops while media flows does not take the media with it: the page reconnects
-//! with the same session, the relay says which media sessions continue (`MediaResumed`), and the
+//! with the same page id, the relay says which media sessions continue (`MediaResumed`), and the
 //! packets never stopped. A page that closes its socket properly leaves at once.
 
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::protocol::ServerMsg;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,11 +10,11 @@ use tests::client::LessonClient;
 use tests::media::{stream, TestPeer};
 use tests::relay::{TestRelay, CLASSROOMS, LESSON};
 
-async fn joined(relay: &TestRelay, role: Role, session: u64) -> (LessonClient, ServerMsg) {
+async fn joined(relay: &TestRelay, role: Role, page: u64) -> (LessonClient, ServerMsg) {
     let mut c = LessonClient::connect(
         &relay.ws_url(LESSON),
         &relay.token(role),
-        SessionId(session),
+        PageId(page),
         None,
     )
     .await;

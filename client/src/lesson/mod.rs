@@ -18,7 +18,7 @@ use crate::status::StatusBadge;
 use crate::toolbar::{Action, Toolbar};
 use crate::tools::{ToolKind, Toolbox};
 use gloo_timers::callback::{Interval, Timeout};
-use shared::ids::{LessonId, Role, SessionId};
+use shared::ids::{LessonId, PageId, Role};
 use shared::protocol::{ClientMsg, ServerMsg};
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
@@ -82,9 +82,9 @@ fn mark(name: &str) {
 }
 
 /// A random id for this page load, kept across reconnects.
-fn new_session_id() -> SessionId {
+fn new_page_id() -> PageId {
     let half = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    SessionId((half() << 32) | half())
+    PageId((half() << 32) | half())
 }
 
 fn now() -> f64 {
@@ -97,7 +97,7 @@ impl Component for Lesson {
 
     fn create(ctx: &Context<Self>) -> Self {
         let props = ctx.props();
-        let session = Session::new(props.token.to_string(), props.role, new_session_id());
+        let session = Session::new(props.token.to_string(), props.role, new_page_id());
         let location = web_sys::window().map(|w| w.location());
         let protocol = location.as_ref().and_then(|l| l.protocol().ok());
         let host = location.as_ref().and_then(|l| l.host().ok());

@@ -35,7 +35,7 @@ use crate::media::sdp::SdpError;
 use crate::room::task::Outbound;
 use crate::room::ConnId;
 use rtc::rtp_transceiver::rtp_sender::RTCRtpCodec;
-use shared::ids::{LessonId, Role, SessionId};
+use shared::ids::{LessonId, PageId, Role};
 use shared::protocol::{ServerMsg, Source};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -128,8 +128,8 @@ struct Member {
     /// For a WHIP/WHEP participant: a digest of the bearer token that created it, which a
     /// DELETE must present again.
     http_key: Option<[u8; 32]>,
-    /// The page session of a WebSocket participant (kept across its reconnects).
-    page: Option<SessionId>,
+    /// The page of a WebSocket participant (kept across its reconnects).
+    page: Option<PageId>,
     /// Its WebSocket was lost; it leaves unless the page reconnects in time.
     detached: bool,
 }
@@ -223,13 +223,13 @@ impl LessonMedia {
         lock(&self.inner).members.is_empty()
     }
 
-    /// A WebSocket connection of page session `page` joins; `notify` is its outbound queue.
+    /// A WebSocket connection of page `page` joins; `notify` is its outbound queue.
     ///
     /// If a connection of the same page and role is still in the lesson (its link dropped a
     /// moment ago, or it is being replaced), its Publication and Subscriptions carry on under the
     /// new connection: the page's peer connections never noticed the WebSocket going. The new
     /// connection is told which with [`ServerMsg::MediaResumed`], then gets its `Sources`.
-    pub fn join(&self, conn: ConnId, role: Role, page: SessionId, out: mpsc::Sender<Outbound>) {
+    pub fn join(&self, conn: ConnId, role: Role, page: PageId, out: mpsc::Sender<Outbound>) {
         let notify = Notifier::spawn(out);
         let mut inner = lock(&self.inner);
         let earlier = inner
