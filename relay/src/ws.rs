@@ -380,7 +380,11 @@ async fn media_msg(link: &Link<'_>, msg: ClientMsg) {
                     _ => return,
                 };
                 let msg = match result {
-                    Ok((session, sdp)) => ServerMsg::MediaAnswer { req, session, sdp },
+                    Ok((id, sdp)) => ServerMsg::MediaAnswer {
+                        req,
+                        media: id,
+                        sdp,
+                    },
                     Err(e) => ServerMsg::MediaRefused {
                         req,
                         reason: e.to_string(),
@@ -392,8 +396,8 @@ async fn media_msg(link: &Link<'_>, msg: ClientMsg) {
                 let _ = tokio::time::timeout(Duration::from_secs(30), answers.send(frame)).await;
             });
         }
-        ClientMsg::EndMedia { session } => {
-            if let Err(e) = media.end_session(conn, session).await {
+        ClientMsg::EndMedia { media: id } => {
+            if let Err(e) = media.end_media(conn, id).await {
                 reply(ServerMsg::Error {
                     code: CloseCode::MALFORMED,
                     message: e.to_string(),

@@ -153,10 +153,12 @@ mod tests {
             },
             ClientMsg::Subscribe {
                 req: 2,
-                source: 9,
+                source: crate::ids::MediaId(9),
                 sdp: "v=0".into(),
             },
-            ClientMsg::EndMedia { session: 9 },
+            ClientMsg::EndMedia {
+                media: crate::ids::MediaId(9),
+            },
             ClientMsg::Floor(Some(crate::ids::ClassroomId(3))),
         ];
         for m in msgs {

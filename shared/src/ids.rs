@@ -47,6 +47,12 @@ id_type!(
     /// recognise ops it has already applied.
     PageId(u64)
 );
+id_type!(
+    /// A Publication or a Subscription of the media plane: each is its own peer connection. A
+    /// Source is named by its Publication's id. Publications and Subscriptions share one series
+    /// across the relay.
+    MediaId(u64)
+);
 
 /// Who a participant is in a lesson. Checked by the relay on every message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! clear close reason.
 
 use crate::board::{Board, BoardError, Op, Style};
-use crate::ids::{ClassroomId, LessonId, PageId, Role};
+use crate::ids::{ClassroomId, LessonId, MediaId, PageId, Role};
 use crate::points::{Deltas, Point};
 use serde::{Deserialize, Serialize};
 
@@ -57,9 +57,13 @@ pub enum ClientMsg {
     /// second `Publish` replaces the first (e.g. after switching the camera on).
     Publish { req: u32, sdp: String },
     /// Receive one [`Source`] listed in [`ServerMsg::Sources`]: `sdp` is a receive-only offer.
-    Subscribe { req: u32, source: u64, sdp: String },
-    /// End one media session (a publication or a subscription) of this connection.
-    EndMedia { session: u64 },
+    Subscribe {
+        req: u32,
+        source: MediaId,
+        sdp: String,
+    },
+    /// End one Publication or Subscription of this connection.
+    EndMedia { media: MediaId },
     /// The teacher gives a classroom the floor (`Some`): every classroom then sees and hears it.
     /// `None` takes the floor back.
     Floor(Option<ClassroomId>),
@@ -68,8 +72,8 @@ pub enum ClientMsg {
 /// One published camera/microphone a connection may receive.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
-    /// The publication's media session; pass it to [`ClientMsg::Subscribe`].
-    pub id: u64,
+    /// The Publication's id; pass it to [`ClientMsg::Subscribe`].
+    pub id: MediaId,
     /// Who publishes it.
     pub role: Role,
     pub audio: bool,
@@ -247,10 +251,10 @@ pub enum ServerMsg {
         deltas: Deltas,
     },
     /// The answer to a [`ClientMsg::Publish`] or [`ClientMsg::Subscribe`] with this `req`;
-    /// `session` names the media session (for [`ClientMsg::EndMedia`]).
+    /// `media` names the new Publication or Subscription (for [`ClientMsg::EndMedia`]).
     MediaAnswer {
         req: u32,
-        session: u64,
+        media: MediaId,
         sdp: String,
     },
     /// The `Publish` or `Subscribe` with this `req` was not accepted.
@@ -264,17 +268,18 @@ pub enum ServerMsg {
         floor: Option<ClassroomId>,
         sources: Vec<Source>,
     },
-    /// The relay ended this media session (its source left, or the floor was taken back).
+    /// The relay ended this Publication or Subscription (its source left, or the floor was taken
+    /// back).
     MediaEnded {
-        session: u64,
+        media: MediaId,
     },
-    /// Sent on joining, before `Sources`: which media sessions of this page's previous connection
-    /// (same `PageId`, its link lost moments ago) continue on this one. The page keeps those
-    /// peer connections and closes the others. Empty for a fresh page.
+    /// Sent on joining, before `Sources`: which Publication and Subscriptions of this page's
+    /// previous connection (same `PageId`, its link lost moments ago) continue on this one. The
+    /// page keeps those peer connections and closes the others. Empty for a fresh page.
     MediaResumed {
-        publication: Option<u64>,
-        /// `(source, session)` of each Subscription that continues.
-        subscriptions: Vec<(u64, u64)>,
+        publication: Option<MediaId>,
+        /// `(source, media)` of each Subscription that continues.
+        subscriptions: Vec<(MediaId, MediaId)>,
     },
     /// Sent on joining, first of the media messages: the STUN/TURN servers the page's own peer
     /// connections use (for classrooms whose network blocks UDP or hides them behind strict NAT).

@@ -1,6 +1,7 @@
 //! A WebSocket that drops while media flows does not take the media with it: the page reconnects
-//! with the same page id, the relay says which media sessions continue (`MediaResumed`), and the
-//! packets never stopped. A page that closes its socket properly leaves at once.
+//! with the same page id, the relay says which publications and subscriptions continue
+//! (`MediaResumed`), and the packets never stopped. A page that closes its socket properly leaves
+//! at once.
 
 use shared::ids::{PageId, Role};
 use shared::protocol::ServerMsg;
@@ -110,7 +111,10 @@ async fn media_carries_on_across_a_dropped_websocket() {
             "no packet lost while the sockets were down"
         );
     }
-    assert!(classroom.ended.is_empty(), "no media session was ended");
+    assert!(
+        classroom.ended.is_empty(),
+        "no publication or subscription was ended"
+    );
 
     // A page that closes its socket properly leaves at once: its subscription ends.
     classroom.disconnect().await;

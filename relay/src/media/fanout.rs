@@ -10,6 +10,7 @@
 
 use futures_util::FutureExt;
 use rtc::rtp;
+use shared::ids::MediaId;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -53,7 +54,7 @@ impl Outlet for TrackLocalStaticRTP {
 #[derive(Clone)]
 pub struct Sink {
     /// The Subscription it belongs to.
-    pub session: u64,
+    pub media: MediaId,
     pub ssrc: u32,
     pub payload_type: u8,
     pub outlet: Arc<dyn Outlet>,
@@ -78,14 +79,10 @@ impl Fanout {
         *sinks = Arc::new(next);
     }
 
-    /// Removes the sinks of Subscription `session`; their queues close.
-    pub fn remove(&self, session: u64) {
+    /// Removes the sinks of Subscription `media`; their queues close.
+    pub fn remove(&self, media: MediaId) {
         let mut sinks = lock(&self.sinks);
-        let next: Vec<Sink> = sinks
-            .iter()
-            .filter(|s| s.session != session)
-            .cloned()
-            .collect();
+        let next: Vec<Sink> = sinks.iter().filter(|s| s.media != media).cloned().collect();
         *sinks = Arc::new(next);
     }
 
@@ -140,7 +137,7 @@ mod tests {
     }
 
     fn sink(
-        session: u64,
+        media: MediaId,
         ssrc: u32,
         pt: u8,
         capacity: usize,
@@ -148,7 +145,7 @@ mod tests {
         let (tx, rx) = mpsc::channel(capacity);
         (
             Sink {
-                session,
+                media,
                 ssrc,
                 payload_type: pt,
                 outlet: Arc::new(tx),
@@ -161,8 +158,8 @@ mod tests {
     fn each_subscriber_gets_its_own_ssrc_and_payload_type_without_extensions() {
         let fanout = Fanout::default();
         let stats = MediaStats::default();
-        let (a, mut ra) = sink(1, 111, 100, 8);
-        let (b, mut rb) = sink(2, 222, 120, 8);
+        let (a, mut ra) = sink(MediaId(1), 111, 100, 8);
+        let (b, mut rb) = sink(MediaId(2), 222, 120, 8);
         fanout.add(a);
         fanout.add(b);
         fanout.forward(packet(7), &stats);
@@ -174,7 +171,7 @@ mod tests {
             assert!(!p.header.extension && p.header.extensions.is_empty());
             assert_eq!(p.payload, packet(7).payload);
         }
-        fanout.remove(1);
+        fanout.remove(MediaId(1));
         fanout.forward(packet(8), &stats);
         assert!(
             ra.try_recv().is_err(),
@@ -187,8 +184,8 @@ mod tests {
     fn a_stuck_subscriber_loses_its_own_packets_and_holds_a_bounded_queue() {
         let fanout = Fanout::default();
         let stats = MediaStats::default();
-        let (stuck, mut stuck_rx) = sink(1, 1, 96, 16);
-        let (fine, mut fine_rx) = sink(2, 2, 96, 16);
+        let (stuck, mut stuck_rx) = sink(MediaId(1), 1, 96, 16);
+        let (fine, mut fine_rx) = sink(MediaId(2), 2, 96, 16);
         fanout.add(stuck);
         fanout.add(fine);
         let mut got = Vec::new();
