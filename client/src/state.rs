@@ -1,4 +1,4 @@
-//! The lesson session as a state machine: fed connection events and [`ServerMsg`]s, it keeps the
+//! The lesson's state as a state machine: fed connection events and [`ServerMsg`]s, it keeps the
 //! board, the status, the teacher's outbox and presence, and says what to send and what to
 //! repaint. It owns no socket and no clock; the `net` module drives it.
 
@@ -80,7 +80,7 @@ pub struct Outcome {
     pub media: Option<ServerMsg>,
 }
 
-pub struct Session {
+pub struct LessonState {
     token: String,
     page: PageId,
     pub role: Role,
@@ -108,10 +108,10 @@ pub struct Session {
     error: Option<String>,
 }
 
-impl Session {
+impl LessonState {
     /// `role` is the token's claim, until the relay's Welcome says otherwise.
     pub fn new(token: String, role: Role, page: PageId) -> Self {
-        Session {
+        LessonState {
             token,
             page,
             role,

@@ -13,7 +13,7 @@ use crate::pointer::{self, PointerInput};
 use crate::redraw::Redraw;
 use crate::render;
 use crate::roster::Roster;
-use crate::state::{role_name, Outcome, Session, Status};
+use crate::state::{role_name, LessonState, Outcome, Status};
 use crate::status::StatusBadge;
 use crate::toolbar::{Action, Toolbar};
 use crate::tools::{ToolKind, Toolbox};
@@ -52,7 +52,7 @@ pub enum Msg {
 }
 
 pub struct Lesson {
-    session: Session,
+    session: LessonState,
     net: Option<Net>,
     board_ref: NodeRef,
     overlay_ref: NodeRef,
@@ -97,7 +97,7 @@ impl Component for Lesson {
 
     fn create(ctx: &Context<Self>) -> Self {
         let props = ctx.props();
-        let session = Session::new(props.token.to_string(), props.role, new_page_id());
+        let session = LessonState::new(props.token.to_string(), props.role, new_page_id());
         let location = web_sys::window().map(|w| w.location());
         let protocol = location.as_ref().and_then(|l| l.protocol().ok());
         let host = location.as_ref().and_then(|l| l.host().ok());
