@@ -27,7 +27,7 @@ use notifier::Notifier;
 use subscription::keyframe_timer;
 
 use crate::media::config::MediaConfig;
-use crate::media::fanout::{Fanout, MediaStats};
+use crate::media::fanout::Fanout;
 use crate::media::forwarding::{Forwarding, Kind, MediaError, RouteChange, TrackId};
 use crate::media::keyframes::KeyframeGate;
 use crate::media::peer::{PeerError, Ports};
@@ -81,11 +81,10 @@ pub enum LessonMediaError {
     TooManyHttpParticipants,
 }
 
-/// What all lessons share: configuration, ports, media ids, counters.
+/// What all lessons share: configuration, ports, media ids.
 pub struct MediaContext {
     pub config: MediaConfig,
     pub ports: Ports,
-    pub stats: MediaStats,
     next_media: AtomicU64,
     epoch: Instant,
 }
@@ -95,7 +94,6 @@ impl MediaContext {
         MediaContext {
             ports: Ports::new(config.udp_ports.clone()),
             config,
-            stats: MediaStats::default(),
             next_media: AtomicU64::new(1),
             epoch: Instant::now(),
         }

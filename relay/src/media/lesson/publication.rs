@@ -158,14 +158,14 @@ impl LessonMedia {
                 for (notify, msg) in after.notices {
                     notify.send(msg);
                 }
-                tokio::spawn(pump(relayed, Arc::clone(&self.ctx)));
+                tokio::spawn(pump(relayed));
                 return true;
             }
             p.expected
                 .iter()
                 .all(|k| p.tracks.iter().any(|t| t.kind == *k))
         };
-        tokio::spawn(pump(relayed, Arc::clone(&self.ctx)));
+        tokio::spawn(pump(relayed));
         if complete {
             self.announce(media).await;
         }
@@ -201,10 +201,10 @@ impl LessonMedia {
 }
 
 /// Reads a publisher's Track and forwards every packet.
-pub(super) async fn pump(relayed: Arc<Relayed>, ctx: Arc<MediaContext>) {
+pub(super) async fn pump(relayed: Arc<Relayed>) {
     while let Some(event) = relayed.remote.poll().await {
         match event {
-            TrackRemoteEvent::OnRtpPacket(packet) => relayed.fanout.forward(packet, &ctx.stats),
+            TrackRemoteEvent::OnRtpPacket(packet) => relayed.fanout.forward(packet),
             TrackRemoteEvent::OnEnded => break,
             _ => {}
         }

@@ -13,7 +13,6 @@ use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters,
 };
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
@@ -215,10 +214,6 @@ impl LessonMedia {
                 .cloned()
         };
         let Some(relayed) = relayed else { return };
-        self.ctx
-            .stats
-            .keyframe_requests
-            .fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let pli = PictureLossIndication {
                 sender_ssrc: 0,
