@@ -1,4 +1,4 @@
-//! The lesson session as a state machine: fed connection events and [`ServerMsg`]s, it keeps the
+//! The lesson's state as a state machine: fed connection events and [`ServerMsg`]s, it keeps the
 //! board, the status, the teacher's outbox and presence, and says what to send and what to
 //! repaint. It owns no socket and no clock; the `net` module drives it.
 
@@ -7,7 +7,7 @@ use crate::board::redraw::Redraw;
 use crate::labels;
 use crate::net::outbox::Outbox;
 use shared::board::Board;
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::protocol::{
     Attendee, ClientMsg, ClientOp, CloseCode, Pointer, ServerMsg, PROTOCOL_VERSION,
 };
@@ -71,9 +71,9 @@ pub struct Outcome {
     pub media: Option<ServerMsg>,
 }
 
-pub struct Session {
+pub struct LessonState {
     token: String,
-    session: SessionId,
+    page: PageId,
     pub role: Role,
     pub title: String,
     pub board: Board,
@@ -99,12 +99,12 @@ pub struct Session {
     error: Option<String>,
 }
 
-impl Session {
+impl LessonState {
     /// `role` is the token's claim, until the relay's Welcome says otherwise.
-    pub fn new(token: String, role: Role, session: SessionId) -> Self {
-        Session {
+    pub fn new(token: String, role: Role, page: PageId) -> Self {
+        LessonState {
             token,
-            session,
+            page,
             role,
             title: String::new(),
             board: Board::new(),
@@ -141,7 +141,7 @@ impl Session {
         ClientMsg::Hello {
             version: PROTOCOL_VERSION,
             token: self.token.clone(),
-            session: self.session,
+            page: self.page,
             resume,
         }
     }

@@ -1,4 +1,4 @@
-//! Scenarios of the session state machine, without sockets or timers.
+//! Scenarios of the lesson state machine, without sockets or timers.
 
 use super::*;
 use crate::board::redraw::InkRun;
@@ -32,9 +32,9 @@ fn welcome(role: Role) -> ServerMsg {
     }
 }
 
-/// A session that opened connection `conn`, was welcomed and got an empty board.
-fn connected(role: Role, conn: Conn) -> Session {
-    let mut s = Session::new("tok".into(), role, SessionId(42));
+/// A lesson state that opened connection `conn`, was welcomed and got an empty board.
+fn connected(role: Role, conn: Conn) -> LessonState {
+    let mut s = LessonState::new("tok".into(), role, PageId(42));
     s.opened(conn);
     s.receive(conn, welcome(role));
     s.receive(conn, ServerMsg::Snapshot(Box::new(Board::new())));
@@ -58,14 +58,14 @@ fn cseqs(msgs: &[ClientMsg]) -> Vec<u32> {
 }
 
 #[test]
-fn first_hello_has_no_resume_and_carries_token_and_session() {
-    let mut s = Session::new("tok".into(), Role::Observer, SessionId(42));
+fn first_hello_has_no_resume_and_carries_token_and_page() {
+    let mut s = LessonState::new("tok".into(), Role::Observer, PageId(42));
     assert_eq!(
         s.opened(1),
         ClientMsg::Hello {
             version: PROTOCOL_VERSION,
             token: "tok".into(),
-            session: SessionId(42),
+            page: PageId(42),
             resume: None
         }
     );
@@ -261,7 +261,7 @@ fn final_close_codes_stop_with_a_reason() {
     assert!(close_is_final(4404) && close_is_final(4409));
     assert!(!close_is_final(1006) && !close_is_final(4429) && !close_is_final(1001));
 
-    let mut s = Session::new("tok".into(), Role::Observer, SessionId(1));
+    let mut s = LessonState::new("tok".into(), Role::Observer, PageId(1));
     s.opened(1);
     s.receive(
         1,
@@ -332,7 +332,7 @@ fn own_stroke_leaves_the_overlay_when_the_board_has_its_end() {
 
 #[test]
 fn a_fresh_page_counts_as_connected_only_once_it_has_the_board() {
-    let mut s = Session::new("tok".into(), Role::Teacher, SessionId(1));
+    let mut s = LessonState::new("tok".into(), Role::Teacher, PageId(1));
     s.opened(1);
     s.receive(1, welcome(Role::Teacher));
     assert_eq!(s.status, Status::Connecting);
@@ -351,7 +351,7 @@ fn a_fresh_page_counts_as_connected_only_once_it_has_the_board() {
 
 #[test]
 fn the_current_connection_is_the_one_opened_and_not_closed() {
-    let mut s = Session::new("tok".into(), Role::Teacher, SessionId(42));
+    let mut s = LessonState::new("tok".into(), Role::Teacher, PageId(42));
     assert_eq!(s.conn(), None);
     s.opened(3);
     assert_eq!(s.conn(), Some(3));

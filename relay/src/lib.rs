@@ -5,6 +5,7 @@
 //! - [`state`]: [`state::AppState`] and [`state::Config`], handed to every handler.
 //! - [`ws`]: the lesson WebSocket: handshake, token check, limits, pumps to and from the room.
 //! - [`room`]: one task per lesson owns its [`room::state::Room`] (a plain state machine).
+//! - [`pages`]: what the room remembers per page (last cseq, open stroke), stored with snapshots.
 //! - [`store`]: SQLite through sqlx: lessons and board ops.
 //! - [`auth`]: HMAC-signed join tokens.
 //! - [`media`]: the media plane's core without IO (forwarding table, keyframe coalescing).
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod demo;
 pub mod http;
 pub mod media;
+pub mod pages;
 pub mod room;
 pub mod state;
 pub mod store;

@@ -4,15 +4,15 @@
 //!
 //! - `POST /lessons/{lesson}/whip`, `POST /lessons/{lesson}/whep`: an `application/sdp` offer
 //!   with `Authorization: Bearer <token>`; `201 Created` with the answer and a `Location`.
-//! - `DELETE` on that `Location`, with the same bearer token, ends the session.
+//! - `DELETE` on that `Location`, with the same bearer token, ends the publication or subscription.
 //! - `OPTIONS` answers `Accept-Post: application/sdp`; `PATCH` (trickle ICE) answers 405: the
 //!   answer already carries every candidate.
 //!
-//! Each session is a participant of the lesson's media plane of its own, without a WebSocket.
+//! Each resource is a participant of the lesson's media plane of its own, without a WebSocket.
 
 use crate::auth::now_secs;
 use crate::media::forwarding::MediaError;
-use crate::media::lesson::SessionError;
+use crate::media::lesson::LessonMediaError;
 use crate::state::AppState;
 use crate::store::links::LinkState;
 use axum::body::Bytes;
@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
 use axum::Router;
 use sha2::{Digest, Sha256};
-use shared::ids::{LessonId, Role};
+use shared::ids::{LessonId, MediaId, Role};
 use shared::protocol::MAX_SDP_BYTES;
 use shared::token::Claims;
 
@@ -54,11 +54,11 @@ pub fn routes() -> Router<AppState> {
             post(|s, p, h, b| offer(Direction::Egress, s, p, h, b)).options(options),
         )
         .route(
-            "/lessons/{lesson}/whip/{session}",
+            "/lessons/{lesson}/whip/{media}",
             delete(end).patch(no_trickle).options(options),
         )
         .route(
-            "/lessons/{lesson}/whep/{session}",
+            "/lessons/{lesson}/whep/{media}",
             delete(end).patch(no_trickle).options(options),
         )
         .layer(DefaultBodyLimit::max(MAX_SDP_BYTES))
@@ -96,23 +96,25 @@ impl IntoResponse for Problem {
     }
 }
 
-impl From<SessionError> for Problem {
-    fn from(e: SessionError) -> Problem {
+impl From<LessonMediaError> for Problem {
+    fn from(e: LessonMediaError) -> Problem {
         let status = match &e {
-            SessionError::Sdp(_) | SessionError::NothingToReceive => StatusCode::BAD_REQUEST,
-            SessionError::Rules(MediaError::ObserverCannotPublish)
-            | SessionError::Rules(MediaError::NotTheTeacher)
-            | SessionError::NotAllowed(_) => StatusCode::FORBIDDEN,
-            SessionError::NoSuchSession(_) => StatusCode::NOT_FOUND,
-            SessionError::TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
-            SessionError::TooManyHttpSessions => {
+            LessonMediaError::Sdp(_) | LessonMediaError::NothingToReceive => {
+                StatusCode::BAD_REQUEST
+            }
+            LessonMediaError::Rules(MediaError::ObserverCannotPublish)
+            | LessonMediaError::Rules(MediaError::NotTheTeacher)
+            | LessonMediaError::NotAllowed(_) => StatusCode::FORBIDDEN,
+            LessonMediaError::NoSuchMedia(_) => StatusCode::NOT_FOUND,
+            LessonMediaError::TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
+            LessonMediaError::TooManyHttpParticipants => {
                 return Problem {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     reason: e.to_string(),
                     retry_after: Some(30),
                 }
             }
-            SessionError::NoSuchSource(_) => {
+            LessonMediaError::NoSuchSource(_) => {
                 return Problem {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     reason: "the lesson is not being broadcast yet; try again".into(),
@@ -171,7 +173,7 @@ fn parse_lesson(text: &str) -> Result<LessonId, Problem> {
 }
 
 /// The bearer token's claims for `lesson` (a join link's revocation checked) and a digest of the token:
-/// a session is ended only with the token that created it.
+/// a resource is ended only with the token that created it.
 async fn claims(
     state: &AppState,
     headers: &HeaderMap,
@@ -251,10 +253,10 @@ async fn offer(
         Direction::Ingest => media.publish(conn, sdp).await,
         Direction::Egress => match media.teacher_source() {
             Some(source) => media.subscribe(conn, source, sdp).await,
-            None => Err(SessionError::NoSuchSource(0)),
+            None => Err(LessonMediaError::NoSuchSource(MediaId(0))),
         },
     };
-    let (session, answer) = match result {
+    let (id, answer) = match result {
         Ok(ok) => ok,
         Err(e) => {
             media.leave(conn).await;
@@ -262,7 +264,7 @@ async fn offer(
             return Err(e.into());
         }
     };
-    let location = format!("/lessons/{}/{}/{session}", lesson.0, direction.path());
+    let location = format!("/lessons/{}/{}/{id}", lesson.0, direction.path());
     let mut response = (StatusCode::CREATED, answer).into_response();
     let headers = response.headers_mut();
     cors(headers);
@@ -278,19 +280,20 @@ async fn offer(
 
 async fn end(
     State(state): State<AppState>,
-    Path((lesson, session)): Path<(String, String)>,
+    Path((lesson, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let lesson = parse_lesson(&lesson)?;
     let (_, key) = claims(&state, &headers, lesson).await?;
-    let session: u64 = session
+    let id = id
         .parse()
-        .map_err(|_| Problem::new(StatusCode::NOT_FOUND, "no such session"))?;
+        .map(MediaId)
+        .map_err(|_| Problem::new(StatusCode::NOT_FOUND, "no such resource"))?;
     let media = state
         .media()
         .existing(lesson)
-        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "no such session"))?;
-    media.end_http_session(session, key).await?;
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "no such resource"))?;
+    media.end_http_media(id, key).await?;
     state.media().release(lesson);
     let mut response = StatusCode::OK.into_response();
     cors(response.headers_mut());

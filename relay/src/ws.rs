@@ -60,13 +60,13 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
         )),
         Ok(frame) => frame.and_then(|bytes| decode_client(&bytes).map_err(codec_close)),
     };
-    let (token, session, resume) = match hello {
+    let (token, page, resume) = match hello {
         Ok(ClientMsg::Hello {
             token,
-            session,
+            page,
             resume,
             ..
-        }) => (token, session, resume),
+        }) => (token, page, resume),
         Ok(_) => {
             return close(
                 &mut sink,
@@ -112,7 +112,7 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
     let join = Command::Join {
         conn,
         role: claims.role,
-        session,
+        page,
         resume,
         link: claims.link,
         outbound: out_tx.clone(),
@@ -123,7 +123,7 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
     };
     tracing::debug!(%lesson, %conn, role = %claims.role, "joined");
     let media = state.media().lesson(lesson);
-    media.join(conn, claims.role, session, out_tx.clone());
+    media.join(conn, claims.role, page, out_tx.clone());
     let mut writer = tokio::spawn(write_loop(sink, out_rx));
     let link = Link {
         room: &room,
@@ -380,7 +380,11 @@ async fn media_msg(link: &Link<'_>, msg: ClientMsg) {
                     _ => return,
                 };
                 let msg = match result {
-                    Ok((session, sdp)) => ServerMsg::MediaAnswer { req, session, sdp },
+                    Ok((id, sdp)) => ServerMsg::MediaAnswer {
+                        req,
+                        media: id,
+                        sdp,
+                    },
                     Err(e) => ServerMsg::MediaRefused {
                         req,
                         reason: e.to_string(),
@@ -392,8 +396,8 @@ async fn media_msg(link: &Link<'_>, msg: ClientMsg) {
                 let _ = tokio::time::timeout(Duration::from_secs(30), answers.send(frame)).await;
             });
         }
-        ClientMsg::EndMedia { session } => {
-            if let Err(e) = media.end_session(conn, session).await {
+        ClientMsg::EndMedia { media: id } => {
+            if let Err(e) = media.end_media(conn, id).await {
                 reply(ServerMsg::Error {
                     code: CloseCode::MALFORMED,
                     message: e.to_string(),

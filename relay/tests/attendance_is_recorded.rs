@@ -9,7 +9,7 @@ use common::Console;
 use futures_util::{SinkExt, StreamExt};
 use relay::auth::{now_secs, Signer};
 use shared::codec::encode_client;
-use shared::ids::{ClassroomId, LessonId, Role, SessionId};
+use shared::ids::{ClassroomId, LessonId, PageId, Role};
 use shared::protocol::{ClientMsg, PROTOCOL_VERSION};
 use shared::token::Claims;
 use std::time::Duration;
@@ -37,7 +37,7 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
     let hello = ClientMsg::Hello {
         version: PROTOCOL_VERSION,
         token,
-        session: SessionId(1),
+        page: PageId(1),
         resume: None,
     };
     ws.send(Message::Binary(encode_client(&hello).into()))

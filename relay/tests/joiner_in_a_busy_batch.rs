@@ -6,7 +6,7 @@ use relay::room::task::{self, Command, Outbound, OUTBOUND_CAPACITY};
 use relay::room::ConnId;
 use relay::store::Store;
 use shared::codec::decode_server;
-use shared::ids::{ClassroomId, Role, SessionId};
+use shared::ids::{ClassroomId, PageId, Role};
 use shared::protocol::{ClientMsg, ClientOp, ServerMsg};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -25,7 +25,7 @@ async fn a_joiner_mid_batch_receives_every_op_once() {
         conn: ConnId(conn),
         role,
         link: None,
-        session: SessionId(conn),
+        page: PageId(conn),
         resume: None,
         outbound,
     };

@@ -4,7 +4,7 @@ use relay::room::state::{Input, Output, Room, RESUME_WINDOW};
 use relay::room::ConnId;
 use relay::store::{LessonInfo, LoadedBoard};
 use shared::board::{Board, Op, Style, Tool};
-use shared::ids::{ClassroomId, LessonId, Role, SessionId};
+use shared::ids::{ClassroomId, LessonId, PageId, Role};
 use shared::points::{Deltas, Point};
 use shared::protocol::{ClientMsg, ClientOp, CloseCode, Refusal, ServerMsg};
 
@@ -21,19 +21,19 @@ fn room() -> Room {
         info,
         LoadedBoard {
             board: Board::new(),
-            sessions: Default::default(),
+            pages: Default::default(),
             tail: vec![],
         },
     )
     .unwrap()
 }
 
-fn join(r: &mut Room, conn: u64, role: Role, session: u64, resume: Option<u64>) -> Vec<Output> {
+fn join(r: &mut Room, conn: u64, role: Role, page: u64, resume: Option<u64>) -> Vec<Output> {
     r.handle(Input::Join {
         conn: ConnId(conn),
         role,
         link: None,
-        session: SessionId(session),
+        page: PageId(page),
         resume,
         now_ms: 0,
     });

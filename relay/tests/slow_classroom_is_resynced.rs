@@ -6,7 +6,7 @@ use relay::room::task::{self, Command, Outbound, OUTBOUND_CAPACITY};
 use relay::room::ConnId;
 use relay::store::Store;
 use shared::codec::decode_server;
-use shared::ids::{ClassroomId, Role, SessionId};
+use shared::ids::{ClassroomId, PageId, Role};
 use shared::protocol::{ClientMsg, ClientOp, ServerMsg};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -52,7 +52,7 @@ async fn a_slow_classroom_is_resynced_and_the_others_are_not_held_back() {
         conn: ConnId(conn),
         role,
         link: None,
-        session: SessionId(conn),
+        page: PageId(conn),
         resume: None,
         outbound,
     };

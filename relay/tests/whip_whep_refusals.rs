@@ -1,7 +1,7 @@
 //! WHIP and WHEP refuse what they must, with the status codes RFC 9725 clients expect: no or a
 //! forged token (401 with WWW-Authenticate), a classroom or observer token publishing (403), a
 //! body that is not SDP (415, 400), an oversized offer (413), playback before anyone broadcasts
-//! (503 with Retry-After), trickle ICE (405), unknown sessions (404). OPTIONS says Accept-Post.
+//! (503 with Retry-After), trickle ICE (405), unknown resources (404). OPTIONS says Accept-Post.
 
 mod common;
 
@@ -171,11 +171,11 @@ async fn whip_and_whep_refuse_with_the_rfc_status_codes() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert_eq!(r.headers[header::RETRY_AFTER], "5");
 
-    let session = format!("/lessons/{lesson}/whip/12345");
+    let resource = format!("/lessons/{lesson}/whip/12345");
     let r = call(
         &router,
         Method::PATCH,
-        &session,
+        &resource,
         Some(&teacher),
         sdp,
         String::new(),
@@ -185,13 +185,13 @@ async fn whip_and_whep_refuse_with_the_rfc_status_codes() {
     let r = call(
         &router,
         Method::DELETE,
-        &session,
+        &resource,
         Some(&teacher),
         sdp,
         String::new(),
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = call(&router, Method::DELETE, &session, None, sdp, String::new()).await;
+    let r = call(&router, Method::DELETE, &resource, None, sdp, String::new()).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }

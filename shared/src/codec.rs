@@ -120,7 +120,7 @@ pub fn decode_server(frame: &[u8]) -> Result<ServerMsg, CodecError> {
 mod tests {
     use super::*;
     use crate::board::{Style, Tool};
-    use crate::ids::SessionId;
+    use crate::ids::PageId;
     use crate::points::{Deltas, Point};
     use crate::protocol::ClientOp;
 
@@ -130,7 +130,7 @@ mod tests {
             ClientMsg::Hello {
                 version: PROTOCOL_VERSION,
                 token: "t".into(),
-                session: SessionId(7),
+                page: PageId(7),
                 resume: Some(3),
             },
             ClientMsg::Op {
@@ -153,10 +153,12 @@ mod tests {
             },
             ClientMsg::Subscribe {
                 req: 2,
-                source: 9,
+                source: crate::ids::MediaId(9),
                 sdp: "v=0".into(),
             },
-            ClientMsg::EndMedia { session: 9 },
+            ClientMsg::EndMedia {
+                media: crate::ids::MediaId(9),
+            },
             ClientMsg::Floor(Some(crate::ids::ClassroomId(3))),
         ];
         for m in msgs {
@@ -239,7 +241,7 @@ mod tests {
         let hello = ClientMsg::Hello {
             version: 9,
             token: "t".into(),
-            session: SessionId(1),
+            page: PageId(1),
             resume: None,
         };
         assert_eq!(

@@ -43,9 +43,15 @@ id_type!(
     StrokeId(u64)
 );
 id_type!(
-    /// One browser page load. A reconnecting page keeps its session, so the relay can
+    /// One browser page load. A reconnecting page keeps its id, so the relay can
     /// recognise ops it has already applied.
-    SessionId(u64)
+    PageId(u64)
+);
+id_type!(
+    /// A Publication or a Subscription of the media plane: each is its own peer connection. A
+    /// Source is named by its Publication's id. Publications and Subscriptions share one series
+    /// across the relay.
+    MediaId(u64)
 );
 
 /// Who a participant is in a lesson. Checked by the relay on every message.

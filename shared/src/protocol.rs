@@ -6,7 +6,7 @@
 //! clear close reason.
 
 use crate::board::{Board, BoardError, Op, Style};
-use crate::ids::{ClassroomId, LessonId, Role, SessionId};
+use crate::ids::{ClassroomId, LessonId, MediaId, PageId, Role};
 use crate::points::{Deltas, Point};
 use serde::{Deserialize, Serialize};
 
@@ -38,10 +38,10 @@ pub enum ClientMsg {
     Hello {
         version: u16,
         token: String,
-        session: SessionId,
+        page: PageId,
         resume: Option<u64>,
     },
-    /// A change to the board. `cseq` counts this session's ops from 1; the relay acknowledges each
+    /// A change to the board. `cseq` counts this page's ops from 1; the relay acknowledges each
     /// once it is stored, and ignores (but acknowledges again) a `cseq` it has already applied.
     Op { cseq: u32, op: ClientOp },
     /// The teacher's laser pointer moved (`Some`) or was put away (`None`). Never stored.
@@ -57,9 +57,13 @@ pub enum ClientMsg {
     /// second `Publish` replaces the first (e.g. after switching the camera on).
     Publish { req: u32, sdp: String },
     /// Receive one [`Source`] listed in [`ServerMsg::Sources`]: `sdp` is a receive-only offer.
-    Subscribe { req: u32, source: u64, sdp: String },
-    /// End one media session (a publication or a subscription) of this connection.
-    EndMedia { session: u64 },
+    Subscribe {
+        req: u32,
+        source: MediaId,
+        sdp: String,
+    },
+    /// End one Publication or Subscription of this connection.
+    EndMedia { media: MediaId },
     /// The teacher gives a classroom the floor (`Some`): every classroom then sees and hears it.
     /// `None` takes the floor back.
     Floor(Option<ClassroomId>),
@@ -68,8 +72,8 @@ pub enum ClientMsg {
 /// One published camera/microphone a connection may receive.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
-    /// The publication's media session; pass it to [`ClientMsg::Subscribe`].
-    pub id: u64,
+    /// The Publication's id; pass it to [`ClientMsg::Subscribe`].
+    pub id: MediaId,
     /// Who publishes it.
     pub role: Role,
     pub audio: bool,
@@ -79,14 +83,14 @@ pub struct Source {
 /// What a drawing client asks for. The relay turns it into a sequenced [`Op`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClientOp {
-    /// Pen down: begins this session's open stroke.
+    /// Pen down: begins this page's open stroke.
     Begin {
         page: u16,
         style: Style,
         start: Point,
         deltas: Deltas,
     },
-    /// Pen moved: more points for this session's open stroke.
+    /// Pen moved: more points for this page's open stroke.
     Extend {
         deltas: Deltas,
     },
@@ -218,12 +222,12 @@ pub enum ServerMsg {
         first: u64,
         ops: Vec<Op>,
     },
-    /// The op the session sent as `cseq` is stored (it is op `seq`, or was already applied).
+    /// The op the page sent as `cseq` is stored (it is op `seq`, or was already applied).
     Ack {
         cseq: u32,
         seq: u64,
     },
-    /// The op the session sent as `cseq` was not applied.
+    /// The op the page sent as `cseq` was not applied.
     Refused {
         cseq: u32,
         reason: Refusal,
@@ -247,10 +251,10 @@ pub enum ServerMsg {
         deltas: Deltas,
     },
     /// The answer to a [`ClientMsg::Publish`] or [`ClientMsg::Subscribe`] with this `req`;
-    /// `session` names the media session (for [`ClientMsg::EndMedia`]).
+    /// `media` names the new Publication or Subscription (for [`ClientMsg::EndMedia`]).
     MediaAnswer {
         req: u32,
-        session: u64,
+        media: MediaId,
         sdp: String,
     },
     /// The `Publish` or `Subscribe` with this `req` was not accepted.
@@ -264,17 +268,18 @@ pub enum ServerMsg {
         floor: Option<ClassroomId>,
         sources: Vec<Source>,
     },
-    /// The relay ended this media session (its source left, or the floor was taken back).
+    /// The relay ended this Publication or Subscription (its source left, or the floor was taken
+    /// back).
     MediaEnded {
-        session: u64,
+        media: MediaId,
     },
-    /// Sent on joining, before `Sources`: which media sessions of this page's previous connection
-    /// (same `SessionId`, its link lost moments ago) continue on this one. The page keeps those
-    /// peer connections and closes the others. Empty for a fresh page.
+    /// Sent on joining, before `Sources`: which Publication and Subscriptions of this page's
+    /// previous connection (same `PageId`, its link lost moments ago) continue on this one. The
+    /// page keeps those peer connections and closes the others. Empty for a fresh page.
     MediaResumed {
-        publication: Option<u64>,
-        /// `(source, session)` of each Subscription that continues.
-        subscriptions: Vec<(u64, u64)>,
+        publication: Option<MediaId>,
+        /// `(source, media)` of each Subscription that continues.
+        subscriptions: Vec<(MediaId, MediaId)>,
     },
     /// Sent on joining, first of the media messages: the STUN/TURN servers the page's own peer
     /// connections use (for classrooms whose network blocks UDP or hides them behind strict NAT).
@@ -315,7 +320,7 @@ impl CloseCode {
     pub const UNAUTHORIZED: u16 = 4401;
     /// The client speaks another protocol version.
     pub const VERSION_MISMATCH: u16 = 4426;
-    /// The same session connected again; this older connection is closed.
+    /// The same page connected again; this older connection is closed.
     pub const REPLACED: u16 = 4409;
     /// The lesson does not exist.
     pub const NO_SUCH_LESSON: u16 = 4404;

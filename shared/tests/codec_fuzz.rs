@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use shared::board::{Board, Style, Tool};
 use shared::codec::{decode_client, decode_server, encode_client, encode_server, encode_snapshot};
-use shared::ids::SessionId;
+use shared::ids::PageId;
 use shared::points::{Deltas, Point};
 use shared::protocol::{ClientMsg, ClientOp, ServerMsg, PROTOCOL_VERSION};
 use shared::testkit::{board_op, pen_path, Rng};
@@ -21,7 +21,7 @@ fn valid_client_frames() -> Vec<Vec<u8>> {
         encode_client(&ClientMsg::Hello {
             version: PROTOCOL_VERSION,
             token: "v1.AAAA.BBBB".into(),
-            session: SessionId(9),
+            page: PageId(9),
             resume: Some(77),
         }),
         encode_client(&ClientMsg::Op {

@@ -7,7 +7,7 @@
 use futures_util::{SinkExt, StreamExt};
 use shared::board::{Style, Tool};
 use shared::codec::{decode_server, encode_client};
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::points::{Deltas, Point};
 use shared::protocol::{ClientMsg, ClientOp, ServerMsg, PROTOCOL_VERSION};
 use std::time::{Duration, Instant};
@@ -19,7 +19,7 @@ const CLASSROOMS: u32 = 200;
 async fn hello(
     url: &str,
     token: String,
-    session: u64,
+    page: u64,
 ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let (mut ws, _) = tokio_tungstenite::connect_async(url)
         .await
@@ -27,7 +27,7 @@ async fn hello(
     let msg = ClientMsg::Hello {
         version: PROTOCOL_VERSION,
         token,
-        session: SessionId(session),
+        page: PageId(page),
         resume: None,
     };
     ws.send(Message::Binary(encode_client(&msg).into()))
@@ -43,7 +43,7 @@ async fn round(
     first_seq: u64,
     ops: u64,
     rate: f64,
-    session: u64,
+    page: u64,
 ) -> (Vec<u64>, Duration) {
     let url = relay.ws_url(LESSON);
     let last = first_seq + ops - 1;
@@ -52,7 +52,7 @@ async fn round(
         let mut ws = hello(
             &url,
             relay.token(Role::Classroom(extra_classroom(k))),
-            10_000 + session * 1000 + u64::from(k),
+            10_000 + page * 1000 + u64::from(k),
         )
         .await;
         readers.push(tokio::spawn(async move {
@@ -86,7 +86,7 @@ async fn round(
         }));
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let teacher = hello(&url, relay.token(Role::Teacher), session).await;
+    let teacher = hello(&url, relay.token(Role::Teacher), page).await;
     // Drain the teacher's own echo and acks so its queue never fills.
     let (mut tx, mut rx) = teacher.split();
     let drain = tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });

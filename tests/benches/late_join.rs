@@ -11,7 +11,7 @@
 
 use relay::store::Store;
 use shared::board::{Board, Op, Style, Tool};
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::points::Deltas;
 use shared::protocol::ServerMsg;
 use shared::testkit::{pen_path, Rng};
@@ -92,7 +92,7 @@ async fn main() {
         let mut c = LessonClient::connect(
             &relay.ws_url(LESSON),
             &relay.token(Role::Observer),
-            SessionId(100 + i),
+            PageId(100 + i),
             None,
         )
         .await;

@@ -18,7 +18,7 @@
 //!   [`tests::media::clock`]), over every packet of every subscriber. It includes the publisher's
 //!   SRTP encryption and the subscriber's decryption in this process, not only the relay.
 
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -101,11 +101,11 @@ fn udp_rcvbuf_errors() -> Option<u64> {
     values.get(i)?.parse().ok()
 }
 
-async fn joined(relay: &TestRelay, role: Role, session: u64) -> LessonClient {
+async fn joined(relay: &TestRelay, role: Role, page: u64) -> LessonClient {
     let mut c = LessonClient::connect(
         &relay.ws_url(LESSON),
         &relay.token(role),
-        SessionId(session),
+        PageId(page),
         None,
     )
     .await;

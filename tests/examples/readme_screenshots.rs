@@ -7,7 +7,7 @@
 //! the API). The cameras are Chromium's fake ones.
 
 use shared::board::{Style, Tool};
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::points::{Deltas, Point};
 use shared::protocol::{ClientMsg, ClientOp, Pointer};
 use std::f64::consts::TAU;
@@ -128,7 +128,7 @@ async fn main() {
     let net = TestNet::create("shots");
     let relay = TestRelay::start_at(&net.host_ip, 0, &[]).await;
     let url = relay.ws_url(tests::relay::LESSON);
-    let mut t = LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(1), None).await;
+    let mut t = LessonClient::connect(&url, &relay.token(Role::Teacher), PageId(1), None).await;
     let ink = Style {
         tool: Tool::Pen,
         color: 0x1f2937,

@@ -4,7 +4,7 @@ use crate::WAIT;
 use futures_util::{SinkExt, StreamExt};
 use shared::board::Board;
 use shared::codec::{decode_server, encode_client};
-use shared::ids::{ClassroomId, SessionId};
+use shared::ids::{ClassroomId, MediaId, PageId};
 use shared::protocol::{ClientMsg, ClientOp, ServerMsg, Source, PROTOCOL_VERSION};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -17,7 +17,7 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 pub struct LessonClient {
     ws: Ws,
-    pub session: SessionId,
+    pub page: PageId,
     pub board: Board,
     /// Every op seq this client applied, in order (to prove none came twice or went missing).
     pub applied: Vec<u64>,
@@ -36,10 +36,10 @@ pub struct LessonClient {
     pub floor: Option<ClassroomId>,
     /// How many `Sources` messages arrived.
     pub sources_seen: u32,
-    /// Media answers (`Ok((session, sdp))`) and refusals by request number.
-    pub answers: HashMap<u32, Result<(u64, String), String>>,
-    /// Media sessions the relay ended.
-    pub ended: Vec<u64>,
+    /// Media answers (`Ok((media, sdp))`) and refusals by request number.
+    pub answers: HashMap<u32, Result<(MediaId, String), String>>,
+    /// Publications and Subscriptions the relay ended.
+    pub ended: Vec<MediaId>,
     /// The STUN/TURN servers the relay handed out for the page's connections.
     pub ice_servers: Option<Vec<shared::protocol::IceServer>>,
     next_req: u32,
@@ -50,7 +50,7 @@ impl LessonClient {
     pub async fn connect(
         url: &str,
         token: &str,
-        session: SessionId,
+        page: PageId,
         resume: Option<u64>,
     ) -> LessonClient {
         let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
@@ -59,7 +59,7 @@ impl LessonClient {
             .expect("connect");
         let mut client = LessonClient {
             ws,
-            session,
+            page,
             board: Board::new(),
             applied: Vec::new(),
             snapshots: Vec::new(),
@@ -81,14 +81,14 @@ impl LessonClient {
             .send(&ClientMsg::Hello {
                 version: PROTOCOL_VERSION,
                 token: token.to_string(),
-                session,
+                page,
                 resume,
             })
             .await;
         client
     }
 
-    /// Reconnects as the same session, resuming from the board it has.
+    /// Reconnects as the same page, resuming from the board it has.
     pub async fn reconnect(self, url: &str, token: &str) -> LessonClient {
         let LessonClient {
             board,
@@ -96,12 +96,12 @@ impl LessonClient {
             snapshots,
             acked,
             next_cseq,
-            session,
+            page,
             outbox,
             ..
         } = self;
         let resume = Some(board.seq);
-        let mut c = LessonClient::connect(url, token, session, resume).await;
+        let mut c = LessonClient::connect(url, token, page, resume).await;
         c.board = board;
         c.applied = applied;
         c.snapshots = snapshots;
@@ -212,13 +212,13 @@ impl LessonClient {
                 self.sources = sources.clone();
                 self.sources_seen += 1;
             }
-            ServerMsg::MediaAnswer { req, session, sdp } => {
-                self.answers.insert(*req, Ok((*session, sdp.clone())));
+            ServerMsg::MediaAnswer { req, media, sdp } => {
+                self.answers.insert(*req, Ok((*media, sdp.clone())));
             }
             ServerMsg::MediaRefused { req, reason } => {
                 self.answers.insert(*req, Err(reason.clone()));
             }
-            ServerMsg::MediaEnded { session } => self.ended.push(*session),
+            ServerMsg::MediaEnded { media } => self.ended.push(*media),
             ServerMsg::IceServers(servers) => self.ice_servers = Some(servers.clone()),
             _ => {}
         }
@@ -228,9 +228,9 @@ impl LessonClient {
     /// relay's answer or refusal.
     pub async fn offer(
         &mut self,
-        source: Option<u64>,
+        source: Option<MediaId>,
         sdp: String,
-    ) -> Result<(u64, String), String> {
+    ) -> Result<(MediaId, String), String> {
         let req = self.next_req;
         self.next_req += 1;
         let msg = match source {

@@ -146,11 +146,11 @@ impl TestRelay {
         })
     }
     /// A WebSocket client of the demo lesson in `role`, joined: its media `Sources` arrived.
-    pub async fn joined(&self, role: Role, session: u64) -> crate::client::LessonClient {
+    pub async fn joined(&self, role: Role, page: u64) -> crate::client::LessonClient {
         let mut c = crate::client::LessonClient::connect(
             &self.ws_url(LESSON),
             &self.token(role),
-            shared::ids::SessionId(session),
+            shared::ids::PageId(page),
             None,
         )
         .await;

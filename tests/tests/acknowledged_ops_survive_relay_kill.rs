@@ -2,7 +2,7 @@
 //! acknowledged op is there; the teacher resends what was not acknowledged and nothing is doubled.
 
 use shared::board::{Board, Style, Tool};
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::points::Deltas;
 use shared::protocol::ClientOp;
 use shared::testkit::{pen_path, resolve, Rng};
@@ -43,7 +43,7 @@ async fn every_acknowledged_op_survives_sigkill() {
     let relay = TestRelay::start().await;
     let url = relay.ws_url(LESSON);
     let teacher_token = relay.token(Role::Teacher);
-    let mut teacher = LessonClient::connect(&url, &teacher_token, SessionId(77), None).await;
+    let mut teacher = LessonClient::connect(&url, &teacher_token, PageId(77), None).await;
     teacher.until("joined", |c| !c.snapshots.is_empty()).await;
     let ops = burst(90);
     assert!(ops.len() > 800);
@@ -78,7 +78,7 @@ async fn every_acknowledged_op_survives_sigkill() {
     let mut fresh = LessonClient::connect(
         &url,
         &relay.token(Role::Classroom(CLASSROOMS[0])),
-        SessionId(78),
+        PageId(78),
         None,
     )
     .await;

@@ -1,6 +1,6 @@
 //! Malformed and oversized frames get a clear error; the lesson carries on for everyone else.
 
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::protocol::{ClientOp, CloseCode, MAX_FRAME_BYTES};
 use tests::client::LessonClient;
 use tests::relay::{TestRelay, CLASSROOMS, LESSON};
@@ -11,7 +11,7 @@ async fn malformed_frames_get_an_error_and_the_connection_stays() {
     let relay = TestRelay::start().await;
     let url = relay.ws_url(LESSON);
     let mut teacher =
-        LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(1), None).await;
+        LessonClient::connect(&url, &relay.token(Role::Teacher), PageId(1), None).await;
     teacher
         .send_raw(Message::Binary(vec![0xde, 0xad, 0xbe, 0xef].into()))
         .await;
@@ -43,18 +43,18 @@ async fn an_oversized_frame_closes_with_1009_and_others_carry_on() {
     let relay = TestRelay::start().await;
     let url = relay.ws_url(LESSON);
     let mut teacher =
-        LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(1), None).await;
+        LessonClient::connect(&url, &relay.token(Role::Teacher), PageId(1), None).await;
     let mut classroom = LessonClient::connect(
         &url,
         &relay.token(Role::Classroom(CLASSROOMS[0])),
-        SessionId(2),
+        PageId(2),
         None,
     )
     .await;
     let mut rogue = LessonClient::connect(
         &url,
         &relay.token(Role::Classroom(CLASSROOMS[1])),
-        SessionId(3),
+        PageId(3),
         None,
     )
     .await;
@@ -71,7 +71,7 @@ async fn an_oversized_frame_closes_with_1009_and_others_carry_on() {
     let mut huge = LessonClient::connect(
         &url,
         &relay.token(Role::Classroom(CLASSROOMS[2])),
-        SessionId(4),
+        PageId(4),
         None,
     )
     .await;

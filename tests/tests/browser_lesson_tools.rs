@@ -4,7 +4,7 @@
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use shared::board::{Style, Tool};
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::points::{Deltas, Point};
 use shared::protocol::ClientOp;
 use std::time::Duration;
@@ -153,7 +153,7 @@ async fn a_classroom_page_reconnects_by_itself_when_the_relay_restarts() {
     let listen = base.trim_start_matches("http://").to_string();
     let teacher_token = relay.token(Role::Teacher);
     let mut teacher =
-        LessonClient::connect(&relay.ws_url(LESSON), &teacher_token, SessionId(1), None).await;
+        LessonClient::connect(&relay.ws_url(LESSON), &teacher_token, PageId(1), None).await;
     let style = Style {
         tool: Tool::Pen,
         color: 0x1f2937,

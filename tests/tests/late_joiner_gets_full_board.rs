@@ -2,7 +2,7 @@
 //! stream to every classroom as they are drawn.
 
 use shared::board::{Style, Tool};
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::points::{Deltas, Point};
 use shared::protocol::{ClientOp, ServerMsg};
 use tests::client::LessonClient;
@@ -45,9 +45,9 @@ async fn late_joiner_gets_the_full_board_then_live_ops() {
     let relay = TestRelay::start().await;
     let url = relay.ws_url(LESSON);
     let mut teacher =
-        LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(1), None).await;
+        LessonClient::connect(&url, &relay.token(Role::Teacher), PageId(1), None).await;
     let early_token = relay.token(Role::Classroom(CLASSROOMS[0]));
-    let mut early = LessonClient::connect(&url, &early_token, SessionId(2), None).await;
+    let mut early = LessonClient::connect(&url, &early_token, PageId(2), None).await;
     early
         .until("the early classroom's snapshot", |c| c.snapshots == [0])
         .await;
@@ -75,7 +75,7 @@ async fn late_joiner_gets_the_full_board_then_live_ops() {
 
     // A late classroom gets the same board in one snapshot.
     let late_token = relay.token(Role::Classroom(CLASSROOMS[1]));
-    let mut late = LessonClient::connect(&url, &late_token, SessionId(3), None).await;
+    let mut late = LessonClient::connect(&url, &late_token, PageId(3), None).await;
     let mut got_snapshot = false;
     while late.board.seq < head {
         match late.recv(WAIT).await.expect("the late joiner's board") {
@@ -105,9 +105,9 @@ async fn a_reconnecting_classroom_receives_exactly_what_it_missed() {
     let relay = TestRelay::start().await;
     let url = relay.ws_url(LESSON);
     let mut teacher =
-        LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(10), None).await;
+        LessonClient::connect(&url, &relay.token(Role::Teacher), PageId(10), None).await;
     let token = relay.token(Role::Classroom(CLASSROOMS[2]));
-    let mut classroom = LessonClient::connect(&url, &token, SessionId(11), None).await;
+    let mut classroom = LessonClient::connect(&url, &token, PageId(11), None).await;
     // Joined (the media Sources follow the Welcome and the board) before the teacher draws, so
     // every op arrives as an op, not inside the joining snapshot.
     classroom.until("joined", |c| c.sources_seen > 0).await;

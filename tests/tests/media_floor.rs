@@ -3,7 +3,7 @@
 //! others and taking it back ends that; observers and classrooms can not do what only the
 //! teacher may.
 
-use shared::ids::Role;
+use shared::ids::{MediaId, Role};
 use shared::protocol::{ClientMsg, Source};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,17 +11,17 @@ use tests::client::LessonClient;
 use tests::media::{stream, TestPeer};
 use tests::relay::{TestRelay, CLASSROOMS};
 
-fn listed(c: &LessonClient, source: u64) -> bool {
+fn listed(c: &LessonClient, source: MediaId) -> bool {
     c.sources.iter().any(|s: &Source| s.id == source)
 }
 
 /// Subscribes and returns the peer once connected.
-async fn receive(c: &mut LessonClient, source: u64) -> (u64, TestPeer) {
+async fn receive(c: &mut LessonClient, source: MediaId) -> (MediaId, TestPeer) {
     let (peer, offer) = TestPeer::subscriber().await;
-    let (session, answer) = c.offer(Some(source), offer).await.expect("subscribe");
+    let (media, answer) = c.offer(Some(source), offer).await.expect("subscribe");
     peer.accept(answer).await;
     assert!(peer.connected(Duration::from_secs(10)).await);
-    (session, peer)
+    (media, peer)
 }
 
 fn video_count(peer: &TestPeer) -> usize {
@@ -83,14 +83,14 @@ async fn the_floor_decides_which_classrooms_see_each_other() {
         c.floor == Some(room_a) && listed(c, source)
     })
     .await;
-    let (b_session, at_b) = receive(&mut b, source).await;
+    let (b_media, at_b) = receive(&mut b, source).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(video_count(&at_b) > 30, "B receives A once A has the floor");
 
     // Taking the floor back ends B's subscription; A's media stops reaching B.
     teacher.send(&ClientMsg::Floor(None)).await;
     b.until("the subscription ended and A no longer offered", |c| {
-        c.ended.contains(&b_session) && !listed(c, source) && c.floor.is_none()
+        c.ended.contains(&b_media) && !listed(c, source) && c.floor.is_none()
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;

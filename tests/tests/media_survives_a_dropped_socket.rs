@@ -1,8 +1,9 @@
 //! A WebSocket that drops while media flows does not take the media with it: the page reconnects
-//! with the same session, the relay says which media sessions continue (`MediaResumed`), and the
-//! packets never stopped. A page that closes its socket properly leaves at once.
+//! with the same page id, the relay says which publications and subscriptions continue
+//! (`MediaResumed`), and the packets never stopped. A page that closes its socket properly leaves
+//! at once.
 
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::protocol::ServerMsg;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,11 +11,11 @@ use tests::client::LessonClient;
 use tests::media::{stream, TestPeer};
 use tests::relay::{TestRelay, CLASSROOMS, LESSON};
 
-async fn joined(relay: &TestRelay, role: Role, session: u64) -> (LessonClient, ServerMsg) {
+async fn joined(relay: &TestRelay, role: Role, page: u64) -> (LessonClient, ServerMsg) {
     let mut c = LessonClient::connect(
         &relay.ws_url(LESSON),
         &relay.token(role),
-        SessionId(session),
+        PageId(page),
         None,
     )
     .await;
@@ -110,7 +111,10 @@ async fn media_carries_on_across_a_dropped_websocket() {
             "no packet lost while the sockets were down"
         );
     }
-    assert!(classroom.ended.is_empty(), "no media session was ended");
+    assert!(
+        classroom.ended.is_empty(),
+        "no publication or subscription was ended"
+    );
 
     // A page that closes its socket properly leaves at once: its subscription ends.
     classroom.disconnect().await;

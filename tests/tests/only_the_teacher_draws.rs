@@ -1,7 +1,7 @@
 //! Who may draw is decided by the relay, not hidden in the UI.
 
 use shared::board::{Style, Tool};
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::points::{Deltas, Point};
 use shared::protocol::{ClientMsg, ClientOp, Pointer, Refusal};
 use tests::client::LessonClient;
@@ -12,16 +12,16 @@ async fn classrooms_and_observers_can_not_change_the_board_or_point() {
     let relay = TestRelay::start().await;
     let url = relay.ws_url(LESSON);
     let mut teacher =
-        LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(1), None).await;
+        LessonClient::connect(&url, &relay.token(Role::Teacher), PageId(1), None).await;
     let mut classroom = LessonClient::connect(
         &url,
         &relay.token(Role::Classroom(CLASSROOMS[0])),
-        SessionId(2),
+        PageId(2),
         None,
     )
     .await;
     let mut observer =
-        LessonClient::connect(&url, &relay.token(Role::Observer), SessionId(3), None).await;
+        LessonClient::connect(&url, &relay.token(Role::Observer), PageId(3), None).await;
     let style = Style {
         tool: Tool::Pen,
         color: 0,
@@ -85,14 +85,14 @@ async fn the_same_classroom_joining_twice_closes_the_older_connection() {
     let relay = TestRelay::start().await;
     let url = relay.ws_url(LESSON);
     let token = relay.token(Role::Classroom(CLASSROOMS[1]));
-    let mut first = LessonClient::connect(&url, &token, SessionId(20), None).await;
+    let mut first = LessonClient::connect(&url, &token, PageId(20), None).await;
     first.until("joined", |c| !c.snapshots.is_empty()).await;
-    let mut second = LessonClient::connect(&url, &token, SessionId(21), None).await;
+    let mut second = LessonClient::connect(&url, &token, PageId(21), None).await;
     let (code, reason) = first.closed().await;
     assert_eq!(code, shared::protocol::CloseCode::REPLACED);
     assert!(reason.contains("joined again"), "{reason}");
     let mut teacher =
-        LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(22), None).await;
+        LessonClient::connect(&url, &relay.token(Role::Teacher), PageId(22), None).await;
     teacher.op(ClientOp::AddPage).await;
     second
         .until("the newer connection keeps the lesson", |c| {

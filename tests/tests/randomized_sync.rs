@@ -2,7 +2,7 @@
 //! disconnects and reconnects. At the end every classroom's board equals the relay's, and each
 //! received every op exactly once. A seed that ever fails is kept below as its own test.
 
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::testkit::{client_op, Rng};
 use std::time::Duration;
 use tests::client::LessonClient;
@@ -20,7 +20,7 @@ async fn run(seed: u64) {
     let url = relay.ws_url(LESSON);
     let mut rng = Rng::new(seed);
     let teacher_token = relay.token(Role::Teacher);
-    let mut teacher = LessonClient::connect(&url, &teacher_token, SessionId(seed), None).await;
+    let mut teacher = LessonClient::connect(&url, &teacher_token, PageId(seed), None).await;
     let tokens: Vec<String> = (0..CLASSROOMS)
         .map(|k| relay.token(Role::Classroom(extra_classroom(k))))
         .collect();
@@ -28,7 +28,7 @@ async fn run(seed: u64) {
     let mut online: Vec<Option<LessonClient>> = Vec::new();
     for (k, token) in tokens.iter().enumerate() {
         online.push(Some(
-            LessonClient::connect(&url, token, SessionId(1_000 + k as u64), None).await,
+            LessonClient::connect(&url, token, PageId(1_000 + k as u64), None).await,
         ));
     }
     let mut parked: Vec<Option<LessonClient>> = (0..CLASSROOMS).map(|_| None).collect();
@@ -71,7 +71,7 @@ async fn run(seed: u64) {
         .until("every teacher op acknowledged", |c| c.outbox.is_empty())
         .await;
     let mut relay_view =
-        LessonClient::connect(&url, &relay.token(Role::Observer), SessionId(9), None).await;
+        LessonClient::connect(&url, &relay.token(Role::Observer), PageId(9), None).await;
     relay_view
         .until("the relay's board", |c| c.board.seq > 0)
         .await;

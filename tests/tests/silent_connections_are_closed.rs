@@ -1,7 +1,7 @@
 //! A classroom whose link dies without closing (no FIN, no pings) is closed by the relay after the
 //! idle limit, so the teacher does not see it "online" for ever; a pinging connection stays.
 
-use shared::ids::{Role, SessionId};
+use shared::ids::{PageId, Role};
 use shared::protocol::{ClientMsg, CloseCode, ServerMsg};
 use std::time::{Duration, Instant};
 use tests::client::LessonClient;
@@ -12,12 +12,12 @@ async fn a_silent_classroom_is_closed_and_shown_offline() {
     let relay = TestRelay::start_with_options(0, &["--idle-timeout-secs", "1"]).await;
     let url = relay.ws_url(LESSON);
     let mut teacher =
-        LessonClient::connect(&url, &relay.token(Role::Teacher), SessionId(1), None).await;
+        LessonClient::connect(&url, &relay.token(Role::Teacher), PageId(1), None).await;
     teacher.until("joined", |c| !c.snapshots.is_empty()).await;
     let mut silent = LessonClient::connect(
         &url,
         &relay.token(Role::Classroom(CLASSROOMS[0])),
-        SessionId(2),
+        PageId(2),
         None,
     )
     .await;

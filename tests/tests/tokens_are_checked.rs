@@ -2,7 +2,7 @@
 
 use relay::auth::{now_secs, Signer};
 use shared::codec::encode_client;
-use shared::ids::{ClassroomId, LessonId, Role, SessionId};
+use shared::ids::{ClassroomId, LessonId, PageId, Role};
 use shared::protocol::{ClientMsg, CloseCode, PROTOCOL_VERSION};
 use shared::token::Claims;
 use tests::client::LessonClient;
@@ -10,7 +10,7 @@ use tests::relay::{TestRelay, LESSON};
 use tokio_tungstenite::tungstenite::Message;
 
 async fn refused(relay: &TestRelay, token: &str) -> (u16, String) {
-    let mut c = LessonClient::connect(&relay.ws_url(LESSON), token, SessionId(9), None).await;
+    let mut c = LessonClient::connect(&relay.ws_url(LESSON), token, PageId(9), None).await;
     c.closed().await
 }
 
@@ -75,7 +75,7 @@ async fn forged_altered_expired_and_misdirected_tokens_are_refused() {
     let mut ok = LessonClient::connect(
         &relay.ws_url(LESSON),
         &relay.token(Role::Teacher),
-        SessionId(1),
+        PageId(1),
         None,
     )
     .await;
@@ -90,7 +90,7 @@ async fn forged_altered_expired_and_misdirected_tokens_are_refused() {
 #[tokio::test]
 async fn a_client_of_another_protocol_version_is_told_so() {
     let relay = TestRelay::start().await;
-    let mut c = LessonClient::connect(&relay.ws_url(LESSON), "x", SessionId(1), None).await;
+    let mut c = LessonClient::connect(&relay.ws_url(LESSON), "x", PageId(1), None).await;
     // connect() already sent a Hello of this version with a bad token; use a fresh socket instead.
     c.disconnect().await;
     let (mut ws, _) = tokio_tungstenite::connect_async(relay.ws_url(LESSON))
@@ -99,7 +99,7 @@ async fn a_client_of_another_protocol_version_is_told_so() {
     let hello = ClientMsg::Hello {
         version: PROTOCOL_VERSION + 1,
         token: relay.token(Role::Teacher),
-        session: SessionId(1),
+        page: PageId(1),
         resume: None,
     };
     use futures_util::{SinkExt, StreamExt};
@@ -124,8 +124,7 @@ async fn a_client_of_another_protocol_version_is_told_so() {
 async fn a_lesson_that_does_not_exist_is_refused() {
     let relay = TestRelay::start().await;
     let token = relay.token_for(LessonId(404), Role::Teacher);
-    let mut c =
-        LessonClient::connect(&relay.ws_url(LessonId(404)), &token, SessionId(1), None).await;
+    let mut c = LessonClient::connect(&relay.ws_url(LessonId(404)), &token, PageId(1), None).await;
     let (code, reason) = c.closed().await;
     assert_eq!(code, CloseCode::NO_SUCH_LESSON);
     assert!(reason.contains("does not exist"), "{reason}");

@@ -1,6 +1,6 @@
 //! WHIP ingest and WHEP playback, checked with aiortc (Python), a WebRTC stack other than the
 //! relay's: an OBS-style publisher sends over WHIP with the teacher's token, a WHEP player with
-//! an observer token decodes the video; DELETE on each Location ends its session.
+//! an observer token decodes the video; DELETE on each Location ends its resource.
 //!
 //! aiortc runs inside a network namespace this test creates (it would otherwise offer this
 //! machine's own addresses); the relay listens on the namespace's veth peer.
@@ -68,6 +68,6 @@ async fn a_whip_publisher_reaches_a_whep_player_decoded() {
     assert_eq!(result["whip_delete"], 200, "{result}");
     assert_eq!(
         result["whip_delete_again"], 404,
-        "a session ended by DELETE is gone: {result}"
+        "a resource ended by DELETE is gone: {result}"
     );
 }

@@ -3,7 +3,7 @@
 
 use super::{Lesson, Msg};
 use crate::media::{DeviceKind, MediaEvent, TileStats};
-use shared::ids::{ClassroomId, Role};
+use shared::ids::{ClassroomId, MediaId, Role};
 use yew::prelude::*;
 
 impl Lesson {
@@ -16,12 +16,12 @@ impl Lesson {
             .unwrap_or_else(|| format!("教室 {}", id.0))
     }
 
-    fn tile_data(&self, source: u64) -> TileStats {
+    fn tile_data(&self, source: MediaId) -> TileStats {
         self.media.stats.get(&source).copied().unwrap_or_default()
     }
 
     /// A received Source as a `<video>` with its decoded-frame and audio figures as attributes.
-    fn video_tile(&self, source: u64, id: Option<&'static str>, label: String) -> Html {
+    fn video_tile(&self, source: MediaId, id: Option<&'static str>, label: String) -> Html {
         let stats = self.tile_data(source);
         let level = format!("width: {:.0}%", (stats.audio_level * 100.0).min(100.0));
         html! {

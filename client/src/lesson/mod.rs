@@ -15,10 +15,10 @@ use crate::net::link::ws_url;
 use crate::net::{Event as NetEvent, Net};
 use crate::ready;
 use crate::roster::Roster;
-use crate::state::{Outcome, Session, Status};
+use crate::state::{LessonState, Outcome, Status};
 use crate::status::StatusBadge;
 use gloo_timers::callback::{Interval, Timeout};
-use shared::ids::{LessonId, Role, SessionId};
+use shared::ids::{LessonId, PageId, Role};
 use shared::protocol::{ClientMsg, ServerMsg};
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
@@ -52,7 +52,7 @@ pub enum Msg {
 }
 
 pub struct Lesson {
-    session: Session,
+    session: LessonState,
     net: Option<Net>,
     board_ref: NodeRef,
     overlay_ref: NodeRef,
@@ -82,9 +82,9 @@ fn mark(name: &str) {
 }
 
 /// A random id for this page load, kept across reconnects.
-fn new_session_id() -> SessionId {
+fn new_page_id() -> PageId {
     let half = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    SessionId((half() << 32) | half())
+    PageId((half() << 32) | half())
 }
 
 /// The value of the lesson root's `data-role`.
@@ -106,7 +106,7 @@ impl Component for Lesson {
 
     fn create(ctx: &Context<Self>) -> Self {
         let props = ctx.props();
-        let session = Session::new(props.token.to_string(), props.role, new_session_id());
+        let session = LessonState::new(props.token.to_string(), props.role, new_page_id());
         let location = web_sys::window().map(|w| w.location());
         let protocol = location.as_ref().and_then(|l| l.protocol().ok());
         let host = location.as_ref().and_then(|l| l.host().ok());

@@ -3,7 +3,7 @@
 //! answer, a refusal or an end belongs to. The wasm edge (`media`) carries the actions out with
 //! RTCPeerConnection.
 
-use shared::ids::ClassroomId;
+use shared::ids::{ClassroomId, MediaId};
 use shared::protocol::Source;
 use std::collections::BTreeMap;
 
@@ -13,28 +13,28 @@ pub enum Target {
     /// This page's camera and microphone.
     Publish,
     /// Receiving one Source.
-    Source(u64),
+    Source(MediaId),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Open a receive-only connection for `source` and send its offer with `req`.
-    Subscribe { source: u64, req: u32 },
+    Subscribe { source: MediaId, req: u32 },
     /// Close the connection for `source` (no longer listed, or ended by the relay).
-    Drop { source: u64 },
+    Drop { source: MediaId },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pending {
     req: u32,
-    session: Option<u64>,
+    media: Option<MediaId>,
 }
 
 #[derive(Default)]
 pub struct MediaPlan {
     pub sources: Vec<Source>,
     pub floor: Option<ClassroomId>,
-    subs: BTreeMap<u64, Pending>,
+    subs: BTreeMap<MediaId, Pending>,
     publish: Option<Pending>,
     next_req: u32,
 }
@@ -49,9 +49,9 @@ impl MediaPlan {
     pub fn sources(&mut self, floor: Option<ClassroomId>, sources: Vec<Source>) -> Vec<Action> {
         self.floor = floor;
         self.sources = sources;
-        let listed: Vec<u64> = self.sources.iter().map(|s| s.id).collect();
+        let listed: Vec<MediaId> = self.sources.iter().map(|s| s.id).collect();
         let mut out: Vec<Action> = Vec::new();
-        let gone: Vec<u64> = self
+        let gone: Vec<MediaId> = self
             .subs
             .keys()
             .copied()
@@ -67,7 +67,7 @@ impl MediaPlan {
 
     /// Subscriptions for every listed Source that has none.
     pub fn ensure(&mut self) -> Vec<Action> {
-        let missing: Vec<u64> = self
+        let missing: Vec<MediaId> = self
             .sources
             .iter()
             .map(|s| s.id)
@@ -77,7 +77,7 @@ impl MediaPlan {
             .into_iter()
             .map(|source| {
                 let req = self.req();
-                self.subs.insert(source, Pending { req, session: None });
+                self.subs.insert(source, Pending { req, media: None });
                 Action::Subscribe { source, req }
             })
             .collect()
@@ -86,7 +86,7 @@ impl MediaPlan {
     /// A new publication is offered; returns its `req`.
     pub fn publish(&mut self) -> u32 {
         let req = self.req();
-        self.publish = Some(Pending { req, session: None });
+        self.publish = Some(Pending { req, media: None });
         req
     }
 
@@ -101,17 +101,17 @@ impl MediaPlan {
     }
 
     /// The relay answered `req`; `None` for an answer nobody waits for (ignore it).
-    pub fn answered(&mut self, req: u32, session: u64) -> Option<Target> {
+    pub fn answered(&mut self, req: u32, media: MediaId) -> Option<Target> {
         let target = self.target(req)?;
         match target {
             Target::Publish => {
                 if let Some(p) = self.publish.as_mut() {
-                    p.session = Some(session);
+                    p.media = Some(media);
                 }
             }
             Target::Source(source) => {
                 if let Some(p) = self.subs.get_mut(&source) {
-                    p.session = Some(session);
+                    p.media = Some(media);
                 }
             }
         }
@@ -128,12 +128,13 @@ impl MediaPlan {
         Some(target)
     }
 
-    /// The relay ended a session; returns the Source whose connection to close, if it was one.
-    pub fn ended(&mut self, session: u64) -> Option<u64> {
+    /// The relay ended a Publication or Subscription; returns the Source whose connection to
+    /// close, if it was one.
+    pub fn ended(&mut self, media: MediaId) -> Option<MediaId> {
         let source = self
             .subs
             .iter()
-            .find(|(_, p)| p.session == Some(session))
+            .find(|(_, p)| p.media == Some(media))
             .map(|(source, _)| *source)?;
         self.subs.remove(&source);
         Some(source)
@@ -141,28 +142,28 @@ impl MediaPlan {
 
     /// The page's own connection to `source` failed: forget it, so [`MediaPlan::ensure`]
     /// subscribes again while it is listed.
-    pub fn failed(&mut self, source: u64) {
+    pub fn failed(&mut self, source: MediaId) {
         self.subs.remove(&source);
     }
 
-    /// Joined on a (new) WebSocket connection: the relay says which media sessions of the page's
-    /// previous connection continue (`MediaResumed`). Returns the Subscriptions to drop and to
-    /// open, and whether the page's Publication continues (else it must publish again). Offers
-    /// still unanswered are never kept: their answers went to the old connection.
+    /// Joined on a (new) WebSocket connection: the relay says which Publication and Subscriptions
+    /// of the page's previous connection continue (`MediaResumed`). Returns the Subscriptions to
+    /// drop and to open, and whether the page's Publication continues (else it must publish
+    /// again). Offers still unanswered are never kept: their answers went to the old connection.
     pub fn resumed(
         &mut self,
-        publication: Option<u64>,
-        kept: &[(u64, u64)],
+        publication: Option<MediaId>,
+        kept: &[(MediaId, MediaId)],
     ) -> (Vec<Action>, bool) {
         let keep_publication =
-            publication.is_some() && self.publish.is_some_and(|p| p.session == publication);
+            publication.is_some() && self.publish.is_some_and(|p| p.media == publication);
         if !keep_publication {
             self.publish = None;
         }
-        let dropped: Vec<u64> = self
+        let dropped: Vec<MediaId> = self
             .subs
             .iter()
-            .filter(|(source, p)| !p.session.is_some_and(|s| kept.contains(&(**source, s))))
+            .filter(|(source, p)| !p.media.is_some_and(|s| kept.contains(&(**source, s))))
             .map(|(source, _)| *source)
             .collect();
         let mut out = Vec::new();
@@ -182,7 +183,7 @@ mod tests {
 
     fn src(id: u64, role: Role) -> Source {
         Source {
-            id,
+            id: MediaId(id),
             role,
             audio: true,
             video: true,
@@ -193,17 +194,29 @@ mod tests {
     fn subscribes_to_new_sources_and_drops_gone_ones() {
         let mut plan = MediaPlan::default();
         let a = plan.sources(None, vec![src(5, Role::Teacher)]);
-        assert_eq!(a, vec![Action::Subscribe { source: 5, req: 1 }]);
+        assert_eq!(
+            a,
+            vec![Action::Subscribe {
+                source: MediaId(5),
+                req: 1
+            }]
+        );
         assert_eq!(plan.sources(None, vec![src(5, Role::Teacher)]), vec![]);
         let room = Role::Classroom(ClassroomId(2));
         let a = plan.sources(
             Some(ClassroomId(2)),
             vec![src(5, Role::Teacher), src(9, room)],
         );
-        assert_eq!(a, vec![Action::Subscribe { source: 9, req: 2 }]);
+        assert_eq!(
+            a,
+            vec![Action::Subscribe {
+                source: MediaId(9),
+                req: 2
+            }]
+        );
         assert_eq!(plan.floor, Some(ClassroomId(2)));
         let a = plan.sources(None, vec![src(5, Role::Teacher)]);
-        assert_eq!(a, vec![Action::Drop { source: 9 }]);
+        assert_eq!(a, vec![Action::Drop { source: MediaId(9) }]);
     }
 
     #[test]
@@ -211,18 +224,31 @@ mod tests {
         let mut plan = MediaPlan::default();
         let publish = plan.publish();
         plan.sources(None, vec![src(5, Role::Teacher)]);
-        assert_eq!(plan.answered(publish, 100), Some(Target::Publish));
-        assert_eq!(plan.answered(2, 101), Some(Target::Source(5)));
-        assert_eq!(plan.answered(77, 1), None, "an answer nobody waits for");
+        assert_eq!(plan.answered(publish, MediaId(100)), Some(Target::Publish));
         assert_eq!(
-            plan.ended(100),
+            plan.answered(2, MediaId(101)),
+            Some(Target::Source(MediaId(5)))
+        );
+        assert_eq!(
+            plan.answered(77, MediaId(1)),
+            None,
+            "an answer nobody waits for"
+        );
+        assert_eq!(
+            plan.ended(MediaId(100)),
             None,
             "the relay does not end our publication this way"
         );
-        assert_eq!(plan.ended(101), Some(5));
+        assert_eq!(plan.ended(MediaId(101)), Some(MediaId(5)));
         // Still listed: subscribe again.
-        assert_eq!(plan.ensure(), vec![Action::Subscribe { source: 5, req: 3 }]);
-        assert_eq!(plan.refused(3), Some(Target::Source(5)));
+        assert_eq!(
+            plan.ensure(),
+            vec![Action::Subscribe {
+                source: MediaId(5),
+                req: 3
+            }]
+        );
+        assert_eq!(plan.refused(3), Some(Target::Source(MediaId(5))));
         assert_eq!(
             plan.ensure(),
             vec![],
@@ -236,12 +262,12 @@ mod tests {
     fn a_failed_connection_is_subscribed_again_while_listed() {
         let mut plan = MediaPlan::default();
         plan.sources(None, vec![src(5, Role::Teacher)]);
-        plan.answered(1, 101);
+        plan.answered(1, MediaId(101));
         assert_eq!(plan.ensure(), vec![]);
-        plan.failed(5);
-        assert_eq!(plan.ensure(), vec![Action::Subscribe { source: 5, req: 2 }]);
+        plan.failed(MediaId(5));
+        assert_eq!(plan.ensure(), vec![Action::Subscribe { source: MediaId(5), req: 2 }]);
         plan.sources(None, vec![]);
-        plan.failed(5);
+        plan.failed(MediaId(5));
         assert_eq!(
             plan.ensure(),
             vec![],
@@ -259,39 +285,51 @@ mod tests {
         assert_eq!(
             actions,
             vec![
-                Action::Drop { source: 5 },
-                Action::Drop { source: 6 },
-                Action::Subscribe { source: 5, req: 4 },
-                Action::Subscribe { source: 6, req: 5 },
+                Action::Drop { source: MediaId(5) },
+                Action::Drop { source: MediaId(6) },
+                Action::Subscribe {
+                    source: MediaId(5),
+                    req: 4
+                },
+                Action::Subscribe {
+                    source: MediaId(6),
+                    req: 5
+                },
             ]
         );
         assert_eq!(
-            plan.answered(3, 9),
+            plan.answered(3, MediaId(9)),
             None,
             "the old publication's answer is ignored"
         );
-        assert_eq!(plan.answered(4, 10), Some(Target::Source(5)));
+        assert_eq!(
+            plan.answered(4, MediaId(10)),
+            Some(Target::Source(MediaId(5)))
+        );
     }
 
     #[test]
-    fn sessions_the_relay_kept_are_kept() {
+    fn publications_and_subscriptions_the_relay_kept_are_kept() {
         let mut plan = MediaPlan::default();
         plan.sources(None, vec![src(5, Role::Teacher), src(6, Role::Observer)]);
         let publish = plan.publish();
-        plan.answered(publish, 100);
-        plan.answered(1, 101); // source 5
-                               // source 6 (req 2) is still unanswered
-        let (actions, keep) = plan.resumed(Some(100), &[(5, 101)]);
+        plan.answered(publish, MediaId(100));
+        plan.answered(1, MediaId(101)); // source 5
+                                        // source 6 (req 2) is still unanswered
+        let (actions, keep) = plan.resumed(Some(MediaId(100)), &[(MediaId(5), MediaId(101))]);
         assert!(keep);
         assert_eq!(
             actions,
             vec![
-                Action::Drop { source: 6 },
-                Action::Subscribe { source: 6, req: 4 }
+                Action::Drop { source: MediaId(6) },
+                Action::Subscribe {
+                    source: MediaId(6),
+                    req: 4
+                }
             ]
         );
-        // A publication the relay did not keep (another session number) is published again.
-        let (_, keep) = plan.resumed(Some(999), &[(5, 101)]);
+        // A publication the relay did not keep (another media id) is published again.
+        let (_, keep) = plan.resumed(Some(MediaId(999)), &[(MediaId(5), MediaId(101))]);
         assert!(!keep);
     }
 
@@ -301,6 +339,9 @@ mod tests {
         let mut plan = MediaPlan::default();
         plan.sources(None, vec![src(5, Role::Teacher)]);
         let (after, _) = plan.resumed(None, &[]);
-        assert!(after.contains(&Action::Subscribe { source: 5, req: 2 }));
+        assert!(after.contains(&Action::Subscribe {
+            source: MediaId(5),
+            req: 2
+        }));
     }
 }

@@ -12,7 +12,7 @@ use super::plan::{Action, MediaPlan, Target};
 use super::rtc::*;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Array, Object, Reflect};
-use shared::ids::{ClassroomId, Role};
+use shared::ids::{ClassroomId, MediaId, Role};
 use shared::protocol::{ClientMsg, ServerMsg};
 use std::collections::BTreeMap;
 use wasm_bindgen::closure::Closure;
@@ -38,15 +38,15 @@ pub enum MediaEvent {
         reason: String,
     },
     Track {
-        source: u64,
+        source: MediaId,
         stream: MediaStream,
     },
     PeerFailed {
-        source: u64,
+        source: MediaId,
     },
     StatsTick,
     Stats {
-        source: u64,
+        source: MediaId,
         stats: TileStats,
     },
     Retry,
@@ -91,9 +91,9 @@ pub struct MediaPlane {
     /// The local stream was asked for (once per page; a refusal is not asked again).
     asked: bool,
     publisher: Option<Peer>,
-    subs: BTreeMap<u64, Peer>,
-    pub streams: BTreeMap<u64, MediaStream>,
-    pub stats: BTreeMap<u64, TileStats>,
+    subs: BTreeMap<MediaId, Peer>,
+    pub streams: BTreeMap<MediaId, MediaStream>,
+    pub stats: BTreeMap<MediaId, TileStats>,
     pub mic_on: bool,
     pub camera_on: bool,
     /// Why this page sends no camera or microphone, shown until it does.
@@ -161,7 +161,7 @@ impl MediaPlane {
 
     /// Joined the media plane on this connection: keep what the relay kept of the page's previous
     /// connection, drop the rest, publish again if the publication did not carry on.
-    fn resumed(&mut self, publication: Option<u64>, kept: &[(u64, u64)]) {
+    fn resumed(&mut self, publication: Option<MediaId>, kept: &[(MediaId, MediaId)]) {
         self.joined = true;
         let (actions, keep_publication) = self.plan.resumed(publication, kept);
         for action in actions {
@@ -191,7 +191,7 @@ impl MediaPlane {
                     self.act(action);
                 }
             }
-            ServerMsg::MediaAnswer { req, session, sdp } => self.answered(req, session, sdp),
+            ServerMsg::MediaAnswer { req, media, sdp } => self.answered(req, media, sdp),
             ServerMsg::MediaRefused { req, reason } => match self.plan.refused(req) {
                 Some(Target::Publish) => {
                     self.publisher = None;
@@ -210,8 +210,8 @@ impl MediaPlane {
                 publication,
                 subscriptions,
             } => self.resumed(publication, &subscriptions),
-            ServerMsg::MediaEnded { session } => {
-                if let Some(source) = self.plan.ended(session) {
+            ServerMsg::MediaEnded { media } => {
+                if let Some(source) = self.plan.ended(media) {
                     self.drop_source(source);
                 }
                 self.schedule_retry();
@@ -221,8 +221,8 @@ impl MediaPlane {
         fx
     }
 
-    fn answered(&mut self, req: u32, session: u64, sdp: String) {
-        let target = self.plan.answered(req, session);
+    fn answered(&mut self, req: u32, media: MediaId, sdp: String) {
+        let target = self.plan.answered(req, media);
         let pc = match target {
             Some(Target::Publish) => self.publisher.as_ref().map(|p| p.pc.clone()),
             Some(Target::Source(source)) => self.subs.get(&source).map(|p| p.pc.clone()),
@@ -340,7 +340,7 @@ impl MediaPlane {
         fx
     }
 
-    fn peer_failed(&mut self, source: u64) {
+    fn peer_failed(&mut self, source: MediaId) {
         self.plan.failed(source);
         self.drop_source(source);
         self.schedule_retry();
@@ -353,7 +353,7 @@ impl MediaPlane {
         }
     }
 
-    fn drop_source(&mut self, source: u64) {
+    fn drop_source(&mut self, source: MediaId) {
         self.subs.remove(&source);
         self.streams.remove(&source);
         self.stats.remove(&source);
@@ -372,7 +372,7 @@ impl MediaPlane {
     }
 
     /// A receive-only connection for `source`; its offer follows as [`MediaEvent::Offer`].
-    fn receive(&self, source: u64, req: u32) -> Result<Peer, JsValue> {
+    fn receive(&self, source: MediaId, req: u32) -> Result<Peer, JsValue> {
         let pc = self.new_pc()?;
         for kind in ["audio", "video"] {
             let init = RtcRtpTransceiverInit::new();
@@ -428,7 +428,7 @@ impl MediaPlane {
     fn state_watch(
         &self,
         pc: &RtcPeerConnection,
-        source: Option<u64>,
+        source: Option<MediaId>,
     ) -> Closure<dyn FnMut(JsValue)> {
         let events = self.events.clone();
         let watched = pc.clone();
@@ -574,6 +574,7 @@ impl MediaPlane {
             } else {
                 key.parse::<u64>()
                     .ok()
+                    .map(MediaId)
                     .and_then(|source| self.streams.get(&source).cloned())
             };
             let current = video.src_object();
@@ -599,7 +600,7 @@ impl MediaPlane {
     }
 
     /// The Source shown large in a classroom: the teacher's.
-    pub fn teacher_source(&self) -> Option<u64> {
+    pub fn teacher_source(&self) -> Option<MediaId> {
         self.plan
             .sources
             .iter()
@@ -608,7 +609,7 @@ impl MediaPlane {
     }
 
     /// Sources of classrooms (the teacher's grid, or the floor classroom for others).
-    pub fn classroom_sources(&self) -> Vec<(u64, ClassroomId)> {
+    pub fn classroom_sources(&self) -> Vec<(MediaId, ClassroomId)> {
         self.plan
             .sources
             .iter()

@@ -10,24 +10,11 @@
 
 use futures_util::FutureExt;
 use rtc::rtp;
-use std::sync::atomic::{AtomicU64, Ordering};
+use shared::ids::MediaId;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::TrackLocal;
-
-/// Counters for the whole relay (all lessons). Not exposed yet (a metrics endpoint would read them).
-#[derive(Default, Debug)]
-pub struct MediaStats {
-    /// Packets received from publishers.
-    pub received: AtomicU64,
-    /// Packets put into a subscriber's queue.
-    pub forwarded: AtomicU64,
-    /// Packets dropped because a subscriber's queue was full.
-    pub dropped: AtomicU64,
-    /// Keyframe requests sent to publishers.
-    pub keyframe_requests: AtomicU64,
-}
 
 /// A Subscriber's bounded queue.
 pub trait Outlet: Send + Sync {
@@ -53,7 +40,7 @@ impl Outlet for TrackLocalStaticRTP {
 #[derive(Clone)]
 pub struct Sink {
     /// The Subscription it belongs to.
-    pub session: u64,
+    pub media: MediaId,
     pub ssrc: u32,
     pub payload_type: u8,
     pub outlet: Arc<dyn Outlet>,
@@ -78,38 +65,25 @@ impl Fanout {
         *sinks = Arc::new(next);
     }
 
-    /// Removes the sinks of Subscription `session`; their queues close.
-    pub fn remove(&self, session: u64) {
+    /// Removes the sinks of Subscription `media`; their queues close.
+    pub fn remove(&self, media: MediaId) {
         let mut sinks = lock(&self.sinks);
-        let next: Vec<Sink> = sinks
-            .iter()
-            .filter(|s| s.session != session)
-            .cloned()
-            .collect();
+        let next: Vec<Sink> = sinks.iter().filter(|s| s.media != media).cloned().collect();
         *sinks = Arc::new(next);
     }
 
     /// Sends `packet` to every Subscriber, rewritten for each.
-    pub fn forward(&self, mut packet: rtp::Packet, stats: &MediaStats) {
-        stats.received.fetch_add(1, Ordering::Relaxed);
+    pub fn forward(&self, mut packet: rtp::Packet) {
         packet.header.extension = false;
         packet.header.extension_profile = 0;
         packet.header.extensions.clear();
         let sinks = Arc::clone(&lock(&self.sinks));
-        let (mut sent, mut dropped) = (0, 0);
         for sink in sinks.iter() {
             let mut copy = packet.clone();
             copy.header.ssrc = sink.ssrc;
             copy.header.payload_type = sink.payload_type;
-            if sink.outlet.offer(copy) {
-                sent += 1;
-            } else {
-                dropped += 1;
-            }
-        }
-        stats.forwarded.fetch_add(sent, Ordering::Relaxed);
-        if dropped > 0 {
-            stats.dropped.fetch_add(dropped, Ordering::Relaxed);
+            // A full queue drops the copy for that Subscriber only.
+            let _ = sink.outlet.offer(copy);
         }
     }
 }
@@ -140,7 +114,7 @@ mod tests {
     }
 
     fn sink(
-        session: u64,
+        media: MediaId,
         ssrc: u32,
         pt: u8,
         capacity: usize,
@@ -148,7 +122,7 @@ mod tests {
         let (tx, rx) = mpsc::channel(capacity);
         (
             Sink {
-                session,
+                media,
                 ssrc,
                 payload_type: pt,
                 outlet: Arc::new(tx),
@@ -160,12 +134,11 @@ mod tests {
     #[test]
     fn each_subscriber_gets_its_own_ssrc_and_payload_type_without_extensions() {
         let fanout = Fanout::default();
-        let stats = MediaStats::default();
-        let (a, mut ra) = sink(1, 111, 100, 8);
-        let (b, mut rb) = sink(2, 222, 120, 8);
+        let (a, mut ra) = sink(MediaId(1), 111, 100, 8);
+        let (b, mut rb) = sink(MediaId(2), 222, 120, 8);
         fanout.add(a);
         fanout.add(b);
-        fanout.forward(packet(7), &stats);
+        fanout.forward(packet(7));
         let (pa, pb) = (ra.try_recv().unwrap(), rb.try_recv().unwrap());
         assert_eq!((pa.header.ssrc, pa.header.payload_type), (111, 100));
         assert_eq!((pb.header.ssrc, pb.header.payload_type), (222, 120));
@@ -174,8 +147,8 @@ mod tests {
             assert!(!p.header.extension && p.header.extensions.is_empty());
             assert_eq!(p.payload, packet(7).payload);
         }
-        fanout.remove(1);
-        fanout.forward(packet(8), &stats);
+        fanout.remove(MediaId(1));
+        fanout.forward(packet(8));
         assert!(
             ra.try_recv().is_err(),
             "a removed subscriber gets nothing more"
@@ -186,14 +159,13 @@ mod tests {
     #[test]
     fn a_stuck_subscriber_loses_its_own_packets_and_holds_a_bounded_queue() {
         let fanout = Fanout::default();
-        let stats = MediaStats::default();
-        let (stuck, mut stuck_rx) = sink(1, 1, 96, 16);
-        let (fine, mut fine_rx) = sink(2, 2, 96, 16);
+        let (stuck, mut stuck_rx) = sink(MediaId(1), 1, 96, 16);
+        let (fine, mut fine_rx) = sink(MediaId(2), 2, 96, 16);
         fanout.add(stuck);
         fanout.add(fine);
         let mut got = Vec::new();
         for seq in 0..10_000u16 {
-            fanout.forward(packet(seq), &stats);
+            fanout.forward(packet(seq));
             while let Ok(p) = fine_rx.try_recv() {
                 got.push(p.header.sequence_number);
             }
@@ -211,8 +183,5 @@ mod tests {
             queued, 16,
             "the stuck subscriber's queue stays at its bound"
         );
-        assert_eq!(stats.dropped.load(Ordering::Relaxed), 10_000 - 16);
-        assert_eq!(stats.forwarded.load(Ordering::Relaxed), 10_000 + 16);
-        assert_eq!(stats.received.load(Ordering::Relaxed), 10_000);
     }
 }

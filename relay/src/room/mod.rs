@@ -2,12 +2,10 @@
 //! bounded channel ([`task::Command`]) and receive frames through their own bounded channel.
 //!
 //! - [`state`]: the room as a plain state machine (`handle(input)` then `take_outputs()`), no IO.
-//! - [`sessions`]: per-session dedupe state, stored with board snapshots.
 //! - [`task`]: the driver: stores ops, then delivers frames; resyncs clients that fall behind.
 //! - [`registry`]: finds or starts the task of a lesson.
 
 pub mod registry;
-pub mod sessions;
 pub mod state;
 pub mod task;
 

@@ -2,11 +2,11 @@
 //! the laser pointer. Feed it [`Input`]s with [`Room::handle`], then take the [`Output`]s.
 //! It does no IO and reads no clock, so tests drive it directly.
 
-use super::sessions::Sessions;
 use super::ConnId;
+use crate::pages::Pages;
 use crate::store::{LessonInfo, LoadedBoard, StoredOp};
 use shared::board::{Board, BoardError, Op};
-use shared::ids::{ClassroomId, Role, SessionId};
+use shared::ids::{ClassroomId, PageId, Role};
 use shared::protocol::{
     Attendee, ClientMsg, ClientOp, CloseCode, Pointer, Refusal, ServerMsg, PROTOCOL_VERSION,
 };
@@ -27,7 +27,7 @@ pub enum Input {
     Join {
         conn: ConnId,
         role: Role,
-        session: SessionId,
+        page: PageId,
         resume: Option<u64>,
         now_ms: u64,
         /// The join link its token belongs to (revoking the link closes the connection).
@@ -72,7 +72,7 @@ pub enum Output {
 #[derive(Clone, Debug)]
 struct Member {
     role: Role,
-    session: SessionId,
+    page: PageId,
     link: Option<u64>,
 }
 
@@ -86,7 +86,7 @@ pub struct RestoreError {
 pub struct Room {
     info: LessonInfo,
     board: Board,
-    sessions: Sessions,
+    pages: Pages,
     members: BTreeMap<ConnId, Member>,
     /// The latest ops, for resuming clients: `recent[i]` has seq `recent_first + i`.
     recent: VecDeque<Op>,
@@ -108,7 +108,7 @@ impl Room {
     pub fn restore(info: LessonInfo, loaded: LoadedBoard) -> Result<Room, RestoreError> {
         let LoadedBoard {
             mut board,
-            mut sessions,
+            mut pages,
             tail,
         } = loaded;
         let snapshot_seq = board.seq;
@@ -120,7 +120,7 @@ impl Room {
                     seq: stored.seq,
                     error,
                 })?;
-            sessions.record_applied(stored.session, stored.cseq, stored.seq, &stored.op);
+            pages.record_applied(stored.page, stored.cseq, stored.seq, &stored.op);
             recent.push_back(stored.op);
         }
         while recent.len() > RESUME_WINDOW {
@@ -130,7 +130,7 @@ impl Room {
         Ok(Room {
             info,
             board,
-            sessions,
+            pages,
             members: BTreeMap::new(),
             recent,
             recent_first,
@@ -147,8 +147,8 @@ impl Room {
         &self.board
     }
 
-    pub fn sessions(&self) -> &Sessions {
-        &self.sessions
+    pub fn pages(&self) -> &Pages {
+        &self.pages
     }
 
     pub fn info(&self) -> &LessonInfo {
@@ -163,11 +163,11 @@ impl Room {
         self.pointer
     }
 
-    /// The last cseq processed for the session of `conn` (to re-acknowledge after a resync).
+    /// The last cseq processed for the page of `conn` (to re-acknowledge after a resync).
     pub fn last_cseq_of(&self, conn: ConnId) -> Option<u32> {
         self.members
             .get(&conn)
-            .map(|m| self.sessions.get(m.session).last_cseq)
+            .map(|m| self.pages.get(m.page).last_cseq)
     }
 
     /// Whether enough ops accumulated since the last stored snapshot.
@@ -190,11 +190,11 @@ impl Room {
             Input::Join {
                 conn,
                 role,
-                session,
+                page,
                 resume,
                 now_ms,
                 link,
-            } => self.join(conn, role, session, resume, now_ms, link),
+            } => self.join(conn, role, page, resume, now_ms, link),
             Input::Revoke { link } => self.revoke(link),
             Input::Leave { conn, now_ms } => self.leave(conn, now_ms),
             Input::Msg { conn, msg } => self.message(conn, msg),
@@ -205,7 +205,7 @@ impl Room {
         &mut self,
         conn: ConnId,
         role: Role,
-        session: SessionId,
+        page: PageId,
         resume: Option<u64>,
         now_ms: u64,
         link: Option<u64>,
@@ -232,12 +232,12 @@ impl Room {
             });
             return;
         }
-        // The same classroom (or the same browser session) joining again replaces the older connection.
+        // The same classroom (or the same page) joining again replaces the older connection.
         let replaced: Vec<ConnId> = self
             .members
             .iter()
             .filter(|(_, m)| {
-                m.session == session || (matches!(role, Role::Classroom(_)) && m.role == role)
+                m.page == page || (matches!(role, Role::Classroom(_)) && m.role == role)
             })
             .map(|(c, _)| *c)
             .collect();
@@ -250,14 +250,7 @@ impl Room {
                 reason,
             });
         }
-        self.members.insert(
-            conn,
-            Member {
-                role,
-                session,
-                link,
-            },
-        );
+        self.members.insert(conn, Member { role, page, link });
         self.out.push(Output::Send {
             conn,
             msg: ServerMsg::Welcome {
@@ -405,36 +398,36 @@ impl Room {
             });
             return;
         }
-        let session = self.sessions.get(member.session);
-        if cseq <= session.last_cseq {
+        let page = self.pages.get(member.page);
+        if cseq <= page.last_cseq {
             // Sent again after a reconnect: already processed.
             self.acks.push((conn, cseq, self.board.seq));
             return;
         }
         // A new stroke while one is still open (a lost pen-up) finishes the open one first.
-        if let (ClientOp::Begin { .. }, Some(open)) = (&op, session.open) {
+        if let (ClientOp::Begin { .. }, Some(open)) = (&op, page.open) {
             if self.board.stroke(open).is_some_and(|(_, s)| s.open) {
-                self.apply(conn, member.session, cseq, Op::End { stroke: open }, false);
+                self.apply(conn, member.page, cseq, Op::End { stroke: open }, false);
             }
         }
-        let op = match op.resolve(session.open) {
+        let op = match op.resolve(page.open) {
             Ok(op) => op,
-            Err(reason) => return self.refuse(conn, member.session, cseq, reason),
+            Err(reason) => return self.refuse(conn, member.page, cseq, reason),
         };
-        self.apply(conn, member.session, cseq, op, true);
+        self.apply(conn, member.page, cseq, op, true);
     }
 
     /// Applies a resolved op: sequence it, queue it for storage and broadcast, acknowledge it.
-    fn apply(&mut self, conn: ConnId, session: SessionId, cseq: u32, op: Op, ack: bool) {
+    fn apply(&mut self, conn: ConnId, page: PageId, cseq: u32, op: Op, ack: bool) {
         let seq = self.board.seq + 1;
         let ink = self.board.is_ink(&op);
         if let Err(e) = self.board.apply(seq, &op) {
-            return self.refuse(conn, session, cseq, Refusal::Board(e));
+            return self.refuse(conn, page, cseq, Refusal::Board(e));
         }
-        self.sessions.record_applied(session, cseq, seq, &op);
+        self.pages.record_applied(page, cseq, seq, &op);
         self.out.push(Output::Store(StoredOp {
             seq,
-            session,
+            page,
             cseq,
             op: op.clone(),
         }));
@@ -449,8 +442,8 @@ impl Room {
         }
     }
 
-    fn refuse(&mut self, conn: ConnId, session: SessionId, cseq: u32, reason: Refusal) {
-        self.sessions.record_refused(session, cseq);
+    fn refuse(&mut self, conn: ConnId, page: PageId, cseq: u32, reason: Refusal) {
+        self.pages.record_refused(page, cseq);
         self.out.push(Output::Send {
             conn,
             msg: ServerMsg::Refused { cseq, reason },

@@ -8,7 +8,7 @@ use super::ConnId;
 use crate::store::{Store, StoredOp};
 use axum::body::Bytes;
 use shared::codec::{encode_server, encode_snapshot};
-use shared::ids::{ClassroomId, LessonId, Role, SessionId};
+use shared::ids::{ClassroomId, LessonId, PageId, Role};
 use shared::protocol::{ClientMsg, CloseCode, ServerMsg};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -30,7 +30,7 @@ pub enum Command {
     Join {
         conn: ConnId,
         role: Role,
-        session: SessionId,
+        page: PageId,
         resume: Option<u64>,
         link: Option<u64>,
         outbound: mpsc::Sender<Outbound>,
@@ -95,7 +95,7 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
                 Command::Join {
                     conn,
                     role,
-                    session,
+                    page,
                     resume,
                     link,
                     outbound,
@@ -113,7 +113,7 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
                     driver.room.handle(Input::Join {
                         conn,
                         role,
-                        session,
+                        page,
                         resume,
                         now_ms: now_ms(),
                         link,
@@ -149,7 +149,7 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
         resync_lagging(&room, &mut conns, &mut snapshot_cache);
         if room.wants_snapshot() {
             match store
-                .save_snapshot(lesson, room.board(), room.sessions())
+                .save_snapshot(lesson, room.board(), room.pages())
                 .await
             {
                 Ok(()) => room.snapshot_saved(room.board().seq),
@@ -179,7 +179,7 @@ pub async fn run(lesson: LessonId, store: Store, mut rx: mpsc::Receiver<Command>
     }
     if room.board().seq > 0 {
         if let Err(e) = store
-            .save_snapshot(lesson, room.board(), room.sessions())
+            .save_snapshot(lesson, room.board(), room.pages())
             .await
         {
             tracing::warn!(%lesson, error = %e, "saving the final snapshot failed (ops are stored)");

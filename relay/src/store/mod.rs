@@ -11,9 +11,9 @@ pub mod links;
 pub mod schools;
 pub mod timetable;
 
-use crate::room::sessions::Sessions;
+use crate::pages::Pages;
 use shared::board::{Board, Op};
-use shared::ids::{ClassroomId, LessonId, SessionId};
+use shared::ids::{ClassroomId, LessonId, PageId};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
@@ -38,7 +38,7 @@ pub enum StoreError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredOp {
     pub seq: u64,
-    pub session: SessionId,
+    pub page: PageId,
     pub cseq: u32,
     pub op: Op,
 }
@@ -55,10 +55,10 @@ pub struct LessonInfo {
     pub classrooms: Vec<(ClassroomId, String)>,
 }
 
-/// A lesson's board as loaded: the latest snapshot with the sessions it knew, and the ops after it.
+/// A lesson's board as loaded: the latest snapshot with the pages it knew, and the ops after it.
 pub struct LoadedBoard {
     pub board: Board,
-    pub sessions: Sessions,
+    pub pages: Pages,
     pub tail: Vec<StoredOp>,
 }
 
@@ -137,11 +137,11 @@ impl Store {
         for op in ops {
             let bytes = postcard::to_allocvec(&op.op).unwrap_or_default();
             sqlx::query(
-                "INSERT INTO board_ops (lesson_id, seq, session, cseq, op) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO board_ops (lesson_id, seq, page, cseq, op) VALUES (?, ?, ?, ?, ?)",
             )
             .bind(lesson.0 as i64)
             .bind(op.seq as i64)
-            .bind(op.session.0 as i64)
+            .bind(op.page.0 as i64)
             .bind(i64::from(op.cseq))
             .bind(bytes)
             .execute(&mut *tx)
@@ -156,20 +156,20 @@ impl Store {
         &self,
         lesson: LessonId,
         board: &Board,
-        sessions: &Sessions,
+        pages: &Pages,
     ) -> Result<(), StoreError> {
         let board_bytes = postcard::to_allocvec(board).unwrap_or_default();
-        let session_bytes = postcard::to_allocvec(sessions).unwrap_or_default();
+        let page_bytes = postcard::to_allocvec(pages).unwrap_or_default();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO board_snapshots (lesson_id, seq, board, sessions) VALUES (?, ?, ?, ?)
+            "INSERT INTO board_snapshots (lesson_id, seq, board, pages) VALUES (?, ?, ?, ?)
              ON CONFLICT (lesson_id) DO UPDATE SET seq = excluded.seq, board = excluded.board,
-             sessions = excluded.sessions",
+             pages = excluded.pages",
         )
         .bind(lesson.0 as i64)
         .bind(board.seq as i64)
         .bind(board_bytes)
-        .bind(session_bytes)
+        .bind(page_bytes)
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM board_ops WHERE lesson_id = ? AND seq <= ?")
@@ -185,28 +185,27 @@ impl Store {
     pub async fn load_board(&self, lesson: LessonId) -> Result<LoadedBoard, StoreError> {
         let corrupt =
             |what: &str, e: postcard::Error| StoreError::Corrupt(lesson, format!("{what}: {e}"));
-        let snap =
-            sqlx::query("SELECT seq, board, sessions FROM board_snapshots WHERE lesson_id = ?")
-                .bind(lesson.0 as i64)
-                .fetch_optional(&self.pool)
-                .await?;
-        let (board, sessions) = match snap {
+        let snap = sqlx::query("SELECT seq, board, pages FROM board_snapshots WHERE lesson_id = ?")
+            .bind(lesson.0 as i64)
+            .fetch_optional(&self.pool)
+            .await?;
+        let (board, pages) = match snap {
             Some(row) => {
                 let board: Board = postcard::from_bytes(row.get::<&[u8], _>("board"))
                     .map_err(|e| corrupt("snapshot", e))?;
-                let sessions: Sessions = postcard::from_bytes(row.get::<&[u8], _>("sessions"))
-                    .map_err(|e| corrupt("sessions", e))?;
+                let pages: Pages = postcard::from_bytes(row.get::<&[u8], _>("pages"))
+                    .map_err(|e| corrupt("pages", e))?;
                 if !board.is_consistent() {
                     return Err(StoreError::Corrupt(
                         lesson,
                         "the snapshot's board is inconsistent".into(),
                     ));
                 }
-                (board, sessions)
+                (board, pages)
             }
-            None => (Board::new(), Sessions::default()),
+            None => (Board::new(), Pages::default()),
         };
-        let rows = sqlx::query("SELECT seq, session, cseq, op FROM board_ops WHERE lesson_id = ? AND seq > ? ORDER BY seq")
+        let rows = sqlx::query("SELECT seq, page, cseq, op FROM board_ops WHERE lesson_id = ? AND seq > ? ORDER BY seq")
             .bind(lesson.0 as i64)
             .bind(board.seq as i64)
             .fetch_all(&self.pool)
@@ -217,16 +216,12 @@ impl Store {
                 postcard::from_bytes(row.get::<&[u8], _>("op")).map_err(|e| corrupt("op", e))?;
             tail.push(StoredOp {
                 seq: row.get::<i64, _>("seq") as u64,
-                session: SessionId(row.get::<i64, _>("session") as u64),
+                page: PageId(row.get::<i64, _>("page") as u64),
                 cseq: row.get::<i64, _>("cseq") as u32,
                 op,
             });
         }
-        Ok(LoadedBoard {
-            board,
-            sessions,
-            tail,
-        })
+        Ok(LoadedBoard { board, pages, tail })
     }
 }
 

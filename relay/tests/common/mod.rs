@@ -12,7 +12,7 @@ use relay::state::AppState;
 use relay::store::Store;
 use serde_json::{json, Value};
 use shared::codec::{decode_server, encode_client};
-use shared::ids::SessionId;
+use shared::ids::PageId;
 use shared::ids::{ClassroomId, SchoolId, TeacherId};
 use shared::protocol::{ClientMsg, ServerMsg, PROTOCOL_VERSION};
 use std::net::SocketAddr;
@@ -199,7 +199,7 @@ pub async fn join(addr: SocketAddr, path: &str) -> Result<Ws, (u16, String)> {
     let hello = ClientMsg::Hello {
         version: PROTOCOL_VERSION,
         token: token.to_string(),
-        session: SessionId(rand_session()),
+        page: PageId(rand_page()),
         resume: None,
     };
     ws.send(Message::Binary(encode_client(&hello).into()))
@@ -208,7 +208,7 @@ pub async fn join(addr: SocketAddr, path: &str) -> Result<Ws, (u16, String)> {
     closed_or_welcomed(ws).await
 }
 
-pub fn rand_session() -> u64 {
+pub fn rand_page() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

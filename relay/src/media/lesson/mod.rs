@@ -14,7 +14,7 @@
 //! packet for that subscriber only; the subscriber's NACKs and keyframe requests repair it.
 //!
 //! - this module: [`LessonMedia`], its members (joining, a lost socket's grace, leaving), the
-//!   floor, ending sessions, and the `Sources` each member may receive.
+//!   floor, ending publications and subscriptions, and the `Sources` each member may receive.
 //! - `publication`: answering a Publisher, listing its Tracks, pumping their packets.
 //! - `subscription`: answering a Subscriber, attaching its sinks, keyframe requests.
 //! - `notifier`: media notices to one WebSocket connection, never dropped, never blocking.
@@ -27,7 +27,7 @@ use notifier::Notifier;
 use subscription::keyframe_timer;
 
 use crate::media::config::MediaConfig;
-use crate::media::fanout::{Fanout, MediaStats};
+use crate::media::fanout::Fanout;
 use crate::media::forwarding::{Forwarding, Kind, MediaError, RouteChange, TrackId};
 use crate::media::keyframes::KeyframeGate;
 use crate::media::peer::{PeerError, Ports};
@@ -35,7 +35,7 @@ use crate::media::sdp::SdpError;
 use crate::room::task::Outbound;
 use crate::room::ConnId;
 use rtc::rtp_transceiver::rtp_sender::RTCRtpCodec;
-use shared::ids::{LessonId, Role, SessionId};
+use shared::ids::{LessonId, MediaId, PageId, Role};
 use shared::protocol::{ServerMsg, Source};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,15 +48,15 @@ use webrtc::peer_connection::PeerConnection;
 
 /// Subscriptions one connection may hold (the teacher's grid of classrooms).
 pub const MAX_SUBSCRIPTIONS: usize = 256;
-/// WHIP/WHEP sessions one lesson may have (players beyond this are told to try later).
-pub const MAX_HTTP_SESSIONS: usize = 64;
+/// WHIP/WHEP participants one lesson may have (players beyond this are told to try later).
+pub const MAX_HTTP_PARTICIPANTS: usize = 64;
 /// How long a new connection may take to connect before the relay gives up on it.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A publication is listed once all its Tracks arrived, or after this long with those that did.
 const ANNOUNCE_AFTER: Duration = Duration::from_secs(4);
 
 #[derive(Debug, Error)]
-pub enum SessionError {
+pub enum LessonMediaError {
     #[error("{0}")]
     Rules(#[from] MediaError),
     #[error("{0}")]
@@ -64,27 +64,28 @@ pub enum SessionError {
     #[error("{0}")]
     Sdp(#[from] SdpError),
     #[error("there is no source {0} in this lesson")]
-    NoSuchSource(u64),
+    NoSuchSource(MediaId),
     #[error("you may not receive source {0}")]
-    NotAllowed(u64),
+    NotAllowed(MediaId),
     #[error("the offer receives none of the source's media")]
     NothingToReceive,
-    #[error("no media session {0} of yours")]
-    NoSuchSession(u64),
+    #[error("no publication or subscription {0} of yours")]
+    NoSuchMedia(MediaId),
     #[error("at most {MAX_SUBSCRIPTIONS} subscriptions per connection")]
     TooManySubscriptions,
     #[error("the connection left the lesson")]
     Left,
-    #[error("this lesson has {MAX_HTTP_SESSIONS} WHIP/WHEP sessions already; try again later")]
-    TooManyHttpSessions,
+    #[error(
+        "this lesson has {MAX_HTTP_PARTICIPANTS} WHIP/WHEP participants already; try again later"
+    )]
+    TooManyHttpParticipants,
 }
 
-/// What all lessons share: configuration, ports, session numbers, counters.
+/// What all lessons share: configuration, ports, media ids.
 pub struct MediaContext {
     pub config: MediaConfig,
     pub ports: Ports,
-    pub stats: MediaStats,
-    next_session: AtomicU64,
+    next_media: AtomicU64,
     epoch: Instant,
 }
 
@@ -93,14 +94,13 @@ impl MediaContext {
         MediaContext {
             ports: Ports::new(config.udp_ports.clone()),
             config,
-            stats: MediaStats::default(),
-            next_session: AtomicU64::new(1),
+            next_media: AtomicU64::new(1),
             epoch: Instant::now(),
         }
     }
 
-    fn next_session(&self) -> u64 {
-        self.next_session.fetch_add(1, Ordering::Relaxed)
+    fn next_media(&self) -> MediaId {
+        MediaId(self.next_media.fetch_add(1, Ordering::Relaxed))
     }
 
     fn now_ms(&self) -> u64 {
@@ -128,8 +128,8 @@ struct Member {
     /// For a WHIP/WHEP participant: a digest of the bearer token that created it, which a
     /// DELETE must present again.
     http_key: Option<[u8; 32]>,
-    /// The page session of a WebSocket participant (kept across its reconnects).
-    page: Option<SessionId>,
+    /// The page of a WebSocket participant (kept across its reconnects).
+    page: Option<PageId>,
     /// Its WebSocket was lost; it leaves unless the page reconnects in time.
     detached: bool,
 }
@@ -144,7 +144,7 @@ struct Publication {
 
 struct Subscription {
     owner: ConnId,
-    source: u64,
+    source: MediaId,
     pc: Arc<dyn PeerConnection>,
     tracks: Vec<Arc<Relayed>>,
 }
@@ -153,21 +153,21 @@ struct Subscription {
 struct Inner {
     table: Forwarding,
     members: BTreeMap<ConnId, Member>,
-    publications: BTreeMap<u64, Publication>,
-    subscriptions: BTreeMap<u64, Subscription>,
+    publications: BTreeMap<MediaId, Publication>,
+    subscriptions: BTreeMap<MediaId, Subscription>,
 }
 
 impl Inner {
-    /// Who owns media session `session` (a Publication or a Subscription).
-    fn owner_of(&self, session: u64) -> Option<ConnId> {
+    /// Who owns `media` (a Publication or a Subscription).
+    fn owner_of(&self, media: MediaId) -> Option<ConnId> {
         self.publications
-            .get(&session)
+            .get(&media)
             .map(|p| p.owner)
-            .or_else(|| self.subscriptions.get(&session).map(|s| s.owner))
+            .or_else(|| self.subscriptions.get(&media).map(|s| s.owner))
     }
 
-    /// Every media session `conn` owns.
-    fn sessions_of(&self, conn: ConnId) -> Vec<u64> {
+    /// Every Publication and Subscription `conn` owns.
+    fn media_of(&self, conn: ConnId) -> Vec<MediaId> {
         let publications = self.publications.iter().filter(|(_, p)| p.owner == conn);
         let subscriptions = self.subscriptions.iter().filter(|(_, s)| s.owner == conn);
         publications
@@ -181,7 +181,7 @@ impl Inner {
 async fn answer_or_close(
     pc: &Arc<dyn PeerConnection>,
     answered: Result<String, PeerError>,
-) -> Result<String, SessionError> {
+) -> Result<String, LessonMediaError> {
     match answered {
         Ok(answer) => Ok(answer),
         Err(e) => {
@@ -191,7 +191,7 @@ async fn answer_or_close(
     }
 }
 
-/// What ending sessions leaves to do outside the lock: connections to close, messages to send.
+/// What ending publications and subscriptions leaves to do outside the lock: connections to close, messages to send.
 #[derive(Default)]
 struct Aftermath {
     close: Vec<Arc<dyn PeerConnection>>,
@@ -223,13 +223,13 @@ impl LessonMedia {
         lock(&self.inner).members.is_empty()
     }
 
-    /// A WebSocket connection of page session `page` joins; `notify` is its outbound queue.
+    /// A WebSocket connection of page `page` joins; `notify` is its outbound queue.
     ///
     /// If a connection of the same page and role is still in the lesson (its link dropped a
     /// moment ago, or it is being replaced), its Publication and Subscriptions carry on under the
     /// new connection: the page's peer connections never noticed the WebSocket going. The new
     /// connection is told which with [`ServerMsg::MediaResumed`], then gets its `Sources`.
-    pub fn join(&self, conn: ConnId, role: Role, page: SessionId, out: mpsc::Sender<Outbound>) {
+    pub fn join(&self, conn: ConnId, role: Role, page: PageId, out: mpsc::Sender<Outbound>) {
         let notify = Notifier::spawn(out);
         let mut inner = lock(&self.inner);
         let earlier = inner
@@ -319,15 +319,20 @@ impl LessonMedia {
     }
 
     /// A WHIP/WHEP participant joins; `key` is a digest of its bearer token. At most
-    /// [`MAX_HTTP_SESSIONS`] per lesson.
-    pub fn join_http(&self, conn: ConnId, role: Role, key: [u8; 32]) -> Result<(), SessionError> {
+    /// [`MAX_HTTP_PARTICIPANTS`] per lesson.
+    pub fn join_http(
+        &self,
+        conn: ConnId,
+        role: Role,
+        key: [u8; 32],
+    ) -> Result<(), LessonMediaError> {
         let http = lock(&self.inner)
             .members
             .values()
             .filter(|m| m.http_key.is_some())
             .count();
-        if http >= MAX_HTTP_SESSIONS {
-            return Err(SessionError::TooManyHttpSessions);
+        if http >= MAX_HTTP_PARTICIPANTS {
+            return Err(LessonMediaError::TooManyHttpParticipants);
         }
         self.join_member(
             conn,
@@ -353,8 +358,8 @@ impl LessonMedia {
         let after = {
             let mut inner = lock(&self.inner);
             let mut after = Aftermath::default();
-            for session in inner.sessions_of(conn) {
-                self.end_locked(&mut inner, session, false, &mut after);
+            for media in inner.media_of(conn) {
+                self.end_locked(&mut inner, media, false, &mut after);
             }
             self.remove_member_locked(&mut inner, conn, &mut after);
             self.finish_locked(&inner, &mut after);
@@ -363,22 +368,26 @@ impl LessonMedia {
         self.finish(after).await;
     }
 
-    /// Ends one of `conn`'s media sessions.
-    pub async fn end_session(&self, conn: ConnId, session: u64) -> Result<(), SessionError> {
-        let owned = lock(&self.inner).owner_of(session);
+    /// Ends one of `conn`'s Publications or Subscriptions.
+    pub async fn end_media(&self, conn: ConnId, media: MediaId) -> Result<(), LessonMediaError> {
+        let owned = lock(&self.inner).owner_of(media);
         if owned != Some(conn) {
-            return Err(SessionError::NoSuchSession(session));
+            return Err(LessonMediaError::NoSuchMedia(media));
         }
-        self.end(session, false).await;
+        self.end(media, false).await;
         Ok(())
     }
 
-    /// Ends a WHIP/WHEP session (DELETE on its resource, with the token that created it): its
-    /// participant leaves.
-    pub async fn end_http_session(&self, session: u64, key: [u8; 32]) -> Result<(), SessionError> {
+    /// Ends a WHIP/WHEP resource's `media` (DELETE on the resource, with the token that created
+    /// it): its participant leaves.
+    pub async fn end_http_media(
+        &self,
+        media: MediaId,
+        key: [u8; 32],
+    ) -> Result<(), LessonMediaError> {
         let owner = {
             let inner = lock(&self.inner);
-            inner.owner_of(session).filter(|owner| {
+            inner.owner_of(media).filter(|owner| {
                 inner
                     .members
                     .get(owner)
@@ -390,24 +399,24 @@ impl LessonMedia {
                 self.leave(owner).await;
                 Ok(())
             }
-            None => Err(SessionError::NoSuchSession(session)),
+            None => Err(LessonMediaError::NoSuchMedia(media)),
         }
     }
 
-    /// Ends a session; `tell_owner`: send its owner [`ServerMsg::MediaEnded`]. A WHIP/WHEP
-    /// participant left with no session leaves the lesson.
-    async fn end(&self, session: u64, tell_owner: bool) {
+    /// Ends a Publication or Subscription; `tell_owner`: send its owner [`ServerMsg::MediaEnded`].
+    /// A WHIP/WHEP participant left with neither leaves the lesson.
+    async fn end(&self, media: MediaId, tell_owner: bool) {
         let after = {
             let mut inner = lock(&self.inner);
             let mut after = Aftermath::default();
-            let owner = inner.owner_of(session);
-            self.end_locked(&mut inner, session, tell_owner, &mut after);
+            let owner = inner.owner_of(media);
+            self.end_locked(&mut inner, media, tell_owner, &mut after);
             if let Some(owner) = owner {
                 let http = inner
                     .members
                     .get(&owner)
                     .is_some_and(|m| m.notify.is_none());
-                if http && inner.sessions_of(owner).is_empty() {
+                if http && inner.media_of(owner).is_empty() {
                     self.remove_member_locked(&mut inner, owner, &mut after);
                 }
             }
@@ -425,8 +434,14 @@ impl LessonMedia {
         after.sources_changed = true;
     }
 
-    fn end_locked(&self, inner: &mut Inner, session: u64, tell_owner: bool, after: &mut Aftermath) {
-        if let Some(p) = inner.publications.remove(&session) {
+    fn end_locked(
+        &self,
+        inner: &mut Inner,
+        media: MediaId,
+        tell_owner: bool,
+        after: &mut Aftermath,
+    ) {
+        if let Some(p) = inner.publications.remove(&media) {
             let mut gate = lock(&self.gate);
             for t in &p.tracks {
                 let _ = inner.table.unpublish(p.owner, t.id);
@@ -435,23 +450,23 @@ impl LessonMedia {
             drop(gate);
             after.close.push(p.pc);
             after.sources_changed |= p.announced;
-            let subscribers: Vec<u64> = inner
+            let subscribers: Vec<MediaId> = inner
                 .subscriptions
                 .iter()
-                .filter(|(_, s)| s.source == session)
+                .filter(|(_, s)| s.source == media)
                 .map(|(id, _)| *id)
                 .collect();
             for sub in subscribers {
                 self.end_locked(inner, sub, true, after);
             }
-        } else if let Some(s) = inner.subscriptions.remove(&session) {
+        } else if let Some(s) = inner.subscriptions.remove(&media) {
             for t in &s.tracks {
-                t.fanout.remove(session);
+                t.fanout.remove(media);
             }
             after.close.push(s.pc);
             if tell_owner {
                 if let Some(tx) = inner.members.get(&s.owner).and_then(|m| m.notify.clone()) {
-                    after.notices.push((tx, ServerMsg::MediaEnded { session }));
+                    after.notices.push((tx, ServerMsg::MediaEnded { media }));
                 }
             }
         }
@@ -468,14 +483,14 @@ impl LessonMedia {
             let RouteChange::Unsubscribe { track, subscriber } = *change else {
                 continue;
             };
-            let ended: Vec<u64> = inner
+            let ended: Vec<MediaId> = inner
                 .subscriptions
                 .iter()
                 .filter(|(_, s)| s.owner == subscriber && s.tracks.iter().any(|t| t.id == track))
                 .map(|(id, _)| *id)
                 .collect();
-            for session in ended {
-                self.end_locked(inner, session, true, after);
+            for media in ended {
+                self.end_locked(inner, media, true, after);
             }
         }
     }
@@ -485,7 +500,7 @@ impl LessonMedia {
         &self,
         conn: ConnId,
         floor: Option<shared::ids::ClassroomId>,
-    ) -> Result<(), SessionError> {
+    ) -> Result<(), LessonMediaError> {
         let after = {
             let mut inner = lock(&self.inner);
             let changes = inner.table.set_floor(conn, floor)?;
@@ -523,7 +538,7 @@ impl LessonMedia {
     }
 
     /// The teacher's first listed publication, for WHEP players.
-    pub fn teacher_source(&self) -> Option<u64> {
+    pub fn teacher_source(&self) -> Option<MediaId> {
         let inner = lock(&self.inner);
         inner
             .publications

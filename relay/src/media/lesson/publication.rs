@@ -14,15 +14,15 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::RTCPeerConnectionState;
 
 impl LessonMedia {
-    /// Publishes `conn`'s camera and microphone from a send-only offer; returns the session and
+    /// Publishes `conn`'s camera and microphone from a send-only offer; returns its id and
     /// the answer. An earlier publication of `conn` ends.
     pub async fn publish(
         self: &Arc<Self>,
         conn: ConnId,
         offer: String,
-    ) -> Result<(u64, String), SessionError> {
+    ) -> Result<(MediaId, String), LessonMediaError> {
         let kinds = sdp::published_kinds(&offer)?;
-        let earlier: Vec<u64> = {
+        let earlier: Vec<MediaId> = {
             let inner = lock(&self.inner);
             match inner.table.role(conn) {
                 None => return Err(MediaError::NotJoined(conn).into()),
@@ -36,8 +36,8 @@ impl LessonMedia {
                 .map(|(id, _)| *id)
                 .collect()
         };
-        for session in earlier {
-            self.end(session, false).await;
+        for media in earlier {
+            self.end(media, false).await;
         }
         let (pc, mut events) = peer::open(
             &self.ctx.config,
@@ -62,13 +62,13 @@ impl LessonMedia {
         }
         .await;
         let answer = answer_or_close(&pc, answered).await?;
-        let session = self.ctx.next_session();
+        let media = self.ctx.next_media();
         let present = {
             let mut inner = lock(&self.inner);
             let present = inner.members.contains_key(&conn);
             if present {
                 inner.publications.insert(
-                    session,
+                    media,
                     Publication {
                         owner: conn,
                         pc: Arc::clone(&pc),
@@ -82,13 +82,13 @@ impl LessonMedia {
         };
         if !present {
             let _ = pc.close().await;
-            return Err(SessionError::Left);
+            return Err(LessonMediaError::Left);
         }
-        tokio::spawn(Arc::clone(self).run_publication(session, events));
-        Ok((session, answer))
+        tokio::spawn(Arc::clone(self).run_publication(media, events));
+        Ok((media, answer))
     }
 
-    pub(super) async fn run_publication(self: Arc<Self>, session: u64, mut events: PeerEvents) {
+    pub(super) async fn run_publication(self: Arc<Self>, media: MediaId, mut events: PeerEvents) {
         let deadline = tokio::time::sleep(ANNOUNCE_AFTER);
         tokio::pin!(deadline);
         let mut announced = false;
@@ -96,7 +96,7 @@ impl LessonMedia {
             tokio::select! {
                 track = events.tracks.recv() => {
                     let Some(track) = track else { continue };
-                    announced |= self.add_track(session, track).await;
+                    announced |= self.add_track(media, track).await;
                 }
                 changed = events.state.changed() => {
                     let state = *events.state.borrow();
@@ -105,18 +105,18 @@ impl LessonMedia {
                     }
                 }
                 _ = &mut deadline, if !announced => {
-                    self.announce(session).await;
+                    self.announce(media).await;
                     announced = true;
                 }
             }
         }
-        self.end(session, false).await;
+        self.end(media, false).await;
     }
 
     /// A publisher's Track arrived; returns whether the publication is now announced.
     pub(super) async fn add_track(
         self: &Arc<Self>,
-        session: u64,
+        media: MediaId,
         remote: Arc<dyn TrackRemote>,
     ) -> bool {
         let Some(media_ssrc) = remote.ssrcs().await.first().copied() else {
@@ -129,7 +129,7 @@ impl LessonMedia {
             return false;
         };
         let relayed = Arc::new(Relayed {
-            id: TrackId(session * 2 + u64::from(kind == Kind::Video)),
+            id: TrackId(media.0 * 2 + u64::from(kind == Kind::Video)),
             kind,
             codec,
             remote,
@@ -138,7 +138,7 @@ impl LessonMedia {
         });
         let complete = {
             let mut inner = lock(&self.inner);
-            let Some(p) = inner.publications.get_mut(&session) else {
+            let Some(p) = inner.publications.get_mut(&media) else {
                 return false;
             };
             if p.tracks.iter().any(|t| t.kind == kind) {
@@ -158,25 +158,25 @@ impl LessonMedia {
                 for (notify, msg) in after.notices {
                     notify.send(msg);
                 }
-                tokio::spawn(pump(relayed, Arc::clone(&self.ctx)));
+                tokio::spawn(pump(relayed));
                 return true;
             }
             p.expected
                 .iter()
                 .all(|k| p.tracks.iter().any(|t| t.kind == *k))
         };
-        tokio::spawn(pump(relayed, Arc::clone(&self.ctx)));
+        tokio::spawn(pump(relayed));
         if complete {
-            self.announce(session).await;
+            self.announce(media).await;
         }
         complete
     }
 
     /// Lists the publication's Tracks in the table, so the rules route them.
-    pub(super) async fn announce(&self, session: u64) {
+    pub(super) async fn announce(&self, media: MediaId) {
         let after = {
             let mut inner = lock(&self.inner);
-            let Some(p) = inner.publications.get_mut(&session) else {
+            let Some(p) = inner.publications.get_mut(&media) else {
                 return;
             };
             if p.announced || p.tracks.is_empty() {
@@ -186,7 +186,7 @@ impl LessonMedia {
             let (owner, tracks) = (p.owner, p.tracks.clone());
             for t in tracks {
                 if let Err(e) = inner.table.publish(owner, t.id, t.kind) {
-                    tracing::warn!(lesson = %self.lesson, session, "track not listed: {e}");
+                    tracing::warn!(lesson = %self.lesson, %media, "track not listed: {e}");
                 }
             }
             let mut after = Aftermath {
@@ -201,10 +201,10 @@ impl LessonMedia {
 }
 
 /// Reads a publisher's Track and forwards every packet.
-pub(super) async fn pump(relayed: Arc<Relayed>, ctx: Arc<MediaContext>) {
+pub(super) async fn pump(relayed: Arc<Relayed>) {
     while let Some(event) = relayed.remote.poll().await {
         match event {
-            TrackRemoteEvent::OnRtpPacket(packet) => relayed.fanout.forward(packet, &ctx.stats),
+            TrackRemoteEvent::OnRtpPacket(packet) => relayed.fanout.forward(packet),
             TrackRemoteEvent::OnEnded => break,
             _ => {}
         }

@@ -13,7 +13,6 @@ use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters,
 };
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
@@ -26,9 +25,9 @@ impl LessonMedia {
     pub async fn subscribe(
         self: &Arc<Self>,
         conn: ConnId,
-        source: u64,
+        source: MediaId,
         offer: String,
-    ) -> Result<(u64, String), SessionError> {
+    ) -> Result<(MediaId, String), LessonMediaError> {
         let kinds = sdp::received_kinds(&offer)?;
         let (tracks, earlier) = {
             let inner = lock(&self.inner);
@@ -36,7 +35,7 @@ impl LessonMedia {
                 .publications
                 .get(&source)
                 .filter(|p| p.announced)
-                .ok_or(SessionError::NoSuchSource(source))?;
+                .ok_or(LessonMediaError::NoSuchSource(source))?;
             let allowed: Vec<Arc<Relayed>> = p
                 .tracks
                 .iter()
@@ -44,9 +43,9 @@ impl LessonMedia {
                 .cloned()
                 .collect();
             if allowed.is_empty() {
-                return Err(SessionError::NotAllowed(source));
+                return Err(LessonMediaError::NotAllowed(source));
             }
-            let earlier: Vec<u64> = inner
+            let earlier: Vec<MediaId> = inner
                 .subscriptions
                 .iter()
                 .filter(|(_, s)| s.owner == conn && s.source == source)
@@ -58,7 +57,7 @@ impl LessonMedia {
                 .filter(|s| s.owner == conn)
                 .count();
             if held - earlier.len() >= MAX_SUBSCRIPTIONS {
-                return Err(SessionError::TooManySubscriptions);
+                return Err(LessonMediaError::TooManySubscriptions);
             }
             let wanted: Vec<Arc<Relayed>> = allowed
                 .into_iter()
@@ -67,10 +66,10 @@ impl LessonMedia {
             (wanted, earlier)
         };
         if tracks.is_empty() {
-            return Err(SessionError::NothingToReceive);
+            return Err(LessonMediaError::NothingToReceive);
         }
-        for session in earlier {
-            self.end(session, false).await;
+        for media in earlier {
+            self.end(media, false).await;
         }
         let codecs: Vec<(Kind, RTCRtpCodec)> =
             tracks.iter().map(|t| (t.kind, t.codec.clone())).collect();
@@ -119,14 +118,14 @@ impl LessonMedia {
         }
         .await;
         let answer = answer_or_close(&pc, answered).await?;
-        let session = self.ctx.next_session();
+        let media = self.ctx.next_media();
         let still = {
             let mut inner = lock(&self.inner);
             let still = inner.members.contains_key(&conn)
                 && tracks.iter().all(|t| inner.table.may_receive(t.id, conn));
             if still {
                 inner.subscriptions.insert(
-                    session,
+                    media,
                     Subscription {
                         owner: conn,
                         source,
@@ -139,20 +138,20 @@ impl LessonMedia {
         };
         if !still {
             let _ = pc.close().await;
-            return Err(SessionError::NotAllowed(source));
+            return Err(LessonMediaError::NotAllowed(source));
         }
-        tokio::spawn(Arc::clone(self).run_subscription(session, events, outs));
-        Ok((session, answer))
+        tokio::spawn(Arc::clone(self).run_subscription(media, events, outs));
+        Ok((media, answer))
     }
 
     pub(super) async fn run_subscription(
         self: Arc<Self>,
-        session: u64,
+        media: MediaId,
         mut events: PeerEvents,
         outs: Vec<Outgoing>,
     ) {
         if !connected(&mut events).await {
-            return self.end(session, true).await;
+            return self.end(media, true).await;
         }
         for out in outs {
             let payload_type = match out.sender.get_parameters().await {
@@ -165,11 +164,11 @@ impl LessonMedia {
             {
                 // Added under the lock, so a subscription ended meanwhile leaves no sink behind.
                 let inner = lock(&self.inner);
-                if !inner.subscriptions.contains_key(&session) {
+                if !inner.subscriptions.contains_key(&media) {
                     return;
                 }
                 out.relayed.fanout.add(Sink {
-                    session,
+                    media,
                     ssrc: out.ssrc,
                     payload_type,
                     outlet: Arc::clone(&out.local) as Arc<dyn Outlet>,
@@ -193,7 +192,7 @@ impl LessonMedia {
                 break;
             }
         }
-        self.end(session, true).await;
+        self.end(media, true).await;
     }
 
     /// A subscriber wants a keyframe of `track`: passed on now, or when the gap allows.
@@ -215,10 +214,6 @@ impl LessonMedia {
                 .cloned()
         };
         let Some(relayed) = relayed else { return };
-        self.ctx
-            .stats
-            .keyframe_requests
-            .fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let pli = PictureLossIndication {
                 sender_ssrc: 0,
