@@ -2,6 +2,9 @@
 //! bound and nobody else waits for it. Drives the real room task and SQLite store through the
 //! channels a connection uses, without sockets.
 
+mod common;
+
+use common::wait::until;
 use relay::room::task::{self, Command, Outbound, OUTBOUND_CAPACITY};
 use relay::room::ConnId;
 use relay::store::Store;
@@ -101,16 +104,15 @@ async fn a_slow_classroom_is_resynced_and_the_others_are_not_held_back() {
     // It drains; on the next tick it gets the whole board as a snapshot.
     let stale = frames(&mut slow_rx);
     assert_eq!(stale.len(), OUTBOUND_CAPACITY);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let fresh = frames(&mut slow_rx);
-    let snapshot = fresh.iter().find_map(|m| {
-        if let ServerMsg::Snapshot(b) = m {
-            Some(b.clone())
-        } else {
-            None
-        }
-    });
-    let snapshot = snapshot.expect("a resync snapshot");
+    let snapshot = until("a resync snapshot", Duration::from_secs(5), async || {
+        let fresh = frames(&mut slow_rx);
+        let found = fresh.iter().find_map(|m| match m {
+            ServerMsg::Snapshot(b) => Some(b.clone()),
+            _ => None,
+        });
+        found.ok_or_else(|| format!("{} other frames", fresh.len()))
+    })
+    .await;
     assert_eq!(snapshot.seq, u64::from(total));
     assert_eq!(snapshot.stroke_count(), total as usize / 2);
 
@@ -125,11 +127,19 @@ async fn a_slow_classroom_is_resynced_and_the_others_are_not_held_back() {
         })
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let next = u64::from(total) + 1;
-    assert!(frames(&mut slow_rx)
-        .iter()
-        .any(|m| matches!(m, ServerMsg::Ops { first, .. } if *first == next)));
+    until("the next live op", Duration::from_secs(5), async || {
+        let fresh = frames(&mut slow_rx);
+        if fresh
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Ops { first, .. } if *first == next))
+        {
+            Ok(())
+        } else {
+            Err(format!("{fresh:?}"))
+        }
+    })
+    .await;
     drop(room_tx);
     let _ = tokio::time::timeout(Duration::from_secs(5), room).await;
 }

@@ -6,12 +6,16 @@
 //! - [`media`]: webrtc-rs peers that publish generated VP8/Opus RTP and count what arrives.
 //! - [`netns`]: a network namespace per test, joined by a veth pair, for WebRTC peers.
 //! - [`browser`]: headless Chromium through chromedriver.
+//! - [`rural`]: the "rural DSL" scenario in two browsers, shared by its test and its bench.
+//! - [`wait`]: polling for a condition with a deadline instead of sleeping.
 
 pub mod browser;
 pub mod client;
 pub mod media;
 pub mod netns;
 pub mod relay;
+pub mod rural;
+pub mod wait;
 
 /// Every wait in these tests is bounded by this unless it says otherwise.
 pub const WAIT: std::time::Duration = std::time::Duration::from_secs(10);

@@ -115,6 +115,8 @@ pub struct TestPeer {
     pub keyframe_requests: Arc<AtomicU64>,
     /// The next sequence numbers (video, audio) of [`stream`]: SRTP refuses replayed numbers.
     next_seq: Mutex<(u16, u16)>,
+    /// The send stamps (µs on [`clock`]) of the last audio and the last video packet sent.
+    last_sent: Mutex<[u64; 2]>,
 }
 
 fn codec(mime: &str, clock: u32, channels: u16, fmtp: &str, pt: u8) -> RTCRtpCodecParameters {
@@ -218,6 +220,7 @@ impl TestPeer {
             locals: Vec::new(),
             keyframe_requests: Arc::new(AtomicU64::new(0)),
             next_seq: Mutex::new((1000, 5000)),
+            last_sent: Mutex::new([0; 2]),
         };
         (peer, handler)
     }
@@ -368,7 +371,61 @@ impl TestPeer {
             },
             payload: Bytes::from(payload),
         };
-        local.track.write_rtp(packet).await.is_ok()
+        let sent = local.track.write_rtp(packet).await.is_ok();
+        if sent {
+            self.last_sent.lock().unwrap()[usize::from(video)] = now;
+        }
+        sent
+    }
+
+    /// The send stamp (µs on [`clock`]) of the last video or audio packet sent; 0 before any.
+    pub fn last_sent_at_us(&self, video: bool) -> u64 {
+        self.last_sent.lock().unwrap()[usize::from(video)]
+    }
+
+    /// `Ok` once this subscriber has received the last audio and the last video packet
+    /// `publisher` sent so far (so nothing it sent is still in flight), else what it has.
+    pub fn has_received_the_last_of(&self, publisher: &TestPeer) -> Result<(), String> {
+        let got = self.received();
+        for video in [false, true] {
+            let last = publisher.last_sent_at_us(video);
+            if !got.iter().any(|r| r.video == video && r.sent_at_us >= last) {
+                let kind = if video { "video" } else { "audio" };
+                let n = got.iter().filter(|r| r.video == video).count();
+                return Err(format!("{n} {kind} packets, not the last one sent"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Video packets received so far.
+    pub fn video_count(&self) -> usize {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.video)
+            .count()
+    }
+
+    /// Waits until no video packet has reached this peer for `quiet` (its source stopped, or
+    /// the relay stopped forwarding to it) and returns how many it received; panics naming
+    /// `what` after [`crate::WAIT`].
+    pub async fn until_video_stops(&self, what: &str, quiet: Duration) -> usize {
+        crate::wait::until_sync(what, crate::WAIT, || {
+            let got = self.received();
+            let video: Vec<_> = got.iter().filter(|r| r.video).collect();
+            let since = video.last().map_or(quiet, |r| clock().saturating_sub(r.at));
+            if since >= quiet {
+                Ok(video.len())
+            } else {
+                Err(format!(
+                    "{} video packets, the last {since:?} ago",
+                    video.len()
+                ))
+            }
+        })
+        .await
     }
 
     /// The SSRCs this publisher sends with.

@@ -6,9 +6,12 @@ use shared::ids::{PageId, Role};
 use shared::points::Deltas;
 use shared::protocol::ClientOp;
 use shared::testkit::{pen_path, resolve, Rng};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tests::client::LessonClient;
 use tests::relay::{TestRelay, CLASSROOMS, LESSON};
+use tests::{wait, WAIT};
 
 /// A burst of strokes: Begin, 8 Extends, End each.
 fn burst(strokes: usize) -> Vec<ClientOp> {
@@ -55,12 +58,26 @@ async fn every_acknowledged_op_survives_sigkill() {
     teacher
         .until("the first acknowledgements", |c| c.acked >= 50)
         .await;
-    let killer = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        relay.kill().await
-    });
+    let sent = Arc::new(AtomicUsize::new(0));
+    let killer = {
+        let sent = Arc::clone(&sent);
+        tokio::spawn(async move {
+            wait::until_sync(
+                "the second half of the burst under way",
+                WAIT,
+                || match sent.load(Ordering::Relaxed) {
+                    n if n >= 25 => Ok(()),
+                    n => Err(format!("{n} ops sent")),
+                },
+            )
+            .await;
+            relay.kill().await
+        })
+    };
     for op in rest {
         teacher.op(op.clone()).await;
+        sent.fetch_add(1, Ordering::Relaxed);
+        // The pace of the burst (a pen sending an op a millisecond), not a wait for anything.
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let data = killer.await.expect("the relay was killed");

@@ -65,12 +65,12 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
         .await;
     }
     let before = a.eval(&frames("teacher-video")).await.as_u64().unwrap_or(0);
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = a.eval(&frames("teacher-video")).await.as_u64().unwrap_or(0);
-    assert!(
-        after > before,
-        "frames keep being decoded ({before} -> {after})"
-    );
+    a.until(
+        &format!("frames decoded after the first {before}, within 2 s"),
+        &format!("{} > {before}", frames("teacher-video")),
+        Duration::from_secs(2),
+    )
+    .await;
 
     // The teacher decodes each classroom in the grid.
     for room in [room_a, room_b] {
@@ -200,7 +200,19 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
         .click()
         .await
         .expect("mute");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The page refreshes its stats each second: after two refreshes they are of audio sent
+    // after the mute.
+    for _ in 0..2 {
+        let now = a.eval(&frames("teacher-video")).await.as_u64().unwrap_or(0);
+        a.until(
+            "classroom A's stats refreshed",
+            &format!("{} > {now}", frames("teacher-video")),
+            Duration::from_secs(10),
+        )
+        .await;
+    }
+    // An absence, so a fixed window: the fake microphone sounds in short beeps and the level is
+    // of the latest audio only, so it is sampled over several seconds.
     let mut loudest: f64 = 0.0;
     for _ in 0..6 {
         loudest = loudest.max(a.eval(level).await.as_f64().unwrap_or(1.0));
@@ -241,12 +253,12 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
     let samples =
         "+(document.querySelector('figure:has(#teacher-video)')?.dataset.audioSamples || 0)";
     let before = a.eval(samples).await.as_u64().unwrap_or(0);
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = a.eval(samples).await.as_u64().unwrap_or(0);
-    assert!(
-        after > before + 48_000,
-        "audio keeps coming after the switch ({before} -> {after})"
-    );
+    a.until(
+        &format!("a second of audio within 2 s of the switch (from {before} samples)"),
+        &format!("{samples} > {}", before + 48_000),
+        Duration::from_secs(2),
+    )
+    .await;
 
     for page in [teacher, a, b] {
         page.close().await;

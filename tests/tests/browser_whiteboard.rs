@@ -6,6 +6,7 @@ use shared::ids::Role;
 use std::time::{Duration, Instant};
 use tests::browser::{dist, strokes_are, Browser, Chromedriver, Device, CONNECTED};
 use tests::relay::{TestRelay, CLASSROOMS};
+use tests::wait;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
@@ -52,16 +53,16 @@ async fn a_stroke_drawn_by_the_teacher_appears_in_every_classroom() {
     // Pen up: the whole stroke is there within a second.
     teacher.drag(Device::Mouse, None, 4, (40, 10), true).await;
     let lifted = Instant::now();
-    let mut ink = classroom.ink_pixels().await;
-    while ink < 300 && lifted.elapsed() < Duration::from_secs(5) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        ink = classroom.ink_pixels().await;
-    }
+    let ink = wait::until(
+        "the whole stroke (300 ink pixels) on the classroom's canvas",
+        Duration::from_secs(5),
+        async || match classroom.ink_pixels().await {
+            n if n >= 300 => Ok(n),
+            n => Err(format!("{n} ink pixels")),
+        },
+    )
+    .await;
     let seen_after = lifted.elapsed();
-    assert!(
-        ink >= 300,
-        "the classroom canvas shows only {ink} ink pixels"
-    );
     assert!(
         seen_after <= Duration::from_secs(1),
         "the classroom saw the stroke {seen_after:?} after pen-up"

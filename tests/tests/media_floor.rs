@@ -10,6 +10,7 @@ use std::time::Duration;
 use tests::client::LessonClient;
 use tests::media::{stream, TestPeer};
 use tests::relay::{TestRelay, CLASSROOMS};
+use tests::{wait, WAIT};
 
 fn listed(c: &LessonClient, source: MediaId) -> bool {
     c.sources.iter().any(|s: &Source| s.id == source)
@@ -53,10 +54,7 @@ async fn the_floor_decides_which_classrooms_see_each_other() {
     let source = teacher.sources[0].id;
     let (_, at_teacher) = receive(&mut teacher, source).await;
 
-    // Without the floor, classroom B is not offered A and may not take it.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    while b.recv(Duration::from_millis(100)).await.is_some() {}
-    assert!(!listed(&b, source), "B is not offered A before the floor");
+    // Without the floor, classroom B may not take A and is not offered it.
     let (peer, offer) = TestPeer::subscriber().await;
     let refused = b.offer(Some(source), offer).await;
     assert!(
@@ -64,6 +62,11 @@ async fn the_floor_decides_which_classrooms_see_each_other() {
         "{refused:?}"
     );
     peer.close().await;
+    // An absence, so a fixed window: the relay sent every member its sources when A's
+    // publication was listed, B's with the teacher's (which has arrived); a listing of A for B
+    // would have arrived by now or within 100 ms of quiet.
+    while b.recv(Duration::from_millis(100)).await.is_some() {}
+    assert!(!listed(&b, source), "B is not offered A before the floor");
 
     // Only the teacher gives the floor; observers never publish.
     b.send(&ClientMsg::Floor(Some(room_b))).await;
@@ -84,8 +87,15 @@ async fn the_floor_decides_which_classrooms_see_each_other() {
     })
     .await;
     let (b_media, at_b) = receive(&mut b, source).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(video_count(&at_b) > 30, "B receives A once A has the floor");
+    wait::until_sync(
+        "B receiving 30 of A's video packets",
+        WAIT,
+        || match video_count(&at_b) {
+            n if n > 30 => Ok(()),
+            n => Err(format!("{n} video packets")),
+        },
+    )
+    .await;
 
     // Taking the floor back ends B's subscription; A's media stops reaching B.
     teacher.send(&ClientMsg::Floor(None)).await;
@@ -93,20 +103,31 @@ async fn the_floor_decides_which_classrooms_see_each_other() {
         c.ended.contains(&b_media) && !listed(c, source) && c.floor.is_none()
     })
     .await;
+    let teacher_at_take_back = video_count(&at_teacher);
+    // A sends 60 video packets a second: 200 ms without one means they stopped reaching B.
+    let stopped_at = at_b
+        .until_video_stops("A's video to stop reaching B", Duration::from_millis(200))
+        .await;
+    // An absence, so a fixed window (the length of 30 of A's video packets).
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let stopped_at = video_count(&at_b);
-    tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         video_count(&at_b),
         stopped_at,
         "nothing reaches B after the floor is taken back"
     );
 
-    // The teacher saw A all along.
-    assert!(
-        video_count(&at_teacher) > 100,
-        "the teacher sees classroom A"
-    );
+    // The teacher saw A all along, and still does.
+    wait::until_sync(
+        "the teacher receiving 100 of A's video packets, some after the floor was taken back",
+        WAIT,
+        || match video_count(&at_teacher) {
+            n if n > 100 && n > teacher_at_take_back => Ok(()),
+            n => Err(format!(
+                "{n} video packets, {teacher_at_take_back} at the take-back"
+            )),
+        },
+    )
+    .await;
     flowing.abort();
     for peer in [&at_teacher, &at_b] {
         peer.close().await;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tests::media::{answer_ssrcs, stream, TestPeer, Video};
 use tests::relay::{extra_classroom, TestRelay};
+use tests::{wait, WAIT};
 
 const SUBSCRIBERS: u32 = 20;
 
@@ -58,7 +59,15 @@ async fn twenty_classrooms_receive_the_teacher_in_order_with_their_own_ssrc_and_
     let before = publisher.keyframe_requests.load(Ordering::Relaxed);
     let sent = stream(Arc::clone(&publisher), Duration::from_secs(3), 100).await;
     assert!(sent > 300, "the publisher sent {sent} packets");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Until the packets still in flight have landed: every subscriber has the last one sent.
+    for (i, (peer, _)) in subscribers.iter().enumerate() {
+        wait::until_sync(
+            &format!("subscriber {i} receiving the last packet sent"),
+            WAIT,
+            || peer.has_received_the_last_of(&publisher),
+        )
+        .await;
+    }
 
     let publisher_ssrcs = publisher.ssrcs();
     for (i, (peer, announced)) in subscribers.iter().enumerate() {
@@ -105,26 +114,44 @@ async fn twenty_classrooms_receive_the_teacher_in_order_with_their_own_ssrc_and_
         "keyframe requests are coalesced: {after} reached the teacher for {SUBSCRIBERS} subscribers"
     );
 
-    // A late classroom: its keyframe request reaches the publisher.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // A late classroom: its keyframe request reaches the publisher. (The requests of the
+    // subscribers' joins went out during the 3 s stream above: the relay holds one back for at
+    // most its 300 ms gap.)
     let before = publisher.keyframe_requests.load(Ordering::Relaxed);
-    let flowing = tokio::spawn(stream(Arc::clone(&publisher), Duration::from_secs(4), 100));
+    let flowing = tokio::spawn(stream(Arc::clone(&publisher), WAIT, 100));
     let late = &mut classrooms[0];
     let (peer, offer) = TestPeer::subscriber().await;
     let (_, answer) = late.offer(Some(source), offer).await.expect("resubscribe");
     peer.accept(answer).await;
     assert!(peer.connected(Duration::from_secs(10)).await);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Its video track exists once video arrives; the keyframe request goes out on it.
+    wait::until_sync("the late subscriber receiving video", WAIT, || {
+        let n = peer.video_count();
+        if n > 0 {
+            Ok(())
+        } else {
+            Err("no video".into())
+        }
+    })
+    .await;
     peer.request_keyframe().await;
-    flowing.await.unwrap();
-    assert!(
-        publisher.keyframe_requests.load(Ordering::Relaxed) > before,
-        "the late subscriber's keyframe request reached the teacher"
-    );
-    assert!(
-        peer.received().iter().filter(|r| r.video).count() > 50,
-        "the late subscriber receives video"
-    );
+    wait::until_sync(
+        "the late subscriber's keyframe request reaching the teacher, and 50 video packets",
+        WAIT,
+        || {
+            let requests = publisher.keyframe_requests.load(Ordering::Relaxed);
+            let video = peer.video_count();
+            if requests > before && video > 50 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{requests} keyframe requests (before: {before}), {video} video packets"
+                ))
+            }
+        },
+    )
+    .await;
+    flowing.abort();
     for (peer, _) in &subscribers {
         peer.close().await;
     }
@@ -145,7 +172,7 @@ async fn h264_from_the_teacher_reaches_the_classrooms() {
     publisher.accept(answer).await;
     assert!(publisher.connected(Duration::from_secs(10)).await);
     let publisher = Arc::new(publisher);
-    let flowing = tokio::spawn(stream(Arc::clone(&publisher), Duration::from_secs(8), 60));
+    let flowing = tokio::spawn(stream(Arc::clone(&publisher), WAIT, 60));
     let mut peers = Vec::new();
     for k in 0..3 {
         let mut c = relay
@@ -162,14 +189,17 @@ async fn h264_from_the_teacher_reaches_the_classrooms() {
         assert!(peer.connected(Duration::from_secs(10)).await);
         peers.push((c, peer));
     }
-    tokio::time::sleep(Duration::from_secs(3)).await;
     for (i, (_, peer)) in peers.iter().enumerate() {
+        wait::until_sync(
+            &format!("classroom {i} receiving 60 H.264 packets"),
+            WAIT,
+            || match peer.video_count() {
+                n if n > 60 => Ok(()),
+                n => Err(format!("{n} packets")),
+            },
+        )
+        .await;
         let video: Vec<_> = peer.received().into_iter().filter(|r| r.video).collect();
-        assert!(
-            video.len() > 60,
-            "classroom {i} received {} H.264 packets",
-            video.len()
-        );
         assert!(
             video.iter().all(|r| r.payload_type == 100),
             "rewritten to its own payload type"

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tests::client::LessonClient;
 use tests::media::{stream, TestPeer};
 use tests::relay::{TestRelay, CLASSROOMS, LESSON};
+use tests::{wait, WAIT};
 
 async fn joined(relay: &TestRelay, role: Role, page: u64) -> (LessonClient, ServerMsg) {
     let mut c = LessonClient::connect(
@@ -39,6 +40,15 @@ fn video_seqs(peer: &TestPeer) -> Vec<u16> {
         .filter(|r| r.video)
         .map(|r| r.seq)
         .collect()
+}
+
+/// Waits until `peer` has received at least `n` video packets; returns how many it has.
+async fn until_video(peer: &TestPeer, what: &str, n: usize) -> usize {
+    wait::until_sync(what, WAIT, || match peer.video_count() {
+        got if got >= n => Ok(got),
+        got => Err(format!("{got} of {n} video packets")),
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,13 +83,14 @@ async fn media_carries_on_across_a_dropped_websocket() {
         .expect("subscribe");
     peer.accept(answer).await;
     assert!(peer.connected(Duration::from_secs(10)).await);
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    until_video(&peer, "video flowing to the classroom", 25).await;
 
     // Both sockets drop without a close (a link going down), then come back as the same pages.
+    // They stay down while a second's worth of video (50 packets) keeps arriving.
+    let before = video_seqs(&peer).len();
     drop(classroom);
     drop(teacher);
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let during = video_seqs(&peer).len();
+    let during = until_video(&peer, "video arriving with both sockets down", before + 50).await;
     let (_teacher, resumed) = joined(&relay, Role::Teacher, 1).await;
     assert_eq!(
         resumed,
@@ -98,12 +109,8 @@ async fn media_carries_on_across_a_dropped_websocket() {
         },
         "the classroom's subscription carries on"
     );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    until_video(&peer, "packets arriving after the reconnect", during + 51).await;
     let seqs = video_seqs(&peer);
-    assert!(
-        seqs.len() > during + 50,
-        "packets keep arriving after the reconnect"
-    );
     for pair in seqs.windows(2) {
         assert_eq!(
             pair[1],
@@ -118,9 +125,15 @@ async fn media_carries_on_across_a_dropped_websocket() {
 
     // A page that closes its socket properly leaves at once: its subscription ends.
     classroom.disconnect().await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let stopped = video_seqs(&peer).len();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The teacher sends 50 video packets a second: 200 ms without one means they stopped.
+    let stopped = peer
+        .until_video_stops(
+            "the closed page's video to stop",
+            Duration::from_millis(200),
+        )
+        .await;
+    // An absence, so a fixed window (the length of 25 of the teacher's video packets).
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
         video_seqs(&peer).len() <= stopped + 2,
         "the closed page's subscription ended"

@@ -2,6 +2,8 @@
 //! the real router, a signed-in console, and a real server for WebSocket clients.
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod wait;
+
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Method, Request, StatusCode};
 use futures_util::{SinkExt, StreamExt};

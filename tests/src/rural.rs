@@ -1,0 +1,136 @@
+//! The "rural DSL" scenario, shared by its functional test (`tests/browser_rural_link.rs`) and
+//! its bench (`benches/rural_link.rs`): a master school and a rural classroom, each a network
+//! namespace of the test's own with its own Chromium; the rural link shaped to 2 Mbit/s down and
+//! 512 kbit/s up with `tc tbf` (this kernel has no `netem`, so no delay or random loss). The relay
+//! listens on the school's link. Needs root, the built client and Chromium.
+
+use crate::browser::{media_flags, Browser, Chromedriver, CONNECTED, FAKE_MEDIA};
+use crate::netns::TestNet;
+use crate::relay::{TestRelay, CLASSROOMS};
+use shared::ids::{ClassroomId, Role};
+use std::time::Duration;
+
+/// The rural classroom's link, in kbit/s, and the most its shaper queues (ms).
+pub const DOWN_KBIT: u32 = 2_000;
+pub const UP_KBIT: u32 = 512;
+pub const QUEUE_MS: u32 = 300;
+
+/// What the rural classroom's page shows of the teacher (its tile's stats, refreshed each second).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Watched {
+    /// Video frames decoded (`framesDecoded`).
+    pub frames: u64,
+    /// Video freezes the browser counted (`freezeCount`).
+    pub freezes: u64,
+    /// Audio samples received (`totalSamplesReceived`, 48 kHz).
+    pub audio_samples: u64,
+    /// The teacher's `<video>` element's decoded width in pixels.
+    pub width: u64,
+}
+
+/// The running scenario. Fields drop in order: pages, then their browsers, the relay, the networks.
+pub struct RuralDsl {
+    pub teacher: Browser,
+    pub classroom: Browser,
+    _drivers: (Chromedriver, Chromedriver),
+    pub relay: TestRelay,
+    _nets: (TestNet, TestNet),
+    /// The rural classroom.
+    pub room: ClassroomId,
+}
+
+async fn open(driver: &Chromedriver, relay: &TestRelay, link: &str) -> Browser {
+    let b = Browser::open_with(driver, media_flags(&relay.base, FAKE_MEDIA)).await;
+    b.client.goto(link).await.expect("open the join link");
+    b.until("the lesson connected", CONNECTED, Duration::from_secs(40))
+        .await;
+    b
+}
+
+fn number(v: &serde_json::Value, field: &str) -> u64 {
+    v.get(field).and_then(|n| n.as_u64()).unwrap_or(0)
+}
+
+impl RuralDsl {
+    /// Sets up both sites, opens the teacher's page at the school and the classroom's page on the
+    /// rural link, and returns once the rural classroom decodes the teacher's video and audio.
+    pub async fn start() -> RuralDsl {
+        let school = TestNet::create("school");
+        let rural = TestNet::create("rural");
+        rural.route_to(&school.host_ip);
+        rural.shape(DOWN_KBIT, UP_KBIT, QUEUE_MS);
+        let relay = TestRelay::start_at(&school.host_ip, 0, &[]).await;
+        let school_driver = Chromedriver::start_in(&school).await;
+        let rural_driver = Chromedriver::start_in(&rural).await;
+        let room = CLASSROOMS[0];
+        let teacher = open(&school_driver, &relay, &relay.link(Role::Teacher)).await;
+        let classroom = open(&rural_driver, &relay, &relay.link(Role::Classroom(room))).await;
+        classroom
+            .until(
+                "the rural classroom decoding the teacher",
+                "(() => { const t = document.querySelector('#teacher-video')?.closest('.tile'); \
+                 return t && +t.dataset.frames > 30 && +t.dataset.audioSamples > 0; })()",
+                Duration::from_secs(40),
+            )
+            .await;
+        RuralDsl {
+            teacher,
+            classroom,
+            _drivers: (school_driver, rural_driver),
+            relay,
+            _nets: (school, rural),
+            room,
+        }
+    }
+
+    /// What the rural classroom shows of the teacher now.
+    pub async fn watched(&self) -> Watched {
+        let v = self
+            .classroom
+            .eval(
+                "(() => { const t = document.querySelector('figure:has(#teacher-video)'); \
+                 const d = t ? t.dataset : {}; \
+                 return { frames: +(d.frames || 0), freezes: +(d.freezes || 0), \
+                 audio_samples: +(d.audioSamples || 0), \
+                 width: document.querySelector('#teacher-video')?.videoWidth || 0 }; })()",
+            )
+            .await;
+        Watched {
+            frames: number(&v, "frames"),
+            freezes: number(&v, "freezes"),
+            audio_samples: number(&v, "audio_samples"),
+            width: number(&v, "width"),
+        }
+    }
+
+    /// A script expression: the teacher's tile of the rural classroom has decoded more than
+    /// `frames` frames.
+    pub fn teacher_decodes_the_classroom(&self, frames: u64) -> String {
+        format!(
+            "(() => {{ const t = document.querySelector('.grid-cell[data-classroom=\"{}\"] .tile'); \
+             return t && +t.dataset.frames > {frames}; }})()",
+            self.room.0
+        )
+    }
+
+    /// Frames the teacher's page decoded of the rural classroom (sent through its uplink).
+    pub async fn teacher_frames_of_the_classroom(&self) -> u64 {
+        self.teacher
+            .eval(&format!(
+                "+(document.querySelector('.grid-cell[data-classroom=\"{}\"] .tile')?.dataset.frames || 0)",
+                self.room.0
+            ))
+            .await
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    /// Ends both browser sessions; the rest goes on drop.
+    pub async fn close(self) {
+        let RuralDsl {
+            teacher, classroom, ..
+        } = self;
+        teacher.close().await;
+        classroom.close().await;
+    }
+}
