@@ -106,18 +106,27 @@ pub async fn school(
         .map(|(c, t)| json!({"classroom": c, "name": rooms.get(c), "scheduled": t.scheduled, "attended": t.attended, "late": t.late, "rate": t.rate()}))
         .collect();
     if q.format.as_deref() == Some("csv") {
-        let mut csv = String::from("classroom,name,scheduled,attended,late,rate_percent\r\n");
-        for (c, t) in &tallies {
-            let name = rooms.get(c).map(String::as_str).unwrap_or("");
-            csv.push_str(&format!(
-                "{c},{},{},{},{},{}\r\n",
-                super::timetable::csv_cell(name),
-                t.scheduled,
-                t.attended,
-                t.late,
-                t.rate()
-            ));
-        }
+        let csv = crate::attendance::csv_report::table(
+            &[
+                "classroom",
+                "name",
+                "scheduled",
+                "attended",
+                "late",
+                "rate_percent",
+            ],
+            tallies.iter().map(|(c, t)| {
+                let name = rooms.get(c).map(String::as_str).unwrap_or("");
+                [
+                    c.to_string(),
+                    crate::attendance::csv_report::text(name),
+                    t.scheduled.to_string(),
+                    t.attended.to_string(),
+                    t.late.to_string(),
+                    t.rate().to_string(),
+                ]
+            }),
+        )?;
         let headers = [
             (
                 axum::http::header::CONTENT_TYPE,

@@ -393,23 +393,29 @@ pub async fn attendance(
         })
         .collect();
     if q.format.as_deref() == Some("csv") {
-        let mut csv = String::from("classroom,name,minutes,first_joined,late,missing\r\n");
-        for r in &rows {
-            let joined = r
-                .presence
-                .first_joined
-                .map(shanghai_time)
-                .unwrap_or_default();
-            csv.push_str(&format!(
-                "{},{},{},{},{},{}\r\n",
-                r.classroom,
-                csv_cell(&r.name),
-                r.presence.minutes,
-                joined,
-                r.presence.late,
-                r.presence.missing
-            ));
-        }
+        let csv = crate::attendance::csv_report::table(
+            &[
+                "classroom",
+                "name",
+                "minutes",
+                "first_joined",
+                "late",
+                "missing",
+            ],
+            rows.iter().map(|r| {
+                [
+                    r.classroom.to_string(),
+                    crate::attendance::csv_report::text(&r.name),
+                    r.presence.minutes.to_string(),
+                    r.presence
+                        .first_joined
+                        .map(shanghai_time)
+                        .unwrap_or_default(),
+                    r.presence.late.to_string(),
+                    r.presence.missing.to_string(),
+                ]
+            }),
+        )?;
         let headers = [
             (
                 axum::http::header::CONTENT_TYPE,
@@ -424,16 +430,6 @@ pub async fn attendance(
     }
     Ok(Json(json!({"lesson": id, "title": info.title, "starts_at": info.starts_at, "ends_at": info.ends_at, "classrooms": rows}))
         .into_response())
-}
-
-/// A CSV cell: quoted, quotes doubled, and never read as a formula by a spreadsheet.
-pub(super) fn csv_cell(s: &str) -> String {
-    let guarded = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
 /// `YYYY-MM-DD HH:MM` in Asia/Shanghai.
