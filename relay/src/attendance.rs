@@ -15,7 +15,7 @@ pub struct Stretch {
     pub left: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Presence {
     /// Minutes connected within the lesson (overlapping stretches counted once).
     pub minutes: i64,
