@@ -11,6 +11,9 @@ cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets --features shared/testkit -- -D warnings
 cargo clippy --locked -p client --target wasm32-unknown-unknown -- -D warnings
 
+echo "== one version of each WebSocket crate (cargo tree -i fails when two are compiled)"
+cargo tree --locked --workspace -e normal,dev -i tungstenite >/dev/null
+
 echo "== the shared crate builds for wasm32"
 cargo check --locked -p shared --target wasm32-unknown-unknown
 

@@ -3,10 +3,10 @@
 use crate::console::root::Console;
 use crate::labels;
 use crate::lesson::Lesson;
-use crate::link::token_from_fragment;
 use crate::listener::Listener;
+use crate::net::link::token_from_fragment;
+use crate::ready;
 use shared::token::{parse, Claims};
-use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 enum Route {
@@ -48,13 +48,6 @@ fn route() -> Route {
     }
 }
 
-/// Tells browser tests that the app has mounted.
-pub fn mark_ready() {
-    if let Some(w) = web_sys::window() {
-        let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__tongpin_ready"), &JsValue::TRUE);
-    }
-}
-
 #[function_component(App)]
 pub fn app() -> Html {
     let route = use_memo((), |_| route());
@@ -67,7 +60,7 @@ pub fn app() -> Html {
                 }
             })
         });
-        mark_ready();
+        ready::mark();
         move || drop(reload)
     });
     match &*route {

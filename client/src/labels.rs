@@ -1,11 +1,14 @@
 //! The texts people read: statuses, refusals and why a lesson closed (Simplified Chinese).
 
 use shared::board::BoardError;
-use shared::ids::Role;
 use shared::protocol::{CloseCode, Refusal};
 
+// Texts only the pages' markup shows (no pure module uses them).
+#[cfg(target_arch = "wasm32")]
 pub const PRODUCT: &str = "同頻互動課堂";
+#[cfg(target_arch = "wasm32")]
 pub const OPEN_YOUR_LINK: &str = "请打开老师或教育局发给您的课堂链接";
+#[cfg(target_arch = "wasm32")]
 pub const BAD_LINK: &str = "课堂链接无效，请检查链接是否完整";
 
 /// Why the relay refused an op, for a short toast.
@@ -55,7 +58,10 @@ pub fn closed(code: u16, reason: &str, server_error: Option<&str>) -> String {
     }
 }
 
-pub fn role(role: Role) -> &'static str {
+/// A participant's role in the teacher's roster.
+#[cfg(target_arch = "wasm32")]
+pub fn role(role: shared::ids::Role) -> &'static str {
+    use shared::ids::Role;
     match role {
         Role::Teacher => "教师",
         Role::Classroom(_) => "课堂",

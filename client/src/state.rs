@@ -2,10 +2,10 @@
 //! board, the status, the teacher's outbox and presence, and says what to send and what to
 //! repaint. It owns no socket and no clock; the `net` module drives it.
 
+use crate::board::local_ink::LocalInk;
+use crate::board::redraw::Redraw;
 use crate::labels;
-use crate::local_ink::LocalInk;
-use crate::outbox::Outbox;
-use crate::redraw::Redraw;
+use crate::net::outbox::Outbox;
 use shared::board::Board;
 use shared::ids::{Role, SessionId};
 use shared::protocol::{
@@ -50,15 +50,6 @@ pub fn close_is_final(code: u16) -> bool {
             | CloseCode::REPLACED
             | CloseCode::LESSON_OVER
     )
-}
-
-/// The value of the lesson root's `data-role`.
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Teacher => "teacher",
-        Role::Classroom(_) => "classroom",
-        Role::Observer => "observer",
-    }
 }
 
 /// What handling one input asks of the edges.

@@ -1,7 +1,7 @@
 //! Scenarios of the session state machine, without sockets or timers.
 
 use super::*;
-use crate::redraw::InkRun;
+use crate::board::redraw::InkRun;
 use shared::board::{BoardError, Op, Style, Tool};
 use shared::ids::{LessonId, StrokeId};
 use shared::points::{Deltas, Point};
@@ -347,4 +347,14 @@ fn a_fresh_page_counts_as_connected_only_once_it_has_the_board() {
     s.opened(2);
     s.receive(2, welcome(Role::Teacher));
     assert_eq!(s.status, Status::Connected);
+}
+
+#[test]
+fn the_current_connection_is_the_one_opened_and_not_closed() {
+    let mut s = Session::new("tok".into(), Role::Teacher, SessionId(42));
+    assert_eq!(s.conn(), None);
+    s.opened(3);
+    assert_eq!(s.conn(), Some(3));
+    s.closed(1006, "", Some(1));
+    assert_eq!(s.conn(), None);
 }

@@ -3,11 +3,12 @@
 //! setting a new password. The relay decides which accounts an admin manages.
 
 use super::api::Api;
-use super::dom;
+use super::bind::{self, Form, Select, TextInput};
 use super::failure::{FailureView, FieldErrorView};
-use super::forms::account_body;
+use super::forms::accounts::{AccountForm, PasswordForm};
+use super::forms::shown_option;
 use super::model::{Failure, ManagedAccount};
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -26,6 +27,8 @@ pub fn accounts(props: &AccountsProps) -> Html {
     let reload = use_state(|| 0u32);
     // Removing asks once more: the account whose button now says "confirm".
     let confirming = use_state(|| None::<u64>);
+    let account_form = use_reducer(Form::<AccountForm>::default);
+    let password_form = use_reducer(Form::<PasswordForm>::default);
     {
         let (api, list, failure) = (props.api.clone(), list.clone(), failure.clone());
         use_effect_with(*reload, move |_| {
@@ -61,19 +64,13 @@ pub fn accounts(props: &AccountsProps) -> Html {
         }
     };
     let add = {
-        let (run, failure) = (run.clone(), failure.clone());
+        let (run, failure, form) = (run.clone(), failure.clone(), account_form.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let login = dom::value("account-login");
-            match account_body(
-                &login,
-                &dom::value("account-name"),
-                &dom::value("account-password"),
-                &dom::value("account-kind"),
-                &dom::value("account-of"),
-            ) {
+            let login = form.login.clone();
+            match form.body() {
                 Ok(body) => {
-                    dom::clear("account-password");
+                    bind::edit(&form, |f| f.password.clear());
                     run(
                         "POST",
                         "/api/accounts".into(),
@@ -87,16 +84,16 @@ pub fn accounts(props: &AccountsProps) -> Html {
             }
         })
     };
+    let account_ids: Vec<String> = list.iter().map(|a| a.account.id.to_string()).collect();
     let reset = {
-        let run = run.clone();
+        let (run, form) = (run.clone(), password_form.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let id = dom::value("reset-account");
-            let body = json!({"password": dom::value("reset-password")});
-            dom::clear("reset-password");
+            let (path, body) = form.request(shown_option(&form.account, &account_ids));
+            bind::edit(&form, |f| f.password.clear());
             run(
                 "PUT",
-                format!("/api/accounts/{}/password", id.trim()),
+                path,
                 Some(body),
                 "已设置新密码，该账号需重新登录".into(),
             )
@@ -147,35 +144,47 @@ pub fn accounts(props: &AccountsProps) -> Html {
                 </tbody>
             </table>
             <form class="inline-form" onsubmit={add}>
-                <label>{ "登录名" }<input id="account-login" autocomplete="off" /></label>
+                <label>{ "登录名" }
+                    <TextInput id="account-login" autocomplete="off"
+                        value={account_form.login.clone()}
+                        on={bind::setter(&account_form, |f, v| f.login = v)} />
+                </label>
                 <FieldErrorView failure={f.clone()} field="login" />
-                <label>{ "姓名" }<input id="account-name" /></label>
+                <label>{ "姓名" }
+                    <TextInput id="account-name" value={account_form.name.clone()}
+                        on={bind::setter(&account_form, |f, v| f.name = v)} />
+                </label>
                 <label>{ "初始密码（至少10位）" }
-                    <input id="account-password" type="password" autocomplete="new-password" />
+                    <TextInput id="account-password" kind="password" autocomplete="new-password"
+                        value={account_form.password.clone()}
+                        on={bind::setter(&account_form, |f, v| f.password = v)} />
                 </label>
                 <FieldErrorView failure={f.clone()} field="password" />
                 <label>{ "类型" }
-                    <select id="account-kind">
-                        <option value="teacher" selected=true>{ "教师" }</option>
-                        <option value="classroom_device">{ "教室电脑" }</option>
-                        <option value="school_admin">{ "学校管理员" }</option>
-                        <option value="bureau_admin">{ "教育局管理员" }</option>
-                    </select>
+                    <Select id="account-kind" value={account_form.kind.clone()}
+                        options={[("teacher", "教师"), ("classroom_device", "教室电脑"),
+                                  ("school_admin", "学校管理员"), ("bureau_admin", "教育局管理员")]
+                            .map(|(v, t)| (v.to_string(), t.to_string())).to_vec()}
+                        on={bind::setter(&account_form, |f, v| f.kind = v)} />
                 </label>
-                <label>{ "教师/教室/学校编号" }<input id="account-of" /></label>
+                <label>{ "教师/教室/学校编号" }
+                    <TextInput id="account-of" value={account_form.of.clone()}
+                        on={bind::setter(&account_form, |f, v| f.of = v)} />
+                </label>
                 <FieldErrorView failure={f.clone()} field="role" />
                 <button id="add-account" type="submit">{ "添加账号" }</button>
             </form>
             <form class="inline-form" onsubmit={reset}>
                 <label>{ "账号" }
-                    <select id="reset-account">
-                        { for list.iter().enumerate().map(|(i, a)| html! {
-                            <option value={a.account.id.to_string()} selected={i == 0}>{ a.account.login.clone() }</option>
-                        }) }
-                    </select>
+                    <Select id="reset-account" value={password_form.account.clone()}
+                        options={list.iter().map(|a| (a.account.id.to_string(), a.account.login.clone()))
+                            .collect::<Vec<_>>()}
+                        on={bind::setter(&password_form, |f, v| f.account = v)} />
                 </label>
                 <label>{ "新密码" }
-                    <input id="reset-password" type="password" autocomplete="new-password" />
+                    <TextInput id="reset-password" kind="password" autocomplete="new-password"
+                        value={password_form.password.clone()}
+                        on={bind::setter(&password_form, |f, v| f.password = v)} />
                 </label>
                 <button id="reset" type="submit">{ "设置新密码" }</button>
             </form>

@@ -4,10 +4,11 @@
 //! (close 4410), to wait for the next one.
 
 use super::api::{self, Api};
-use super::dom;
+use super::bind::{self, Form, TextInput};
+use super::forms::accounts::SignInForm;
 use super::model::Failure;
 use super::week::date_time;
-use crate::app::mark_ready;
+use crate::ready;
 use gloo_timers::future::TimeoutFuture;
 use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
@@ -61,6 +62,7 @@ fn poll(api: Api, state: UseStateHandle<State>) {
 pub fn device() -> Html {
     let state = use_state(|| State::Checking);
     let error = use_state(|| None::<String>);
+    let form = use_reducer(Form::<SignInForm>::default);
     {
         let state = state.clone();
         use_effect_with((), move |_| {
@@ -69,16 +71,16 @@ pub fn device() -> Html {
                     Ok((api, _)) => poll(api, state),
                     Err(_) => state.set(State::SignedOut),
                 }
-                mark_ready();
+                ready::mark();
             });
         });
     }
     let sign_in = {
-        let (state, error) = (state.clone(), error.clone());
+        let (state, error, form) = (state.clone(), error.clone(), form.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (state, error) = (state.clone(), error.clone());
-            let (login, password) = (dom::value("login"), dom::value("password"));
+            let (login, password) = (form.login.clone(), form.password.clone());
             spawn_local(async move {
                 match api::sign_in(&login, &password).await {
                     Ok((api, _)) => {
@@ -100,8 +102,15 @@ pub fn device() -> Html {
                 <form class="card login" onsubmit={sign_in}>
                     <h1>{ "同頻互動課堂 · 教室终端" }</h1>
                     <p>{ "用本教室的终端账号登录一次，之后每节课会自动进入课堂。" }</p>
-                    <label>{ "登录名" }<input id="login" autocomplete="username" /></label>
-                    <label>{ "密码" }<input id="password" type="password" autocomplete="current-password" /></label>
+                    <label>{ "登录名" }
+                        <TextInput id="login" autocomplete="username" value={form.login.clone()}
+                            on={bind::setter(&form, |f, v| f.login = v)} />
+                    </label>
+                    <label>{ "密码" }
+                        <TextInput id="password" kind="password" autocomplete="current-password"
+                            value={form.password.clone()}
+                            on={bind::setter(&form, |f, v| f.password = v)} />
+                    </label>
                     <button id="sign-in" type="submit">{ "登录" }</button>
                     if let Some(e) = &*error {
                         <p id="console-error" class="error" role="alert">{ e.clone() }</p>

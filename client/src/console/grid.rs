@@ -46,6 +46,30 @@ impl GridBy {
     }
 }
 
+/// The timetable's filter form: the kind picked in the select and the county or id typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridForm {
+    /// `all`, `county`, `school`, `classroom` or `teacher`.
+    pub by: String,
+    pub value: String,
+}
+
+impl Default for GridForm {
+    /// Every lesson (the select's first option), nothing typed.
+    fn default() -> Self {
+        GridForm {
+            by: "all".to_string(),
+            value: String::new(),
+        }
+    }
+}
+
+impl GridForm {
+    pub fn filter(&self) -> Result<GridBy, String> {
+        GridBy::parse(&self.by, &self.value)
+    }
+}
+
 /// Percent-encodes everything but unreserved characters (RFC 3986), byte by byte (UTF-8).
 pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
@@ -80,5 +104,11 @@ mod tests {
         assert!(GridBy::parse("county", "").is_err());
         assert!(GridBy::parse("planet", "1").is_err());
         assert_eq!(encode("a b&c=d"), "a%20b%26c%3Dd");
+        assert_eq!(GridForm::default().filter(), Ok(GridBy::All));
+        let form = GridForm {
+            by: "school".into(),
+            value: "4".into(),
+        };
+        assert_eq!(form.filter(), Ok(GridBy::School(4)));
     }
 }

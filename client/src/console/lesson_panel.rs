@@ -2,12 +2,12 @@
 //! cancelling it, its join links (made, listed, revoked) and its attendance report.
 
 use super::api::Api;
-use super::dom;
+use super::bind::{self, Form, Select, TextInput};
 use super::failure::FailureView;
-use super::forms::{ChangeForm, Reach};
+use super::forms::lessons::{LessonEdit, Reach};
 use super::model::{role_label, Attendance, Failure, JoinLink, LessonRow};
 use super::names::Names;
-use super::week::{clock, date_time, Day};
+use super::week::{clock, date_time};
 use serde_json::Value;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
@@ -52,12 +52,14 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
     let id = lesson.trim().parse::<u64>().ok();
     // The lesson as stored, to show it and to change it; reloaded after a change.
     let row = use_state(|| None::<LessonRow>);
+    // The change form, shown anew with each load of the lesson.
+    let edit = use_reducer(Form::<Option<LessonEdit>>::default);
     let changed = use_state(|| None::<String>);
     // Cancelling asks once more in the page.
     let confirming = use_state(|| false);
     let reload = use_state(|| 0u32);
     {
-        let (api, row) = (props.api.clone(), row.clone());
+        let (api, row, edit) = (props.api.clone(), row.clone(), edit.clone());
         let confirming = confirming.clone();
         use_effect_with((id, *reload), move |(id, _)| {
             row.set(None);
@@ -65,6 +67,8 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             if let Some(id) = *id {
                 spawn_local(async move {
                     if let Ok(r) = api.get::<LessonRow>(&format!("/api/lessons/{id}")).await {
+                        let shown = LessonEdit::shown(&r);
+                        bind::edit(&edit, move |e| *e = Some(shown));
                         row.set(Some(r));
                     }
                 });
@@ -107,29 +111,15 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
     };
     let save = {
         let (row, failure, send_change) = (row.clone(), failure.clone(), send_change.clone());
+        let edit = edit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let Some(r) = (*row).clone() else {
+            let (Some(r), Some(form)) = ((*row).clone(), (**edit).clone()) else {
                 failure.set(Some(Failure::Other("请先选择一节课".into())));
                 return;
             };
-            let form = ChangeForm {
-                date: dom::value("edit-date"),
-                start: dom::value("edit-start"),
-                end: dom::value("edit-end"),
-                teacher: dom::value("edit-teacher"),
-                shown_date: Day::of_unix(r.starts_at).iso(),
-                classrooms: Some(dom::value("edit-classrooms")).filter(|typed| {
-                    crate::console::forms::parse_ids(typed) != Some(r.classrooms.clone())
-                }),
-            };
-            let reach = if dom::value("edit-reach") == "following" {
-                Reach::ThisAndFollowing
-            } else {
-                Reach::OnlyThis
-            };
-            let series = r.series.zip(r.occurrence.as_deref());
-            let (path, body) = match form.request(r.id, series, reach) {
+            let reach = form.reach;
+            let (path, body) = match form.request(&r) {
                 Ok(req) => req,
                 Err(errors) => {
                     failure.set(Some(Failure::Fields("请检查填写的内容".into(), errors)));
@@ -230,6 +220,17 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             });
         })
     };
+    // Writes an input of the change form into its state.
+    let set_edit = |apply: fn(&mut LessonEdit, String)| {
+        let edit = edit.clone();
+        Callback::from(move |v: String| {
+            bind::edit(&edit, move |e| {
+                if let Some(e) = e {
+                    apply(e, v)
+                }
+            })
+        })
+    };
     html! {
         <section id="lesson-panel" class="card">
             <h2>{ "课程链接与考勤" }</h2>
@@ -240,7 +241,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 <button id="make-links" onclick={make_links}>{ "生成加入链接" }</button>
                 <button id="load-attendance" onclick={load_attendance}>{ "查看考勤" }</button>
             </div>
-            if let (Some(r), true) = (&*row, props.manages) {
+            if let (Some(r), Some(form), true) = (&*row, &**edit, props.manages) {
                 <form id="edit-lesson" class="inline-form" onsubmit={save}
                     data-lesson={r.id.to_string()}>
                     <span class="lesson-now">{ format!("「{}」{} – {}{}", r.title,
@@ -250,21 +251,36 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                         props.names.teacher(r.teacher), props.names.classroom(r.master_classroom),
                         props.names.classrooms(&r.classrooms)) }</span>
                     <label>{ "日期" }
-                        <input id="edit-date" value={Day::of_unix(r.starts_at).iso()} />
+                        <TextInput id="edit-date" value={form.date.clone()}
+                            on={set_edit(|e, v| e.date = v)} />
                     </label>
-                    <label>{ "开始" }<input id="edit-start" value={clock(r.starts_at)} /></label>
-                    <label>{ "结束" }<input id="edit-end" value={clock(r.ends_at)} /></label>
-                    <label>{ "代课教师编号" }<input id="edit-teacher" placeholder="不换可留空" /></label>
+                    <label>{ "开始" }
+                        <TextInput id="edit-start" value={form.start.clone()}
+                            on={set_edit(|e, v| e.start = v)} />
+                    </label>
+                    <label>{ "结束" }
+                        <TextInput id="edit-end" value={form.end.clone()}
+                            on={set_edit(|e, v| e.end = v)} />
+                    </label>
+                    <label>{ "代课教师编号" }
+                        <TextInput id="edit-teacher" placeholder="不换可留空"
+                            value={form.teacher.clone()} on={set_edit(|e, v| e.teacher = v)} />
+                    </label>
                     <label>{ "远端教室编号" }
-                        <input id="edit-classrooms" value={r.classrooms.iter().map(u64::to_string)
-                            .collect::<Vec<_>>().join(", ")} />
+                        <TextInput id="edit-classrooms" value={form.classrooms.clone()}
+                            on={set_edit(|e, v| e.classrooms = v)} />
                     </label>
                     if r.series.is_some() {
                         <label>{ "调整范围" }
-                            <select id="edit-reach">
-                                <option value="only" selected=true>{ "仅这节课" }</option>
-                                <option value="following">{ "本节及以后的课" }</option>
-                            </select>
+                            <Select id="edit-reach" value={form.reach.value()}
+                                options={[Reach::OnlyThis, Reach::ThisAndFollowing].map(|r| (
+                                    r.value().to_string(),
+                                    match r {
+                                        Reach::OnlyThis => "仅这节课",
+                                        Reach::ThisAndFollowing => "本节及以后的课",
+                                    }.to_string(),
+                                )).to_vec()}
+                                on={set_edit(|e, v| e.reach = Reach::from_value(&v))} />
                         </label>
                     }
                     <button id="save-lesson" type="submit">{ "保存调整" }</button>

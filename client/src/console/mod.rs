@@ -2,11 +2,13 @@
 //! timetable, scheduling and changing lessons with clash checks, join links, attendance reports
 //! and calendar feeds.
 //!
-//! - Pure (unit-tested natively): [`week`] (days, weeks, Asia/Shanghai times), [`forms`] (what was
-//!   typed turned into request bodies), [`grid`] (the timetable's filter), [`model`] (the API's
-//!   JSON shapes and failures), [`names`] (ids to school, classroom and teacher names), [`qr`] (a join link as a QR code).
-//! - Browser (wasm32): [`api`] (fetch with the session cookie and the CSRF header), [`dom`]
-//!   (reading form fields), [`root`] (sign-in and the sections), and one leaf component per section:
+//! - Pure (unit-tested natively): [`week`] (days, weeks, Asia/Shanghai times), [`forms`] (each
+//!   form's typed state, checked and turned into requests), [`grid`] (the timetable's filter),
+//!   [`model`] (the API's JSON shapes and failures), [`names`] (ids to school, classroom and
+//!   teacher names), [`qr`] (a join link as a QR code).
+//! - Browser (wasm32): [`api`] (fetch with the session cookie and the CSRF header), [`bind`]
+//!   (inputs and selects bound to a form's state), [`root`] (sign-in and the sections), and one
+//!   component per section:
 //!   [`schools`], [`terms`], [`timetable`], [`schedule`], [`lesson_panel`], [`reports`],
 //!   [`accounts`], [`failure`]; and [`device`], the classroom computer's page.
 
@@ -22,9 +24,9 @@ pub mod accounts;
 #[cfg(target_arch = "wasm32")]
 pub mod api;
 #[cfg(target_arch = "wasm32")]
-pub mod device;
+pub mod bind;
 #[cfg(target_arch = "wasm32")]
-pub mod dom;
+pub mod device;
 #[cfg(target_arch = "wasm32")]
 pub mod failure;
 #[cfg(target_arch = "wasm32")]

@@ -280,4 +280,55 @@ mod tests {
         assert_eq!(links[0].classroom, None);
         assert_eq!(role_label(&links[0].role), "主讲教师");
     }
+
+    #[test]
+    fn accounts_and_their_roles_parse() {
+        let me: Me = serde_json::from_str(
+            r#"{"account":{"id":1,"login":"admin","name":"管理员",
+                "role":{"kind":"school_admin","school":4}},"csrf":"x"}"#,
+        )
+        .unwrap();
+        let role = me.account.role.unwrap();
+        assert!(role.is_admin());
+        assert_eq!(role.label(), "学校管理员（学校 4）");
+        let list: Vec<ManagedAccount> = serde_json::from_str(
+            r#"[{"id":2,"login":"pc3","name":"三班电脑",
+                 "role":{"kind":"classroom_device","classroom":3},"school":4},
+                {"id":3,"login":"old","name":"无角色","school":null}]"#,
+        )
+        .unwrap();
+        let device = list[0].account.role.clone().unwrap();
+        assert!(!device.is_admin());
+        assert_eq!(device.label(), "教室电脑（教室 3）");
+        assert_eq!(list[0].school, Some(4));
+        assert_eq!(list[1].account.role, None);
+    }
+
+    #[test]
+    fn terms_series_classrooms_and_attendance_parse() {
+        let term: Term = serde_json::from_str(
+            r#"{"id":4,"name":"秋季","first":"2030-09-02","last":"2030-11-30"}"#,
+        )
+        .unwrap();
+        assert_eq!(term.id, 4);
+        let series: CreatedSeries =
+            serde_json::from_str(r#"{"series":2,"lessons":[7,8,9]}"#).unwrap();
+        assert_eq!(series.lessons, vec![7, 8, 9]);
+        let room: Classroom = serde_json::from_str(r#"{"id":3,"school":4,"name":"三班"}"#).unwrap();
+        assert_eq!(room.school, 4);
+        let a: Attendance = serde_json::from_str(
+            r#"{"title":"数学","classrooms":[{"classroom":3,"name":"三班","minutes":40,
+                "first_joined":null,"late":false,"missing":true}]}"#,
+        )
+        .unwrap();
+        assert!(a.classrooms[0].missing);
+        assert_eq!(a.classrooms[0].first_joined, None);
+    }
+
+    #[test]
+    fn network_failures_say_so() {
+        let f = Failure::network("not a response");
+        assert_eq!(f.message(), "网络错误：not a response");
+        assert!(f.field_errors().is_empty());
+    }
 }

@@ -3,8 +3,10 @@
 //! teacher's or a classroom's timetable, to subscribe to in a calendar app.
 
 use super::api::Api;
-use super::dom;
+use super::bind::{self, Form, Select, TextInput};
 use super::failure::FailureView;
+use super::forms::reports::{CalendarForm, ReportForm};
+use super::forms::shown_option;
 use super::model::{Failure, School};
 use serde::Deserialize;
 use serde_json::Value;
@@ -48,6 +50,8 @@ pub fn reports(props: &ReportsProps) -> Html {
     let report = use_state(|| None::<(String, SchoolReport)>);
     let calendar = use_state(|| None::<String>);
     let failure = use_state(|| None::<Failure>);
+    let report_form = use_reducer(Form::<ReportForm>::default);
+    let calendar_form = use_reducer(Form::<CalendarForm>::default);
     {
         let (api, schools) = (props.api.clone(), schools.clone());
         use_effect_with((), move |_| {
@@ -58,16 +62,13 @@ pub fn reports(props: &ReportsProps) -> Html {
             });
         });
     }
+    let school_ids: Vec<String> = schools.iter().map(|s| s.id.to_string()).collect();
     let load = {
         let (api, report, failure) = (props.api.clone(), report.clone(), failure.clone());
+        let form = report_form.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let query = format!(
-                "/api/reports/schools/{}?from={}&to={}",
-                dom::value("report-school").trim(),
-                dom::value("report-from").trim(),
-                dom::value("report-to").trim()
-            );
+            let query = form.query(shown_option(&form.school, &school_ids));
             let (api, report, failure) = (api.clone(), report.clone(), failure.clone());
             spawn_local(async move {
                 match api.get::<SchoolReport>(&query).await {
@@ -82,13 +83,10 @@ pub fn reports(props: &ReportsProps) -> Html {
     };
     let feed = {
         let (api, calendar, failure) = (props.api.clone(), calendar.clone(), failure.clone());
+        let form = calendar_form.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let path = format!(
-                "/api/calendar-links/{}/{}",
-                dom::value("calendar-kind"),
-                dom::value("calendar-id").trim()
-            );
+            let path = form.path();
             let (api, calendar, failure) = (api.clone(), calendar.clone(), failure.clone());
             spawn_local(async move {
                 match api.get::<Value>(&path).await {
@@ -107,14 +105,21 @@ pub fn reports(props: &ReportsProps) -> Html {
             if props.manages {
             <form class="inline-form" onsubmit={load}>
                 <label>{ "学校" }
-                    <select id="report-school">
-                        { for schools.iter().enumerate().map(|(i, s)| html! {
-                            <option value={s.id.to_string()} selected={i == 0}>{ s.name.clone() }</option>
-                        }) }
-                    </select>
+                    <Select id="report-school" value={report_form.school.clone()}
+                        options={schools.iter().map(|s| (s.id.to_string(), s.name.clone()))
+                            .collect::<Vec<_>>()}
+                        on={bind::setter(&report_form, |f, v| f.school = v)} />
                 </label>
-                <label>{ "从" }<input id="report-from" placeholder="2030-09-01" /></label>
-                <label>{ "到（不含）" }<input id="report-to" placeholder="2031-01-16" /></label>
+                <label>{ "从" }
+                    <TextInput id="report-from" placeholder="2030-09-01"
+                        value={report_form.from.clone()}
+                        on={bind::setter(&report_form, |f, v| f.from = v)} />
+                </label>
+                <label>{ "到（不含）" }
+                    <TextInput id="report-to" placeholder="2031-01-16"
+                        value={report_form.to.clone()}
+                        on={bind::setter(&report_form, |f, v| f.to = v)} />
+                </label>
                 <button id="school-report" type="submit">{ "查看学校考勤" }</button>
             </form>
             }
@@ -140,12 +145,15 @@ pub fn reports(props: &ReportsProps) -> Html {
             }
             <form class="inline-form" onsubmit={feed}>
                 <label>{ "课表" }
-                    <select id="calendar-kind">
-                        <option value="teacher" selected=true>{ "教师" }</option>
-                        <option value="classroom">{ "教室" }</option>
-                    </select>
+                    <Select id="calendar-kind" value={calendar_form.kind.clone()}
+                        options={vec![("teacher".to_string(), "教师".to_string()),
+                                      ("classroom".to_string(), "教室".to_string())]}
+                        on={bind::setter(&calendar_form, |f, v| f.kind = v)} />
                 </label>
-                <label>{ "编号" }<input id="calendar-id" /></label>
+                <label>{ "编号" }
+                    <TextInput id="calendar-id" value={calendar_form.id.clone()}
+                        on={bind::setter(&calendar_form, |f, v| f.id = v)} />
+                </label>
                 <button id="calendar-link" type="submit">{ "获取日历订阅链接" }</button>
             </form>
             if let Some(url) = &*calendar {

@@ -5,7 +5,8 @@
 
 use super::accounts::Accounts;
 use super::api::{self, Api};
-use super::dom;
+use super::bind::{self, Form, TextInput};
+use super::forms::accounts::SignInForm;
 use super::lesson_panel::LessonPanel;
 use super::model::{Failure, Me, School, Term};
 use super::names::{ClassroomEntry, Names, TeacherEntry};
@@ -14,7 +15,7 @@ use super::schedule::Schedule;
 use super::schools::Schools;
 use super::terms::Terms;
 use super::timetable::Timetable;
-use crate::app::mark_ready;
+use crate::ready;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -34,6 +35,7 @@ pub fn console() -> Html {
     let picked = use_state(|| None::<u64>);
     let refresh = use_state(|| 0u32);
     let names = use_state(Names::default);
+    let form = use_reducer(Form::<SignInForm>::default);
     // A session that ends while the page is open (expired, signed out elsewhere): sign in again.
     let expired = {
         let (session, error) = (session.clone(), error.clone());
@@ -50,20 +52,24 @@ pub fn console() -> Html {
                     Ok((api, me)) => Session::SignedIn(api.on_expiry(expired), me),
                     Err(_) => Session::SignedOut,
                 });
-                mark_ready();
+                ready::mark();
             });
         });
     }
     let sign_in = {
-        let (session, error) = (session.clone(), error.clone());
+        let (session, error, form) = (session.clone(), error.clone(), form.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (session, error, expired) = (session.clone(), error.clone(), expired.clone());
-            let (login, password) = (dom::value("login"), dom::value("password"));
+            let (login, password) = (form.login.clone(), form.password.clone());
+            let form = form.clone();
             spawn_local(async move {
                 match api::sign_in(&login, &password).await {
                     Ok((api, me)) => {
                         error.set(None);
+                        // Signed out later, the form shows empty again (as it did when its
+                        // inputs were made anew).
+                        bind::edit(&form, |f| *f = SignInForm::default());
                         session.set(Session::SignedIn(api.on_expiry(expired), me));
                     }
                     Err(Failure::Other(m)) if m.contains("wrong login") => {
@@ -119,9 +125,14 @@ pub fn console() -> Html {
             <main id="console" class="console" data-state="signed-out">
                 <form class="card login" onsubmit={sign_in}>
                     <h1>{ "同频互动课堂 · 教育局管理台" }</h1>
-                    <label>{ "登录名" }<input id="login" autocomplete="username" /></label>
+                    <label>{ "登录名" }
+                        <TextInput id="login" autocomplete="username" value={form.login.clone()}
+                            on={bind::setter(&form, |f, v| f.login = v)} />
+                    </label>
                     <label>{ "密码" }
-                        <input id="password" type="password" autocomplete="current-password" />
+                        <TextInput id="password" kind="password" autocomplete="current-password"
+                            value={form.password.clone()}
+                            on={bind::setter(&form, |f, v| f.password = v)} />
                     </label>
                     <button id="sign-in" type="submit">{ "登录" }</button>
                     if let Some(e) = &*error {
@@ -137,7 +148,6 @@ pub fn console() -> Html {
                     let (session, api) = (session.clone(), api.clone());
                     spawn_local(async move {
                         let _ = api.sign_out().await;
-                        dom::clear("password");
                         session.set(Session::SignedOut);
                     });
                 })

@@ -2,9 +2,9 @@
 //! is listed in `#clashes`, wrong fields (400) are named next to them, success lists the lessons.
 
 use super::api::Api;
-use super::dom;
+use super::bind::{self, Form, Select, TextInput};
 use super::failure::{FailureView, FieldErrorView};
-use super::forms::LessonForm;
+use super::forms::lessons::LessonForm;
 use super::model::{CreatedSeries, Failure, LessonRow, Term};
 use super::names::Names;
 use super::week::WEEKDAYS;
@@ -22,18 +22,6 @@ pub struct ScheduleProps {
     pub names: Names,
 }
 
-fn form() -> LessonForm {
-    LessonForm {
-        title: dom::value("s-title"),
-        subject: dom::value("s-subject"),
-        teacher: dom::value("s-teacher"),
-        master_classroom: dom::value("s-master"),
-        classrooms: dom::value("s-classrooms"),
-        start: dom::value("s-start"),
-        end: dom::value("s-end"),
-    }
-}
-
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Series,
@@ -44,18 +32,19 @@ enum Kind {
 pub fn schedule(props: &ScheduleProps) -> Html {
     let failure = use_state(|| None::<Failure>);
     let created = use_state(|| None::<Vec<u64>>);
+    let form = use_reducer(Form::<LessonForm>::default);
     let submit = |kind: Kind| {
-        let (api, failure, created, on_scheduled) = (
+        let (api, failure, created, on_scheduled, form) = (
             props.api.clone(),
             failure.clone(),
             created.clone(),
             props.on_scheduled.clone(),
+            form.clone(),
         );
         Callback::from(move |_: MouseEvent| {
-            let f = form();
             let body: Result<Value, _> = match kind {
-                Kind::Series => f.series(&dom::value("s-term"), &dom::value("s-weekday")),
-                Kind::Single => f.single(&dom::value("s-date")),
+                Kind::Series => form.series(),
+                Kind::Single => form.single(),
             };
             created.set(None);
             let body = match body {
@@ -97,13 +86,21 @@ pub fn schedule(props: &ScheduleProps) -> Html {
         })
     };
     let f = (*failure).clone();
-    // `list`: the id of a datalist of suggestions ("" for none).
-    let field = |label: &str, id: &str, api_field: &'static str, placeholder: &str, list: &str| {
-        let list = (!list.is_empty()).then(|| AttrValue::from(list.to_string()));
+    // A text field of the form: `value` reads it, `set` writes it; `list` is the id of a datalist
+    // of suggestions ("" for none).
+    let field = |label: &str,
+                 id: &'static str,
+                 api_field: &'static str,
+                 placeholder: &str,
+                 list: &'static str,
+                 value: &str,
+                 set: fn(&mut LessonForm, String)| {
+        let list = (!list.is_empty()).then_some(AttrValue::Static(list));
         html! {
             <>
                 <label>{ label.to_string() }
-                    <input id={id.to_string()} placeholder={placeholder.to_string()} {list} />
+                    <TextInput {id} placeholder={AttrValue::from(placeholder.to_string())} {list}
+                        value={AttrValue::from(value.to_string())} on={bind::setter(&form, set)} />
                 </label>
                 <FieldErrorView failure={f.clone()} field={api_field} />
             </>
@@ -129,22 +126,29 @@ pub fn schedule(props: &ScheduleProps) -> Html {
                         <option value={id.to_string()} label={name} />
                     }) }
                 </datalist>
-                { field("课程名称", "s-title", "title", "数学：分数的加减", "") }
-                { field("学科", "s-subject", "subject", "数学", "") }
-                { field("主讲教师编号", "s-teacher", "teacher", "1", "teacher-options") }
-                { field("主讲教室编号", "s-master", "master_classroom", "1", "classroom-options") }
-                { field("远端教室编号（逗号分隔）", "s-classrooms", "classrooms", "2, 3", "") }
-                { field("开始时间", "s-start", "start", "08:00", "") }
-                { field("结束时间", "s-end", "end", "08:45", "") }
+                { field("课程名称", "s-title", "title", "数学：分数的加减", "", &form.title,
+                    |f, v| f.title = v) }
+                { field("学科", "s-subject", "subject", "数学", "", &form.subject,
+                    |f, v| f.subject = v) }
+                { field("主讲教师编号", "s-teacher", "teacher", "1", "teacher-options",
+                    &form.teacher, |f, v| f.teacher = v) }
+                { field("主讲教室编号", "s-master", "master_classroom", "1", "classroom-options",
+                    &form.master_classroom, |f, v| f.master_classroom = v) }
+                { field("远端教室编号（逗号分隔）", "s-classrooms", "classrooms", "2, 3", "",
+                    &form.classrooms, |f, v| f.classrooms = v) }
+                { field("开始时间", "s-start", "start", "08:00", "", &form.start,
+                    |f, v| f.start = v) }
+                { field("结束时间", "s-end", "end", "08:45", "", &form.end, |f, v| f.end = v) }
                 <fieldset>
                     <legend>{ "每周重复" }</legend>
-                    { field("学期编号", "s-term", "term", &term_hint, "") }
+                    { field("学期编号", "s-term", "term", &term_hint, "", &form.term,
+                        |f, v| f.term = v) }
                     <label>{ "星期" }
-                        <select id="s-weekday">
-                            { for WEEKDAYS.iter().enumerate().map(|(i, d)| html! {
-                                <option value={(i + 1).to_string()} selected={i == 0}>{ *d }</option>
-                            }) }
-                        </select>
+                        <Select id="s-weekday" value={form.weekday.clone()}
+                            options={WEEKDAYS.iter().enumerate()
+                                .map(|(i, d)| ((i + 1).to_string(), d.to_string()))
+                                .collect::<Vec<_>>()}
+                            on={bind::setter(&form, |f, v| f.weekday = v)} />
                     </label>
                     <FieldErrorView failure={f.clone()} field="weekday" />
                     <button id="create-series" type="button" onclick={submit(Kind::Series)}>
@@ -153,7 +157,10 @@ pub fn schedule(props: &ScheduleProps) -> Html {
                 </fieldset>
                 <fieldset>
                     <legend>{ "单次课" }</legend>
-                    <label>{ "日期" }<input id="s-date" placeholder="2030-09-10" /></label>
+                    <label>{ "日期" }
+                        <TextInput id="s-date" placeholder="2030-09-10" value={form.date.clone()}
+                            on={bind::setter(&form, |f, v| f.date = v)} />
+                    </label>
                     <FieldErrorView failure={f.clone()} field="date" />
                     <button id="create-lesson" type="button" onclick={submit(Kind::Single)}>
                         { "单次排课" }

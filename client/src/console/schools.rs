@@ -2,8 +2,10 @@
 //! teacher to a school.
 
 use super::api::Api;
-use super::dom;
+use super::bind::{self, Form, FormHandle, Select, TextInput};
 use super::failure::{FailureView, FieldErrorView};
+use super::forms::schools::{Member, MemberForm, SchoolForm};
+use super::forms::shown_option;
 use super::model::{Classroom, Failure, School};
 use std::collections::BTreeMap;
 use wasm_bindgen_futures::spawn_local;
@@ -59,71 +61,79 @@ pub fn schools(props: &SchoolsProps) -> Html {
             });
         });
     }
-    // Adding a classroom, a teacher or a school: the path, the body from the form, the fields to
-    // clear.
-    let post =
-        |path: fn() -> String, body: fn() -> serde_json::Value, clear: &'static [&'static str]| {
+    let school_form = use_reducer(Form::<SchoolForm>::default);
+    let classroom_form = use_reducer(Form::<MemberForm>::default);
+    let teacher_form = use_reducer(Form::<MemberForm>::default);
+    // The schools' ids, as the selects offer them.
+    let school_ids: Vec<String> = loaded
+        .as_ref()
+        .map(|(schools, _, _)| schools.iter().map(|s| s.id.to_string()).collect())
+        .unwrap_or_default();
+    // Adding a classroom, a teacher or a school: the path and body; `done` clears the form's
+    // fields once it is added.
+    let post = {
+        let (api, failure, reload, on_changed) = (
+            props.api.clone(),
+            failure.clone(),
+            reload.clone(),
+            props.on_changed.clone(),
+        );
+        move |path: String, body: serde_json::Value, done: Box<dyn FnOnce()>| {
             let (api, failure, reload, on_changed) = (
-                props.api.clone(),
+                api.clone(),
                 failure.clone(),
                 reload.clone(),
-                props.on_changed.clone(),
+                on_changed.clone(),
             );
-            Callback::from(move |e: SubmitEvent| {
-                e.prevent_default();
-                let (api, failure, reload, on_changed) = (
-                    api.clone(),
-                    failure.clone(),
-                    reload.clone(),
-                    on_changed.clone(),
-                );
-                let (path, body) = (path(), body());
-                spawn_local(async move {
-                    match api
-                        .send::<serde_json::Value>("POST", &path, Some(&body))
-                        .await
-                    {
-                        Ok(_) => {
-                            failure.set(None);
-                            for id in clear {
-                                dom::clear(id);
-                            }
-                            reload.set(*reload + 1);
-                            on_changed.emit(());
-                        }
-                        Err(f) => failure.set(Some(f)),
+            spawn_local(async move {
+                match api
+                    .send::<serde_json::Value>("POST", &path, Some(&body))
+                    .await
+                {
+                    Ok(_) => {
+                        failure.set(None);
+                        done();
+                        reload.set(*reload + 1);
+                        on_changed.emit(());
                     }
-                });
-            })
-        };
-    let add = post(
-        || {
-            format!(
-                "/api/schools/{}/classrooms",
-                dom::value("classroom-school").trim()
-            )
-        },
-        || serde_json::json!({"name": dom::value("classroom-name")}),
-        &["classroom-name"],
-    );
-    let add_school = post(
-        || "/api/schools".into(),
-        || {
-            serde_json::json!({"name": dom::value("school-name"), "county": dom::value("school-county"),
-                               "kind": dom::value("school-kind")})
-        },
-        &["school-name", "school-county"],
-    );
-    let add_teacher = post(
-        || {
-            format!(
-                "/api/schools/{}/teachers",
-                dom::value("teacher-school").trim()
-            )
-        },
-        || serde_json::json!({"name": dom::value("teacher-name")}),
-        &["teacher-name"],
-    );
+                    Err(f) => failure.set(Some(f)),
+                }
+            });
+        }
+    };
+    let add_member = |member: Member, form: &FormHandle<MemberForm>| {
+        let (post, form, school_ids) = (post.clone(), form.clone(), school_ids.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (path, body) = form.request(member, shown_option(&form.school, &school_ids));
+            let form = form.clone();
+            post(
+                path,
+                body,
+                Box::new(move || bind::edit(&form, |f| f.name.clear())),
+            );
+        })
+    };
+    let add = add_member(Member::Classroom, &classroom_form);
+    let add_teacher = add_member(Member::Teacher, &teacher_form);
+    let add_school = {
+        let (post, form) = (post.clone(), school_form.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let form = form.clone();
+            let body = form.body();
+            post(
+                "/api/schools".into(),
+                body,
+                Box::new(move || {
+                    bind::edit(&form, |f| {
+                        f.name.clear();
+                        f.county.clear();
+                    })
+                }),
+            );
+        })
+    };
     let Some((schools, rooms, teachers)) = &*loaded else {
         return html! {
             <section id="schools" class="card"><h2>{ "学校与教室" }</h2>
@@ -131,6 +141,10 @@ pub fn schools(props: &SchoolsProps) -> Html {
             </section>
         };
     };
+    let school_options: Vec<(String, String)> = schools
+        .iter()
+        .map(|s| (s.id.to_string(), s.name.clone()))
+        .collect();
     html! {
         <section id="schools" class="card">
             <h2>{ "学校与教室" }</h2>
@@ -157,37 +171,48 @@ pub fn schools(props: &SchoolsProps) -> Html {
             if props.manages {
             <form class="inline-form" onsubmit={add}>
                 <label>{ "学校" }
-                    <select id="classroom-school">
-                        { for schools.iter().enumerate().map(|(i, s)| html! {
-                            <option value={s.id.to_string()} selected={i == 0}>{ s.name.clone() }</option>
-                        }) }
-                    </select>
+                    <Select id="classroom-school" options={school_options.clone()}
+                        value={classroom_form.school.clone()}
+                        on={bind::setter(&classroom_form, |f, v| f.school = v)} />
                 </label>
-                <label>{ "教室名称" }<input id="classroom-name" /></label>
+                <label>{ "教室名称" }
+                    <TextInput id="classroom-name" value={classroom_form.name.clone()}
+                        on={bind::setter(&classroom_form, |f, v| f.name = v)} />
+                </label>
                 <FieldErrorView failure={(*failure).clone()} field="name" />
                 <button id="add-classroom" type="submit">{ "添加教室" }</button>
             </form>
             <form class="inline-form" onsubmit={add_teacher}>
                 <label>{ "学校" }
-                    <select id="teacher-school">
-                        { for schools.iter().enumerate().map(|(i, s)| html! {
-                            <option value={s.id.to_string()} selected={i == 0}>{ s.name.clone() }</option>
-                        }) }
-                    </select>
+                    <Select id="teacher-school" options={school_options}
+                        value={teacher_form.school.clone()}
+                        on={bind::setter(&teacher_form, |f, v| f.school = v)} />
                 </label>
-                <label>{ "教师姓名" }<input id="teacher-name" /></label>
+                <label>{ "教师姓名" }
+                    <TextInput id="teacher-name" value={teacher_form.name.clone()}
+                        on={bind::setter(&teacher_form, |f, v| f.name = v)} />
+                </label>
                 <button id="add-teacher" type="submit">{ "添加教师" }</button>
             </form>
             }
             if props.bureau {
             <form class="inline-form" onsubmit={add_school}>
-                <label>{ "学校名称" }<input id="school-name" /></label>
-                <label>{ "旗县" }<input id="school-county" placeholder="四子王旗" /></label>
+                <label>{ "学校名称" }
+                    <TextInput id="school-name" value={school_form.name.clone()}
+                        on={bind::setter(&school_form, |f, v| f.name = v)} />
+                </label>
+                <label>{ "旗县" }
+                    <TextInput id="school-county" placeholder="四子王旗"
+                        value={school_form.county.clone()}
+                        on={bind::setter(&school_form, |f, v| f.county = v)} />
+                </label>
                 <label>{ "类型" }
-                    <select id="school-kind">
-                        <option value="remote" selected=true>{ "远端学校（接收课堂）" }</option>
-                        <option value="master">{ "主讲学校（主讲课堂）" }</option>
-                    </select>
+                    <Select id="school-kind" value={school_form.kind.clone()}
+                        options={vec![
+                            ("remote".to_string(), "远端学校（接收课堂）".to_string()),
+                            ("master".to_string(), "主讲学校（主讲课堂）".to_string()),
+                        ]}
+                        on={bind::setter(&school_form, |f, v| f.kind = v)} />
                 </label>
                 <FieldErrorView failure={(*failure).clone()} field="county" />
                 <button id="add-school" type="submit">{ "添加学校" }</button>

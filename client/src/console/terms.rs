@@ -2,9 +2,10 @@
 //! ids; and a form to create one (name, first and last day, holidays).
 
 use super::api::Api;
-use super::dom;
+use super::bind::{self, Form, Select, TextArea, TextInput};
 use super::failure::{FailureView, FieldErrorView};
-use super::forms::term_body;
+use super::forms::shown_option;
+use super::forms::terms::{HolidayForm, TermForm};
 use super::model::{Failure, Term};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -23,17 +24,18 @@ pub struct TermsProps {
 #[function_component(Terms)]
 pub fn terms(props: &TermsProps) -> Html {
     let failure = use_state(|| None::<Failure>);
+    let term_form = use_reducer(Form::<TermForm>::default);
+    let holiday_form = use_reducer(Form::<HolidayForm>::default);
     let create = {
-        let (api, failure, on_created) =
-            (props.api.clone(), failure.clone(), props.on_created.clone());
+        let (api, failure, on_created, form) = (
+            props.api.clone(),
+            failure.clone(),
+            props.on_created.clone(),
+            term_form.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let body = match term_body(
-                &dom::value("term-name"),
-                &dom::value("term-first"),
-                &dom::value("term-last"),
-                &dom::value("term-holidays"),
-            ) {
+            let body = match form.body() {
                 Ok(b) => b,
                 Err(errors) => {
                     failure.set(Some(Failure::Fields("假期格式有误".into(), errors)));
@@ -54,18 +56,18 @@ pub fn terms(props: &TermsProps) -> Html {
     };
     // A holiday added to a term later (a snow day): the relay cancels the series lessons in it.
     let closed = use_state(|| None::<String>);
+    let term_ids: Vec<String> = props.terms.iter().map(|t| t.id.to_string()).collect();
     let close = {
-        let (api, failure, closed, on_closed) = (
+        let (api, failure, closed, on_closed, form) = (
             props.api.clone(),
             failure.clone(),
             closed.clone(),
             props.on_closed.clone(),
+            holiday_form.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let path = format!("/api/terms/{}/holidays", dom::value("holiday-term").trim());
-            let body = serde_json::json!({"first": dom::value("holiday-first").trim(),
-                                          "last": dom::value("holiday-last").trim()});
+            let (path, body) = form.request(shown_option(&form.term, &term_ids));
             let (api, failure, closed, on_closed) = (
                 api.clone(),
                 failure.clone(),
@@ -94,14 +96,27 @@ pub fn terms(props: &TermsProps) -> Html {
             <h2>{ "学期" }</h2>
             if props.bureau {
             <form class="grid-form" onsubmit={create}>
-                <label>{ "名称" }<input id="term-name" placeholder="2030年秋季学期" /></label>
+                <label>{ "名称" }
+                    <TextInput id="term-name" placeholder="2030年秋季学期"
+                        value={term_form.name.clone()}
+                        on={bind::setter(&term_form, |f, v| f.name = v)} />
+                </label>
                 <FieldErrorView failure={f.clone()} field="name" />
-                <label>{ "第一天" }<input id="term-first" placeholder="2030-09-02" /></label>
+                <label>{ "第一天" }
+                    <TextInput id="term-first" placeholder="2030-09-02"
+                        value={term_form.first.clone()}
+                        on={bind::setter(&term_form, |f, v| f.first = v)} />
+                </label>
                 <FieldErrorView failure={f.clone()} field="first" />
-                <label>{ "最后一天" }<input id="term-last" placeholder="2030-11-30" /></label>
+                <label>{ "最后一天" }
+                    <TextInput id="term-last" placeholder="2030-11-30"
+                        value={term_form.last.clone()}
+                        on={bind::setter(&term_form, |f, v| f.last = v)} />
+                </label>
                 <FieldErrorView failure={f.clone()} field="last" />
                 <label>{ "假期（每行一段，如 2030-10-01..2030-10-07）" }
-                    <textarea id="term-holidays" rows="3" />
+                    <TextArea id="term-holidays" rows="3" value={term_form.holidays.clone()}
+                        on={bind::setter(&term_form, |f, v| f.holidays = v)} />
                 </label>
                 <FieldErrorView failure={f.clone()} field="holidays" />
                 <button id="create-term" type="submit">{ "创建学期" }</button>
@@ -110,14 +125,21 @@ pub fn terms(props: &TermsProps) -> Html {
             if props.bureau && !props.terms.is_empty() {
                 <form class="inline-form" onsubmit={close}>
                     <label>{ "临时停课（如雪灾）" }
-                        <select id="holiday-term">
-                            { for props.terms.iter().enumerate().map(|(i, t)| html! {
-                                <option value={t.id.to_string()} selected={i == 0}>{ t.name.clone() }</option>
-                            }) }
-                        </select>
+                        <Select id="holiday-term" value={holiday_form.term.clone()}
+                            options={props.terms.iter().map(|t| (t.id.to_string(), t.name.clone()))
+                                .collect::<Vec<_>>()}
+                            on={bind::setter(&holiday_form, |f, v| f.term = v)} />
                     </label>
-                    <label>{ "从" }<input id="holiday-first" placeholder="2030-12-02" /></label>
-                    <label>{ "到" }<input id="holiday-last" placeholder="2030-12-03" /></label>
+                    <label>{ "从" }
+                        <TextInput id="holiday-first" placeholder="2030-12-02"
+                            value={holiday_form.first.clone()}
+                            on={bind::setter(&holiday_form, |f, v| f.first = v)} />
+                    </label>
+                    <label>{ "到" }
+                        <TextInput id="holiday-last" placeholder="2030-12-03"
+                            value={holiday_form.last.clone()}
+                            on={bind::setter(&holiday_form, |f, v| f.last = v)} />
+                    </label>
                     <button id="add-holiday" type="submit">{ "添加假期" }</button>
                 </form>
             }

@@ -3,9 +3,9 @@
 //! lesson picks it for the lesson panel.
 
 use super::api::Api;
-use super::dom;
+use super::bind::{self, Form, Select, TextInput};
 use super::failure::FailureView;
-use super::grid::GridBy;
+use super::grid::{GridBy, GridForm};
 use super::model::{Failure, LessonRow};
 use super::names::Names;
 use super::week::{span, Day, Week, WEEKDAYS};
@@ -30,6 +30,9 @@ fn today() -> Day {
 pub fn timetable(props: &TimetableProps) -> Html {
     let week = use_state(|| Week::containing(today()));
     let by = use_state(GridBy::default);
+    // The forms: the day typed to jump to its week, and the filter being chosen.
+    let week_of = use_state(String::new);
+    let grid_form = use_reducer(Form::<GridForm>::default);
     // The lessons shown, with the query they answer.
     let lessons = use_state(|| None::<(String, Vec<LessonRow>)>);
     let failure = use_state(|| None::<Failure>);
@@ -57,19 +60,19 @@ pub fn timetable(props: &TimetableProps) -> Html {
         Callback::from(move |_| week.set(if forward { week.next() } else { week.prev() }))
     };
     let go = {
-        let week = week.clone();
+        let (week, week_of) = (week.clone(), week_of.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if let Some(day) = Day::parse(&dom::value("week-of")) {
+            if let Some(day) = Day::parse(&week_of) {
                 week.set(Week::containing(day));
             }
         })
     };
     let filter = {
-        let (by, failure) = (by.clone(), failure.clone());
+        let (by, failure, form) = (by.clone(), failure.clone(), grid_form.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            match GridBy::parse(&dom::value("grid-by"), &dom::value("grid-value")) {
+            match form.filter() {
                 Ok(b) => by.set(b),
                 Err(m) => failure.set(Some(Failure::Other(m))),
             }
@@ -86,20 +89,25 @@ pub fn timetable(props: &TimetableProps) -> Html {
                 <button id="prev-week" type="button" onclick={step(false)}>{ "上一周" }</button>
                 <span class="week-label">{ format!("{} 至 {}", days[0].iso(), days[6].iso()) }</span>
                 <button id="next-week" type="button" onclick={step(true)}>{ "下一周" }</button>
-                <label>{ "跳到" }<input id="week-of" placeholder="2030-09-10" /></label>
+                <label>{ "跳到" }
+                    <TextInput id="week-of" placeholder="2030-09-10" value={(*week_of).clone()}
+                        on={let w = week_of.clone(); Callback::from(move |v| w.set(v))} />
+                </label>
                 <button id="go-week" type="submit">{ "查看" }</button>
             </form>
             <form class="inline-form" onsubmit={filter}>
                 <label>{ "显示" }
-                    <select id="grid-by">
-                        <option value="all" selected=true>{ "全部课程" }</option>
-                        <option value="county">{ "按旗县" }</option>
-                        <option value="school">{ "按学校编号" }</option>
-                        <option value="classroom">{ "按教室编号" }</option>
-                        <option value="teacher">{ "按教师编号" }</option>
-                    </select>
+                    <Select id="grid-by" value={grid_form.by.clone()}
+                        options={[("all", "全部课程"), ("county", "按旗县"), ("school", "按学校编号"),
+                                  ("classroom", "按教室编号"), ("teacher", "按教师编号")]
+                            .map(|(v, t)| (v.to_string(), t.to_string())).to_vec()}
+                        on={bind::setter(&grid_form, |f, v| f.by = v)} />
                 </label>
-                <label>{ "旗县或编号" }<input id="grid-value" placeholder="四子王旗 / 3" /></label>
+                <label>{ "旗县或编号" }
+                    <TextInput id="grid-value" placeholder="四子王旗 / 3"
+                        value={grid_form.value.clone()}
+                        on={bind::setter(&grid_form, |f, v| f.value = v)} />
+                </label>
                 <button id="grid-filter" type="submit">{ "筛选" }</button>
             </form>
             <FailureView failure={(*failure).clone()} />

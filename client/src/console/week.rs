@@ -177,6 +177,9 @@ mod tests {
         assert_eq!(w.next().monday.iso(), "2030-09-16");
         assert_eq!(w.prev().monday.iso(), "2030-09-02");
         assert_eq!(w.days()[6].iso(), "2030-09-15");
+        // Column headings: the weekday names follow `weekday_index`.
+        assert_eq!(WEEKDAYS[d.weekday_index()], "周二");
+        assert_eq!(d.short(), "9月10日");
         // A Sunday belongs to the week before.
         let sunday = Day::parse("2030-09-15").unwrap();
         assert_eq!(Week::containing(sunday), w);

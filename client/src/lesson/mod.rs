@@ -2,21 +2,21 @@
 //! and an overlay for the laser pointer and the teacher's not-yet-echoed ink). Network events and
 //! pointer input come in as messages; the board is painted directly, the rest through the markup.
 
-use crate::app::mark_ready;
-use crate::canvas::{ResizeWatch, Surface};
-use crate::gesture::Gesture;
-use crate::link::ws_url;
+use crate::board::canvas::{ResizeWatch, Surface};
+use crate::board::gesture::Gesture;
+use crate::board::pointer::{self, PointerInput};
+use crate::board::redraw::Redraw;
+use crate::board::render;
+use crate::board::toolbar::{tool_id, Action, Toolbar};
+use crate::board::tools::{ToolKind, Toolbox};
 use crate::listener::Listener;
 use crate::media::{DeviceKind, Effects, MediaEvent, MediaPlane};
+use crate::net::link::ws_url;
 use crate::net::{Event as NetEvent, Net};
-use crate::pointer::{self, PointerInput};
-use crate::redraw::Redraw;
-use crate::render;
+use crate::ready;
 use crate::roster::Roster;
-use crate::state::{role_name, Outcome, Session, Status};
+use crate::state::{Outcome, Session, Status};
 use crate::status::StatusBadge;
-use crate::toolbar::{Action, Toolbar};
-use crate::tools::{ToolKind, Toolbox};
 use gloo_timers::callback::{Interval, Timeout};
 use shared::ids::{LessonId, Role, SessionId};
 use shared::protocol::{ClientMsg, ServerMsg};
@@ -85,6 +85,15 @@ fn mark(name: &str) {
 fn new_session_id() -> SessionId {
     let half = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
     SessionId((half() << 32) | half())
+}
+
+/// The value of the lesson root's `data-role`.
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Teacher => "teacher",
+        Role::Classroom(_) => "classroom",
+        Role::Observer => "observer",
+    }
 }
 
 fn now() -> f64 {
@@ -186,7 +195,7 @@ impl Component for Lesson {
                 self._pointer = pointer::listen(&board.canvas, ctx.link().callback(Msg::Pointer));
             }
             self.resize();
-            mark_ready();
+            ready::mark();
         }
         self.media.attach();
         if self.shown_title != self.session.title {
@@ -223,7 +232,7 @@ impl Component for Lesson {
                 }
                 <div class="workspace">
                     <div class="stage">
-                        <div class={classes!("board-box", format!("using-{}", self.tools.tool.id()))}>
+                        <div class={classes!("board-box", format!("using-{}", tool_id(self.tools.tool)))}>
                             <canvas id="board" ref={self.board_ref.clone()}></canvas>
                             <canvas id="overlay" ref={self.overlay_ref.clone()} aria-hidden="true"></canvas>
                         </div>

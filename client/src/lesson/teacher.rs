@@ -1,12 +1,12 @@
 //! The teacher's side of the lesson: what pointer gestures and toolbar buttons send.
 
 use super::{now, Lesson, Msg};
-use crate::gesture::Out;
-use crate::pointer::PointerInput;
-use crate::render;
+use crate::board::gesture::Out;
+use crate::board::pointer::PointerInput;
+use crate::board::render;
+use crate::board::toolbar::Action;
+use crate::board::tools::ToolKind;
 use crate::state::Status;
-use crate::toolbar::Action;
-use crate::tools::ToolKind;
 use gloo_timers::callback::Interval;
 use shared::points::Point;
 use shared::protocol::{ClientOp, INK_BATCH_MS};

@@ -193,7 +193,7 @@ async fn managed(state: &AppState, staff: &Staff, id: i64) -> Result<Account, Ap
         .store()
         .account_with_school(id)
         .await?
-        .ok_or_else(|| super::lessons::missing(staff, format!("account {id}")))?;
+        .ok_or_else(|| super::scheduling::access::missing(staff, format!("account {id}")))?;
     if !may_manage_account(staff.account.role, account.role, school) {
         return Err(refused());
     }

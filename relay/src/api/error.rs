@@ -13,6 +13,14 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The problem with one field of a request body.
+pub fn field(field: &'static str, message: &str) -> FieldError {
+    FieldError {
+        field,
+        message: message.to_string(),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]

@@ -2,10 +2,12 @@
 //! cancelling one lesson. Creating lessons is in [`super::timetable`]; a change is checked against
 //! the in-memory timetable under its lock, and a clash is a 409 naming every clashing lesson.
 
-use super::error::{check_name, ApiError};
+use super::error::{check_name, field, ApiError};
 use super::extract::{ApiPath, ApiQuery};
+use super::scheduling::access::{require_not_started, schedulable_lesson, visible_lesson};
+use super::scheduling::lesson_change::{self, Change};
+use super::scheduling::revoke_links;
 use super::session::Staff;
-use super::timetable::{conflict, field, slot_of};
 use crate::accounts::permissions::{scope, Action, Scope};
 use crate::state::AppState;
 use crate::store::timetable::{parse_date, LessonFilter, LessonRow};
@@ -17,81 +19,6 @@ use serde::Deserialize;
 use shared::ids::{ClassroomId, LessonId, SchoolId, TeacherId};
 use shared::schedule::{Resource, Slot};
 use std::collections::BTreeSet;
-
-/// The schools whose classrooms take part in `row` (master and remote).
-pub(super) async fn schools_of(
-    state: &AppState,
-    row: &LessonRow,
-) -> Result<Vec<SchoolId>, ApiError> {
-    let mut classrooms = row.classrooms.clone();
-    classrooms.push(row.master_classroom);
-    let map = state.store().classroom_schools(&classrooms).await?;
-    let mut schools: Vec<SchoolId> = map.into_values().collect();
-    schools.sort();
-    schools.dedup();
-    Ok(schools)
-}
-
-/// The lesson, if it exists and the account may see it. Bureau staff get 404 for a lesson that
-/// does not exist; everyone else gets the same 403 for it as for someone else's lesson, so ids
-/// tell them nothing.
-pub(super) async fn visible_lesson(
-    state: &AppState,
-    staff: &Staff,
-    id: LessonId,
-) -> Result<LessonRow, ApiError> {
-    staff.require(Action::ViewTimetable)?;
-    let scope = scope(staff.account.role);
-    let not_yours =
-        || ApiError::Forbidden(format!("lesson {id} is not one of your account's lessons"));
-    let Some(row) = state.store().lesson_row(id).await? else {
-        return Err(match scope {
-            Scope::Region => ApiError::NotFound(format!("lesson {id} does not exist")),
-            _ => not_yours(),
-        });
-    };
-    let schools = schools_of(state, &row).await?;
-    if !scope.sees(row.teacher, &schools) {
-        return Err(not_yours());
-    }
-    Ok(row)
-}
-
-/// Something asked for by id that does not exist: 404 for bureau staff, the 403 of someone else's
-/// for everyone else (see [`visible_lesson`]).
-pub(super) fn missing(staff: &Staff, what: String) -> ApiError {
-    match scope(staff.account.role) {
-        Scope::Region => ApiError::NotFound(format!("{what} does not exist")),
-        _ => ApiError::Forbidden(format!("{what} is not one of your account's")),
-    }
-}
-
-/// The school that schedules a lesson: its master classroom's.
-pub(super) async fn scheduling_school(
-    state: &AppState,
-    row: &LessonRow,
-) -> Result<SchoolId, ApiError> {
-    state
-        .store()
-        .classroom_school(row.master_classroom)
-        .await?
-        .ok_or(ApiError::Internal)
-}
-
-/// A lesson that has started (or that a classroom already joined) is history: it keeps its time.
-pub(super) async fn require_not_started(state: &AppState, row: &LessonRow) -> Result<(), ApiError> {
-    let now = crate::auth::now_secs() as i64;
-    if row.starts_at <= now || state.store().has_attendance(row.id).await? {
-        return Err(ApiError::Conflict {
-            message: format!(
-                "lesson {} has already started; a lesson that was held can not be changed",
-                row.id
-            ),
-            clashes: vec![],
-        });
-    }
-    Ok(())
-}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -252,20 +179,6 @@ pub async fn get(
     Ok(Json(visible_lesson(&state, &staff, LessonId(id)).await?))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Change {
-    /// A new day and time (all three, or none).
-    date: Option<String>,
-    start: Option<String>,
-    end: Option<String>,
-    /// A substitute teacher.
-    teacher: Option<u64>,
-    title: Option<String>,
-    /// The remote classrooms, all of them (to add or drop one).
-    classrooms: Option<Vec<u64>>,
-}
-
 /// `PATCH /api/lessons/{id}`: moves one lesson (of a series too: only this one), or gives it
 /// another teacher, title or set of remote classrooms. Clashes are refused with 409; a lesson that
 /// has started with 409. A new time, teacher or classrooms revokes the lesson's join links.
@@ -296,80 +209,11 @@ pub async fn update(
     staff.require(Action::ViewTimetable)?;
     // The lock first: the lesson read is the one changed (no other change in between).
     let lock = state.timetable().await?;
-    let mut timetable = lock.lock().await;
-    let row = visible_lesson(&state, &staff, LessonId(id)).await?;
-    staff.require(Action::Schedule(scheduling_school(&state, &row).await?))?;
-    let Json(c) = body?;
-    let mut errors = Vec::new();
-    let mut changed = row.clone();
-    match (&c.date, &c.start, &c.end) {
-        (None, None, None) => {}
-        (Some(date), Some(start), Some(end)) => {
-            if let Some(slot) = slot_of(date, start, end, &mut errors) {
-                changed.starts_at = slot.start;
-                changed.ends_at = slot.end;
-            }
-        }
-        _ => errors.push(field("date", "a new time needs date, start and end")),
-    }
-    if let Some(title) = c.title {
-        check_name("title", &title, 100, &mut errors);
-        changed.title = title;
-    }
-    if let Some(teacher) = c.teacher {
-        changed.teacher = TeacherId(teacher);
-        if !state.store().teacher_exists(changed.teacher).await? {
-            errors.push(field("teacher", "no such teacher"));
-        }
-    }
-    if let Some(classrooms) = c.classrooms {
-        let remotes: BTreeSet<ClassroomId> = classrooms
-            .into_iter()
-            .map(ClassroomId)
-            .filter(|c| *c != row.master_classroom)
-            .collect();
-        let known = state
-            .store()
-            .classroom_schools(&remotes.iter().copied().collect::<Vec<_>>())
-            .await?;
-        if remotes.is_empty() || remotes.len() > 200 || known.len() != remotes.len() {
-            errors.push(field(
-                "classrooms",
-                "between 1 and 200 remote classrooms that exist",
-            ));
-        }
-        changed.classrooms = remotes.into_iter().collect();
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::fields(errors));
-    }
-    require_not_started(&state, &row).await?;
-    if changed.starts_at <= crate::auth::now_secs() as i64 {
-        return Err(ApiError::fields(vec![field(
-            "date",
-            "a lesson can only be moved to a time still to come",
-        )]));
-    }
-    let booking = changed.booking();
-    let clashes = timetable.clashes(&booking);
-    if !clashes.is_empty() {
-        drop(timetable);
-        return Err(conflict(&state, &staff, clashes).await);
-    }
-    state.store().update_lesson(&changed).await?;
-    timetable.unbook(changed.id);
-    timetable.insert_unchecked(booking);
-    drop(timetable);
-    let who_or_when = (row.starts_at, row.ends_at, row.teacher, &row.classrooms)
-        != (
-            changed.starts_at,
-            changed.ends_at,
-            changed.teacher,
-            &changed.classrooms,
-        );
-    if who_or_when {
-        super::links::revoke_all(&state, changed.id).await?;
-    }
+    let timetable = lock.lock().await;
+    let row = schedulable_lesson(&state, &staff, LessonId(id)).await?;
+    let Json(change) = body?;
+    let changed = lesson_change::changed_row(&state, &row, change).await?;
+    lesson_change::apply(&state, &staff, timetable, &row, &changed).await?;
     Ok(Json(
         state
             .store()
@@ -404,11 +248,10 @@ pub async fn cancel(
     staff.require(Action::ViewTimetable)?;
     let lock = state.timetable().await?;
     let mut timetable = lock.lock().await;
-    let row = visible_lesson(&state, &staff, LessonId(id)).await?;
-    staff.require(Action::Schedule(scheduling_school(&state, &row).await?))?;
+    let row = schedulable_lesson(&state, &staff, LessonId(id)).await?;
     require_not_started(&state, &row).await?;
     // Anyone already in (early, before the start) is sent away with the links.
-    super::links::revoke_all(&state, row.id).await?;
+    revoke_links(&state, row.id).await?;
     state.store().delete_lesson(row.id).await?;
     timetable.unbook(row.id);
     Ok(StatusCode::NO_CONTENT)

@@ -4,6 +4,7 @@
 
 use super::error::ApiError;
 use super::extract::ApiPath;
+use super::scheduling::access::{missing, scheduling_school};
 use super::session::Staff;
 use crate::accounts::permissions::{allowed, Action};
 use crate::auth::now_secs;
@@ -37,8 +38,8 @@ async fn hand_out(state: &AppState, staff: &Staff, lesson: LessonId) -> Result<A
         .store()
         .lesson_row(lesson)
         .await?
-        .ok_or_else(|| super::lessons::missing(staff, format!("lesson {lesson}")))?;
-    let school = super::lessons::scheduling_school(state, &row).await?;
+        .ok_or_else(|| missing(staff, format!("lesson {lesson}")))?;
+    let school = scheduling_school(state, &row).await?;
     Ok(Action::HandOutLinks(school, row.teacher))
 }
 
@@ -129,21 +130,6 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
-/// Revokes every link of `lesson` and closes the connections made with them: its time, teacher or
-/// classrooms changed, so links handed out before (whose window is in their signed token, and
-/// which name who may come) must not open it any more. New links are handed out as usual (the
-/// device page gets one by itself).
-pub(super) async fn revoke_all(state: &AppState, lesson: LessonId) -> Result<(), ApiError> {
-    let revoked = state
-        .store()
-        .revoke_lesson_links(lesson, now_secs() as i64)
-        .await?;
-    for link in revoked {
-        state.rooms().revoke(lesson, link).await;
-    }
-    Ok(())
-}
-
 /// `DELETE /api/links/{id}`: the link stops working at once; connections made with it are closed.
 #[utoipa::path(
     delete,
@@ -171,7 +157,7 @@ pub async fn revoke(
         .store()
         .link_lesson(id)
         .await?
-        .ok_or_else(|| super::lessons::missing(&staff, format!("link {id}")))?;
+        .ok_or_else(|| missing(&staff, format!("link {id}")))?;
     may_hand_out(&staff, hand_out(&state, &staff, lesson).await?)?;
     state.store().revoke_link(id, now_secs() as i64).await?;
     state.rooms().revoke(lesson, id).await;

@@ -10,6 +10,8 @@
 //! - [`lessons`]: listing (filtered, scoped to the account), reading, moving and cancelling lessons.
 //! - [`series`]: weekly series: creating, and changing "this and the following ones".
 //! - [`links`]: join links per lesson, revocable.
+//! - [`scheduling`]: the service the lesson, series, link and timetable handlers share (access,
+//!   checked basics, clashes, booking, changing one lesson or the rest of a series).
 //! - [`calendar`]: iCalendar feeds of a teacher's or a classroom's lessons.
 //! - [`reports`]: attendance per school and date range.
 //! - [`device`]: a classroom device's current lesson (its standing link).
@@ -25,6 +27,7 @@ pub mod extract;
 pub mod lessons;
 pub mod links;
 pub mod reports;
+pub mod scheduling;
 pub mod schools;
 pub mod series;
 pub mod session;

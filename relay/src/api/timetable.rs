@@ -2,28 +2,23 @@
 //! checked against the in-memory [`Timetable`] under its lock; a clash is a 409 naming every
 //! clashing lesson.
 
-use super::error::{check_name, ApiError, ClashView, FieldError};
+use super::error::{check_name, field, ApiError};
 use super::extract::{ApiPath, ApiQuery};
+use super::scheduling::access::visible_lesson;
+use super::scheduling::basics::{check_basics, slot_of, BasicsFields};
+use super::scheduling::new_lessons::book_lesson;
 use super::session::Staff;
 use crate::accounts::permissions::Action;
 use crate::state::AppState;
-use crate::store::timetable::{parse_date, parse_time, LessonRow, NewLesson};
+use crate::store::timetable::{parse_date, LessonRow};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::ids::{ClassroomId, LessonId, SchoolId, TeacherId};
-use shared::schedule::{Booking, Clash, Resource, Slot, Term};
-use std::collections::BTreeSet;
-
-pub(super) fn field(field: &'static str, message: &str) -> FieldError {
-    FieldError {
-        field,
-        message: message.to_string(),
-    }
-}
+use shared::ids::{ClassroomId, LessonId};
+use shared::schedule::{Slot, Term};
 
 // ---- terms ----
 
@@ -177,126 +172,7 @@ pub struct NewLessonBody {
     end: String,
 }
 
-/// What a lesson needs besides its time, checked: people and rooms exist, names are sane.
-pub(super) struct LessonBasics {
-    pub title: String,
-    pub subject: String,
-    pub teacher: TeacherId,
-    pub master: ClassroomId,
-    pub remotes: Vec<ClassroomId>,
-    pub master_school: SchoolId,
-}
-
-pub(super) async fn check_basics(
-    state: &AppState,
-    title: String,
-    subject: String,
-    teacher: u64,
-    master: u64,
-    classrooms: Vec<u64>,
-    errors: &mut Vec<FieldError>,
-) -> Result<Option<LessonBasics>, ApiError> {
-    check_name("title", &title, 100, errors);
-    if !subject.is_empty() {
-        check_name("subject", &subject, 30, errors);
-    }
-    let master = ClassroomId(master);
-    let remotes: Vec<ClassroomId> = classrooms
-        .into_iter()
-        .map(ClassroomId)
-        .filter(|c| *c != master)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if remotes.is_empty() || remotes.len() > 200 {
-        errors.push(field("classrooms", "between 1 and 200 remote classrooms"));
-    }
-    let teacher = TeacherId(teacher);
-    if !state.store().teacher_exists(teacher).await? {
-        errors.push(field("teacher", "no such teacher"));
-    }
-    let mut all = remotes.clone();
-    all.push(master);
-    let schools = state.store().classroom_schools(&all).await?;
-    if !schools.contains_key(&master) {
-        errors.push(field("master_classroom", "no such classroom"));
-    }
-    if remotes.iter().any(|c| !schools.contains_key(c)) {
-        errors.push(field("classrooms", "a classroom does not exist"));
-    }
-    Ok(schools
-        .get(&master)
-        .copied()
-        .filter(|_| errors.is_empty())
-        .map(|master_school| LessonBasics {
-            title,
-            subject,
-            teacher,
-            master,
-            remotes,
-            master_school,
-        }))
-}
-
-pub(super) fn slot_of(
-    date: &str,
-    start: &str,
-    end: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<Slot> {
-    let d = parse_date(date);
-    let s = parse_time(start);
-    let e = parse_time(end);
-    if d.is_none() {
-        errors.push(field("date", "a date like 2026-09-01"));
-    }
-    if s.is_none() {
-        errors.push(field("start", "a time like 08:00"));
-    }
-    if e.is_none() {
-        errors.push(field("end", "a time like 08:45"));
-    }
-    match Slot::on(d?, s?, e?) {
-        Ok(slot) => Some(slot),
-        Err(err) => {
-            errors.push(field("end", &err.to_string()));
-            None
-        }
-    }
-}
-
-/// The 409 for `clashes`, with the clashing lessons' titles.
-pub(super) async fn conflict(state: &AppState, staff: &Staff, clashes: Vec<Clash>) -> ApiError {
-    let scope = crate::accounts::permissions::scope(staff.account.role);
-    let mut views = Vec::new();
-    for c in &clashes {
-        // Someone else's lesson is named by its time and what it occupies, not its title.
-        let title = match state.store().lesson_row(c.lesson).await {
-            Ok(Some(row)) => match super::lessons::schools_of(state, &row).await {
-                Ok(schools) if scope.sees(row.teacher, &schools) => row.title,
-                _ => "（其他学校的课程）".to_string(),
-            },
-            _ => String::new(),
-        };
-        let on = match c.on {
-            Resource::Classroom(id) => json!({"classroom": id.0}),
-            Resource::Teacher(id) => json!({"teacher": id.0}),
-        };
-        views.push(ClashView {
-            lesson: c.lesson.0,
-            title,
-            starts_at: c.slot.start,
-            ends_at: c.slot.end,
-            on,
-        });
-    }
-    let lessons: BTreeSet<u64> = clashes.iter().map(|c| c.lesson.0).collect();
-    ApiError::Conflict {
-        message: format!("clashes with {} lesson(s) already scheduled", lessons.len()),
-        clashes: views,
-    }
-}
-
+/// `POST /api/lessons`: one lesson, checked for clashes (409 naming every one).
 #[utoipa::path(
     post,
     path = "/lessons",
@@ -322,70 +198,25 @@ pub async fn create_lesson(
     let Json(b) = body?;
     let mut errors = Vec::new();
     let slot = slot_of(&b.date, &b.start, &b.end, &mut errors);
-    let basics = check_basics(
-        &state,
-        b.title,
-        b.subject,
-        b.teacher,
-        b.master_classroom,
-        b.classrooms,
-        &mut errors,
-    )
-    .await?;
+    let fields = BasicsFields {
+        title: b.title,
+        subject: b.subject,
+        teacher: b.teacher,
+        master: b.master_classroom,
+        classrooms: b.classrooms,
+    };
+    let basics = check_basics(&state, fields, &mut errors).await?;
     let (Some(slot), Some(basics)) = (slot, basics) else {
         return Err(ApiError::fields(errors));
     };
     staff.require(Action::Schedule(basics.master_school))?;
-    let lock = state.timetable().await?;
-    let mut timetable = lock.lock().await;
-    let mut booking = booking(LessonId(0), slot, &basics);
-    let clashes = timetable.clashes(&booking);
-    if !clashes.is_empty() {
-        drop(timetable);
-        return Err(conflict(&state, &staff, clashes).await);
-    }
-    let new = basics.lesson_at(slot);
-    let id = state
-        .store()
-        .insert_lessons(&[new])
-        .await?
-        .pop()
-        .ok_or(ApiError::Internal)?;
-    booking.lesson = id;
-    timetable.insert_unchecked(booking);
-    drop(timetable);
+    let id = book_lesson(&state, &staff, &basics, slot).await?;
     let row = state
         .store()
         .lesson_row(id)
         .await?
         .ok_or(ApiError::Internal)?;
     Ok((StatusCode::CREATED, Json(row)))
-}
-
-impl LessonBasics {
-    /// The lesson to store at `slot`.
-    pub(super) fn lesson_at(&self, slot: Slot) -> NewLesson {
-        NewLesson {
-            title: self.title.clone(),
-            subject: self.subject.clone(),
-            teacher: self.teacher,
-            master: self.master,
-            remotes: self.remotes.clone(),
-            slot,
-            series: None,
-        }
-    }
-}
-
-pub(super) fn booking(lesson: LessonId, slot: Slot, b: &LessonBasics) -> Booking {
-    let mut classrooms = vec![b.master];
-    classrooms.extend(b.remotes.iter().copied());
-    Booking {
-        lesson,
-        slot,
-        teacher: b.teacher,
-        classrooms,
-    }
 }
 
 // ---- attendance ----
@@ -431,7 +262,7 @@ pub async fn attendance(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let id = LessonId(id);
-    super::lessons::visible_lesson(&state, &staff, id).await?;
+    visible_lesson(&state, &staff, id).await?;
     let info = state
         .store()
         .lesson(id)

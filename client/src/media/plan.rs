@@ -233,6 +233,23 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_connection_is_subscribed_again_while_listed() {
+        let mut plan = MediaPlan::default();
+        plan.sources(None, vec![src(5, Role::Teacher)]);
+        plan.answered(1, 101);
+        assert_eq!(plan.ensure(), vec![]);
+        plan.failed(5);
+        assert_eq!(plan.ensure(), vec![Action::Subscribe { source: 5, req: 2 }]);
+        plan.sources(None, vec![]);
+        plan.failed(5);
+        assert_eq!(
+            plan.ensure(),
+            vec![],
+            "no longer listed: not subscribed again"
+        );
+    }
+
+    #[test]
     fn a_fresh_connection_drops_every_subscription_and_subscribes_again() {
         let mut plan = MediaPlan::default();
         plan.sources(None, vec![src(5, Role::Teacher), src(6, Role::Observer)]);

@@ -1,7 +1,45 @@
 //! The teacher's toolbar: tools, colours, widths, undo/redo/clear and pages. Renders only.
 
-use crate::tools::{css_color, ToolKind, Toolbox, COLORS, WIDTHS};
+use crate::board::tools::{css_color, ToolKind, Toolbox, COLORS, WIDTHS};
 use yew::prelude::*;
+
+/// The tool buttons, in toolbar order.
+const TOOLS: [ToolKind; 4] = [
+    ToolKind::Pen,
+    ToolKind::Highlighter,
+    ToolKind::Eraser,
+    ToolKind::Laser,
+];
+
+/// A tool button's element id, also the board's `using-…` class while the tool is chosen.
+pub fn tool_id(kind: ToolKind) -> &'static str {
+    match kind {
+        ToolKind::Pen => "tool-pen",
+        ToolKind::Highlighter => "tool-highlighter",
+        ToolKind::Eraser => "tool-eraser",
+        ToolKind::Laser => "tool-laser",
+    }
+}
+
+/// A tool button's text.
+fn tool_label(kind: ToolKind) -> &'static str {
+    match kind {
+        ToolKind::Pen => "钢笔",
+        ToolKind::Highlighter => "荧光笔",
+        ToolKind::Eraser => "橡皮擦",
+        ToolKind::Laser => "激光笔",
+    }
+}
+
+/// A tool button's tooltip.
+fn tool_title(kind: ToolKind) -> &'static str {
+    match kind {
+        ToolKind::Pen => "Pen",
+        ToolKind::Highlighter => "Highlighter",
+        ToolKind::Eraser => "Eraser",
+        ToolKind::Laser => "Laser pointer",
+    }
+}
 
 /// Buttons that act on the board rather than choose a tool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,14 +79,14 @@ pub fn toolbar(props: &Props) -> Html {
     html! {
         <nav class="toolbar" aria-label="工具栏">
             <div class="group tools">
-                { for ToolKind::ALL.iter().map(|&kind| {
+                { for TOOLS.iter().map(|&kind| {
                     let cb = props.on_tool.clone();
                     html! {
-                        <button id={kind.id()} title={kind.title()}
+                        <button id={tool_id(kind)} title={tool_title(kind)}
                             class={classes!("btn", "tool", (t.tool == kind).then_some("active"))}
                             aria-pressed={(t.tool == kind).to_string()}
                             onclick={move |_| cb.emit(kind)}>
-                            <span class={classes!("icon", kind.id())}></span>{kind.label()}
+                            <span class={classes!("icon", tool_id(kind))}></span>{tool_label(kind)}
                         </button>
                     }
                 }) }

@@ -2,11 +2,11 @@
 //! strokes and the laser pointer. One path per stroke and no allocation per point, so a page of
 //! 10,000 strokes repaints in a frame or two.
 
-use crate::canvas::Surface;
-use crate::letterbox::Fit;
-use crate::local_ink::LocalStroke;
-use crate::redraw::InkRun;
-use crate::tools::css_color;
+use crate::board::canvas::Surface;
+use crate::board::letterbox::Fit;
+use crate::board::local_ink::LocalStroke;
+use crate::board::redraw::InkRun;
+use crate::board::tools::css_color;
 use shared::board::{Board, Stroke, Style, Tool};
 use shared::points::{Point, BOARD_HEIGHT, BOARD_WIDTH};
 use std::f64::consts::TAU;

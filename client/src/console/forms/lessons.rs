@@ -1,42 +1,14 @@
-//! The console's forms as plain data: what was typed, checked where the browser can tell, and
-//! turned into the API's JSON bodies. The relay checks everything again; these checks only catch
-//! what would make the JSON itself wrong (a classroom id that is not a number).
+//! Lessons: scheduling a weekly series in a term or a single lesson on a date, and changing a
+//! lesson (only this one, or this and the following ones of its series).
 
-use super::model::FieldError;
-use super::week::Day;
+use super::{error, id, ids, parse_ids};
+use crate::console::model::{FieldError, LessonRow};
+use crate::console::week::{clock, Day};
 use serde_json::{json, Value};
 
-fn error(field: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.to_string(),
-        message: message.to_string(),
-    }
-}
-
-/// `2, 3 4，5` → `[2, 3, 4, 5]` (commas, Chinese commas or spaces).
-pub fn parse_ids(text: &str) -> Option<Vec<u64>> {
-    text.split([',', '，', ' ', '、'])
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse().ok())
-        .collect()
-}
-
-fn id(field: &str, text: &str, errors: &mut Vec<FieldError>) -> u64 {
-    text.trim().parse().unwrap_or_else(|_| {
-        errors.push(error(field, "请填写数字编号"));
-        0
-    })
-}
-
-fn ids(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Vec<u64> {
-    parse_ids(text).unwrap_or_else(|| {
-        errors.push(error(field, "请填写以逗号分隔的数字编号"));
-        Vec::new()
-    })
-}
-
-/// The fields shared by a single lesson and a weekly series.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The scheduling form: the fields a single lesson and a weekly series share, the series' term
+/// and weekday, and the single lesson's date.
+#[derive(Clone, Debug, PartialEq)]
 pub struct LessonForm {
     pub title: String,
     pub subject: String,
@@ -45,6 +17,28 @@ pub struct LessonForm {
     pub classrooms: String,
     pub start: String,
     pub end: String,
+    pub term: String,
+    /// `1` (Monday) to `7`, as the weekday select's values.
+    pub weekday: String,
+    pub date: String,
+}
+
+impl Default for LessonForm {
+    /// Empty, with Monday picked (the select's first option).
+    fn default() -> Self {
+        LessonForm {
+            title: String::new(),
+            subject: String::new(),
+            teacher: String::new(),
+            master_classroom: String::new(),
+            classrooms: String::new(),
+            start: String::new(),
+            end: String::new(),
+            term: String::new(),
+            weekday: "1".to_string(),
+            date: String::new(),
+        }
+    }
 }
 
 impl LessonForm {
@@ -60,60 +54,25 @@ impl LessonForm {
         })
     }
 
-    /// `POST /api/lessons` on `date`.
-    pub fn single(&self, date: &str) -> Result<Value, Vec<FieldError>> {
+    /// `POST /api/lessons` on the form's date.
+    pub fn single(&self) -> Result<Value, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut body = self.body(&mut errors);
-        body["date"] = json!(date.trim());
+        body["date"] = json!(self.date.trim());
         errors.is_empty().then_some(body).ok_or(errors)
     }
 
-    /// `POST /api/series` in `term` on `weekday` (1 = Monday).
-    pub fn series(&self, term: &str, weekday: &str) -> Result<Value, Vec<FieldError>> {
+    /// `POST /api/series` in the form's term on its weekday.
+    pub fn series(&self) -> Result<Value, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut body = self.body(&mut errors);
-        body["term"] = json!(id("term", term, &mut errors));
-        match weekday.trim().parse::<u8>() {
+        body["term"] = json!(id("term", &self.term, &mut errors));
+        match self.weekday.trim().parse::<u8>() {
             Ok(w @ 1..=7) => body["weekday"] = json!(w),
             _ => errors.push(error("weekday", "请选择星期一到星期日")),
         }
         errors.is_empty().then_some(body).ok_or(errors)
     }
-}
-
-/// `2030-10-01..2030-10-07` per line (or `2030-10-01 2030-10-07`, or one day alone).
-pub fn parse_holidays(text: &str) -> Result<Vec<(Day, Day)>, FieldError> {
-    let bad = || error("holidays", "每行一个假期，如 2030-10-01..2030-10-07");
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|line| {
-            let (a, b) = line
-                .split_once("..")
-                .or_else(|| line.split_once(' '))
-                .or_else(|| line.split_once('～'))
-                .unwrap_or((line, line));
-            match (Day::parse(a), Day::parse(b)) {
-                (Some(a), Some(b)) if a <= b => Ok((a, b)),
-                _ => Err(bad()),
-            }
-        })
-        .collect()
-}
-
-/// `POST /api/terms`.
-pub fn term_body(
-    name: &str,
-    first: &str,
-    last: &str,
-    holidays: &str,
-) -> Result<Value, Vec<FieldError>> {
-    let holidays = parse_holidays(holidays).map_err(|e| vec![e])?;
-    let holidays: Vec<Value> = holidays
-        .into_iter()
-        .map(|(a, b)| json!({"first": a.iso(), "last": b.iso()}))
-        .collect();
-    Ok(json!({"name": name, "first": first.trim(), "last": last.trim(), "holidays": holidays}))
 }
 
 /// How far a change to a lesson of a series reaches.
@@ -123,6 +82,25 @@ pub enum Reach {
     OnlyThis,
     /// `PATCH /api/series/{id}` from this lesson's date in the series.
     ThisAndFollowing,
+}
+
+impl Reach {
+    /// The value of the reach select's option.
+    pub fn value(self) -> &'static str {
+        match self {
+            Reach::OnlyThis => "only",
+            Reach::ThisAndFollowing => "following",
+        }
+    }
+
+    /// From the reach select's value (anything else is only this lesson).
+    pub fn from_value(value: &str) -> Reach {
+        if value == "following" {
+            Reach::ThisAndFollowing
+        } else {
+            Reach::OnlyThis
+        }
+    }
 }
 
 /// A change to a lesson as typed: a new date and period, optionally a substitute teacher and
@@ -205,30 +183,51 @@ impl ChangeForm {
     }
 }
 
-/// `POST /api/accounts` from the form: the role's kind from the select and its school, teacher or
-/// classroom number from the field beside it.
-pub fn account_body(
-    login: &str,
-    name: &str,
-    password: &str,
-    kind: &str,
-    of: &str,
-) -> Result<Value, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let role = match kind {
-        "bureau_admin" => json!({"kind": kind}),
-        "school_admin" => json!({"kind": kind, "school": id("role", of, &mut errors)}),
-        "teacher" => json!({"kind": kind, "teacher": id("role", of, &mut errors)}),
-        "classroom_device" => json!({"kind": kind, "classroom": id("role", of, &mut errors)}),
-        _ => {
-            errors.push(error("role", "请选择账号类型"));
-            Value::Null
+/// The change form of a stored lesson: shown with the lesson's date, period and remote
+/// classrooms, then edited.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonEdit {
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    /// A substitute teacher's id; empty keeps the lesson's teacher.
+    pub teacher: String,
+    pub classrooms: String,
+    pub reach: Reach,
+}
+
+impl LessonEdit {
+    /// The form as it first shows `row`.
+    pub fn shown(row: &LessonRow) -> LessonEdit {
+        LessonEdit {
+            date: Day::of_unix(row.starts_at).iso(),
+            start: clock(row.starts_at),
+            end: clock(row.ends_at),
+            teacher: String::new(),
+            classrooms: row
+                .classrooms
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            reach: Reach::OnlyThis,
         }
-    };
-    if errors.is_empty() {
-        Ok(json!({"login": login.trim(), "name": name.trim(), "password": password, "role": role}))
-    } else {
-        Err(errors)
+    }
+
+    /// The request (method `PATCH`, path, body) that makes the change to `row`. The remote
+    /// classrooms are sent only if they differ from the lesson's.
+    pub fn request(&self, row: &LessonRow) -> Result<(String, Value), Vec<FieldError>> {
+        let form = ChangeForm {
+            date: self.date.clone(),
+            start: self.start.clone(),
+            end: self.end.clone(),
+            teacher: self.teacher.clone(),
+            classrooms: Some(self.classrooms.clone())
+                .filter(|typed| parse_ids(typed).as_ref() != Some(&row.classrooms)),
+            shown_date: Day::of_unix(row.starts_at).iso(),
+        };
+        let series = row.series.zip(row.occurrence.as_deref());
+        form.request(row.id, series, self.reach)
     }
 }
 
@@ -245,24 +244,20 @@ mod tests {
             classrooms: "2, 3".into(),
             start: "10:00".into(),
             end: "10:45".into(),
+            term: "4".into(),
+            weekday: "2".into(),
+            date: "2030-09-10".into(),
         }
     }
 
     #[test]
-    fn id_lists_accept_chinese_commas() {
-        assert_eq!(parse_ids("2, 3，4 5、6"), Some(vec![2, 3, 4, 5, 6]));
-        assert_eq!(parse_ids(""), Some(vec![]));
-        assert_eq!(parse_ids("2, x"), None);
-    }
-
-    #[test]
     fn a_series_body_has_every_field() {
-        let body = form().series("4", "2").unwrap();
+        let body = form().series().unwrap();
         assert_eq!(body["term"], 4);
         assert_eq!(body["weekday"], 2);
         assert_eq!(body["classrooms"], json!([2, 3]));
         assert_eq!(body["start"], "10:00");
-        let single = form().single("2030-09-10").unwrap();
+        let single = form().single().unwrap();
         assert_eq!(single["date"], "2030-09-10");
         assert!(single.get("term").is_none());
     }
@@ -272,26 +267,11 @@ mod tests {
         let mut f = form();
         f.classrooms = "二".into();
         f.teacher = "".into();
-        let errors = f.series("x", "9").unwrap_err();
+        f.term = "x".into();
+        f.weekday = "9".into();
+        let errors = f.series().unwrap_err();
         let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(names, ["teacher", "classrooms", "term", "weekday"]);
-    }
-
-    #[test]
-    fn holidays_per_line() {
-        let body = term_body(
-            "秋季学期",
-            "2030-09-02",
-            "2030-11-30",
-            "2030-10-01..2030-10-07\n\n2030-11-11",
-        )
-        .unwrap();
-        assert_eq!(
-            body["holidays"],
-            json!([{"first": "2030-10-01", "last": "2030-10-07"},
-                   {"first": "2030-11-11", "last": "2030-11-11"}])
-        );
-        assert!(term_body("t", "a", "b", "2030-10-07..2030-10-01").is_err());
     }
 
     #[test]
@@ -364,16 +344,65 @@ mod tests {
     }
 
     #[test]
-    fn an_account_form_names_its_role() {
-        let body = account_body(" li ", "李老师", "a long password", "teacher", "7").unwrap();
+    fn the_form_starts_on_monday() {
+        assert_eq!(LessonForm::default().weekday, "1");
+    }
+
+    fn row(series: Option<u64>) -> LessonRow {
+        LessonRow {
+            id: 7,
+            title: "数学".into(),
+            subject: String::new(),
+            teacher: 1,
+            master_classroom: 1,
+            classrooms: vec![2, 3],
+            // 2030-09-24 10:00 to 10:45 in Shanghai.
+            starts_at: 1_916_445_600,
+            ends_at: 1_916_448_300,
+            series,
+            occurrence: series.map(|_| "2030-09-24".to_string()),
+        }
+    }
+
+    #[test]
+    fn a_lesson_edit_shows_the_lesson_and_sends_what_changed() {
+        let r = row(Some(3));
+        let shown = LessonEdit::shown(&r);
+        assert_eq!(
+            (
+                shown.date.as_str(),
+                shown.start.as_str(),
+                shown.end.as_str()
+            ),
+            ("2030-09-24", "10:00", "10:45")
+        );
+        assert_eq!(shown.classrooms, "2, 3");
+        // Unchanged classrooms (however typed) are not sent.
+        let edit = LessonEdit {
+            start: "11:00".into(),
+            classrooms: "2，3".into(),
+            ..shown.clone()
+        };
+        let (path, body) = edit.request(&r).unwrap();
+        assert_eq!(path, "/api/lessons/7");
         assert_eq!(
             body,
-            json!({"login": "li", "name": "李老师", "password": "a long password",
-                   "role": {"kind": "teacher", "teacher": 7}})
+            json!({"date": "2030-09-24", "start": "11:00", "end": "10:45"})
         );
-        let bureau = account_body("z", "张", "pw", "bureau_admin", "").unwrap();
-        assert_eq!(bureau["role"], json!({"kind": "bureau_admin"}));
-        let errs = account_body("d", "电脑", "pw", "classroom_device", "五年级").unwrap_err();
-        assert_eq!(errs[0].field, "role");
+        let rooms = LessonEdit {
+            classrooms: "2, 4".into(),
+            ..shown.clone()
+        };
+        assert_eq!(rooms.request(&r).unwrap().1["classrooms"], json!([2, 4]));
+        let following = LessonEdit {
+            reach: Reach::from_value("following"),
+            ..shown.clone()
+        };
+        let (path, body) = following.request(&r).unwrap();
+        assert_eq!(path, "/api/series/3");
+        assert_eq!(body["from"], "2030-09-24");
+        let lone = following.request(&row(None)).unwrap_err();
+        assert_eq!(lone[0].field, "reach");
+        assert_eq!(Reach::from_value(Reach::OnlyThis.value()), Reach::OnlyThis);
     }
 }

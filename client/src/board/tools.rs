@@ -10,43 +10,6 @@ pub enum ToolKind {
     Laser,
 }
 
-impl ToolKind {
-    pub const ALL: [ToolKind; 4] = [
-        ToolKind::Pen,
-        ToolKind::Highlighter,
-        ToolKind::Eraser,
-        ToolKind::Laser,
-    ];
-
-    /// The toolbar button's element id.
-    pub fn id(self) -> &'static str {
-        match self {
-            ToolKind::Pen => "tool-pen",
-            ToolKind::Highlighter => "tool-highlighter",
-            ToolKind::Eraser => "tool-eraser",
-            ToolKind::Laser => "tool-laser",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ToolKind::Pen => "钢笔",
-            ToolKind::Highlighter => "荧光笔",
-            ToolKind::Eraser => "橡皮擦",
-            ToolKind::Laser => "激光笔",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            ToolKind::Pen => "Pen",
-            ToolKind::Highlighter => "Highlighter",
-            ToolKind::Eraser => "Eraser",
-            ToolKind::Laser => "Laser pointer",
-        }
-    }
-}
-
 /// The palette: 0xRRGGBB and a name.
 pub const COLORS: [(u32, &str); 6] = [
     (0x1f2937, "黑色"),

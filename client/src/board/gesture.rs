@@ -3,7 +3,7 @@
 //! touches once per drag; the laser pointer is throttled to one update per 33 ms.
 //! Times are milliseconds from any fixed origin, supplied by the caller.
 
-use crate::tools::{Toolbox, ERASER_RADIUS};
+use crate::board::tools::{Toolbox, ERASER_RADIUS};
 use shared::board::{limits, Board, Style};
 use shared::geometry::strokes_hit;
 use shared::ids::StrokeId;
@@ -91,7 +91,7 @@ impl Gesture {
         let mut out = self.up();
         if let Some(style) = tools.style() {
             out.extend(self.begin(style, board.current, at));
-        } else if tools.tool == crate::tools::ToolKind::Eraser {
+        } else if tools.tool == crate::board::tools::ToolKind::Eraser {
             let page = board.current;
             let mut sent = Vec::new();
             out.extend(erase_along(board, page, &mut sent, at, at));
@@ -156,7 +156,7 @@ impl Gesture {
                 *last = at;
             }
             Some(Drag::Laser) => out.extend(self.laser_to(board.current, at, now)),
-            None if tools.tool == crate::tools::ToolKind::Laser => {
+            None if tools.tool == crate::board::tools::ToolKind::Laser => {
                 // A mouse hovering with the laser tool points too.
                 out.extend(self.laser_to(board.current, at, now));
             }

@@ -1,7 +1,7 @@
 //! Pen, eraser and laser gestures, with made-up times.
 
 use super::*;
-use crate::tools::ToolKind;
+use crate::board::tools::ToolKind;
 use shared::board::{Op, Tool};
 
 fn tools(tool: ToolKind) -> Toolbox {
@@ -52,12 +52,15 @@ fn pen_begins_at_once_batches_moves_and_ends_on_up() {
     // A repeat of the last point is skipped.
     assert!(g.moved(&t, &board, b, 6.0).is_empty());
     assert!(ops(g.moved(&t, &board, c, 7.0)).is_empty());
+    // The overlay draws what is not sent yet, from the last point sent.
+    assert_eq!(g.unsent_ink(), Some((t.style().unwrap(), a, &[b, c][..])));
     assert_eq!(
         ops(g.tick(40.0)),
         [ClientOp::Extend {
             deltas: Deltas::walk(a, &[b, c])
         }]
     );
+    assert_eq!(g.unsent_ink(), Some((t.style().unwrap(), c, &[][..])));
     // Nothing buffered: nothing sent.
     assert!(g.tick(80.0).is_empty());
     let d = Point::new(130, 90);
@@ -72,6 +75,7 @@ fn pen_begins_at_once_batches_moves_and_ends_on_up() {
         ]
     );
     assert!(!g.needs_tick());
+    assert_eq!(g.unsent_ink(), None);
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //! connection that has been silent for 25 s and reconnects with backoff. What the messages mean
 //! is the business of [`crate::state`]; this module only moves them.
 
-use crate::backoff::Backoff;
-use crate::socket::{Socket, SocketEvent};
+use crate::net::backoff::Backoff;
+use crate::net::socket::{Socket, SocketEvent};
 use crate::state::{close_is_final, Conn};
 use futures::channel::mpsc;
 use futures::{select, FutureExt, StreamExt};

@@ -1,7 +1,7 @@
 //! Canvases sized to their CSS box times `devicePixelRatio` (so ink is crisp on any projector),
 //! the board's place in them, and a watch that reports size changes.
 
-use crate::letterbox::Fit;
+use crate::board::letterbox::Fit;
 use crate::listener::Listener;
 use shared::points::Point;
 use wasm_bindgen::closure::Closure;

@@ -1,0 +1,633 @@
+//! The page's camera, microphone and videos, with the browser's own WebRTC.
+//!
+//! [`MediaPlane`] carries out what [`MediaPlan`] decides: one send-only
+//! RTCPeerConnection for this page's camera and microphone (teacher and classrooms publish as soon
+//! as the lesson is joined, if the browser gives a camera or microphone), one receive-only
+//! connection per Source the relay lists. Offers are sent once ICE gathering is complete (the
+//! relay does not trickle). Async browser work reports back as [`MediaEvent`]s through the lesson
+//! component's update loop; `<video data-source=…>` elements get their streams after each render.
+
+use super::devices::*;
+use super::plan::{Action, MediaPlan, Target};
+use super::rtc::*;
+use gloo_timers::callback::{Interval, Timeout};
+use js_sys::{Array, Object, Reflect};
+use shared::ids::{ClassroomId, Role};
+use shared::protocol::{ClientMsg, ServerMsg};
+use std::collections::BTreeMap;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{
+    MediaStream, MediaStreamTrack, RtcPeerConnection, RtcPeerConnectionState,
+    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+    RtcTrackEvent,
+};
+use yew::Callback;
+
+pub enum MediaEvent {
+    LocalStream(Result<MediaStream, String>),
+    Devices(Vec<Device>),
+    Offer {
+        target: Target,
+        req: u32,
+        sdp: String,
+    },
+    OfferFailed {
+        target: Target,
+        reason: String,
+    },
+    Track {
+        source: u64,
+        stream: MediaStream,
+    },
+    PeerFailed {
+        source: u64,
+    },
+    StatsTick,
+    Stats {
+        source: u64,
+        stats: TileStats,
+    },
+    Retry,
+    ToggleMic,
+    ToggleCamera,
+    ChooseDevice {
+        kind: DeviceKind,
+        id: String,
+    },
+    Replaced(Result<(DeviceKind, MediaStreamTrack), String>),
+    NeedsGesture,
+    UnmuteAll,
+}
+
+/// What handling a media event or message asks of the lesson component.
+#[derive(Default)]
+pub struct Effects {
+    pub send: Vec<ClientMsg>,
+    pub view: bool,
+    pub notice: Option<String>,
+}
+
+struct Peer {
+    pc: RtcPeerConnection,
+    _ontrack: Option<Closure<dyn FnMut(RtcTrackEvent)>>,
+    _onstate: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.pc.set_ontrack(None);
+        self.pc.set_onconnectionstatechange(None);
+        self.pc.close();
+    }
+}
+
+pub struct MediaPlane {
+    role: Role,
+    events: Callback<MediaEvent>,
+    pub plan: MediaPlan,
+    local: Option<MediaStream>,
+    /// The local stream was asked for (once per page; a refusal is not asked again).
+    asked: bool,
+    publisher: Option<Peer>,
+    subs: BTreeMap<u64, Peer>,
+    pub streams: BTreeMap<u64, MediaStream>,
+    pub stats: BTreeMap<u64, TileStats>,
+    pub mic_on: bool,
+    pub camera_on: bool,
+    /// Why this page sends no camera or microphone, shown until it does.
+    pub device_problem: Option<String>,
+    pub devices: Vec<Device>,
+    /// STUN/TURN servers the relay hands out for the page's connections.
+    ice_servers: Vec<shared::protocol::IceServer>,
+    /// The device ids in use (camera, microphone), to show them chosen.
+    pub in_use: (Option<String>, Option<String>),
+    /// A remote video could not start with sound (autoplay policy): show an "unmute" button.
+    pub needs_gesture: bool,
+    /// Joined the media plane on the current connection (`MediaResumed` arrived).
+    joined: bool,
+    _stats: Interval,
+    _retry: Option<Timeout>,
+}
+
+impl MediaPlane {
+    pub fn new(role: Role, events: Callback<MediaEvent>) -> MediaPlane {
+        let tick = events.clone();
+        MediaPlane {
+            role,
+            events,
+            plan: MediaPlan::default(),
+            local: None,
+            asked: false,
+            publisher: None,
+            subs: BTreeMap::new(),
+            streams: BTreeMap::new(),
+            stats: BTreeMap::new(),
+            mic_on: true,
+            camera_on: true,
+            device_problem: None,
+            devices: Vec::new(),
+            ice_servers: Vec::new(),
+            in_use: (None, None),
+            needs_gesture: false,
+            joined: false,
+            _stats: Interval::new(1_000, move || tick.emit(MediaEvent::StatsTick)),
+            _retry: None,
+        }
+    }
+
+    pub fn publishes(&self) -> bool {
+        !matches!(self.role, Role::Observer)
+    }
+
+    pub fn has_local(&self) -> bool {
+        self.local.is_some()
+    }
+
+    /// The relay welcomed a connection: ask for the camera and microphone the first time.
+    pub fn welcomed(&mut self, role: Role) -> Effects {
+        self.role = role;
+        if self.publishes() && !self.asked {
+            self.asked = true;
+            let events = self.events.clone();
+            spawn_local(async move {
+                let result = get_user_media(None, None).await;
+                events.emit(MediaEvent::LocalStream(result));
+            });
+        }
+        Effects::default()
+    }
+
+    /// Joined the media plane on this connection: keep what the relay kept of the page's previous
+    /// connection, drop the rest, publish again if the publication did not carry on.
+    fn resumed(&mut self, publication: Option<u64>, kept: &[(u64, u64)]) {
+        self.joined = true;
+        let (actions, keep_publication) = self.plan.resumed(publication, kept);
+        for action in actions {
+            self.act(action);
+        }
+        if !keep_publication {
+            self.publisher = None;
+            if self.publishes() {
+                self.start_publish();
+            }
+        }
+    }
+
+    pub fn disconnected(&mut self) {
+        self.joined = false;
+    }
+
+    /// A media message from the relay.
+    pub fn server(&mut self, msg: ServerMsg) -> Effects {
+        let mut fx = Effects {
+            view: true,
+            ..Effects::default()
+        };
+        match msg {
+            ServerMsg::Sources { floor, sources } => {
+                for action in self.plan.sources(floor, sources) {
+                    self.act(action);
+                }
+            }
+            ServerMsg::MediaAnswer { req, session, sdp } => self.answered(req, session, sdp),
+            ServerMsg::MediaRefused { req, reason } => match self.plan.refused(req) {
+                Some(Target::Publish) => {
+                    self.publisher = None;
+                    fx.notice = Some(format!("无法发送摄像头和麦克风：{reason}"));
+                }
+                Some(Target::Source(source)) => {
+                    self.subs.remove(&source);
+                }
+                None => {}
+            },
+            ServerMsg::IceServers(servers) => {
+                self.ice_servers = servers;
+                fx.view = false;
+            }
+            ServerMsg::MediaResumed {
+                publication,
+                subscriptions,
+            } => self.resumed(publication, &subscriptions),
+            ServerMsg::MediaEnded { session } => {
+                if let Some(source) = self.plan.ended(session) {
+                    self.drop_source(source);
+                }
+                self.schedule_retry();
+            }
+            _ => fx.view = false,
+        }
+        fx
+    }
+
+    fn answered(&mut self, req: u32, session: u64, sdp: String) {
+        let target = self.plan.answered(req, session);
+        let pc = match target {
+            Some(Target::Publish) => self.publisher.as_ref().map(|p| p.pc.clone()),
+            Some(Target::Source(source)) => self.subs.get(&source).map(|p| p.pc.clone()),
+            None => None,
+        };
+        let (Some(pc), Some(target)) = (pc, target) else {
+            return;
+        };
+        let events = self.events.clone();
+        spawn_local(async move {
+            let desc = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
+            desc.set_sdp(&sdp);
+            if let Err(e) = JsFuture::from(pc.set_remote_description(&desc)).await {
+                let reason = describe(&e);
+                match target {
+                    Target::Source(source) => events.emit(MediaEvent::PeerFailed { source }),
+                    Target::Publish => events.emit(MediaEvent::OfferFailed { target, reason }),
+                }
+            }
+        });
+    }
+
+    pub fn event(&mut self, event: MediaEvent) -> Effects {
+        let mut fx = Effects {
+            view: true,
+            ..Effects::default()
+        };
+        match event {
+            MediaEvent::LocalStream(Ok(stream)) => {
+                self.device_problem = None;
+                self.local = Some(stream);
+                self.apply_toggles();
+                if self.joined && self.publisher.is_none() {
+                    self.start_publish();
+                }
+                let events = self.events.clone();
+                spawn_local(async move {
+                    if let Ok(devices) = list_devices().await {
+                        events.emit(MediaEvent::Devices(devices));
+                    }
+                });
+            }
+            MediaEvent::LocalStream(Err(problem)) => {
+                self.device_problem = Some(problem);
+            }
+            MediaEvent::Devices(devices) => {
+                self.devices = devices;
+                self.note_devices_in_use();
+            }
+            MediaEvent::Offer { target, req, sdp } => {
+                fx.send.push(match target {
+                    Target::Publish => ClientMsg::Publish { req, sdp },
+                    Target::Source(source) => ClientMsg::Subscribe { req, source, sdp },
+                });
+                fx.view = false;
+            }
+            MediaEvent::OfferFailed { target, reason } => match target {
+                Target::Publish => {
+                    self.publisher = None;
+                    fx.notice = Some(format!("无法发送摄像头和麦克风：{reason}"));
+                }
+                Target::Source(source) => self.peer_failed(source),
+            },
+            MediaEvent::Track { source, stream } => {
+                self.streams.insert(source, stream);
+            }
+            MediaEvent::PeerFailed { source } => self.peer_failed(source),
+            MediaEvent::StatsTick => {
+                self.poll_stats();
+                fx.view = false;
+            }
+            MediaEvent::Stats { source, stats } => {
+                fx.view = self.stats.insert(source, stats) != Some(stats);
+            }
+            MediaEvent::Retry => {
+                self._retry = None;
+                for action in self.plan.ensure() {
+                    self.act(action);
+                }
+            }
+            MediaEvent::ToggleMic => {
+                self.mic_on = !self.mic_on;
+                self.apply_toggles();
+            }
+            MediaEvent::ToggleCamera => {
+                self.camera_on = !self.camera_on;
+                self.apply_toggles();
+            }
+            MediaEvent::ChooseDevice { kind, id } => {
+                let events = self.events.clone();
+                spawn_local(async move {
+                    let (audio, video) = match kind {
+                        DeviceKind::Camera => (None, Some(id)),
+                        DeviceKind::Microphone => (Some(id), None),
+                    };
+                    let only_audio = audio.is_some();
+                    let result = get_user_media_only(audio, video, only_audio).await;
+                    events.emit(MediaEvent::Replaced(result.map(|t| (kind, t))));
+                });
+                fx.view = false;
+            }
+            MediaEvent::Replaced(Ok((kind, track))) => self.replace(kind, track),
+            MediaEvent::Replaced(Err(problem)) => fx.notice = Some(problem),
+            MediaEvent::NeedsGesture => self.needs_gesture = true,
+            MediaEvent::UnmuteAll => {
+                self.needs_gesture = false;
+                for video in media_elements() {
+                    if video.get_attribute("data-source").as_deref() != Some("self") {
+                        video.set_muted(false);
+                        let _ = video.play();
+                    }
+                }
+            }
+        }
+        fx
+    }
+
+    fn peer_failed(&mut self, source: u64) {
+        self.plan.failed(source);
+        self.drop_source(source);
+        self.schedule_retry();
+    }
+
+    fn schedule_retry(&mut self) {
+        if self._retry.is_none() {
+            let events = self.events.clone();
+            self._retry = Some(Timeout::new(2_000, move || events.emit(MediaEvent::Retry)));
+        }
+    }
+
+    fn drop_source(&mut self, source: u64) {
+        self.subs.remove(&source);
+        self.streams.remove(&source);
+        self.stats.remove(&source);
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Drop { source } => self.drop_source(source),
+            Action::Subscribe { source, req } => match self.receive(source, req) {
+                Ok(peer) => {
+                    self.subs.insert(source, peer);
+                }
+                Err(_) => self.peer_failed(source),
+            },
+        }
+    }
+
+    /// A receive-only connection for `source`; its offer follows as [`MediaEvent::Offer`].
+    fn receive(&self, source: u64, req: u32) -> Result<Peer, JsValue> {
+        let pc = self.new_pc()?;
+        for kind in ["audio", "video"] {
+            let init = RtcRtpTransceiverInit::new();
+            init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+            pc.add_transceiver_with_str_and_init(kind, &init);
+        }
+        let events = self.events.clone();
+        let ontrack = Closure::<dyn FnMut(RtcTrackEvent)>::new(move |ev: RtcTrackEvent| {
+            let streams = ev.streams();
+            let stream = match streams.get(0).dyn_into::<MediaStream>() {
+                Ok(stream) => stream,
+                Err(_) => match MediaStream::new() {
+                    Ok(stream) => stream,
+                    Err(_) => return,
+                },
+            };
+            if streams.length() == 0 {
+                stream.add_track(&ev.track());
+            }
+            events.emit(MediaEvent::Track { source, stream });
+        });
+        pc.set_ontrack(Some(ontrack.as_ref().unchecked_ref()));
+        let onstate = self.state_watch(&pc, Some(source));
+        self.send_offer(pc.clone(), Target::Source(source), req);
+        Ok(Peer {
+            pc,
+            _ontrack: Some(ontrack),
+            _onstate: onstate,
+        })
+    }
+
+    /// A peer connection with the relay's STUN/TURN servers, if it gave any.
+    fn new_pc(&self) -> Result<RtcPeerConnection, JsValue> {
+        if self.ice_servers.is_empty() {
+            return RtcPeerConnection::new();
+        }
+        let servers = Array::new();
+        for s in &self.ice_servers {
+            let server = Object::new();
+            let urls: Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
+            Reflect::set(&server, &"urls".into(), &urls)?;
+            if !s.username.is_empty() {
+                Reflect::set(&server, &"username".into(), &s.username.as_str().into())?;
+                Reflect::set(&server, &"credential".into(), &s.credential.as_str().into())?;
+            }
+            servers.push(&server);
+        }
+        let config = web_sys::RtcConfiguration::new();
+        config.set_ice_servers(&servers);
+        RtcPeerConnection::new_with_configuration(&config)
+    }
+
+    fn state_watch(
+        &self,
+        pc: &RtcPeerConnection,
+        source: Option<u64>,
+    ) -> Closure<dyn FnMut(JsValue)> {
+        let events = self.events.clone();
+        let watched = pc.clone();
+        let closure = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            if watched.connection_state() == RtcPeerConnectionState::Failed {
+                match source {
+                    Some(source) => events.emit(MediaEvent::PeerFailed { source }),
+                    None => events.emit(MediaEvent::OfferFailed {
+                        target: Target::Publish,
+                        reason: "连接中断".into(),
+                    }),
+                }
+            }
+        });
+        pc.set_onconnectionstatechange(Some(closure.as_ref().unchecked_ref()));
+        closure
+    }
+
+    fn start_publish(&mut self) {
+        let Some(stream) = self.local.clone() else {
+            return;
+        };
+        let Ok(pc) = self.new_pc() else {
+            return;
+        };
+        let streams = Array::of1(&stream);
+        for track in stream.get_tracks().iter() {
+            let Ok(track) = track.dyn_into::<MediaStreamTrack>() else {
+                continue;
+            };
+            let init = RtcRtpTransceiverInit::new();
+            init.set_direction(RtcRtpTransceiverDirection::Sendonly);
+            init.set_streams(&streams);
+            let encoding = Object::new();
+            let cap = max_bitrate(self.role, &track.kind());
+            let _ = Reflect::set(&encoding, &"maxBitrate".into(), &cap.into());
+            init.set_send_encodings(&Array::of1(&encoding));
+            pc.add_transceiver_with_media_stream_track_and_init(&track, &init);
+        }
+        let req = self.plan.publish();
+        let onstate = self.state_watch(&pc, None);
+        self.send_offer(pc.clone(), Target::Publish, req);
+        self.publisher = Some(Peer {
+            pc,
+            _ontrack: None,
+            _onstate: onstate,
+        });
+    }
+
+    fn send_offer(&self, pc: RtcPeerConnection, target: Target, req: u32) {
+        let events = self.events.clone();
+        spawn_local(async move {
+            match gathered_offer(&pc).await {
+                Ok(sdp) => events.emit(MediaEvent::Offer { target, req, sdp }),
+                Err(e) => events.emit(MediaEvent::OfferFailed {
+                    target,
+                    reason: describe(&e),
+                }),
+            }
+        });
+    }
+
+    fn apply_toggles(&self) {
+        let Some(stream) = &self.local else { return };
+        for track in stream.get_audio_tracks().iter() {
+            if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+                track.set_enabled(self.mic_on);
+            }
+        }
+        for track in stream.get_video_tracks().iter() {
+            if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+                track.set_enabled(self.camera_on);
+            }
+        }
+    }
+
+    /// Another camera or microphone: swapped into the running publication without renegotiating.
+    fn replace(&mut self, kind: DeviceKind, track: MediaStreamTrack) {
+        let Some(stream) = &self.local else { return };
+        let old_tracks = match kind {
+            DeviceKind::Camera => stream.get_video_tracks(),
+            DeviceKind::Microphone => stream.get_audio_tracks(),
+        };
+        for old in old_tracks.iter() {
+            if let Ok(old) = old.dyn_into::<MediaStreamTrack>() {
+                stream.remove_track(&old);
+                old.stop();
+            }
+        }
+        stream.add_track(&track);
+        self.apply_toggles();
+        self.note_devices_in_use();
+        if let Some(publisher) = &self.publisher {
+            let kind_name = track.kind();
+            for sender in publisher.pc.get_senders().iter() {
+                let Ok(sender) = sender.dyn_into::<web_sys::RtcRtpSender>() else {
+                    continue;
+                };
+                if sender.track().map(|t| t.kind()) == Some(kind_name.clone()) {
+                    let _ = sender.replace_track(Some(&track));
+                }
+            }
+        }
+    }
+
+    fn note_devices_in_use(&mut self) {
+        let Some(stream) = &self.local else { return };
+        let first = |tracks: Array| {
+            tracks
+                .get(0)
+                .dyn_into::<MediaStreamTrack>()
+                .ok()
+                .and_then(|t| device_id(&t))
+        };
+        self.in_use = (
+            first(stream.get_video_tracks()),
+            first(stream.get_audio_tracks()),
+        );
+    }
+
+    fn poll_stats(&self) {
+        for (source, peer) in &self.subs {
+            let (pc, source, events) = (peer.pc.clone(), *source, self.events.clone());
+            spawn_local(async move {
+                if let Ok(report) = JsFuture::from(pc.get_stats()).await {
+                    events.emit(MediaEvent::Stats {
+                        source,
+                        stats: read_stats(&report),
+                    });
+                }
+            });
+        }
+    }
+
+    /// Gives each `<video data-source=…>` its stream (after every render).
+    pub fn attach(&mut self) {
+        for video in media_elements() {
+            let Some(key) = video.get_attribute("data-source") else {
+                continue;
+            };
+            let stream = if key == "self" {
+                self.local.clone()
+            } else {
+                key.parse::<u64>()
+                    .ok()
+                    .and_then(|source| self.streams.get(&source).cloned())
+            };
+            let current = video.src_object();
+            if current.as_ref().map(|s| s.id()) == stream.as_ref().map(|s| s.id()) {
+                continue;
+            }
+            video.set_src_object(stream.as_ref());
+            if stream.is_some() {
+                let events = self.events.clone();
+                let element = video.clone();
+                if let Ok(promise) = video.play() {
+                    spawn_local(async move {
+                        if JsFuture::from(promise).await.is_err() {
+                            // Autoplay with sound was refused: play muted, offer a button.
+                            element.set_muted(true);
+                            let _ = element.play();
+                            events.emit(MediaEvent::NeedsGesture);
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /// The Source shown large in a classroom: the teacher's.
+    pub fn teacher_source(&self) -> Option<u64> {
+        self.plan
+            .sources
+            .iter()
+            .find(|s| s.role == Role::Teacher)
+            .map(|s| s.id)
+    }
+
+    /// Sources of classrooms (the teacher's grid, or the floor classroom for others).
+    pub fn classroom_sources(&self) -> Vec<(u64, ClassroomId)> {
+        self.plan
+            .sources
+            .iter()
+            .filter_map(|s| match s.role {
+                Role::Classroom(id) => Some((s.id, id)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// What a publication may send, in bits per second, sized for rural links: a classroom on
+/// "rural DSL" (2 Mbit/s down, 512 kbit/s up) receives the teacher and sends its own camera.
+/// The relay forwards one stream per Track to everyone, so the teacher's camera is capped at what
+/// the slowest classroom can take.
+fn max_bitrate(role: Role, kind: &str) -> f64 {
+    match (role, kind) {
+        (_, "audio") => 48_000.0,
+        (Role::Teacher, _) => 1_000_000.0,
+        _ => 300_000.0,
+    }
+}
