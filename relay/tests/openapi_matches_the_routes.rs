@@ -148,9 +148,15 @@ async fn every_operation_says_who_may_call_it_and_how() {
     assert_eq!(schemes["session"]["name"], "tongpin_session");
     assert_eq!(schemes["csrf"]["in"], "header");
     assert_eq!(schemes["csrf"]["name"], "X-CSRF-Token");
+    let mut ids = BTreeSet::new();
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
             let what = format!("{method} {path}");
+            let id = op["operationId"].as_str().unwrap_or("");
+            assert!(
+                !id.is_empty() && ids.insert(id.to_string()),
+                "{what} has an operationId of its own: {id}"
+            );
             assert!(
                 op["description"]
                     .as_str()

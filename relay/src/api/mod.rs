@@ -139,7 +139,29 @@ pub fn routes() -> Router<AppState> {
 /// attributes and the types of their bodies; its paths start with `/api`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, paths) = documented().split_for_parts();
-    ApiDoc::openapi().nest("/api", paths)
+    let mut doc = ApiDoc::openapi().nest("/api", paths);
+    unique_operation_ids(&mut doc);
+    doc
+}
+
+/// utoipa names an operation after its handler function, and several modules have a `list` or a
+/// `create`: the operation's tag (its module) in front makes the ids unique (`lessons_list`).
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            let tag = op.tags.as_ref().and_then(|t| t.first());
+            if let (Some(tag), Some(id)) = (tag, &op.operation_id) {
+                op.operation_id = Some(format!("{tag}_{id}"));
+            }
+        }
+    }
 }
 
 #[utoipa::path(
