@@ -15,7 +15,7 @@ pub struct Stretch {
     pub left: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Presence {
     /// Minutes connected within the lesson (overlapping stretches counted once).
     pub minutes: i64,
@@ -193,5 +193,100 @@ mod tally_tests {
         );
         assert_eq!(t.rate(), 75);
         assert_eq!(Tally::default().rate(), 100);
+    }
+}
+
+/// Attendance reports as CSV for spreadsheets, written by the `csv` crate: RFC 4180 quoting (only
+/// where a field needs it), CRLF line ends.
+pub mod csv_report {
+    /// A header line and one line per row.
+    pub fn table<R, F>(header: &[&str], rows: R) -> Result<String, csv::Error>
+    where
+        R: IntoIterator<Item = F>,
+        F: IntoIterator,
+        F::Item: AsRef<[u8]>,
+    {
+        let mut out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        out.write_record(header)?;
+        for row in rows {
+            out.write_record(row)?;
+        }
+        let bytes = out.into_inner().map_err(|e| e.into_error())?;
+        // Every field was a `str`, so the bytes are UTF-8.
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A free-text cell that a spreadsheet never reads as a formula: text starting with `=`, `+`,
+    /// `-` or `@` gets a leading apostrophe.
+    pub fn text(s: &str) -> String {
+        if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn awkward_fields_round_trip_through_a_csv_reader() {
+            let names = [
+                "五年级一班, 东校区",
+                "the \"big\" room",
+                "two\nlines",
+                "crlf\r\ninside",
+                "",
+                " spaced ",
+            ];
+            let text = table(
+                &["classroom", "name"],
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| [i.to_string(), n.to_string()]),
+            )
+            .unwrap();
+            assert!(text.starts_with("classroom,name\r\n"));
+            assert!(text.ends_with("\r\n"));
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            assert_eq!(reader.headers().unwrap(), vec!["classroom", "name"]);
+            let back: Vec<(String, String)> = reader
+                .records()
+                .map(|r| {
+                    let r = r.unwrap();
+                    (r[0].to_string(), r[1].to_string())
+                })
+                .collect();
+            assert_eq!(back.len(), names.len());
+            for (i, (n, (index, name))) in names.iter().zip(back).enumerate() {
+                assert_eq!(index, i.to_string());
+                assert_eq!(&name, n);
+            }
+        }
+
+        #[test]
+        fn formula_looking_cells_are_guarded_and_still_round_trip() {
+            let cells = ["=1+2", "+86 123", "-5", "@SUM(A1)", "a=b", "'quoted"];
+            let guarded: Vec<String> = cells.iter().map(|c| text(c)).collect();
+            assert_eq!(
+                guarded,
+                ["'=1+2", "'+86 123", "'-5", "'@SUM(A1)", "a=b", "'quoted"]
+            );
+            let csv_text = table(&["name"], guarded.iter().map(|g| [g])).unwrap();
+            let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+            let back: Vec<String> = reader
+                .records()
+                .map(|r| r.unwrap()[0].to_string())
+                .collect();
+            assert_eq!(back, guarded);
+            assert!(csv_text
+                .lines()
+                .skip(1)
+                .all(|l| !l.starts_with(['=', '+', '-', '@'])));
+        }
     }
 }

@@ -2,92 +2,61 @@
 //! chooses the lessons.
 
 use crate::store::timetable::LessonRow;
+use chrono::{DateTime, Utc};
+use icalendar::{Calendar, Component, EventLike, Property};
 
 /// One calendar with an event per lesson. Times are UTC (`Z`), so every calendar app shows them in
-/// its own zone.
+/// its own zone. The `icalendar` crate escapes text values and folds lines at 75 octets.
 pub fn feed(name: &str, lessons: &[LessonRow], stamp: i64) -> String {
-    let mut out = String::new();
-    for line in [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//tongpin//lessons//ZH",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+    let mut calendar = Calendar::empty();
+    let name = text(name);
+    for (key, value) in [
+        ("VERSION", "2.0"),
+        ("PRODID", "-//tongpin//lessons//ZH"),
+        ("CALSCALE", "GREGORIAN"),
+        ("METHOD", "PUBLISH"),
+        ("X-WR-CALNAME", name.as_str()),
+        ("X-WR-TIMEZONE", "Asia/Shanghai"),
     ] {
-        push(&mut out, line);
+        calendar.append_property(Property::new(key, value));
     }
-    push(&mut out, &format!("X-WR-CALNAME:{}", escape(name)));
-    push(&mut out, "X-WR-TIMEZONE:Asia/Shanghai");
     for l in lessons {
-        push(&mut out, "BEGIN:VEVENT");
-        push(&mut out, &format!("UID:lesson-{}@tongpin", l.id));
-        push(&mut out, &format!("DTSTAMP:{}", utc(stamp)));
-        push(&mut out, &format!("DTSTART:{}", utc(l.starts_at)));
-        push(&mut out, &format!("DTEND:{}", utc(l.ends_at)));
         let summary = if l.subject.is_empty() {
             l.title.clone()
         } else {
             format!("{} · {}", l.subject, l.title)
         };
-        push(&mut out, &format!("SUMMARY:{}", escape(&summary)));
         let rooms: Vec<String> = l.classrooms.iter().map(|c| c.to_string()).collect();
         let description = format!(
             "主讲教室 {}；接收教室 {}",
             l.master_classroom,
             rooms.join("、")
         );
-        push(&mut out, &format!("DESCRIPTION:{}", escape(&description)));
-        push(&mut out, "END:VEVENT");
+        calendar.push(
+            icalendar::Event::new()
+                .uid(&format!("lesson-{}@tongpin", l.id))
+                .timestamp(utc(stamp))
+                .starts(utc(l.starts_at))
+                .ends(utc(l.ends_at))
+                .summary(&text(&summary))
+                .description(&text(&description))
+                .done(),
+        );
     }
-    push(&mut out, "END:VCALENDAR");
-    out
+    calendar.to_string()
 }
 
-/// `YYYYMMDDTHHMMSSZ`.
-fn utc(unix: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(t) => format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        Err(_) => "19700101T000000Z".into(),
-    }
+/// A unix time as UTC; out of range (never for a stored lesson) is the epoch.
+fn utc(unix: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix, 0).unwrap_or_default()
 }
 
-/// Escapes a text value: backslash, semicolon, comma and newlines.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Appends a content line, folded at 75 octets (never inside a UTF-8 character), ending in CRLF.
-fn push(out: &mut String, line: &str) {
-    let mut width = 0;
-    for c in line.chars() {
-        if width + c.len_utf8() > 75 {
-            out.push_str("\r\n ");
-            width = 1;
-        }
-        out.push(c);
-        width += c.len_utf8();
-    }
-    out.push_str("\r\n");
+/// A text value without carriage returns or other control characters (newlines stay; the crate
+/// escapes them, with backslashes, semicolons and commas).
+fn text(s: &str) -> String {
+    s.chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect()
 }
 
 #[cfg(test)]
@@ -126,10 +95,39 @@ mod tests {
 
     #[test]
     fn long_lines_fold_between_characters() {
-        let mut out = String::new();
-        push(&mut out, &format!("SUMMARY:{}", "课".repeat(60)));
-        let unfolded = out.replace("\r\n ", "");
-        assert_eq!(unfolded, format!("SUMMARY:{}\r\n", "课".repeat(60)));
+        let mut long = lesson();
+        long.subject = String::new();
+        long.title = "课".repeat(60);
+        let out = feed("课表", &[long], 1_788_000_000);
         assert!(out.split("\r\n").all(|l| l.len() <= 75));
+        let unfolded = out.replace("\r\n ", "");
+        assert!(unfolded.contains(&format!("\r\nSUMMARY:{}\r\n", "课".repeat(60))));
+    }
+
+    /// A title with commas, semicolons, backslashes, newlines and CJK text comes back unchanged
+    /// through an iCalendar parser; a carriage return is dropped.
+    #[test]
+    fn titles_round_trip_through_a_parser() {
+        let mut tricky = lesson();
+        tricky.subject = String::new();
+        tricky.title = "语文, 第一课; \"春\"\\下\n第二行\r\n第三行：完".into();
+        let text = feed("王老师, 的; 课表", &[tricky], 1_788_000_000);
+        let parsed: Calendar = text.parse().expect("the feed parses");
+        assert_eq!(
+            parsed.property_value("X-WR-CALNAME"),
+            Some("王老师, 的; 课表")
+        );
+        let events: Vec<_> = parsed.events().collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            events[0].get_summary(),
+            Some("语文, 第一课; \"春\"\\下\n第二行\n第三行：完")
+        );
+        assert_eq!(events[0].get_uid(), Some("lesson-7@tongpin"));
+        assert_eq!(
+            events[0].get_description(),
+            Some("主讲教室 1；接收教室 2、3")
+        );
+        assert_eq!(events[0].get_start(), Some(utc(1_788_220_800).into()),);
     }
 }

@@ -43,6 +43,19 @@ async fn school_of(state: &AppState, role: StaffRole) -> Result<Option<SchoolId>
 }
 
 /// `GET /api/accounts`: the accounts this account manages.
+#[utoipa::path(
+    get,
+    path = "/accounts",
+    tag = "accounts",
+    summary = "The accounts this account manages",
+    description = "Who: bureau admin (all), school admin (their school's school admins, teachers and classroom devices)",
+    responses(
+        (status = 200, description = "Accounts", body = [crate::api::schema::AccountView]),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -62,12 +75,15 @@ pub async fn list(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    /// 3-64 of a-z A-Z 0-9 - _ . @
     login: String,
     name: String,
+    /// At least 10 characters.
     password: String,
+    #[schema(value_type = crate::api::schema::Role)]
     role: StaffRole,
 }
 
@@ -85,6 +101,22 @@ async fn hash_off_runtime(password: String) -> Result<String, ApiError> {
 }
 
 /// `POST /api/accounts`: a new account; 409 if the login is taken.
+#[utoipa::path(
+    post,
+    path = "/accounts",
+    tag = "accounts",
+    summary = "Create an account",
+    description = "Who: bureau admin (any), school admin (for their own school; never a bureau admin)",
+    request_body = NewAccount,
+    responses(
+        (status = 201, description = "Created", body = crate::api::schema::AccountView),
+        (status = 409, description = "The login is taken", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -169,6 +201,22 @@ async fn managed(state: &AppState, staff: &Staff, id: i64) -> Result<Account, Ap
 }
 
 /// `DELETE /api/accounts/{id}`: the account can no longer sign in; its sessions end at once.
+#[utoipa::path(
+    delete,
+    path = "/accounts/{id}",
+    tag = "accounts",
+    summary = "Remove an account; its sessions end at once",
+    description = "Who: those who manage it (see GET); not one's own account (409)",
+    params(("id" = i64, Path, description = "The account")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 409, description = "Your own account", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "No such account", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn remove(
     State(state): State<AppState>,
     staff: Staff,
@@ -185,7 +233,7 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
     password: String,
@@ -193,6 +241,23 @@ pub struct NewPassword {
 
 /// `PUT /api/accounts/{id}/password`: a new password (e.g. a teacher forgot theirs); the
 /// account is signed out everywhere.
+#[utoipa::path(
+    put,
+    path = "/accounts/{id}/password",
+    tag = "accounts",
+    summary = "Set a new password; the account is signed out everywhere",
+    description = "Who: those who manage it (see GET)",
+    params(("id" = i64, Path, description = "The account")),
+    request_body = NewPassword,
+    responses(
+        (status = 204, description = "Set"),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "No such account", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn set_password(
     State(state): State<AppState>,
     staff: Staff,

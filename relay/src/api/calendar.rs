@@ -32,6 +32,21 @@ fn subject(kind: &str, id: u64) -> Result<Vec<u8>, ApiError> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/calendar-links/{kind}/{id}",
+    tag = "calendar",
+    summary = "The address of a teacher's or classroom's iCalendar feed",
+    description = "Who: bureau admin; a teacher for their own calendar; a school admin for its teachers and classrooms",
+    params(("kind" = crate::api::schema::CalendarKind, Path, description = "Whose calendar"), ("id" = u64, Path, description = "The teacher or classroom")),
+    responses(
+        (status = 200, description = "The feed's address with its key", body = crate::api::schema::CalendarLink),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "Neither teacher nor classroom", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn link(
     State(state): State<AppState>,
     staff: Staff,
@@ -63,11 +78,28 @@ pub async fn link(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Key {
+    #[param(required = true, value_type = String)]
+    /// The key from the feed's address.
     key: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/calendar/{kind}/{file}",
+    tag = "calendar",
+    summary = "An iCalendar feed (lessons from 30 days ago to 200 days ahead)",
+    description = "Who: anyone with the key from its address (no session)",
+    params(("kind" = crate::api::schema::CalendarKind, Path, description = "Whose calendar"), ("file" = String, Path, description = "The teacher's or classroom's id and `.ics`, like `12.ics`"), Key),
+    responses(
+        (status = 200, description = "The iCalendar feed", content_type = "text/calendar", body = String, headers(("cache-control" = String, description = "no-cache"))),
+        (status = 403, description = "Wrong or missing key", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "Neither teacher nor classroom, or a file not named like 12.ics", body = crate::api::schema::ErrorBody),
+    ),
+    security(())
+)]
 pub async fn feed(
     State(state): State<AppState>,
     ApiPath((kind, file)): ApiPath<(String, String)>,

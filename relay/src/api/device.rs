@@ -18,6 +18,19 @@ use shared::token::Claims;
 /// How far ahead the next lesson is looked for, when none is on.
 const LOOK_AHEAD_SECS: i64 = 7 * 86_400;
 
+#[utoipa::path(
+    get,
+    path = "/device/lesson",
+    tag = "device",
+    summary = "A classroom device's current lesson with a join link (its standing link), or the next one",
+    description = "Who: classroom devices",
+    responses(
+        (status = 200, description = "The current lesson with its link, or `lesson: null` and the next one (or null)", body = crate::api::schema::DeviceLesson),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not a classroom device", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn current_lesson(
     State(state): State<AppState>,
     staff: Staff,

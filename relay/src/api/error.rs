@@ -130,6 +130,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<csv::Error> for ApiError {
+    fn from(e: csv::Error) -> ApiError {
+        tracing::error!(error = %e, "writing a CSV report");
+        ApiError::Internal
+    }
+}
+
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(e: axum::extract::rejection::JsonRejection) -> ApiError {
         ApiError::BadRequest {

@@ -20,18 +20,40 @@ use shared::ids::{ClassroomId, LessonId, SchoolId, TeacherId};
 use shared::schedule::{Resource, Slot};
 use std::collections::BTreeSet;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// First day, `YYYY-MM-DD`.
     from: String,
+    /// The day after the last, `YYYY-MM-DD` (at most 93 days after `from`).
     to: String,
+    /// Only lessons a classroom of this school takes part in
     school: Option<u64>,
+    /// Only lessons a classroom of a school in this county (旗縣) takes part in
     county: Option<String>,
+    /// Only lessons this classroom takes part in (master or remote)
     classroom: Option<u64>,
+    /// Only lessons this teacher teaches
     teacher: Option<u64>,
 }
 
 /// `GET /api/lessons?from=2026-09-01&to=2026-09-08[&school=|county=|classroom=|teacher=]`:
 /// lessons in `[from, to)` (at most 93 days), within what the account may see.
+#[utoipa::path(
+    get,
+    path = "/lessons",
+    tag = "lessons",
+    summary = "Lessons overlapping [from, to) (dates, at most 93 days), filtered; cut to the account's own lessons",
+    description = "Who: all but classroom devices. A school admin sees lessons a classroom of their school takes part in; a teacher the lessons they teach (asking for others' is 403).",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Lessons", body = [crate::store::timetable::LessonRow]),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -134,6 +156,21 @@ async fn classrooms_of(
 }
 
 /// `GET /api/lessons/{id}`.
+#[utoipa::path(
+    get,
+    path = "/lessons/{id}",
+    tag = "lessons",
+    summary = "One lesson",
+    description = "Who: anyone whose lessons include it (see GET /api/lessons)",
+    params(("id" = u64, Path, description = "The lesson")),
+    responses(
+        (status = 200, description = "The lesson", body = crate::store::timetable::LessonRow),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "No such lesson", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     staff: Staff,
@@ -145,6 +182,24 @@ pub async fn get(
 /// `PATCH /api/lessons/{id}`: moves one lesson (of a series too: only this one), or gives it
 /// another teacher, title or set of remote classrooms. Clashes are refused with 409; a lesson that
 /// has started with 409. A new time, teacher or classrooms revokes the lesson's join links.
+#[utoipa::path(
+    patch,
+    path = "/lessons/{id}",
+    tag = "lessons",
+    summary = "Change one lesson (of a series too: only this one): move it, give it a substitute teacher, a new title or other remote classrooms",
+    description = "Who: bureau admin, the master classroom's school admin. A lesson that has started (or that a classroom joined) is 409.",
+    params(("id" = u64, Path, description = "The lesson")),
+    request_body = Change,
+    responses(
+        (status = 200, description = "Changed", body = crate::store::timetable::LessonRow),
+        (status = 409, description = "Clashes with scheduled lessons (all named), or the lesson has started", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "No such lesson", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -169,6 +224,22 @@ pub async fn update(
 }
 
 /// `DELETE /api/lessons/{id}`: cancels a lesson that has not started (its join links go with it).
+#[utoipa::path(
+    delete,
+    path = "/lessons/{id}",
+    tag = "lessons",
+    summary = "Cancel a lesson that has not started (its join links go with it)",
+    description = "Who: bureau admin, the master classroom's school admin",
+    params(("id" = u64, Path, description = "The lesson")),
+    responses(
+        (status = 204, description = "Cancelled"),
+        (status = 409, description = "The lesson has started", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "No such lesson", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     staff: Staff,

@@ -16,12 +16,14 @@ use serde::Serialize;
 use shared::ids::{ClassroomId, LessonId, Role};
 use shared::token::Claims;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct JoinLink {
     link: u64,
     /// `teacher`, `classroom` or `observer`.
+    #[schema(value_type = String)]
     role: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u64>)]
     classroom: Option<ClassroomId>,
     name: String,
     /// Open this path on the relay's address: `/lesson#token=...`.
@@ -52,6 +54,23 @@ fn may_hand_out(staff: &Staff, action: Action) -> Result<(), ApiError> {
 }
 
 /// `POST /api/lessons/{id}/links`: new links for everyone in the lesson.
+#[utoipa::path(
+    post,
+    path = "/lessons/{id}/links",
+    tag = "links",
+    summary = "Create join links for everyone in the lesson",
+    description = "Who: bureau admin, the master classroom's school admin, the lesson's teacher",
+    params(("id" = u64, Path, description = "The lesson")),
+    responses(
+        (status = 201, description = "Links", body = [JoinLink]),
+        (status = 404, description = "No such lesson", body = crate::api::schema::ErrorBody),
+        (status = 409, description = "The lesson is over", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -112,6 +131,22 @@ pub async fn create(
 }
 
 /// `DELETE /api/links/{id}`: the link stops working at once; connections made with it are closed.
+#[utoipa::path(
+    delete,
+    path = "/links/{id}",
+    tag = "links",
+    summary = "Revoke a join link (closes connections made with it)",
+    description = "Who: bureau admin, the master classroom's school admin, the lesson's teacher",
+    params(("id" = u64, Path, description = "The link")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No such link", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     staff: Staff,

@@ -18,13 +18,33 @@ use shared::ids::{ClassroomId, SchoolId};
 use shared::schedule::Slot;
 use std::collections::{BTreeMap, HashMap};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Range {
+    /// First day, `YYYY-MM-DD`.
     from: String,
+    /// The day after the last, `YYYY-MM-DD` (at most a year after `from`).
     to: String,
+    #[param(value_type = Option<crate::api::schema::Format>)]
     format: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/reports/schools/{id}",
+    tag = "reports",
+    summary = "A school's lessons held against scheduled and attendance per classroom over a date range (JSON, or CSV with format=csv)",
+    description = "Who: bureau admin, that school's admin",
+    params(("id" = u64, Path, description = "The school"), Range),
+    responses(
+        (status = 200, description = "The report", content((crate::api::schema::SchoolReport = "application/json"), (String = "text/csv")), headers(("content-disposition" = String, description = "With format=csv: attachment; filename=\"school-{id}-attendance.csv\""))),
+        (status = 400, description = "Bad dates", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "No such school", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn school(
     State(state): State<AppState>,
     staff: Staff,
@@ -106,18 +126,27 @@ pub async fn school(
         .map(|(c, t)| json!({"classroom": c, "name": rooms.get(c), "scheduled": t.scheduled, "attended": t.attended, "late": t.late, "rate": t.rate()}))
         .collect();
     if q.format.as_deref() == Some("csv") {
-        let mut csv = String::from("classroom,name,scheduled,attended,late,rate_percent\r\n");
-        for (c, t) in &tallies {
-            let name = rooms.get(c).map(String::as_str).unwrap_or("");
-            csv.push_str(&format!(
-                "{c},{},{},{},{},{}\r\n",
-                super::timetable::csv_cell(name),
-                t.scheduled,
-                t.attended,
-                t.late,
-                t.rate()
-            ));
-        }
+        let csv = crate::attendance::csv_report::table(
+            &[
+                "classroom",
+                "name",
+                "scheduled",
+                "attended",
+                "late",
+                "rate_percent",
+            ],
+            tallies.iter().map(|(c, t)| {
+                let name = rooms.get(c).map(String::as_str).unwrap_or("");
+                [
+                    c.to_string(),
+                    crate::attendance::csv_report::text(name),
+                    t.scheduled.to_string(),
+                    t.attended.to_string(),
+                    t.late.to_string(),
+                    t.rate().to_string(),
+                ]
+            }),
+        )?;
         let headers = [
             (
                 axum::http::header::CONTENT_TYPE,

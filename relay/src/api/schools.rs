@@ -13,6 +13,20 @@ use axum::Json;
 use serde::Deserialize;
 use shared::ids::SchoolId;
 
+#[utoipa::path(
+    get,
+    path = "/schools",
+    tag = "schools",
+    summary = "Schools",
+    description = "Who: all but classroom devices",
+    responses(
+        (status = 200, description = "OK", body = [crate::store::schools::School]),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -22,6 +36,19 @@ pub async fn list(
 }
 
 /// `GET /api/classrooms`: every classroom of the region (one request for the console's names).
+#[utoipa::path(
+    get,
+    path = "/classrooms",
+    tag = "schools",
+    summary = "Every classroom of the region",
+    description = "Who: all but classroom devices",
+    responses(
+        (status = 200, description = "Classrooms", body = [crate::store::schools::Classroom]),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn all_classrooms(
     State(state): State<AppState>,
     staff: Staff,
@@ -30,7 +57,7 @@ pub async fn all_classrooms(
     Ok(Json(state.store().all_classrooms().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewSchool {
     name: String,
     #[serde(default)]
@@ -38,6 +65,21 @@ pub struct NewSchool {
     kind: SchoolKind,
 }
 
+#[utoipa::path(
+    post,
+    path = "/schools",
+    tag = "schools",
+    summary = "Add a school",
+    description = "Who: bureau admin",
+    request_body = NewSchool,
+    responses(
+        (status = 201, description = "Created", body = crate::store::schools::School),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -77,6 +119,22 @@ async fn existing(state: &AppState, id: u64) -> Result<SchoolId, ApiError> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/schools/{id}/classrooms",
+    tag = "schools",
+    summary = "Classrooms of a school",
+    description = "Who: all but classroom devices",
+    params(("id" = u64, Path, description = "The school")),
+    responses(
+        (status = 200, description = "OK", body = [crate::store::schools::Classroom]),
+        (status = 404, description = "No such school", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn classrooms(
     State(state): State<AppState>,
     staff: Staff,
@@ -87,7 +145,7 @@ pub async fn classrooms(
     Ok(Json(state.store().classrooms_of(id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 /// A name: a new classroom or teacher.
 pub struct NewClassroom {
     name: String,
@@ -112,6 +170,23 @@ async fn named_in_school(
     Ok((school, new))
 }
 
+#[utoipa::path(
+    post,
+    path = "/schools/{id}/classrooms",
+    tag = "schools",
+    summary = "Add a classroom",
+    description = "Who: bureau admin, that school's admin",
+    params(("id" = u64, Path, description = "The school")),
+    request_body = NewClassroom,
+    responses(
+        (status = 201, description = "Created", body = crate::store::schools::Classroom),
+        (status = 404, description = "No such school", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn create_classroom(
     State(state): State<AppState>,
     staff: Staff,
@@ -131,6 +206,23 @@ pub async fn create_classroom(
 }
 
 /// `POST /api/schools/{id}/teachers`: a teacher of the school (an account to sign in is separate).
+#[utoipa::path(
+    post,
+    path = "/schools/{id}/teachers",
+    tag = "schools",
+    summary = "Add a teacher to a school",
+    description = "Who: bureau admin, that school's admin",
+    params(("id" = u64, Path, description = "The school")),
+    request_body = NewClassroom,
+    responses(
+        (status = 201, description = "Created", body = crate::api::schema::Teacher),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "No such school", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn create_teacher(
     State(state): State<AppState>,
     staff: Staff,

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use shared::ids::{LessonId, SeriesId};
 use shared::schedule::WeeklyRule;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewSeriesBody {
     term: i64,
     /// 1 = Monday ... 7 = Sunday.
@@ -37,13 +37,31 @@ pub struct NewSeriesBody {
     classrooms: Vec<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CreatedSeries {
+    #[schema(value_type = u64)]
     series: SeriesId,
+    #[schema(value_type = Vec<u64>)]
     lessons: Vec<LessonId>,
 }
 
 /// `POST /api/series`: a weekly series in a term, every occurrence checked for clashes at once.
+#[utoipa::path(
+    post,
+    path = "/series",
+    tag = "series",
+    summary = "Schedule a weekly series in a term (holidays skipped; all or nothing)",
+    description = "Who: bureau admin, the master classroom's school admin",
+    request_body = NewSeriesBody,
+    responses(
+        (status = 201, description = "The series and its lesson ids", body = CreatedSeries),
+        (status = 409, description = "Clashes with scheduled lessons, all named", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -98,11 +116,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(CreatedSeries { series, lessons })))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ChangedSeries {
     /// The series that now holds the changed lessons.
+    #[schema(value_type = u64)]
     series: SeriesId,
     /// Its lessons, in time order.
+    #[schema(value_type = Vec<u64>)]
     lessons: Vec<LessonId>,
     /// Stored lessons that were moved (they keep their ids; their join links are revoked).
     moved: usize,
@@ -112,6 +132,24 @@ pub struct ChangedSeries {
 
 /// `PATCH /api/series/{id}`: "this and the following ones" from `from` take the new weekday or
 /// period. Every changed lesson must still be to come; clashes are refused with 409.
+#[utoipa::path(
+    patch,
+    path = "/series/{id}",
+    tag = "series",
+    summary = "Change this and the following lessons of a series: from a date on, a new weekday and/or period",
+    description = "Who: bureau admin, the master classroom's school admin. Stored lessons are moved (keeping their ids; their join links are revoked), added or cancelled; every changed lesson must still be to come.",
+    params(("id" = u64, Path, description = "The series")),
+    request_body = ChangeBody,
+    responses(
+        (status = 200, description = "Changed", body = ChangedSeries),
+        (status = 409, description = "Clashes (all named), or a lesson from that date has started", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "No such series", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn change(
     State(state): State<AppState>,
     staff: Staff,

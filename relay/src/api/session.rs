@@ -85,7 +85,7 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SignIn {
     login: String,
     password: String,
@@ -112,6 +112,22 @@ fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 }
 
 /// `POST /api/session`: sign in with login and password.
+#[utoipa::path(
+    post,
+    path = "/session",
+    tag = "session",
+    summary = "Sign in",
+    description = "Who: anyone",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "The account and the CSRF token; sets the session cookie", body = crate::api::schema::Me, headers(("set-cookie" = String, description = "The session cookie `tongpin_session` (HttpOnly)"))),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this login; Retry-After says when to try again", body = crate::api::schema::ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait"))),
+    ),
+    security(())
+)]
 pub async fn sign_in(
     State(state): State<AppState>,
     body: Result<Json<SignIn>, axum::extract::rejection::JsonRejection>,
@@ -164,6 +180,20 @@ pub async fn sign_in(
 }
 
 /// `DELETE /api/session`: sign out.
+#[utoipa::path(
+    delete,
+    path = "/session",
+    tag = "session",
+    summary = "Sign out",
+    description = "Who: signed in",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -183,6 +213,20 @@ pub async fn sign_out(
 }
 
 /// `GET /api/me`: who is signed in, and the CSRF token.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "session",
+    summary = "The signed-in account and CSRF token",
+    description = "Who: signed in",
+    responses(
+        (status = 200, description = "OK", body = crate::api::schema::Me),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn me(staff: Staff) -> Json<Me> {
     Json(Me {
         account: staff.account,

@@ -22,7 +22,7 @@ use shared::schedule::{Slot, Term};
 
 // ---- terms ----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewTerm {
     name: String,
     first: String,
@@ -31,12 +31,27 @@ pub struct NewTerm {
     holidays: Vec<DayRange>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
 pub struct DayRange {
     first: String,
     last: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/terms",
+    tag = "timetable",
+    summary = "Create a term with holidays",
+    description = "Who: bureau admin",
+    request_body = NewTerm,
+    responses(
+        (status = 201, description = "Created", body = crate::api::schema::Term),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn create_term(
     State(state): State<AppState>,
     staff: Staff,
@@ -79,6 +94,23 @@ pub async fn create_term(
 
 /// `POST /api/terms/{id}/holidays`: a day or days off added to a term (snow, a closure). The
 /// term's series lessons in it that have not started are cancelled (single lessons stay).
+#[utoipa::path(
+    post,
+    path = "/terms/{id}/holidays",
+    tag = "timetable",
+    summary = "Add a holiday to a term (snow, a closure): the term's series lessons in it that have not started are cancelled; single lessons stay",
+    description = "Who: bureau admin",
+    params(("id" = i64, Path, description = "The term")),
+    request_body = DayRange,
+    responses(
+        (status = 201, description = "Added", body = crate::api::schema::HolidayAdded),
+        (status = 400, description = "Bad dates, or not within the term", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+        (status = 404, description = "No such term", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn add_holiday(
     State(state): State<AppState>,
     staff: Staff,
@@ -127,7 +159,7 @@ pub async fn add_holiday(
 
 // ---- lessons ----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewLessonBody {
     title: String,
     #[serde(default)]
@@ -141,6 +173,22 @@ pub struct NewLessonBody {
 }
 
 /// `POST /api/lessons`: one lesson, checked for clashes (409 naming every one).
+#[utoipa::path(
+    post,
+    path = "/lessons",
+    tag = "lessons",
+    summary = "Schedule a lesson (Asia/Shanghai date and times)",
+    description = "Who: bureau admin, the master classroom's school admin",
+    request_body = NewLessonBody,
+    responses(
+        (status = 201, description = "Created", body = crate::store::timetable::LessonRow),
+        (status = 409, description = "Clashes with scheduled lessons, all named", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = [], "csrf" = []))
+)]
 pub async fn create_lesson(
     State(state): State<AppState>,
     staff: Staff,
@@ -173,13 +221,16 @@ pub async fn create_lesson(
 
 // ---- attendance ----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportFormat {
+    #[param(value_type = Option<crate::api::schema::Format>)]
     format: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClassroomAttendance {
+    #[schema(value_type = u64)]
     classroom: ClassroomId,
     name: String,
     #[serde(flatten)]
@@ -187,6 +238,22 @@ pub struct ClassroomAttendance {
 }
 
 /// `GET /api/lessons/{id}/attendance[?format=csv]`: who attended, for how long, late or missing.
+#[utoipa::path(
+    get,
+    path = "/lessons/{id}/attendance",
+    tag = "timetable",
+    summary = "Attendance per classroom (JSON, or CSV with format=csv)",
+    description = "Who: all but classroom devices",
+    params(("id" = u64, Path, description = "The lesson"), ReportFormat),
+    responses(
+        (status = 200, description = "Report", content((crate::api::schema::LessonAttendance = "application/json"), (String = "text/csv")), headers(("content-disposition" = String, description = "With format=csv: attachment; filename=\"lesson-{id}-attendance.csv\""))),
+        (status = 404, description = "No such lesson", body = crate::api::schema::ErrorBody),
+        (status = 400, description = "Bad input; `fields` names what is wrong", body = crate::api::schema::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed, or missing X-CSRF-Token", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn attendance(
     State(state): State<AppState>,
     staff: Staff,
@@ -224,23 +291,29 @@ pub async fn attendance(
         })
         .collect();
     if q.format.as_deref() == Some("csv") {
-        let mut csv = String::from("classroom,name,minutes,first_joined,late,missing\r\n");
-        for r in &rows {
-            let joined = r
-                .presence
-                .first_joined
-                .map(shanghai_time)
-                .unwrap_or_default();
-            csv.push_str(&format!(
-                "{},{},{},{},{},{}\r\n",
-                r.classroom,
-                csv_cell(&r.name),
-                r.presence.minutes,
-                joined,
-                r.presence.late,
-                r.presence.missing
-            ));
-        }
+        let csv = crate::attendance::csv_report::table(
+            &[
+                "classroom",
+                "name",
+                "minutes",
+                "first_joined",
+                "late",
+                "missing",
+            ],
+            rows.iter().map(|r| {
+                [
+                    r.classroom.to_string(),
+                    crate::attendance::csv_report::text(&r.name),
+                    r.presence.minutes.to_string(),
+                    r.presence
+                        .first_joined
+                        .map(shanghai_time)
+                        .unwrap_or_default(),
+                    r.presence.late.to_string(),
+                    r.presence.missing.to_string(),
+                ]
+            }),
+        )?;
         let headers = [
             (
                 axum::http::header::CONTENT_TYPE,
@@ -255,16 +328,6 @@ pub async fn attendance(
     }
     Ok(Json(json!({"lesson": id, "title": info.title, "starts_at": info.starts_at, "ends_at": info.ends_at, "classrooms": rows}))
         .into_response())
-}
-
-/// A CSV cell: quoted, quotes doubled, and never read as a formula by a spreadsheet.
-pub(super) fn csv_cell(s: &str) -> String {
-    let guarded = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
 /// `YYYY-MM-DD HH:MM` in Asia/Shanghai.
@@ -284,6 +347,19 @@ fn shanghai_time(unix: i64) -> String {
 }
 
 /// `GET /api/terms`: every term with its holidays.
+#[utoipa::path(
+    get,
+    path = "/terms",
+    tag = "timetable",
+    summary = "Terms with their holidays",
+    description = "Who: all but classroom devices",
+    responses(
+        (status = 200, description = "Terms with their holidays", body = [crate::api::schema::Term]),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn list_terms(
     State(state): State<AppState>,
     staff: Staff,
@@ -306,6 +382,19 @@ pub async fn list_terms(
 }
 
 /// `GET /api/teachers`.
+#[utoipa::path(
+    get,
+    path = "/teachers",
+    tag = "timetable",
+    summary = "Teachers",
+    description = "Who: all but classroom devices",
+    responses(
+        (status = 200, description = "Teachers", body = [crate::api::schema::Teacher]),
+        (status = 401, description = "Not signed in", body = crate::api::schema::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::api::schema::ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn list_teachers(
     State(state): State<AppState>,
     staff: Staff,

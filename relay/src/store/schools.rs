@@ -6,7 +6,7 @@ use shared::ids::{ClassroomId, SchoolId, TeacherId};
 use sqlx::Row;
 
 /// A master school (主講) or a remote rural or pastoral school (接收).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SchoolKind {
     Master,
@@ -22,8 +22,9 @@ impl SchoolKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct School {
+    #[schema(value_type = u64)]
     pub id: SchoolId,
     pub name: String,
     /// County or banner (旗縣).
@@ -31,9 +32,11 @@ pub struct School {
     pub kind: SchoolKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Classroom {
+    #[schema(value_type = u64)]
     pub id: ClassroomId,
+    #[schema(value_type = u64)]
     pub school: SchoolId,
     pub name: String,
 }

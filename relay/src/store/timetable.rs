@@ -32,16 +32,25 @@ pub struct NewLesson {
 }
 
 /// A stored lesson.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Lesson)]
 pub struct LessonRow {
+    #[schema(value_type = u64)]
     pub id: LessonId,
     pub title: String,
     pub subject: String,
+    #[schema(value_type = u64)]
     pub teacher: TeacherId,
+    #[schema(value_type = u64)]
     pub master_classroom: ClassroomId,
+    #[schema(value_type = Vec<u64>)]
     pub classrooms: Vec<ClassroomId>,
+    /// Unix seconds.
     pub starts_at: i64,
+    /// Unix seconds.
     pub ends_at: i64,
+    /// The series it belongs to, or null.
+    #[schema(value_type = Option<u64>, required = true)]
     pub series: Option<SeriesId>,
     /// For a lesson of a series: the date its weekly rule gave it (`YYYY-MM-DD`), even if it was
     /// moved to another day.

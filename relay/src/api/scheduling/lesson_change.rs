@@ -14,7 +14,7 @@ use shared::ids::TeacherId;
 use shared::schedule::Timetable;
 
 /// What may change in one lesson; every field is optional.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
     /// A new day and time (all three, or none).

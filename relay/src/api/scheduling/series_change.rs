@@ -22,12 +22,13 @@ use shared::schedule::{
 use std::collections::BTreeSet;
 
 /// The change a request asks for.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeBody {
     /// The date (as the series' rule gives it) of the first lesson to change.
     from: String,
     /// The new weekday, 1 = Monday ... 7 = Sunday (default: unchanged).
+    #[schema(minimum = 1, maximum = 7)]
     weekday: Option<u8>,
     /// The new period (default: unchanged).
     start: Option<String>,
