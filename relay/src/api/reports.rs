@@ -15,7 +15,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 use shared::ids::{ClassroomId, SchoolId};
-use shared::schedule::Slot;
+use shared::schedule::{Date, Slot};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -70,6 +70,37 @@ pub async fn school(
             message: "after from, at most a year later".into(),
         }]));
     }
+    let SchoolTally {
+        rooms,
+        tallies,
+        scheduled,
+        held,
+    } = tally(&state, school, from, to).await?;
+    let rows: Vec<serde_json::Value> = tallies
+        .iter()
+        .map(|(c, t)| json!({"classroom": c, "name": rooms.get(c), "scheduled": t.scheduled, "attended": t.attended, "late": t.late, "rate": t.rate()}))
+        .collect();
+    if q.format.as_deref() == Some("csv") {
+        return csv_table(id, &rooms, &tallies);
+    }
+    Ok(Json(json!({"school": school, "from": q.from, "to": q.to, "lessons_scheduled": scheduled, "lessons_held": held, "classrooms": rows})).into_response())
+}
+
+/// A school's classrooms and their tallies over `[from, to)`, with how many lessons of the school
+/// were scheduled and held by now.
+struct SchoolTally {
+    rooms: BTreeMap<ClassroomId, String>,
+    tallies: BTreeMap<ClassroomId, Tally>,
+    scheduled: u32,
+    held: u32,
+}
+
+async fn tally(
+    state: &AppState,
+    school: SchoolId,
+    from: Date,
+    to: Date,
+) -> Result<SchoolTally, ApiError> {
     let rooms: BTreeMap<ClassroomId, String> = state
         .store()
         .classrooms_of(school)
@@ -121,43 +152,50 @@ pub async fn school(
             }
         }
     }
-    let rows: Vec<serde_json::Value> = tallies
-        .iter()
-        .map(|(c, t)| json!({"classroom": c, "name": rooms.get(c), "scheduled": t.scheduled, "attended": t.attended, "late": t.late, "rate": t.rate()}))
-        .collect();
-    if q.format.as_deref() == Some("csv") {
-        let csv = crate::attendance::csv_report::table(
-            &[
-                "classroom",
-                "name",
-                "scheduled",
-                "attended",
-                "late",
-                "rate_percent",
-            ],
-            tallies.iter().map(|(c, t)| {
-                let name = rooms.get(c).map(String::as_str).unwrap_or("");
-                [
-                    c.to_string(),
-                    crate::attendance::csv_report::text(name),
-                    t.scheduled.to_string(),
-                    t.attended.to_string(),
-                    t.late.to_string(),
-                    t.rate().to_string(),
-                ]
-            }),
-        )?;
-        let headers = [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"school-{id}-attendance.csv\""),
-            ),
-        ];
-        return Ok((headers, csv).into_response());
-    }
-    Ok(Json(json!({"school": school, "from": q.from, "to": q.to, "lessons_scheduled": scheduled, "lessons_held": held, "classrooms": rows})).into_response())
+    Ok(SchoolTally {
+        rooms,
+        tallies,
+        scheduled,
+        held,
+    })
+}
+
+/// The report as a CSV download.
+fn csv_table(
+    id: u64,
+    rooms: &BTreeMap<ClassroomId, String>,
+    tallies: &BTreeMap<ClassroomId, Tally>,
+) -> Result<Response, ApiError> {
+    let csv = crate::attendance::csv_report::table(
+        &[
+            "classroom",
+            "name",
+            "scheduled",
+            "attended",
+            "late",
+            "rate_percent",
+        ],
+        tallies.iter().map(|(c, t)| {
+            let name = rooms.get(c).map(String::as_str).unwrap_or("");
+            [
+                c.to_string(),
+                crate::attendance::csv_report::text(name),
+                t.scheduled.to_string(),
+                t.attended.to_string(),
+                t.late.to_string(),
+                t.rate().to_string(),
+            ]
+        }),
+    )?;
+    let headers = [
+        (
+            axum::http::header::CONTENT_TYPE,
+            "text/csv; charset=utf-8".to_string(),
+        ),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"school-{id}-attendance.csv\""),
+        ),
+    ];
+    Ok((headers, csv).into_response())
 }

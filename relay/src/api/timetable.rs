@@ -7,6 +7,7 @@ use super::extract::{ApiPath, ApiQuery};
 use super::scheduling::access::visible_lesson;
 use super::scheduling::basics::{check_basics, slot_of, BasicsFields};
 use super::scheduling::new_lessons::book_lesson;
+use super::schema::{ClassroomAttendance, DayRange};
 use super::session::Staff;
 use crate::accounts::permissions::Action;
 use crate::state::AppState;
@@ -15,9 +16,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
-use shared::ids::{ClassroomId, LessonId};
+use shared::ids::LessonId;
 use shared::schedule::{Slot, Term};
 
 // ---- terms ----
@@ -29,12 +30,6 @@ pub struct NewTerm {
     last: String,
     #[serde(default)]
     holidays: Vec<DayRange>,
-}
-
-#[derive(Deserialize, Serialize, utoipa::ToSchema)]
-pub struct DayRange {
-    first: String,
-    last: String,
 }
 
 #[utoipa::path(
@@ -226,15 +221,6 @@ pub async fn create_lesson(
 pub struct ReportFormat {
     #[param(value_type = Option<crate::api::schema::Format>)]
     format: Option<String>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ClassroomAttendance {
-    #[schema(value_type = u64)]
-    classroom: ClassroomId,
-    name: String,
-    #[serde(flatten)]
-    presence: crate::attendance::Presence,
 }
 
 /// `GET /api/lessons/{id}/attendance[?format=csv]`: who attended, for how long, late or missing.
