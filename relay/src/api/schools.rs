@@ -6,6 +6,7 @@ use super::session::Staff;
 use crate::accounts::permissions::Action;
 use crate::state::AppState;
 use crate::store::schools::{Classroom, School, SchoolKind};
+use crate::store::Store;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,12 +28,9 @@ use shared::ids::SchoolId;
     ),
     security(("session" = []))
 )]
-pub async fn list(
-    State(state): State<AppState>,
-    staff: Staff,
-) -> Result<Json<Vec<School>>, ApiError> {
+pub async fn list(State(store): State<Store>, staff: Staff) -> Result<Json<Vec<School>>, ApiError> {
     staff.require(Action::ViewSchools)?;
-    Ok(Json(state.store().schools().await?))
+    Ok(Json(store.schools().await?))
 }
 
 /// `GET /api/classrooms`: every classroom of the region (one request for the console's names).
@@ -50,11 +48,11 @@ pub async fn list(
     security(("session" = []))
 )]
 pub async fn all_classrooms(
-    State(state): State<AppState>,
+    State(store): State<Store>,
     staff: Staff,
 ) -> Result<Json<Vec<Classroom>>, ApiError> {
     staff.require(Action::ViewSchools)?;
-    Ok(Json(state.store().all_classrooms().await?))
+    Ok(Json(store.all_classrooms().await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -12,6 +12,7 @@ use super::session::Staff;
 use crate::accounts::permissions::Action;
 use crate::state::AppState;
 use crate::store::timetable::{parse_date, LessonRow};
+use crate::store::Store;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -347,15 +348,14 @@ fn shanghai_time(unix: i64) -> String {
     security(("session" = []))
 )]
 pub async fn list_terms(
-    State(state): State<AppState>,
+    State(store): State<Store>,
     staff: Staff,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     staff.require(Action::ViewTimetable)?;
     let day = |d: shared::schedule::Date| {
         format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
     };
-    let terms: Vec<serde_json::Value> = state
-        .store()
+    let terms: Vec<serde_json::Value> = store
         .terms()
         .await?
         .into_iter()
@@ -382,12 +382,11 @@ pub async fn list_terms(
     security(("session" = []))
 )]
 pub async fn list_teachers(
-    State(state): State<AppState>,
+    State(store): State<Store>,
     staff: Staff,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     staff.require(Action::ViewSchools)?;
-    let teachers: Vec<_> = state
-        .store()
+    let teachers: Vec<_> = store
         .teachers()
         .await?
         .into_iter()
