@@ -230,6 +230,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 line.trim_end_matches(['\r', '\n']).to_string()
             }
         };
+        crate::accounts::policy::check(login, &password)?;
         let hash = tokio::task::spawn_blocking(move || password::hash(&password)).await??;
         store.upsert_account(login, name, &hash, *role).await?;
         println!("account «{login}» saved ({})", role.column());

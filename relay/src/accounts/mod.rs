@@ -2,11 +2,13 @@
 //! Plain types and rules; the SQL is in `store::accounts`, the HTTP in `api`.
 //!
 //! - [`password`]: Argon2id password hashes.
+//! - [`policy`]: which passwords an account may be given.
 //! - [`permissions`]: the pure rules: which account may do which [`permissions::Action`].
 //! - [`throttle`]: failed sign-ins counted per login; too many and the login waits.
 
 pub mod password;
 pub mod permissions;
+pub mod policy;
 pub mod throttle;
 
 use serde::{Deserialize, Serialize};
