@@ -129,6 +129,17 @@ pub enum Command {
     },
 }
 
+/// Why the relay refuses to start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartRefused {
+    #[error(
+        "the database {database} is new or empty, but the signing key {key} already exists: the \
+         database of this installation seems lost. Restore the database from a backup; to start \
+         a new installation on purpose, remove the key file first"
+    )]
+    KeyWithoutDatabase { key: String, database: String },
+}
+
 /// The default log filter. webrtc-rs warns on every connection about things that are fine here
 /// (no DTLS server name, ICE pinging before the peer's candidates are known).
 pub const QUIET_LOGS: &str = "info,sqlx=warn,rtc_dtls::config=error,rtc_ice::agent=error";
@@ -166,12 +177,14 @@ impl Cli {
             .unwrap_or_else(|| format!("sqlite://{}", self.data.join("tongpin.db").display()))
     }
 
-    fn signer(&self) -> Result<Signer, Box<dyn std::error::Error>> {
-        let path = self
-            .token_key_file
+    fn key_file(&self) -> PathBuf {
+        self.token_key_file
             .clone()
-            .unwrap_or_else(|| self.data.join("token.key"));
-        Ok(Signer::load_or_create(&path)?)
+            .unwrap_or_else(|| self.data.join("token.key"))
+    }
+
+    fn signer(&self) -> Result<Signer, Box<dyn std::error::Error>> {
+        Ok(Signer::load_or_create(&self.key_file())?)
     }
 }
 
@@ -202,6 +215,7 @@ pub fn main() {
 
 pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&cli.data)?;
+    let had_key = cli.key_file().exists();
     let signer = cli.signer()?;
     if let Some(Command::Token {
         lesson,
@@ -221,6 +235,15 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let store = Store::open(&cli.database_url()).await?;
+    if had_key && store.was_new() {
+        // An installation that has signed links has had a database: an empty one now means it
+        // was lost (emptied, or the wrong path), and starting would silently begin from nothing.
+        return Err(StartRefused::KeyWithoutDatabase {
+            key: cli.key_file().display().to_string(),
+            database: cli.database_url(),
+        }
+        .into());
+    }
     if let Some(Command::Account { login, name, role }) = &cli.command {
         let password = match std::env::var("TONGPIN_ACCOUNT_PASSWORD") {
             Ok(p) => p,
