@@ -1,7 +1,8 @@
 //! The lesson relay: serves the client, runs each lesson's room and stores the board.
 //!
 //! Where to start:
-//! - [`http`]: the route table (`app(state)`), the edge where requests arrive.
+//! - [`http`]: the route table (`app(state)`), the edge where requests arrive;
+//!   [`client_files`] serves the built client, confined to its folder.
 //! - [`state`]: [`state::AppState`] and [`state::Config`], handed to every handler.
 //! - [`ws`]: the lesson WebSocket: handshake, token check, limits, pumps to and from the room.
 //! - [`room`]: one task per lesson owns its [`room::state::Room`] (a plain state machine).
@@ -17,6 +18,7 @@ pub mod attendance;
 pub mod auth;
 pub mod calendar;
 pub mod cli;
+pub mod client_files;
 pub mod demo;
 pub mod http;
 pub mod media;
