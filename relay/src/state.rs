@@ -3,6 +3,7 @@
 //! table in [`crate::http`]; a handler that needs only one part takes it as a substate
 //! (`State<Store>`, `State<Signer>`, ... through [`FromRef`]).
 
+use crate::accounts::hashing::Hashing;
 use crate::accounts::throttle::Throttle;
 use crate::auth::Signer;
 use crate::media::config::MediaConfig;
@@ -61,6 +62,8 @@ struct Inner {
     timetable: tokio::sync::OnceCell<tokio::sync::Mutex<Timetable>>,
     /// Failed sign-ins per login (held only for a lookup or an insert).
     sign_ins: std::sync::Mutex<Throttle>,
+    /// At most one password hash per core at once.
+    hashing: Hashing,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             config,
             timetable: tokio::sync::OnceCell::new(),
             sign_ins: std::sync::Mutex::new(Throttle::new()),
+            hashing: Hashing::per_core(),
         }))
     }
 
@@ -100,6 +104,11 @@ impl AppState {
             .sign_ins
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The bound on password hashing.
+    pub fn hashing(&self) -> &Hashing {
+        &self.0.hashing
     }
 
     /// The timetable, loading it from the database the first time.

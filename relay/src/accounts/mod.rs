@@ -1,11 +1,12 @@
 //! Accounts of the people and devices that use the bureau console, and what each may do.
 //! Plain types and rules; the SQL is in `store::accounts`, the HTTP in `api`.
 //!
-//! - [`password`]: Argon2id password hashes.
+//! - [`password`]: Argon2id password hashes; [`hashing`] bounds how many run at once.
 //! - [`policy`]: which passwords an account may be given.
 //! - [`permissions`]: the pure rules: which account may do which [`permissions::Action`].
 //! - [`throttle`]: failed sign-ins counted per login; too many and the login waits.
 
+pub mod hashing;
 pub mod password;
 pub mod permissions;
 pub mod policy;

@@ -133,17 +133,22 @@ pub async fn sign_in(
     }
     let found = state.store().account_by_login(&login).await?;
     let stored = found.as_ref().map(|(_, h)| h.clone());
-    let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => password::verify(&password, &hash),
-        // Verify against a real hash even for an unknown login, so timing does not tell which
-        // logins exist.
-        None => {
-            let _ = password::verify(&password, dummy_hash());
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
+    let ok = state
+        .hashing()
+        .run(move || match stored {
+            Some(hash) => password::verify(&password, &hash),
+            // Verify against a real hash even for an unknown login, so timing does not tell which
+            // logins exist.
+            None => {
+                let _ = password::verify(&password, dummy_hash());
+                false
+            }
+        })
+        .await
+        .map_err(|busy| ApiError::Throttled {
+            message: busy.to_string(),
+            retry_after: 2,
+        })?;
     let account = match (found, ok) {
         (Some((account, _)), true) => account,
         _ => return Err(ApiError::Forbidden("wrong login or password".into())),
