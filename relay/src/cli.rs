@@ -48,6 +48,23 @@ pub struct Cli {
         global = true
     )]
     pub idle_timeout_secs: u64,
+    /// Disconnect a client whose request headers have not all arrived after this many seconds.
+    #[arg(
+        long,
+        env = "TONGPIN_HEADER_TIMEOUT_SECS",
+        default_value_t = crate::server::HEADER_TIMEOUT.as_secs(),
+        global = true
+    )]
+    pub header_timeout_secs: u64,
+    /// Open connections one client address may have (0: no cap). Behind a reverse proxy every
+    /// client has the proxy's address: raise it there.
+    #[arg(
+        long,
+        env = "TONGPIN_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = crate::server::PER_ADDRESS,
+        global = true
+    )]
+    pub max_connections_per_address: usize,
     /// Join links open this many minutes before a lesson starts.
     #[arg(
         long,
@@ -298,9 +315,14 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     // Tests and scripts read the line above from a pipe: flush it now.
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown());
+    let limits = crate::server::Limits {
+        header_timeout: std::time::Duration::from_secs(cli.header_timeout_secs.max(1)),
+        per_address: cli.max_connections_per_address,
+        ..crate::server::Limits::default()
+    };
+    let server = crate::server::serve(listener, app(state), limits, shutdown());
     tokio::select! {
-        result = server => result?,
+        _ = server => {}
         // Open lesson WebSockets would hold a graceful shutdown forever: give them two seconds.
         // Every acknowledged op is already stored.
         _ = async { shutdown().await; tokio::time::sleep(std::time::Duration::from_secs(2)).await } => {

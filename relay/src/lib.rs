@@ -10,6 +10,7 @@
 //! - [`auth`]: HMAC-signed join tokens.
 //! - [`media`]: the media plane's core without IO (forwarding table, keyframe coalescing).
 //! - [`demo`]: demo data and links.
+//! - [`server`]: the accept loop (header deadline and size, connections per address).
 //! - [`cli`]: the `relay` command line (`serve`, `demo`, `token`).
 
 pub mod accounts;
@@ -23,6 +24,7 @@ pub mod demo;
 pub mod http;
 pub mod media;
 pub mod room;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod whip;
