@@ -62,6 +62,8 @@ struct Inner {
     timetable: tokio::sync::OnceCell<tokio::sync::Mutex<Timetable>>,
     /// Failed sign-ins per login (held only for a lookup or an insert).
     sign_ins: std::sync::Mutex<Throttle>,
+    /// Failed sign-ins per client address.
+    sign_ins_by_address: std::sync::Mutex<Throttle>,
     /// At most one password hash per core at once.
     hashing: Hashing,
 }
@@ -94,6 +96,7 @@ impl AppState {
             config,
             timetable: tokio::sync::OnceCell::new(),
             sign_ins: std::sync::Mutex::new(Throttle::new()),
+            sign_ins_by_address: std::sync::Mutex::new(Throttle::per_address()),
             hashing: Hashing::per_core(),
         }))
     }
@@ -102,6 +105,14 @@ impl AppState {
     pub fn sign_ins(&self) -> std::sync::MutexGuard<'_, Throttle> {
         self.0
             .sign_ins
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The sign-in throttle per client address.
+    pub fn sign_ins_by_address(&self) -> std::sync::MutexGuard<'_, Throttle> {
+        self.0
+            .sign_ins_by_address
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

@@ -4,7 +4,7 @@
 //! - [`password`]: Argon2id password hashes; [`hashing`] bounds how many run at once.
 //! - [`policy`]: which passwords an account may be given.
 //! - [`permissions`]: the pure rules: which account may do which [`permissions::Action`].
-//! - [`throttle`]: failed sign-ins counted per login; too many and the login waits.
+//! - [`throttle`]: failed sign-ins counted per login and per address; too many and they wait.
 
 pub mod hashing;
 pub mod password;

@@ -114,6 +114,7 @@ fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 /// `POST /api/session`: sign in with login and password.
 pub async fn sign_in(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     body: Result<Json<SignIn>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(SignIn { login, password }) = body?;
@@ -128,6 +129,18 @@ pub async fn sign_in(
         }]));
     }
     let now = now_secs();
+    // Per address too (the TCP peer's; absent when called without a server, as in tests).
+    let address = peer.map(|p| p.0 .0.ip().to_string());
+    if let Some(address) = &address {
+        if let Err(retry_after) = state.sign_ins_by_address().attempt(address, now) {
+            return Err(ApiError::Throttled {
+                message: format!(
+                    "too many failed sign-ins from your address; try again in {retry_after} s"
+                ),
+                retry_after,
+            });
+        }
+    }
     if let Err(retry_after) = state.sign_ins().attempt(&login, now) {
         return Err(ApiError::TooManyRequests { retry_after });
     }
@@ -154,6 +167,9 @@ pub async fn sign_in(
         _ => return Err(ApiError::Forbidden("wrong login or password".into())),
     };
     state.sign_ins().succeeded(&login);
+    if let Some(address) = &address {
+        state.sign_ins_by_address().forgive_one(address);
+    }
     let token = random_hex(32);
     let csrf = random_hex(16);
     let expires = now_secs() as i64 + SESSION_SECS;
