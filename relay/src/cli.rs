@@ -48,6 +48,23 @@ pub struct Cli {
         global = true
     )]
     pub idle_timeout_secs: u64,
+    /// Disconnect a client whose request headers have not all arrived after this many seconds.
+    #[arg(
+        long,
+        env = "TONGPIN_HEADER_TIMEOUT_SECS",
+        default_value_t = crate::server::HEADER_TIMEOUT.as_secs(),
+        global = true
+    )]
+    pub header_timeout_secs: u64,
+    /// Open connections one client address may have (0: no cap). Behind a reverse proxy every
+    /// client has the proxy's address: raise it there.
+    #[arg(
+        long,
+        env = "TONGPIN_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = crate::server::PER_ADDRESS,
+        global = true
+    )]
+    pub max_connections_per_address: usize,
     /// Join links open this many minutes before a lesson starts.
     #[arg(
         long,
@@ -129,6 +146,17 @@ pub enum Command {
     },
 }
 
+/// Why the relay refuses to start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartRefused {
+    #[error(
+        "the database {database} is new or empty, but the signing key {key} already exists: the \
+         database of this installation seems lost. Restore the database from a backup; to start \
+         a new installation on purpose, remove the key file first"
+    )]
+    KeyWithoutDatabase { key: String, database: String },
+}
+
 /// The default log filter. webrtc-rs warns on every connection about things that are fine here
 /// (no DTLS server name, ICE pinging before the peer's candidates are known).
 pub const QUIET_LOGS: &str = "info,sqlx=warn,rtc_dtls::config=error,rtc_ice::agent=error";
@@ -166,12 +194,14 @@ impl Cli {
             .unwrap_or_else(|| format!("sqlite://{}", self.data.join("tongpin.db").display()))
     }
 
-    fn signer(&self) -> Result<Signer, Box<dyn std::error::Error>> {
-        let path = self
-            .token_key_file
+    fn key_file(&self) -> PathBuf {
+        self.token_key_file
             .clone()
-            .unwrap_or_else(|| self.data.join("token.key"));
-        Ok(Signer::load_or_create(&path)?)
+            .unwrap_or_else(|| self.data.join("token.key"))
+    }
+
+    fn signer(&self) -> Result<Signer, Box<dyn std::error::Error>> {
+        Ok(Signer::load_or_create(&self.key_file())?)
     }
 }
 
@@ -202,6 +232,7 @@ pub fn main() {
 
 pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&cli.data)?;
+    let had_key = cli.key_file().exists();
     let signer = cli.signer()?;
     if let Some(Command::Token {
         lesson,
@@ -221,6 +252,15 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let store = Store::open(&cli.database_url()).await?;
+    if had_key && store.was_new() {
+        // An installation that has signed links has had a database: an empty one now means it
+        // was lost (emptied, or the wrong path), and starting would silently begin from nothing.
+        return Err(StartRefused::KeyWithoutDatabase {
+            key: cli.key_file().display().to_string(),
+            database: cli.database_url(),
+        }
+        .into());
+    }
     if let Some(Command::Account { login, name, role }) = &cli.command {
         let password = match std::env::var("TONGPIN_ACCOUNT_PASSWORD") {
             Ok(p) => p,
@@ -230,6 +270,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 line.trim_end_matches(['\r', '\n']).to_string()
             }
         };
+        crate::accounts::policy::check(login, &password)?;
         let hash = tokio::task::spawn_blocking(move || password::hash(&password)).await??;
         store.upsert_account(login, name, &hash, *role).await?;
         println!("account «{login}» saved ({})", role.column());
@@ -274,9 +315,14 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     // Tests and scripts read the line above from a pipe: flush it now.
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown());
+    let limits = crate::server::Limits {
+        header_timeout: std::time::Duration::from_secs(cli.header_timeout_secs.max(1)),
+        per_address: cli.max_connections_per_address,
+        ..crate::server::Limits::default()
+    };
+    let server = crate::server::serve(listener, app(state), limits, shutdown());
     tokio::select! {
-        result = server => result?,
+        _ = server => {}
         // Open lesson WebSockets would hold a graceful shutdown forever: give them two seconds.
         // Every acknowledged op is already stored.
         _ = async { shutdown().await; tokio::time::sleep(std::time::Duration::from_secs(2)).await } => {

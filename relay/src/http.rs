@@ -6,6 +6,7 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
+use tower::Layer;
 use tower_http::services::{ServeDir, ServeFile};
 
 pub fn app(state: AppState) -> Router {
@@ -18,7 +19,11 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::whip::routes())
         .nest("/api", crate::api::routes());
     router = if index.exists() {
-        router.fallback_service(client)
+        let confined = axum::middleware::from_fn_with_state(
+            crate::client_files::Root::new(&dist),
+            crate::client_files::confine,
+        );
+        router.fallback_service(confined.layer(client))
     } else {
         router.fallback(|| async {
             (

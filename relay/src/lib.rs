@@ -1,7 +1,8 @@
 //! The lesson relay: serves the client, runs each lesson's room and stores the board.
 //!
 //! Where to start:
-//! - [`http`]: the route table (`app(state)`), the edge where requests arrive.
+//! - [`http`]: the route table (`app(state)`), the edge where requests arrive;
+//!   [`client_files`] serves the built client, confined to its folder.
 //! - [`state`]: [`state::AppState`] and [`state::Config`], handed to every handler.
 //! - [`ws`]: the lesson WebSocket: handshake, token check, limits, pumps to and from the room.
 //! - [`room`]: one task per lesson owns its [`room::state::Room`] (a plain state machine).
@@ -10,6 +11,7 @@
 //! - [`auth`]: HMAC-signed join tokens.
 //! - [`media`]: the media plane's core without IO (forwarding table, keyframe coalescing).
 //! - [`demo`]: demo data and links.
+//! - [`server`]: the accept loop (header deadline and size, connections per address).
 //! - [`cli`]: the `relay` command line (`serve`, `demo`, `token`).
 
 pub mod accounts;
@@ -18,11 +20,13 @@ pub mod attendance;
 pub mod auth;
 pub mod calendar;
 pub mod cli;
+pub mod client_files;
 pub mod demo;
 pub mod http;
 pub mod media;
 pub mod pages;
 pub mod room;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod whip;

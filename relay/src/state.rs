@@ -3,6 +3,7 @@
 //! table in [`crate::http`]; a handler that needs only one part takes it as a substate
 //! (`State<Store>`, `State<Signer>`, ... through [`FromRef`]).
 
+use crate::accounts::hashing::Hashing;
 use crate::accounts::throttle::Throttle;
 use crate::auth::Signer;
 use crate::media::config::MediaConfig;
@@ -61,6 +62,10 @@ struct Inner {
     timetable: tokio::sync::OnceCell<tokio::sync::Mutex<Timetable>>,
     /// Failed sign-ins per login (held only for a lookup or an insert).
     sign_ins: std::sync::Mutex<Throttle>,
+    /// Failed sign-ins per client address.
+    sign_ins_by_address: std::sync::Mutex<Throttle>,
+    /// At most one password hash per core at once.
+    hashing: Hashing,
 }
 
 impl AppState {
@@ -91,6 +96,8 @@ impl AppState {
             config,
             timetable: tokio::sync::OnceCell::new(),
             sign_ins: std::sync::Mutex::new(Throttle::new()),
+            sign_ins_by_address: std::sync::Mutex::new(Throttle::per_address()),
+            hashing: Hashing::per_core(),
         }))
     }
 
@@ -100,6 +107,19 @@ impl AppState {
             .sign_ins
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The sign-in throttle per client address.
+    pub fn sign_ins_by_address(&self) -> std::sync::MutexGuard<'_, Throttle> {
+        self.0
+            .sign_ins_by_address
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The bound on password hashing.
+    pub fn hashing(&self) -> &Hashing {
+        &self.0.hashing
     }
 
     /// The timetable, loading it from the database the first time.

@@ -22,11 +22,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
 
-/// Frames up to this size are read and, when over [`MAX_FRAME_BYTES`], answered with close 1009.
-/// Larger ones are cut off by the WebSocket layer as soon as their header arrives; the connection
-/// is then dropped without a close frame (the client sees 1006), because the unread rest of the
-/// frame can not be drained through the WebSocket layer.
-pub const HARD_FRAME_LIMIT: usize = 16 * 1024 * 1024;
+/// The WebSocket layer refuses a frame (or a fragmented message) over [`MAX_FRAME_BYTES`] as soon
+/// as its header arrives, before buffering it, even before the Hello: every message of the
+/// protocol fits (a Hello's token is at most 1 KiB, an SDP offer at most 32 KiB). The connection
+/// is closed with 1009, and kept open unread for [`LINGER`] so the close frame reaches the peer
+/// before the unread rest of its frame resets the connection.
+pub const FRAME_LIMIT: usize = MAX_FRAME_BYTES;
+const LINGER: Duration = Duration::from_secs(1);
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Sustained messages per second a connection may send, and the burst above that.
 /// (A teacher's pen sends about 25 ink batches and 30 pointer moves a second.)
@@ -46,8 +48,8 @@ pub async fn upgrade(
     let Ok(lesson) = lesson.parse::<u64>() else {
         return (StatusCode::BAD_REQUEST, "the lesson id must be a number").into_response();
     };
-    ws.max_message_size(HARD_FRAME_LIMIT)
-        .max_frame_size(HARD_FRAME_LIMIT)
+    ws.max_message_size(FRAME_LIMIT)
+        .max_frame_size(FRAME_LIMIT)
         .on_upgrade(move |socket| serve(socket, state, LessonId(lesson)))
 }
 
@@ -75,7 +77,13 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
             )
             .await
         }
-        Err((code, reason)) => return close(&mut sink, code, &reason).await,
+        Err((code, reason)) => {
+            close(&mut sink, code, &reason).await;
+            if code == CloseCode::TOO_BIG {
+                tokio::time::sleep(LINGER).await;
+            }
+            return;
+        }
     };
     let claims = match state.signer().verify(&token, lesson, now_secs()) {
         Ok(claims) => claims,
@@ -144,8 +152,9 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
         }
     };
     let _ = room.send(Command::Leave { conn }).await;
+    let oversize = matches!(ending, Ending::Oversize);
     match ending {
-        Ending::Closed => media.leave(conn).await,
+        Ending::Closed | Ending::Oversize => media.leave(conn).await,
         // The page will likely reconnect: its peer connections may well still be up.
         Ending::Lost => media.detach(conn, MEDIA_GRACE),
     }
@@ -159,6 +168,9 @@ pub async fn serve(socket: WebSocket, state: AppState, lesson: LessonId) {
             tokio::join!(drain, writer)
         })
         .await;
+        if oversize {
+            tokio::time::sleep(LINGER).await;
+        }
     }
     tracing::debug!(%lesson, %conn, "left");
 }
@@ -253,6 +265,8 @@ enum Ending {
     Closed,
     /// Its link went silent or broke: its media waits for the page to come back.
     Lost,
+    /// It sent a frame over the limit (closed with 1009; the rest of the frame is never read).
+    Oversize,
 }
 
 async fn read_loop(
@@ -296,6 +310,9 @@ async fn read_loop(
             Err(e) => {
                 let (code, reason) = read_error(&e);
                 fatal(out, code, &reason).await;
+                if code == CloseCode::TOO_BIG {
+                    return Ending::Oversize;
+                }
                 return Ending::Lost;
             }
         };

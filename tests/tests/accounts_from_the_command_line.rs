@@ -92,6 +92,20 @@ async fn the_first_bureau_admin_is_made_on_the_command_line() {
         "",
     );
     assert!(!ok && said.contains("at least 10 characters"), "{said}");
+    // The password policy: blank, common, or the login with a little added.
+    for (weak, says) in [
+        ("          ", "only spaces"),
+        ("1234567890", "most common"),
+        ("y.login.2024", "the login"),
+    ] {
+        let (ok, said) = account(
+            dir.path(),
+            &["--login", "y.login", "--name", "y", "--role", "bureau"],
+            Some(weak),
+            "",
+        );
+        assert!(!ok && said.contains(says), "{weak:?}: {said}");
+    }
 
     let store = Store::open(&format!(
         "sqlite://{}",
@@ -108,4 +122,5 @@ async fn the_first_bureau_admin_is_made_on_the_command_line() {
     assert!(password::verify("another long password", &hash));
     assert!(!password::verify("a long first password", &hash));
     assert!(store.account_by_login("y").await.unwrap().is_none());
+    assert!(store.account_by_login("y.login").await.unwrap().is_none());
 }

@@ -1,12 +1,15 @@
 //! Accounts of the people and devices that use the bureau console, and what each may do.
 //! Plain types and rules; the SQL is in `store::accounts`, the HTTP in `api`.
 //!
-//! - [`password`]: Argon2id password hashes.
+//! - [`password`]: Argon2id password hashes; [`hashing`] bounds how many run at once.
+//! - [`policy`]: which passwords an account may be given.
 //! - [`permissions`]: the pure rules: which account may do which [`permissions::Action`].
-//! - [`throttle`]: failed sign-ins counted per login; too many and the login waits.
+//! - [`throttle`]: failed sign-ins counted per login and per address; too many and they wait.
 
+pub mod hashing;
 pub mod password;
 pub mod permissions;
+pub mod policy;
 pub mod throttle;
 
 use serde::{Deserialize, Serialize};

@@ -41,6 +41,9 @@ pub enum ApiError {
     },
     #[error("too many failed sign-ins for this login; try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
+    /// Another 429 (too many sign-ins from one address, or the server busy hashing).
+    #[error("{message}")]
+    Throttled { message: String, retry_after: u64 },
     #[error("something went wrong on the server")]
     Internal,
 }
@@ -83,7 +86,7 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
-            ApiError::TooManyRequests { .. } => {
+            ApiError::TooManyRequests { .. } | ApiError::Throttled { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -113,7 +116,9 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if let ApiError::TooManyRequests { retry_after } = self {
+        if let ApiError::TooManyRequests { retry_after } | ApiError::Throttled { retry_after, .. } =
+            self
+        {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after),

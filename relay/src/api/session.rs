@@ -130,6 +130,7 @@ fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     body: Result<Json<SignIn>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(SignIn { login, password }) = body?;
@@ -144,27 +145,47 @@ pub async fn sign_in(
         }]));
     }
     let now = now_secs();
+    // Per address too (the TCP peer's; absent when called without a server, as in tests).
+    let address = peer.map(|p| p.0 .0.ip().to_string());
+    if let Some(address) = &address {
+        if let Err(retry_after) = state.sign_ins_by_address().attempt(address, now) {
+            return Err(ApiError::Throttled {
+                message: format!(
+                    "too many failed sign-ins from your address; try again in {retry_after} s"
+                ),
+                retry_after,
+            });
+        }
+    }
     if let Err(retry_after) = state.sign_ins().attempt(&login, now) {
         return Err(ApiError::TooManyRequests { retry_after });
     }
     let found = state.store().account_by_login(&login).await?;
     let stored = found.as_ref().map(|(_, h)| h.clone());
-    let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => password::verify(&password, &hash),
-        // Verify against a real hash even for an unknown login, so timing does not tell which
-        // logins exist.
-        None => {
-            let _ = password::verify(&password, dummy_hash());
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
+    let ok = state
+        .hashing()
+        .run(move || match stored {
+            Some(hash) => password::verify(&password, &hash),
+            // Verify against a real hash even for an unknown login, so timing does not tell which
+            // logins exist.
+            None => {
+                let _ = password::verify(&password, dummy_hash());
+                false
+            }
+        })
+        .await
+        .map_err(|busy| ApiError::Throttled {
+            message: busy.to_string(),
+            retry_after: 2,
+        })?;
     let account = match (found, ok) {
         (Some((account, _)), true) => account,
         _ => return Err(ApiError::Forbidden("wrong login or password".into())),
     };
     state.sign_ins().succeeded(&login);
+    if let Some(address) = &address {
+        state.sign_ins_by_address().forgive_one(address);
+    }
     let token = random_hex(32);
     let csrf = random_hex(16);
     let expires = now_secs() as i64 + SESSION_SECS;

@@ -20,6 +20,14 @@ pub enum SdpError {
     NotReceiving(&'static str),
     #[error("the offer has {0} media sections; at most 4 are read")]
     TooManySections(usize),
+    #[error("line {0} of the offer is not an SDP line (<letter>=<value>)")]
+    BadLine(usize),
+    #[error("the offer's m= line {0} is malformed (m=<media> <port> <proto> <formats>)")]
+    BadMediaLine(usize),
+    #[error("the offer's {0} section has no ICE credentials (a=ice-ufrag and a=ice-pwd)")]
+    NoIce(&'static str),
+    #[error("the offer's {0} section has no DTLS fingerprint (a=fingerprint:<hash> <hex>)")]
+    NoFingerprint(&'static str),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,10 +59,16 @@ pub fn sections(sdp: &str) -> Result<Vec<Section>, SdpError> {
     let mut out: Vec<Section> = Vec::new();
     let mut all = 0usize;
     let mut current: Option<Section> = None;
-    for line in sdp.lines() {
+    for (n, line) in sdp.lines().enumerate() {
         let line = line.trim_end();
+        if !line.is_empty() && !is_sdp_line(line) {
+            return Err(SdpError::BadLine(n + 1));
+        }
         if let Some(rest) = line.strip_prefix("m=") {
             all += 1;
+            if !is_media_line(rest) {
+                return Err(SdpError::BadMediaLine(n + 1));
+            }
             out.extend(current.take());
             current = match rest.split(' ').next() {
                 Some("audio") => Some(Section {
@@ -92,26 +106,110 @@ pub fn sections(sdp: &str) -> Result<Vec<Section>, SdpError> {
     Ok(out)
 }
 
+/// `<letter>=<value>`, as every SDP line is.
+fn is_sdp_line(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_lowercase() && b[1] == b'='
+}
+
+/// `<media> <port>[/<count>] <proto> <format>...`.
+fn is_media_line(rest: &str) -> bool {
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let port = fields.get(1).and_then(|p| p.split('/').next());
+    fields.len() >= 4
+        && !fields[0].is_empty()
+        && port.is_some_and(|p| p.parse::<u16>().is_ok())
+        && fields[3..].iter().all(|f| !f.is_empty())
+}
+
+/// Every audio and video section has ICE credentials and a DTLS fingerprint, its own or the
+/// session's: webrtc-rs fails on an offer without them, and that is the sender's mistake (400),
+/// not the relay's.
+fn check_transport(sdp: &str) -> Result<(), SdpError> {
+    #[derive(Default, Clone, Copy)]
+    struct Seen {
+        ufrag: bool,
+        pwd: bool,
+        fingerprint: bool,
+    }
+    let note = |seen: &mut Seen, line: &str| {
+        if let Some(v) = line.strip_prefix("a=ice-ufrag:") {
+            seen.ufrag = (4..=256).contains(&v.len());
+        } else if let Some(v) = line.strip_prefix("a=ice-pwd:") {
+            seen.pwd = (22..=256).contains(&v.len());
+        } else if let Some(v) = line.strip_prefix("a=fingerprint:") {
+            seen.fingerprint = is_fingerprint(v);
+        }
+    };
+    let mut session = Seen::default();
+    let mut sections: Vec<(&'static str, Seen)> = Vec::new();
+    let mut in_media: Option<usize> = None;
+    let mut before_media = true;
+    for line in sdp.lines().map(str::trim_end) {
+        if let Some(rest) = line.strip_prefix("m=") {
+            before_media = false;
+            in_media = match rest.split(' ').next() {
+                Some("audio") => Some(("audio", Seen::default())),
+                Some("video") => Some(("video", Seen::default())),
+                _ => None,
+            }
+            .map(|s| {
+                sections.push(s);
+                sections.len() - 1
+            });
+        } else if before_media {
+            note(&mut session, line);
+        } else if let Some(i) = in_media {
+            note(&mut sections[i].1, line);
+        }
+    }
+    for (kind, seen) in sections {
+        if !((seen.ufrag || session.ufrag) && (seen.pwd || session.pwd)) {
+            return Err(SdpError::NoIce(kind));
+        }
+        if !(seen.fingerprint || session.fingerprint) {
+            return Err(SdpError::NoFingerprint(kind));
+        }
+    }
+    Ok(())
+}
+
+/// `<hash function> <hex bytes separated by ':'>`, e.g. `sha-256 AB:CD:...`.
+fn is_fingerprint(value: &str) -> bool {
+    let Some((hash, hex)) = value.trim().split_once(' ') else {
+        return false;
+    };
+    !hash.is_empty()
+        && hex.split(':').count() >= 16
+        && hex
+            .split(':')
+            .all(|b| b.len() == 2 && b.bytes().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// The kinds a publisher's offer sends; every audio/video section must send.
 pub fn published_kinds(sdp: &str) -> Result<Vec<Kind>, SdpError> {
-    sections(sdp)?
+    let kinds = sections(sdp)?
         .into_iter()
         .map(|s| match s.direction {
             Direction::SendOnly | Direction::SendRecv => Ok(s.kind),
             _ => Err(SdpError::NotSending(kind_name(s.kind))),
         })
-        .collect()
+        .collect::<Result<Vec<Kind>, SdpError>>()?;
+    check_transport(sdp)?;
+    Ok(kinds)
 }
 
 /// The kinds a subscriber's offer receives; every audio/video section must receive.
 pub fn received_kinds(sdp: &str) -> Result<Vec<Kind>, SdpError> {
-    sections(sdp)?
+    let kinds = sections(sdp)?
         .into_iter()
         .map(|s| match s.direction {
             Direction::RecvOnly | Direction::SendRecv => Ok(s.kind),
             _ => Err(SdpError::NotReceiving(kind_name(s.kind))),
         })
-        .collect()
+        .collect::<Result<Vec<Kind>, SdpError>>()?;
+    check_transport(sdp)?;
+    Ok(kinds)
 }
 
 /// Writes `announced` instead of `bound` into the answer's candidates and connection lines, for a
@@ -142,6 +240,8 @@ mod tests {
     use super::*;
 
     const OFFER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+        a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n\
+        a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n\
         m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=sendonly\r\n\
         m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=sendrecv\r\n\
         m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n";
@@ -170,6 +270,43 @@ mod tests {
         assert_eq!(
             published_kinds(&inactive),
             Err(SdpError::NotSending("audio"))
+        );
+    }
+
+    #[test]
+    fn refuses_offers_webrtc_would_fail_on() {
+        let no_ufrag = OFFER.replace("a=ice-ufrag:abcd\r\n", "");
+        assert_eq!(published_kinds(&no_ufrag), Err(SdpError::NoIce("audio")));
+        let short_pwd = OFFER.replace("0123456789abcdefghijkl", "x");
+        assert_eq!(published_kinds(&short_pwd), Err(SdpError::NoIce("audio")));
+        let no_fingerprint: String = OFFER
+            .lines()
+            .filter(|l| !l.starts_with("a=fingerprint"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(
+            published_kinds(&no_fingerprint),
+            Err(SdpError::NoFingerprint("audio"))
+        );
+        let bad_fingerprint = OFFER.replace("sha-256 AB:CD", "sha-256 XY:CD");
+        assert_eq!(
+            published_kinds(&bad_fingerprint),
+            Err(SdpError::NoFingerprint("audio"))
+        );
+        // Per-section credentials are as good as session-level ones.
+        let per_section = no_ufrag.replace("a=sendonly\r\n", "a=sendonly\r\na=ice-ufrag:wxyz\r\n");
+        assert_eq!(published_kinds(&per_section), Err(SdpError::NoIce("video")));
+        assert_eq!(
+            sections("v=0\r\n\u{1}\u{2}garbage\r\nm=audio 9 X 0\r\n"),
+            Err(SdpError::BadLine(2))
+        );
+        assert_eq!(
+            sections("v=0\r\nm=audio\r\n"),
+            Err(SdpError::BadMediaLine(2))
+        );
+        assert_eq!(
+            sections("v=0\r\nm=video nine UDP/TLS/RTP/SAVPF 96\r\n"),
+            Err(SdpError::BadMediaLine(2))
         );
     }
 

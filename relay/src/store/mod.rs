@@ -32,6 +32,11 @@ pub enum StoreError {
     UnsupportedDatabase(String),
     #[error("stored data of lesson {0} is corrupt: {1}")]
     Corrupt(LessonId, String),
+    #[error(
+        "the database {file} is damaged ({detail}); the relay will not start on it: restore it \
+         from a backup (or move it away to start a new installation)"
+    )]
+    Damaged { file: String, detail: String },
 }
 
 /// A board op as stored: its sequence number, and who sent it.
@@ -65,10 +70,13 @@ pub struct LoadedBoard {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// The database had no tables when it was opened (new, or emptied).
+    new: bool,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `url` and runs the migrations.
+    /// Opens (creating if needed) the database at `url`, checks it (`PRAGMA quick_check`: a
+    /// damaged file is refused with [`StoreError::Damaged`] naming it) and runs the migrations.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         if !url.starts_with("sqlite:") {
             let scheme = url.split_once(':').map_or(url, |(s, _)| s);
@@ -80,12 +88,44 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        let file = options.get_filename().display().to_string();
+        let damaged = |detail: String| StoreError::Damaged {
+            file: file.clone(),
+            detail,
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
+            .await
+            .map_err(|e| {
+                if is_damage(&e) {
+                    damaged(e.to_string())
+                } else {
+                    e.into()
+                }
+            })?;
+        let problems: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
+            .fetch_all(&pool)
+            .await
+            .map_err(|e| damaged(e.to_string()))?;
+        if problems.first().map(String::as_str) != Some("ok") {
+            let detail = problems.into_iter().take(3).collect::<Vec<_>>().join("; ");
+            return Err(damaged(format!("quick_check: {detail}")));
+        }
+        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&pool)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            new: tables == 0,
+        })
+    }
+
+    /// Whether the database had no tables when opened: a new installation, or a file emptied by
+    /// accident.
+    pub fn was_new(&self) -> bool {
+        self.new
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -223,6 +263,16 @@ impl Store {
         }
         Ok(LoadedBoard { board, pages, tail })
     }
+}
+
+/// SQLite's "database disk image is malformed" (11) and "file is not a database" (26), with
+/// their extended codes.
+fn is_damage(e: &sqlx::Error) -> bool {
+    let code = match e {
+        sqlx::Error::Database(db) => db.code().and_then(|c| c.parse::<i32>().ok()),
+        _ => None,
+    };
+    matches!(code.map(|c| c & 0xff), Some(11 | 26))
 }
 
 #[cfg(test)]

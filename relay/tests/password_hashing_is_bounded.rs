@@ -1,0 +1,60 @@
+//! Sign-ins hash passwords with Argon2id (~19 MiB and a blocking thread each): forty at once,
+//! even for logins that do not exist, never run more hashes at once than the machine has cores;
+//! each is answered in bounded time (403, or 429 with Retry-After when no slot came free).
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::Console;
+use relay::auth::Signer;
+use relay::state::AppState;
+use relay::store::Store;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sign_ins_run_at_most_one_hash_per_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    let state = AppState::new(
+        store,
+        Signer::new(common::KEY),
+        dir.path().join("dist"),
+        Duration::from_secs(45),
+    );
+    let router = relay::http::app(state.clone());
+    let started = Instant::now();
+    let tries: Vec<_> = (0..40)
+        .map(|i| {
+            let console = Console::anonymous(&router);
+            async move {
+                console
+                    .send(
+                        Method::POST,
+                        "/api/session",
+                        Some(json!({"login": format!("nobody-{i}"), "password": "a guess at it"})),
+                    )
+                    .await
+            }
+        })
+        .collect();
+    for reply in futures_util::future::join_all(tries).await {
+        match reply.status {
+            StatusCode::FORBIDDEN => {}
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(reply.headers.contains_key("retry-after"), "{}", reply.text);
+                assert_eq!(reply.json["error"], "too_many_requests");
+            }
+            other => panic!("{other}: {}", reply.text),
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let peak = state.hashing().peak();
+    assert!(
+        (1..=cores).contains(&peak),
+        "{peak} hashes at once on {cores} cores"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
