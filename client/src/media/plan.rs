@@ -265,7 +265,13 @@ mod tests {
         plan.answered(1, MediaId(101));
         assert_eq!(plan.ensure(), vec![]);
         plan.failed(MediaId(5));
-        assert_eq!(plan.ensure(), vec![Action::Subscribe { source: MediaId(5), req: 2 }]);
+        assert_eq!(
+            plan.ensure(),
+            vec![Action::Subscribe {
+                source: MediaId(5),
+                req: 2
+            }]
+        );
         plan.sources(None, vec![]);
         plan.failed(MediaId(5));
         assert_eq!(
