@@ -208,6 +208,7 @@ impl Cli {
 /// The `relay` program: logging, then the command line. Also used by the test crate's relay binary.
 pub fn main() {
     use tracing_subscriber::EnvFilter;
+    crate::accounts::hashing::return_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(QUIET_LOGS)),

@@ -72,6 +72,19 @@ impl Hashing {
     }
 }
 
+/// Makes glibc give large freed blocks back to the system at once. By default glibc raises its
+/// mmap threshold to the size of the largest block freed (up to 32 MiB), after which each hash's
+/// 19 MiB comes from, and stays in, a per-thread heap: measured, 40 sign-ins left the relay at
+/// 582 MiB even with the bound; with a fixed threshold it peaked at 51 MiB and went back to 13.
+/// Call once at start, before other threads exist.
+pub fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator settings; called before other threads start.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
