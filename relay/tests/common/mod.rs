@@ -2,6 +2,9 @@
 //! the real router, a signed-in console, and a real server for WebSocket clients.
 #![allow(dead_code)] // each test file uses part of it
 
+/// The end-to-end tests' `wait` (poll for a condition with a deadline), the same file: the relay's
+/// tests can not depend on the `tests` crate, which depends on the relay.
+#[path = "../../../tests/src/wait.rs"]
 pub mod wait;
 
 use axum::body::{to_bytes, Body};
