@@ -2,7 +2,7 @@
 //!
 //! Where to start (each folder's `mod.rs` maps its own files, pure ones first):
 //! - Pure logic (no web-sys; unit-tested natively with `cargo test -p client`):
-//!   - [`state`]: the lesson session state machine (board, status, outbox, every `ServerMsg`).
+//!   - [`state`]: the lesson state machine, `LessonState` (board, status, outbox, every `ServerMsg`).
 //!   - [`board`]: the whiteboard's pure parts: gestures turned into protocol messages, the
 //!     toolbar's choices, the teacher's not-yet-echoed ink, what to repaint, the 16:9 letterbox.
 //!   - [`net`]: the connection's pure parts: the join link and WebSocket URL, reconnect backoff,
@@ -15,7 +15,7 @@
 //!   - [`app`]: the root component: the console at `/console`, the classroom computer's page at
 //!     `/classroom`; else a lesson when the link holds a token, else a landing message. Nothing
 //!     imports it but this file.
-//!   - [`lesson`]: the lesson component: owns the session, the connection and the canvases.
+//!   - [`lesson`]: the lesson component: owns the lesson state, the connection and the canvases.
 //!   - [`board`]: drawing the board and the overlay on 2D canvases, pointer input, the toolbar.
 //!   - [`net`]: the WebSocket loop (reconnect, backoff, ping, idle timeout).
 //!   - [`media`]: camera, microphone and videos with the browser's WebRTC (carries out the plan).

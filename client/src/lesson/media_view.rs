@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 impl Lesson {
     fn classroom_name(&self, id: ClassroomId) -> String {
-        self.session
+        self.state
             .roster
             .iter()
             .find(|a| a.role == Role::Classroom(id))

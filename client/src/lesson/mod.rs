@@ -1,4 +1,4 @@
-//! The lesson component: owns the session state, the connection and the two canvases (the board,
+//! The lesson component: owns the lesson state, the connection and the two canvases (the board,
 //! and an overlay for the laser pointer and the teacher's not-yet-echoed ink). Network events and
 //! pointer input come in as messages; the board is painted directly, the rest through the markup.
 
@@ -52,7 +52,7 @@ pub enum Msg {
 }
 
 pub struct Lesson {
-    session: LessonState,
+    state: LessonState,
     net: Option<Net>,
     board_ref: NodeRef,
     overlay_ref: NodeRef,
@@ -106,7 +106,7 @@ impl Component for Lesson {
 
     fn create(ctx: &Context<Self>) -> Self {
         let props = ctx.props();
-        let session = LessonState::new(props.token.to_string(), props.role, new_page_id());
+        let state = LessonState::new(props.token.to_string(), props.role, new_page_id());
         let location = web_sys::window().map(|w| w.location());
         let protocol = location.as_ref().and_then(|l| l.protocol().ok());
         let host = location.as_ref().and_then(|l| l.host().ok());
@@ -119,7 +119,7 @@ impl Component for Lesson {
         let media = MediaPlane::new(props.role, ctx.link().callback(Msg::Media));
         Lesson {
             media,
-            session,
+            state,
             net: Some(net),
             board_ref: NodeRef::default(),
             overlay_ref: NodeRef::default(),
@@ -198,8 +198,8 @@ impl Component for Lesson {
             ready::mark();
         }
         self.media.attach();
-        if self.shown_title != self.session.title {
-            self.shown_title = self.session.title.clone();
+        if self.shown_title != self.state.title {
+            self.shown_title = self.state.title.clone();
             if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
                 doc.set_title(&format!(
                     "{} · {}",
@@ -211,7 +211,7 @@ impl Component for Lesson {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let s = &self.session;
+        let s = &self.state;
         let teacher = s.role.may_draw();
         let link = ctx.link();
         let page_text = format!("{} / {}", s.board.current + 1, s.board.pages.len());
@@ -283,7 +283,7 @@ impl Lesson {
         match event {
             NetEvent::Opened(conn) => {
                 mark("tongpin:hello");
-                let hello = self.session.opened(conn);
+                let hello = self.state.opened(conn);
                 if let Some(net) = &self.net {
                     net.send(conn, hello);
                 }
@@ -295,10 +295,10 @@ impl Lesson {
                     self.snapshot_pending = true;
                 }
                 let welcome = matches!(msg, ServerMsg::Welcome { .. });
-                let mut out = self.session.receive(conn, msg);
+                let mut out = self.state.receive(conn, msg);
                 let mut view = false;
-                if welcome && self.session.conn() == Some(conn) {
-                    let fx = self.media.welcomed(self.session.role);
+                if welcome && self.state.conn() == Some(conn) {
+                    let fx = self.media.welcomed(self.state.role);
                     view |= self.media_effects(ctx, fx);
                 }
                 if let Some(media) = out.media.take() {
@@ -317,13 +317,13 @@ impl Lesson {
                     self.returning = true;
                     return_to_device_page();
                 }
-                let out = self.session.closed(code, &reason, retry);
+                let out = self.state.closed(code, &reason, retry);
                 self.apply(ctx, out)
             }
         }
     }
 
-    /// Carries out what the session asked for. Returns whether the markup needs rendering.
+    /// Carries out what the lesson state asked for. Returns whether the markup needs rendering.
     fn apply(&mut self, ctx: &Context<Self>, out: Outcome) -> bool {
         for msg in out.send {
             self.send(msg);
@@ -332,9 +332,9 @@ impl Lesson {
         if let Some(surface) = &self.board {
             match &out.board {
                 Redraw::Nothing => {}
-                Redraw::Ink(runs) => render::ink(surface, &self.session.board, runs),
+                Redraw::Ink(runs) => render::ink(surface, &self.state.board, runs),
                 Redraw::Full => {
-                    render::page(surface, &self.session.board);
+                    render::page(surface, &self.state.board);
                     if std::mem::take(&mut self.snapshot_pending) {
                         mark("tongpin:drawn");
                         // Reading a pixel makes the canvas finish drawing before the mark.
@@ -348,7 +348,7 @@ impl Lesson {
             self.paint_overlay();
         }
         if out.reconnect {
-            if let (Some(net), Some(conn)) = (&self.net, self.session.conn()) {
+            if let (Some(net), Some(conn)) = (&self.net, self.state.conn()) {
                 net.reconnect(conn);
             }
         }
@@ -381,7 +381,7 @@ impl Lesson {
     }
 
     fn send(&self, msg: ClientMsg) {
-        if let (Some(net), Some(conn)) = (&self.net, self.session.conn()) {
+        if let (Some(net), Some(conn)) = (&self.net, self.state.conn()) {
             net.send(conn, msg);
         }
     }
@@ -400,7 +400,7 @@ impl Lesson {
         }
         if changed {
             if let Some(s) = &self.board {
-                render::page(s, &self.session.board);
+                render::page(s, &self.state.board);
             }
             self.paint_overlay();
         }
@@ -410,15 +410,15 @@ impl Lesson {
         let Some(s) = &self.overlay else {
             return;
         };
-        let current = self.session.board.current;
-        let laser = if self.session.role.may_point() {
+        let current = self.state.board.current;
+        let laser = if self.state.role.may_point() {
             self.gesture.laser()
         } else {
-            self.session.pointer
+            self.state.pointer
         };
         let laser = laser.filter(|p| p.page == current).map(|p| p.at);
         let local = self
-            .session
+            .state
             .local
             .strokes()
             .iter()

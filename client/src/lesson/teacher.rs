@@ -22,7 +22,7 @@ impl Lesson {
                 };
                 let out = self
                     .gesture
-                    .down(&self.tools, &self.session.board, at, now());
+                    .down(&self.tools, &self.state.board, at, now());
                 self.act(ctx, out)
             }
             PointerInput::Move(points) => {
@@ -31,7 +31,7 @@ impl Lesson {
                     if let Some(at) = self.pointer_at(x, y) {
                         let out = self
                             .gesture
-                            .moved(&self.tools, &self.session.board, at, now());
+                            .moved(&self.tools, &self.state.board, at, now());
                         changed |= self.act(ctx, out);
                     }
                 }
@@ -56,12 +56,12 @@ impl Lesson {
             match out {
                 Out::Op(op) => {
                     queued = true;
-                    if let Some(msg) = self.session.local_op(op) {
+                    if let Some(msg) = self.state.local_op(op) {
                         self.send(msg);
                     }
                 }
                 Out::Laser(p) => {
-                    if let Some(msg) = self.session.presence(p) {
+                    if let Some(msg) = self.state.presence(p) {
                         self.send(msg);
                     }
                 }
@@ -87,11 +87,11 @@ impl Lesson {
             self.ticker = None;
         }
         // The pending count shows while disconnected.
-        queued && self.session.status != Status::Connected
+        queued && self.state.status != Status::Connected
     }
 
     fn pointer_at(&self, x: f64, y: f64) -> Option<Point> {
-        if !self.session.role.may_draw() || matches!(self.session.status, Status::Closed { .. }) {
+        if !self.state.role.may_draw() || matches!(self.state.status, Status::Closed { .. }) {
             return None;
         }
         self.board.as_ref().map(|b| b.board_point(x, y))
@@ -111,7 +111,7 @@ impl Lesson {
     }
 
     pub(super) fn action(&mut self, ctx: &Context<Self>, action: Action) -> bool {
-        let board = &self.session.board;
+        let board = &self.state.board;
         let op = match action {
             Action::Undo => ClientOp::Undo,
             Action::Redo => ClientOp::Redo,
