@@ -20,9 +20,7 @@ impl Lesson {
                 let Some(at) = self.pointer_at(x, y) else {
                     return false;
                 };
-                let out = self
-                    .gesture
-                    .down(&self.tools, &self.state.board, at, now());
+                let out = self.gesture.down(&self.tools, &self.state.board, at, now());
                 self.act(ctx, out)
             }
             PointerInput::Move(points) => {
