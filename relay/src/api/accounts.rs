@@ -87,18 +87,28 @@ pub struct NewAccount {
     role: StaffRole,
 }
 
-/// Hashes on a blocking thread (Argon2id is slow on purpose); a password the policy refuses
-/// (`accounts::policy`) is a 400.
-async fn hash_off_runtime(login: &str, password: String) -> Result<String, ApiError> {
+/// Hashes on a blocking thread within the relay's hashing bound (Argon2id is slow and large on
+/// purpose: a burst of account changes waits like a burst of sign-ins, then gets 429); a
+/// password the policy refuses (`accounts::policy`) is a 400.
+async fn hash_off_runtime(
+    state: &AppState,
+    login: &str,
+    password: String,
+) -> Result<String, ApiError> {
     crate::accounts::policy::check(login, &password).map_err(|e| {
         ApiError::fields(vec![FieldError {
             field: "password",
             message: e.to_string(),
         }])
     })?;
-    tokio::task::spawn_blocking(move || password::hash(&password))
+    state
+        .hashing()
+        .run(move || password::hash(&password))
         .await
-        .map_err(|_| ApiError::Internal)?
+        .map_err(|busy| ApiError::Throttled {
+            message: busy.to_string(),
+            retry_after: 2,
+        })?
         .map_err(|e| {
             ApiError::fields(vec![FieldError {
                 field: "password",
@@ -162,7 +172,7 @@ pub async fn create(
     if !may_manage_account(staff.account.role, new.role, school) {
         return Err(refused());
     }
-    let hash = hash_off_runtime(&new.login, new.password).await?;
+    let hash = hash_off_runtime(&state, &new.login, new.password).await?;
     let Some(id) = state
         .store()
         .create_account(&new.login, &new.name, &hash, new.role)
@@ -273,7 +283,7 @@ pub async fn set_password(
 ) -> Result<StatusCode, ApiError> {
     let account = managed(&state, &staff, id).await?;
     let Json(new) = body?;
-    let hash = hash_off_runtime(&account.login, new.password).await?;
+    let hash = hash_off_runtime(&state, &account.login, new.password).await?;
     state.store().set_password(account.id, &hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }

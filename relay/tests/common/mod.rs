@@ -60,6 +60,11 @@ pub const ACCOUNTS: [(&str, StaffRole); 5] = [
 
 /// The router over a database in `dir` (created with the demo data and the accounts if new).
 pub async fn router(dir: &Path) -> axum::Router {
+    router_and_state(dir).await.0
+}
+
+/// [`router`], and the state behind it.
+pub async fn router_and_state(dir: &Path) -> (axum::Router, AppState) {
     let store = Store::open(&format!("sqlite://{}", dir.join("t.db").display()))
         .await
         .unwrap();
@@ -71,15 +76,15 @@ pub async fn router(dir: &Path) -> axum::Router {
             .await
             .unwrap();
     }
-    app(AppState::new(
+    let state = AppState::new(
         store,
         Signer::new(KEY),
         dir.join("dist"),
         Duration::from_secs(45),
-    ))
+    );
+    (app(state.clone()), state)
 }
 
-/// Serves `router` on 127.0.0.1 for WebSocket clients; returns its address.
 pub async fn serve(router: &axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
