@@ -4,9 +4,10 @@
 //! (close 4410), to wait for the next one.
 
 use super::api::{self, Api};
-use super::bind::{self, Form, TextInput};
+use super::bind::Form;
 use super::forms::accounts::SignInForm;
 use super::model::Failure;
+use super::sign_in::sign_in_card;
 use super::week::date_time;
 use crate::ready;
 use gloo_timers::future::TimeoutFuture;
@@ -99,23 +100,7 @@ pub fn device() -> Html {
         }
         State::SignedOut => html! {
             <main id="device" class="console" data-state="signed-out">
-                <form class="card login" onsubmit={sign_in}>
-                    <h1>{ "同頻互動課堂 · 教室终端" }</h1>
-                    <p>{ "用本教室的终端账号登录一次，之后每节课会自动进入课堂。" }</p>
-                    <label>{ "登录名" }
-                        <TextInput id="login" autocomplete="username" value={form.login.clone()}
-                            on={bind::setter(&form, |f, v| f.login = v)} />
-                    </label>
-                    <label>{ "密码" }
-                        <TextInput id="password" kind="password" autocomplete="current-password"
-                            value={form.password.clone()}
-                            on={bind::setter(&form, |f, v| f.password = v)} />
-                    </label>
-                    <button id="sign-in" type="submit">{ "登录" }</button>
-                    if let Some(e) = &*error {
-                        <p id="console-error" class="error" role="alert">{ e.clone() }</p>
-                    }
-                </form>
+                { sign_in_card("同頻互動課堂 · 教室终端", Some("用本教室的终端账号登录一次，之后每节课会自动进入课堂。"), &form, sign_in, error.as_deref()) }
             </main>
         },
         State::Waiting(next) => html! {

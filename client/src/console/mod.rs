@@ -40,6 +40,8 @@ pub mod schedule;
 #[cfg(target_arch = "wasm32")]
 pub mod schools;
 #[cfg(target_arch = "wasm32")]
+pub mod sign_in;
+#[cfg(target_arch = "wasm32")]
 pub mod terms;
 #[cfg(target_arch = "wasm32")]
 pub mod timetable;

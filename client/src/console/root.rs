@@ -5,7 +5,7 @@
 
 use super::accounts::Accounts;
 use super::api::{self, Api};
-use super::bind::{self, Form, TextInput};
+use super::bind::{self, Form};
 use super::forms::accounts::SignInForm;
 use super::lesson_panel::LessonPanel;
 use super::model::{Failure, Me, School, Term};
@@ -13,6 +13,7 @@ use super::names::{ClassroomEntry, Names, TeacherEntry};
 use super::reports::Reports;
 use super::schedule::Schedule;
 use super::schools::Schools;
+use super::sign_in::sign_in_card;
 use super::terms::Terms;
 use super::timetable::Timetable;
 use crate::ready;
@@ -123,22 +124,7 @@ pub fn console() -> Html {
         },
         Session::SignedOut => html! {
             <main id="console" class="console" data-state="signed-out">
-                <form class="card login" onsubmit={sign_in}>
-                    <h1>{ "同频互动课堂 · 教育局管理台" }</h1>
-                    <label>{ "登录名" }
-                        <TextInput id="login" autocomplete="username" value={form.login.clone()}
-                            on={bind::setter(&form, |f, v| f.login = v)} />
-                    </label>
-                    <label>{ "密码" }
-                        <TextInput id="password" kind="password" autocomplete="current-password"
-                            value={form.password.clone()}
-                            on={bind::setter(&form, |f, v| f.password = v)} />
-                    </label>
-                    <button id="sign-in" type="submit">{ "登录" }</button>
-                    if let Some(e) = &*error {
-                        <p id="console-error" class="error" role="alert">{ e.clone() }</p>
-                    }
-                </form>
+                { sign_in_card("同频互动课堂 · 教育局管理台", None, &form, sign_in, error.as_deref()) }
             </main>
         },
         Session::SignedIn(api, me) => {
