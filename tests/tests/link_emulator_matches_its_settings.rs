@@ -519,3 +519,69 @@ fn p5_blocks_udp_and_passes_tcp() {
     println!("P5: emulator {stats}");
     assert!(stats["up"]["dropped_blocked"].as_u64().unwrap_or(0) >= 1);
 }
+
+#[test]
+fn a_rate_drop_mid_flow_slows_the_flow_and_it_recovers() {
+    // P6 compressed: P1's 2 Mbit/s down drops to 300 kbit/s from 1.5 s to 3 s, under a flow
+    // offered 3 Mbit/s throughout.
+    let _one = serial();
+    let mut link = EmulatedLink::create("emus");
+    let p6 = profiles::P6_SLOWDOWN;
+    let normal = Settings {
+        loss: 0.0,
+        ..p6.at(Duration::ZERO).0
+    };
+    let slow = Settings {
+        loss: 0.0,
+        ..p6.at(Duration::from_secs(40)).0
+    };
+    assert_eq!(slow.rate_bps, 300_000);
+    link.set(Direction::Down, &normal);
+    let (relay, room) = (relay_udp(&link), classroom_udp(&link));
+    let dest = room.local_addr().expect("addr");
+    const PAYLOAD: usize = 1200;
+    let start = Instant::now();
+    let receiver = std::thread::spawn(move || {
+        let mut arrivals = Vec::new();
+        let mut buf = [0u8; 2048];
+        while start.elapsed() < ms(5_000) {
+            if let Ok((PAYLOAD, _)) = room.recv_from(&mut buf) {
+                arrivals.push(start.elapsed());
+            }
+        }
+        arrivals
+    });
+    // 3 Mbit/s of 1228-byte IP packets: one every 3.27 ms, for 4.5 s.
+    let per_packet = Duration::from_secs_f64(1228.0 * 8.0 / 3_000_000.0);
+    let (mut slowed, mut restored) = (false, false);
+    for i in 0..(4.5 / per_packet.as_secs_f64()) as u32 {
+        let due = per_packet * i;
+        if !slowed && due >= ms(1_500) {
+            link.set(Direction::Down, &slow);
+            slowed = true;
+        }
+        if !restored && due >= ms(3_000) {
+            link.set(Direction::Down, &normal);
+            restored = true;
+        }
+        if let Some(wait) = due.checked_sub(start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        let _ = relay.send_to(&[0u8; PAYLOAD], dest);
+    }
+    let arrivals = receiver.join().expect("receiver");
+    // Rate over a window, skipping the first 400 ms after each change (the queue of up to 300 ms
+    // and the 40 ms delay still hold packets sent at the old rate).
+    let rate = |from: u64, to: u64| {
+        let n = arrivals
+            .iter()
+            .filter(|t| **t >= ms(from) && **t < ms(to))
+            .count();
+        (n as f64 * 1228.0 * 8.0) / ((to - from) as f64 / 1000.0)
+    };
+    let (before, during, after) = (rate(400, 1_500), rate(1_900, 3_000), rate(3_400, 4_500));
+    println!("rate drop: {before:.0} -> {during:.0} -> {after:.0} bit/s (set 2000000 -> 300000 -> 2000000)");
+    assert!(within(before, 2_000_000.0, 0.1), "before {before}");
+    assert!(within(during, 300_000.0, 0.1), "during {during}");
+    assert!(within(after, 2_000_000.0, 0.1), "after {after}");
+}
