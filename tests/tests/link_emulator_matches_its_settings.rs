@@ -173,6 +173,36 @@ fn random_loss_matches_its_ratio() {
 }
 
 #[test]
+fn burst_loss_comes_in_bursts_of_the_set_mean_length() {
+    // Enter a burst 1% of packets, leave 25%: bursts of 4 packets on average, and a loss ratio of
+    // 0.01 / (0.01 + 0.25) = 3.85% in the long run.
+    let mut pipe = Pipeline::new(
+        Settings {
+            burst_enter: 0.01,
+            burst_leave: 0.25,
+            ..Settings::CLEAN
+        },
+        9,
+    );
+    let n = 200_000u64;
+    let (mut lost, mut bursts, mut previous_lost) = (0u64, 0u64, false);
+    for i in 0..n {
+        let is_lost = pipe.push(ms(i), ipv4(17, 28)) == Err(Dropped::Loss);
+        if is_lost {
+            lost += 1;
+            if !previous_lost {
+                bursts += 1;
+            }
+        }
+        previous_lost = is_lost;
+    }
+    let ratio = lost as f64 / n as f64;
+    let mean_burst = lost as f64 / bursts as f64;
+    assert!(within(ratio, 0.01 / 0.26, 0.1), "loss ratio {ratio}");
+    assert!(within(mean_burst, 4.0, 0.1), "mean burst {mean_burst}");
+}
+
+#[test]
 fn an_outage_drops_everything_until_cleared() {
     let mut pipe = Pipeline::new(Settings::CLEAN, 1);
     assert_eq!(pipe.push(ms(0), ipv4(6, 60)), Ok(()));
@@ -224,6 +254,7 @@ fn control_lines_round_trip_and_bad_ones_are_refused() {
         "down rate=-5",
         "down loss=2",
         "down colour=red",
+        "down burst_leave=1.5",
         "up outage=maybe",
     ] {
         assert!(

@@ -2,7 +2,7 @@
 //! stdout):
 //!
 //! - `down rate=800000 queue_ms=300 delay_ms=150 jitter_ms=10 loss=0.01 outage=0 block_udp=0`
-//!   (or `up ...`): changes the named fields of that direction, the others stay; answers `ok`.
+//!   `burst_enter=0.01 burst_leave=0.3` (or `up ...`): changes the named fields of that direction, the others stay; answers `ok`.
 //! - `stats`: answers `{"down":{counters},"up":{counters}}`.
 //! - `quit`: answers `ok` and exits.
 //!
@@ -75,6 +75,17 @@ pub fn parse(line: &str, current: impl Fn(Direction) -> Settings) -> Result<Comm
                 }
                 s.loss = p;
             }
+            "burst_enter" | "burst_leave" => {
+                let p = number(value)?;
+                if p > 1.0 {
+                    return Err(format!("{key}={value}: above 1"));
+                }
+                if key == "burst_enter" {
+                    s.burst_enter = p;
+                } else {
+                    s.burst_leave = p;
+                }
+            }
             "outage" => s.outage = flag(value)?,
             "block_udp" => s.block_udp = flag(value)?,
             _ => return Err(format!("unknown setting {key:?}")),
@@ -86,13 +97,15 @@ pub fn parse(line: &str, current: impl Fn(Direction) -> Settings) -> Result<Comm
 /// The line that sets every field of `direction` to `s`.
 pub fn line(direction: Direction, s: &Settings) -> String {
     format!(
-        "{} rate={} queue_ms={} delay_ms={} jitter_ms={} loss={} outage={} block_udp={}",
+        "{} rate={} queue_ms={} delay_ms={} jitter_ms={} loss={} burst_enter={} burst_leave={} outage={} block_udp={}",
         direction.word(),
         s.rate_bps,
         s.queue.as_secs_f64() * 1000.0,
         s.delay.as_secs_f64() * 1000.0,
         s.jitter.as_secs_f64() * 1000.0,
         s.loss,
+        s.burst_enter,
+        s.burst_leave,
         u8::from(s.outage),
         u8::from(s.block_udp),
     )

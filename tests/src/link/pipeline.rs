@@ -1,6 +1,6 @@
 //! One direction of an emulated link, without sockets or clocks: packets go in with the time they
 //! arrived and come out at the time they are due. In order: outage (drop all) -> UDP block ->
-//! random loss -> a bottleneck at `rate` bit/s whose drop-tail queue holds at most `queue` of
+//! random loss (independent, plus optional Gilbert-Elliott bursts) -> a bottleneck at `rate` bit/s whose drop-tail queue holds at most `queue` of
 //! waiting -> one-way `delay` plus `jitter`, never reordering.
 //!
 //! Times are [`Duration`]s since an origin the caller picks (the emulator's start, or a simulated
@@ -22,8 +22,13 @@ pub struct Settings {
     /// then raised to the previous packet's release time so nothing is reordered. (So packets
     /// closer together than the jitter see more than `delay` on average, up to `delay + jitter`.)
     pub jitter: Duration,
-    /// Probability that a packet is lost (0.0..=1.0).
+    /// Probability that a packet is lost (0.0..=1.0), independently of the others.
     pub loss: f64,
+    /// Burst loss (Gilbert-Elliott, losing everything in the bad state): per packet, the chance
+    /// of going from the good state to the bad one. 0 turns bursts off.
+    pub burst_enter: f64,
+    /// Per packet, the chance of leaving the bad state (mean burst length `1 / burst_leave`).
+    pub burst_leave: f64,
     /// Drop everything.
     pub outage: bool,
     /// Drop IPv4 UDP packets (profile P5: only TCP reaches the relay).
@@ -38,6 +43,8 @@ impl Settings {
         delay: Duration::ZERO,
         jitter: Duration::ZERO,
         loss: 0.0,
+        burst_enter: 0.0,
+        burst_leave: 1.0,
         outage: false,
         block_udp: false,
     };
@@ -125,6 +132,8 @@ pub struct Pipeline {
     last_release: Duration,
     /// Accepted packets in release order.
     in_flight: VecDeque<(Duration, Vec<u8>)>,
+    /// In the bad state of the burst-loss model.
+    in_burst: bool,
     counters: Counters,
 }
 
@@ -136,6 +145,7 @@ impl Pipeline {
             link_free_at: Duration::ZERO,
             last_release: Duration::ZERO,
             in_flight: VecDeque::new(),
+            in_burst: false,
             counters: Counters::default(),
         }
     }
@@ -166,7 +176,19 @@ impl Pipeline {
             self.counters.dropped_blocked += 1;
             return Err(Dropped::Blocked);
         }
-        if s.loss > 0.0 && self.rng.unit() < s.loss {
+        if s.burst_enter > 0.0 {
+            let leave_or_enter = if self.in_burst {
+                s.burst_leave
+            } else {
+                s.burst_enter
+            };
+            if self.rng.unit() < leave_or_enter {
+                self.in_burst = !self.in_burst;
+            }
+        } else {
+            self.in_burst = false;
+        }
+        if self.in_burst || (s.loss > 0.0 && self.rng.unit() < s.loss) {
             self.counters.dropped_loss += 1;
             return Err(Dropped::Loss);
         }

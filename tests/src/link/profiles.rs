@@ -28,6 +28,8 @@ const fn link(rate_bps: u64, delay: Duration, loss: f64) -> Settings {
         delay,
         jitter: Duration::ZERO,
         loss,
+        burst_enter: 0.0,
+        burst_leave: 1.0,
         outage: false,
         block_udp: false,
     }
