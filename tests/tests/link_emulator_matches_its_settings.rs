@@ -616,3 +616,35 @@ fn a_rate_drop_mid_flow_slows_the_flow_and_it_recovers() {
     assert!(within(during, 300_000.0, 0.1), "during {during}");
     assert!(within(after, 2_000_000.0, 0.1), "after {after}");
 }
+
+#[test]
+fn a_panicking_test_leaves_no_namespace_nor_emulator_behind() {
+    let _one = serial();
+    let seen = Mutex::new(None);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let link = EmulatedLink::create("emup");
+        *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some((
+            link.router_ns.clone(),
+            link.classroom_ns.clone(),
+            link.emulator_pid(),
+        ));
+        panic!("a test failing while its link is up");
+    }));
+    assert!(result.is_err());
+    let (router, classroom, pid) = seen
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .expect("the link was built");
+    let namespaces = std::process::Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    let namespaces = String::from_utf8_lossy(&namespaces.stdout);
+    assert!(!namespaces.contains(&router), "{router} left behind");
+    assert!(!namespaces.contains(&classroom), "{classroom} left behind");
+    let pid = pid.expect("the emulator's pid");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "link-emulator {pid} still runs"
+    );
+}

@@ -200,6 +200,11 @@ impl EmulatedLink {
         }
     }
 
+    /// The emulator process's id while it runs.
+    pub fn emulator_pid(&self) -> Option<u32> {
+        self.emulator.as_ref().map(Child::id)
+    }
+
     /// Sends one control line and returns the emulator's answer.
     pub fn send(&mut self, line: &str) -> Result<String, String> {
         let (input, _) = self.control.as_mut().ok_or("no emulator")?;
