@@ -9,10 +9,11 @@
 //! seed is fixed, so it is deterministic).
 
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tests::link::control::{self, Command, Direction};
-use tests::link::net::EmulatedLink;
+use tests::link::net::{EmulatedLink, Player};
 use tests::link::pipeline::{Dropped, Pipeline, Settings};
 use tests::link::profiles::{self, Profile};
 
@@ -330,7 +331,7 @@ fn one_way_ms(from: &UdpSocket, to: &UdpSocket, probes: usize) -> f64 {
 #[test]
 fn measured_delay_matches_the_setting() {
     let _one = serial();
-    let mut link = EmulatedLink::create("emud");
+    let link = EmulatedLink::create("emud");
     let (relay, room) = (relay_udp(&link), classroom_udp(&link));
     let clean = one_way_ms(&relay, &room, 10);
     for (delay, probes) in [(40, 20), (150, 8)] {
@@ -395,7 +396,7 @@ fn throughput(from: &UdpSocket, to: UdpSocket, bps: u64, seconds: f64) -> f64 {
 #[test]
 fn measured_rate_matches_the_setting() {
     let _one = serial();
-    let mut link = EmulatedLink::create("emur");
+    let link = EmulatedLink::create("emur");
     // P2's 800 kbit/s down, and 2 Mbit/s up, each offered 1.5 times its rate for 3 s.
     let down = profiles::P2_SLOW.down;
     let down = Settings {
@@ -429,7 +430,7 @@ fn measured_rate_matches_the_setting() {
 #[test]
 fn measured_loss_matches_the_setting() {
     let _one = serial();
-    let mut link = EmulatedLink::create("emul");
+    let link = EmulatedLink::create("emul");
     let s = Settings {
         loss: 0.05,
         ..Settings::CLEAN
@@ -471,7 +472,7 @@ fn measured_loss_matches_the_setting() {
 #[test]
 fn an_outage_mid_flow_stops_packets_until_cleared() {
     let _one = serial();
-    let mut link = EmulatedLink::create("emuo");
+    let link = EmulatedLink::create("emuo");
     let (relay, room) = (relay_udp(&link), classroom_udp(&link));
     let dest = room.local_addr().expect("addr");
     let start = Instant::now();
@@ -520,7 +521,7 @@ fn an_outage_mid_flow_stops_packets_until_cleared() {
 #[test]
 fn p5_blocks_udp_and_passes_tcp() {
     let _one = serial();
-    let mut link = EmulatedLink::create("emub");
+    let link = EmulatedLink::create("emub");
     link.apply(&profiles::P5_UDP_BLOCKED, Duration::ZERO);
     let (relay, room) = (relay_udp(&link), classroom_udp(&link));
     let mut buf = [0u8; 64];
@@ -556,7 +557,7 @@ fn a_rate_drop_mid_flow_slows_the_flow_and_it_recovers() {
     // P6 compressed: P1's 2 Mbit/s down drops to 300 kbit/s from 1.5 s to 3 s, under a flow
     // offered 3 Mbit/s throughout.
     let _one = serial();
-    let mut link = EmulatedLink::create("emus");
+    let link = EmulatedLink::create("emus");
     let p6 = profiles::P6_SLOWDOWN;
     let normal = Settings {
         loss: 0.0,
@@ -646,5 +647,50 @@ fn a_panicking_test_leaves_no_namespace_nor_emulator_behind() {
     assert!(
         !std::path::Path::new(&format!("/proc/{pid}")).exists(),
         "link-emulator {pid} still runs"
+    );
+}
+
+#[test]
+fn a_player_plays_p4s_outage_on_time() {
+    // P4 at 1/50 of its times: the outage from 0.6 s to 0.9 s, under 100 packets/s.
+    let _one = serial();
+    let link = Arc::new(EmulatedLink::create("emuy"));
+    let (relay, room) = (relay_udp(&link), classroom_udp(&link));
+    let dest = room.local_addr().expect("addr");
+    let start = Instant::now();
+    let player = Player::start(link.clone(), profiles::P4_OUTAGE, start, 0.02);
+    let receiver = std::thread::spawn(move || {
+        let mut arrivals = Vec::new();
+        let mut buf = [0u8; 64];
+        while start.elapsed() < ms(1_600) {
+            if room.recv_from(&mut buf).is_ok() {
+                arrivals.push(start.elapsed());
+            }
+        }
+        arrivals
+    });
+    for i in 0..130u32 {
+        if let Some(wait) = (ms(10) * i).checked_sub(start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        relay.send_to(&i.to_be_bytes(), dest).expect("send");
+    }
+    let arrivals = receiver.join().expect("receiver");
+    drop(player);
+    let count = |from: u64, to: u64| {
+        arrivals
+            .iter()
+            .filter(|t| **t >= ms(from) && **t < ms(to))
+            .count()
+    };
+    // P1's 40 ms delay: packets sent just before 0.6 s arrive until 0.64 s; after 0.9 s from 0.94 s.
+    let (before, during, after) = (count(0, 600), count(660, 920), count(960, 1_600));
+    println!("P4 played: {before} packets before the outage, {during} during, {after} after");
+    assert_eq!(during, 0, "packets arrived during the outage");
+    assert!(before >= 45 && after >= 25, "flow did not run or resume");
+    let dropped = link.stats()["down"]["dropped_outage"].as_u64().unwrap_or(0);
+    assert!(
+        dropped >= 25,
+        "only {dropped} packets dropped by the outage"
     );
 }

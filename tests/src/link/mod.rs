@@ -6,7 +6,8 @@
 //! - [`pipeline`]: one direction, pure (packets in with a time, out when due).
 //! - [`control`]: the emulator's control lines (settings while running, counters).
 //! - [`profiles`]: the rural profiles P0-P6.
-//! - [`net`]: [`net::EmulatedLink`], the namespaces and the emulator process, removed on drop.
+//! - [`net`]: [`net::EmulatedLink`], the namespaces and the emulator process, removed on drop;
+//!   [`net::Player`] plays a profile's changes over time (optionally sped up).
 //!
 //! The emulator itself is the `link-emulator` binary (`src/bin/link_emulator.rs`).
 

@@ -11,6 +11,8 @@ use super::profiles::Profile;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
 
 fn ip_cmd(args: &[&str]) -> Result<(), String> {
     let out = Command::new("ip")
@@ -40,7 +42,9 @@ pub struct EmulatedLink {
     pub classroom_ns: String,
     relay_if: String,
     emulator: Option<Child>,
-    control: Option<(ChildStdin, BufReader<ChildStdout>)>,
+    /// The emulator's stdin and stdout; behind a lock so a [`Player`] can change settings while
+    /// the test measures.
+    control: Mutex<Option<(ChildStdin, BufReader<ChildStdout>)>>,
 }
 
 /// The `link-emulator` binary cargo built next to the test (target/<profile>/link-emulator).
@@ -73,7 +77,7 @@ impl EmulatedLink {
             classroom_ns: format!("{tag}-cls-{pid}-{k}"),
             relay_if: format!("le{pid:x}x{k}"),
             emulator: None,
-            control: None,
+            control: Mutex::new(None),
         };
         if let Err(e) = link.build(&base, b) {
             panic!("could not build the emulated link: {e}");
@@ -163,8 +167,13 @@ impl EmulatedLink {
         let stdin = child.stdin.take().ok_or("no emulator stdin")?;
         let stdout = child.stdout.take().ok_or("no emulator stdout")?;
         self.emulator = Some(child);
-        self.control = Some((stdin, BufReader::new(stdout)));
-        let ready = self.read_line()?;
+        let mut control = self.control.lock().unwrap_or_else(|e| e.into_inner());
+        *control = Some((stdin, BufReader::new(stdout)));
+        let ready = match control.as_mut() {
+            Some((_, out)) => read_line(out)?,
+            None => return Err("no emulator".into()),
+        };
+        drop(control);
         if ready != "ready" {
             return Err(format!("link-emulator said {ready:?}, not ready"));
         }
@@ -190,45 +199,36 @@ impl EmulatedLink {
         Ok(())
     }
 
-    fn read_line(&mut self) -> Result<String, String> {
-        let (_, out) = self.control.as_mut().ok_or("no emulator")?;
-        let mut line = String::new();
-        match out.read_line(&mut line) {
-            Ok(0) => Err("link-emulator exited".into()),
-            Ok(_) => Ok(line.trim().to_string()),
-            Err(e) => Err(format!("read from link-emulator: {e}")),
-        }
-    }
-
     /// The emulator process's id while it runs.
     pub fn emulator_pid(&self) -> Option<u32> {
         self.emulator.as_ref().map(Child::id)
     }
 
     /// Sends one control line and returns the emulator's answer.
-    pub fn send(&mut self, line: &str) -> Result<String, String> {
-        let (input, _) = self.control.as_mut().ok_or("no emulator")?;
+    pub fn send(&self, line: &str) -> Result<String, String> {
+        let mut control = self.control.lock().unwrap_or_else(|e| e.into_inner());
+        let (input, out) = control.as_mut().ok_or("no emulator")?;
         writeln!(input, "{line}")
             .and_then(|_| input.flush())
             .map_err(|e| format!("write to link-emulator: {e}"))?;
-        self.read_line()
+        read_line(out)
     }
 
     /// Sets one direction; panics if the emulator refuses.
-    pub fn set(&mut self, direction: Direction, settings: &Settings) {
+    pub fn set(&self, direction: Direction, settings: &Settings) {
         let answer = self.send(&control::line(direction, settings));
         assert_eq!(answer, Ok("ok".to_string()), "setting {direction:?}");
     }
 
     /// Applies `profile` as it is `t` after its start (see [`Profile::at`]).
-    pub fn apply(&mut self, profile: &Profile, t: std::time::Duration) {
+    pub fn apply(&self, profile: &Profile, t: std::time::Duration) {
         let (down, up) = profile.at(t);
         self.set(Direction::Down, &down);
         self.set(Direction::Up, &up);
     }
 
     /// The emulator's counters: `{"down": {...}, "up": {...}}`.
-    pub fn stats(&mut self) -> serde_json::Value {
+    pub fn stats(&self) -> serde_json::Value {
         let line = self.send("stats").expect("link-emulator stats");
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("stats {line:?}: {e}"))
     }
@@ -262,9 +262,64 @@ impl EmulatedLink {
     }
 }
 
+fn read_line(out: &mut BufReader<ChildStdout>) -> Result<String, String> {
+    let mut line = String::new();
+    match out.read_line(&mut line) {
+        Ok(0) => Err("link-emulator exited".into()),
+        Ok(_) => Ok(line.trim().to_string()),
+        Err(e) => Err(format!("read from link-emulator: {e}")),
+    }
+}
+
+/// Plays a profile's changes over time on a link (P4's outage, P6's slowdown) from a thread;
+/// stops when dropped.
+pub struct Player {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Player {
+    /// Applies `profile` as of `started` on `link` now and at each of its changes, with the
+    /// profile's times multiplied by `scale` (e.g. 0.1 plays P4's outage at 3 s for 1.5 s).
+    pub fn start(
+        link: Arc<EmulatedLink>,
+        profile: Profile,
+        started: Instant,
+        scale: f64,
+    ) -> Player {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let scaled = move |t: Duration| t.mul_f64(scale);
+        link.apply(&profile, Duration::ZERO);
+        let thread = std::thread::spawn(move || {
+            for change in profile.changes() {
+                let at = started + scaled(change);
+                let wait = at.saturating_duration_since(Instant::now());
+                // A message or a closed channel: stop.
+                if stopped.recv_timeout(wait) != Err(mpsc::RecvTimeoutError::Timeout) {
+                    return;
+                }
+                link.apply(&profile, change);
+            }
+        });
+        Player {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 impl Drop for EmulatedLink {
     fn drop(&mut self) {
-        self.control = None;
+        *self.control.lock().unwrap_or_else(|e| e.into_inner()) = None;
         if let Some(mut child) = self.emulator.take() {
             let _ = child.kill();
             let _ = child.wait();
