@@ -4,6 +4,8 @@
 //! - [`relay`]: [`relay::TestRelay`], the relay binary on 127.0.0.1 with a fresh data folder.
 //! - [`client`]: [`client::LessonClient`], a WebSocket lesson client.
 //! - [`media`]: webrtc-rs peers that publish generated VP8/Opus RTP and count what arrives.
+//! - [`link`]: a user-space link emulator (rate, queue, delay, jitter, loss, outages) and the
+//!   rural profiles P0-P6.
 //! - [`netns`]: a network namespace per test, joined by a veth pair, for WebRTC peers.
 //! - [`browser`]: headless Chromium through chromedriver.
 //! - [`rural`]: the "rural DSL" scenario in two browsers, shared by its test and its bench.
@@ -11,6 +13,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod link;
 pub mod media;
 pub mod netns;
 pub mod relay;
