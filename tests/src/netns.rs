@@ -14,7 +14,8 @@ pub struct TestNet {
     ns_if: String,
 }
 
-fn ip_cmd(args: &[&str]) -> Result<(), String> {
+/// Runs `ip` with `args`; the error names the command and what `ip` said.
+pub fn ip_cmd(args: &[&str]) -> Result<(), String> {
     let out = Command::new("ip")
         .args(args)
         .output()
