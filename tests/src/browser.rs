@@ -85,21 +85,25 @@ impl Chromedriver {
     /// A chromedriver inside the test network `net`: the browsers it starts (and their WebRTC)
     /// see only that namespace. It accepts WebDriver connections from the host side of the pair.
     pub async fn start_in(net: &crate::netns::TestNet) -> Chromedriver {
+        Self::start_in_namespace(&net.name, &net.ns_ip, &net.host_ip).await
+    }
+
+    /// A chromedriver inside namespace `ns`, reached at `ns_ip` (an address of that namespace)
+    /// and accepting WebDriver connections only from `allowed_ip` (this namespace's address
+    /// towards it).
+    pub async fn start_in_namespace(ns: &str, ns_ip: &str, allowed_ip: &str) -> Chromedriver {
         let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let port = free_port();
         let child = Command::new("ip")
-            .args(["netns", "exec", &net.name, &bin])
+            .args(["netns", "exec", ns, &bin])
             .arg(format!("--port={port}"))
-            .arg(format!("--allowed-ips={}", net.host_ip))
+            .arg(format!("--allowed-ips={allowed_ip}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver in the test network");
         let deadline = Instant::now() + crate::WAIT;
-        while tokio::net::TcpStream::connect((net.ns_ip.as_str(), port))
-            .await
-            .is_err()
-        {
+        while tokio::net::TcpStream::connect((ns_ip, port)).await.is_err() {
             assert!(
                 Instant::now() < deadline,
                 "chromedriver did not start listening in the test network"
@@ -108,7 +112,7 @@ impl Chromedriver {
         }
         Chromedriver {
             child,
-            url: format!("http://{}:{port}", net.ns_ip),
+            url: format!("http://{ns_ip}:{port}"),
         }
     }
 }

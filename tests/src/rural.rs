@@ -1,19 +1,22 @@
 //! The "rural DSL" scenario, shared by its functional test (`tests/browser_rural_link.rs`) and
-//! its bench (`benches/rural_link.rs`): a master school and a rural classroom, each a network
-//! namespace of the test's own with its own Chromium; the rural link shaped to 2 Mbit/s down and
-//! 512 kbit/s up with `tc tbf` (this kernel has no `netem`, so no delay or random loss). The relay
-//! listens on the school's link. Needs root, the built client and Chromium.
+//! its bench (`benches/rural_link.rs`): a master school in a network namespace of the test's own,
+//! and a rural classroom behind an emulated link ([`EmulatedLink`], profile [`PROFILE`], P1 rural
+//! DSL: 2 Mbit/s down, 1 Mbit/s up, 40 ms one way, 0.5% random loss each way), each site with its
+//! own Chromium. The relay listens (HTTP and media) on the link's relay-side address in the
+//! test's namespace; the school's namespace reaches that address through its own veth pair,
+//! unshaped. The classroom's chromedriver is reached across the emulated link too (its WebDriver
+//! traffic is small beside the media). Needs root, the built client and Chromium.
 
 use crate::browser::{media_flags, Browser, Chromedriver, CONNECTED, FAKE_MEDIA};
+use crate::link::net::EmulatedLink;
+use crate::link::profiles::{self, Profile};
 use crate::netns::TestNet;
 use crate::relay::{TestRelay, CLASSROOMS};
 use shared::ids::{ClassroomId, Role};
 use std::time::Duration;
 
-/// The rural classroom's link, in kbit/s, and the most its shaper queues (ms).
-pub const DOWN_KBIT: u32 = 2_000;
-pub const UP_KBIT: u32 = 512;
-pub const QUEUE_MS: u32 = 300;
+/// The rural classroom's link.
+pub const PROFILE: Profile = profiles::P1_RURAL_DSL;
 
 /// What the rural classroom's page shows of the teacher (its tile's stats, refreshed each second).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,13 +31,16 @@ pub struct Watched {
     pub width: u64,
 }
 
-/// The running scenario. Fields drop in order: pages, then their browsers, the relay, the networks.
+/// The running scenario. Fields drop in order: pages, then their browsers, the relay, the
+/// school's network, the emulated link (its namespaces and emulator).
 pub struct RuralDsl {
     pub teacher: Browser,
     pub classroom: Browser,
     _drivers: (Chromedriver, Chromedriver),
     pub relay: TestRelay,
-    _nets: (TestNet, TestNet),
+    _school: TestNet,
+    /// The rural classroom's link (its counters: [`EmulatedLink::stats`]).
+    pub link: EmulatedLink,
     /// The rural classroom.
     pub room: ClassroomId,
 }
@@ -56,12 +62,18 @@ impl RuralDsl {
     /// rural link, and returns once the rural classroom decodes the teacher's video and audio.
     pub async fn start() -> RuralDsl {
         let school = TestNet::create("school");
-        let rural = TestNet::create("rural");
-        rural.route_to(&school.host_ip);
-        rural.shape(DOWN_KBIT, UP_KBIT, QUEUE_MS);
-        let relay = TestRelay::start_at(&school.host_ip, 0, &[]).await;
+        let link = EmulatedLink::create("rural");
+        link.apply(&PROFILE, Duration::ZERO);
+        // The relay binds the link's relay side; the school reaches it through its own pair.
+        school.route_to(&link.relay_ip);
+        let relay = TestRelay::start_at(&link.relay_ip, 0, &[]).await;
         let school_driver = Chromedriver::start_in(&school).await;
-        let rural_driver = Chromedriver::start_in(&rural).await;
+        let rural_driver = Chromedriver::start_in_namespace(
+            &link.classroom_ns,
+            &link.classroom_ip,
+            &link.relay_ip,
+        )
+        .await;
         let room = CLASSROOMS[0];
         let teacher = open(&school_driver, &relay, &relay.link(Role::Teacher)).await;
         let classroom = open(&rural_driver, &relay, &relay.link(Role::Classroom(room))).await;
@@ -78,7 +90,8 @@ impl RuralDsl {
             classroom,
             _drivers: (school_driver, rural_driver),
             relay,
-            _nets: (school, rural),
+            _school: school,
+            link,
             room,
         }
     }

@@ -1,9 +1,9 @@
-//! A rural classroom on "rural DSL" — 2 Mbit/s down, 512 kbit/s up, shaped with `tc tbf` on its
-//! own network namespace's link — sees and hears the master classroom, and the teacher sees it.
-//! (This kernel has no `netem`, so delay and random loss are not part of the profile.) The school
-//! and the rural classroom are separate namespaces created by the test; the relay listens on the
-//! school's link. The scenario is [`tests::rural::RuralDsl`]; its frame rate is measured by
-//! `cargo bench -p tests --bench rural_link`, not asserted here.
+//! A rural classroom on "rural DSL" — profile P1 through the user-space link emulator
+//! (`tests::link`): 2 Mbit/s down, 1 Mbit/s up, 40 ms one-way delay and 0.5% random loss each
+//! way — sees and hears the master classroom, and the teacher sees it. The school is a namespace
+//! of the test's own; the rural classroom sits behind the emulated link, and the relay listens on
+//! the link's relay side. The scenario is [`tests::rural::RuralDsl`]; its frame rate is measured
+//! by `cargo bench -p tests --bench rural_link`, not asserted here.
 
 use std::time::Duration;
 use tests::rural::RuralDsl;
@@ -37,7 +37,10 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
         },
     )
     .await;
-    eprintln!("rural DSL: {from:?} -> {to:?}");
+    eprintln!(
+        "rural DSL: {from:?} -> {to:?}; emulator counters {}",
+        dsl.link.stats()
+    );
     assert!(to.width > 0, "the teacher's video has a picture: {to:?}");
     let freezes = to.freezes.saturating_sub(from.freezes);
     assert!(
@@ -45,7 +48,7 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
         "at most one freeze while 13 s of audio arrived ({freezes} counted)"
     );
 
-    // The teacher sees the rural classroom through its 512 kbit/s uplink.
+    // The teacher sees the rural classroom through its 1 Mbit/s, lossy uplink.
     dsl.teacher
         .until(
             "the teacher decoding the rural classroom",
