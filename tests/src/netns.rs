@@ -11,7 +11,6 @@ pub struct TestNet {
     /// The address inside the namespace.
     pub ns_ip: String,
     host_if: String,
-    ns_if: String,
 }
 
 /// Runs `ip` with `args`; the error names the command and what `ip` said.
@@ -53,7 +52,6 @@ impl TestNet {
             host_ip: host_ip.clone(),
             ns_ip: ns_ip.clone(),
             host_if: host_if.clone(),
-            ns_if: ns_if.clone(),
         };
         let steps: Vec<Vec<String>> = vec![
             vec!["netns".into(), "add".into(), name.clone()],
@@ -130,55 +128,6 @@ impl TestNet {
             &self.host_ip,
         ]) {
             panic!("could not route the test network: {e}");
-        }
-    }
-
-    /// Shapes the link with token buckets (`tc tbf`): `down_kbit` towards the namespace,
-    /// `up_kbit` out of it, each with a queue of at most `latency_ms`.
-    pub fn shape(&self, down_kbit: u32, up_kbit: u32, latency_ms: u32) {
-        let tbf = |kbit: u32| {
-            // A burst of at least one full-size packet plus some slack.
-            let burst = (kbit / 8).max(4);
-            vec![
-                "root".to_string(),
-                "tbf".to_string(),
-                "rate".to_string(),
-                format!("{kbit}kbit"),
-                "burst".to_string(),
-                format!("{burst}kb"),
-                "latency".to_string(),
-                format!("{latency_ms}ms"),
-            ]
-        };
-        let mut down = vec![
-            "qdisc".to_string(),
-            "add".to_string(),
-            "dev".to_string(),
-            self.host_if.clone(),
-        ];
-        down.extend(tbf(down_kbit));
-        let mut up = vec![
-            "netns".to_string(),
-            "exec".to_string(),
-            self.name.clone(),
-            "tc".to_string(),
-            "qdisc".to_string(),
-            "add".to_string(),
-            "dev".to_string(),
-            self.ns_if.clone(),
-        ];
-        up.extend(tbf(up_kbit));
-        for (program, args) in [("tc", down), ("ip", up)] {
-            let out = Command::new(program)
-                .args(&args)
-                .output()
-                .unwrap_or_else(|e| panic!("{program}: {e}"));
-            assert!(
-                out.status.success(),
-                "{program} {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr)
-            );
         }
     }
 
