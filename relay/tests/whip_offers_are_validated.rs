@@ -6,9 +6,7 @@ mod common;
 
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Method, Request, StatusCode};
-use relay::auth::{now_secs, Signer};
 use shared::ids::Role;
-use shared::token::Claims;
 use tower::ServiceExt;
 
 const FINGERPRINT: &str = "a=fingerprint:sha-256 \
@@ -23,16 +21,6 @@ fn offer(session_lines: &str) -> String {
     )
 }
 
-fn token(role: Role) -> String {
-    Signer::new(common::KEY).mint(&Claims {
-        lesson: relay::demo::DEMO_LESSON,
-        role,
-        not_before: now_secs() - 60,
-        expires: now_secs() + 3600,
-        link: None,
-    })
-}
-
 async fn post(router: &axum::Router, body: String) -> (StatusCode, String) {
     let path = format!("/lessons/{}/whip", relay::demo::DEMO_LESSON.0);
     let req = Request::builder()
@@ -41,7 +29,7 @@ async fn post(router: &axum::Router, body: String) -> (StatusCode, String) {
         .header(header::CONTENT_TYPE, "application/sdp")
         .header(
             header::AUTHORIZATION,
-            format!("Bearer {}", token(Role::Teacher)),
+            format!("Bearer {}", common::token(Role::Teacher)),
         )
         .body(Body::from(body))
         .unwrap();

@@ -7,23 +7,11 @@ mod common;
 
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Method, Request, StatusCode};
-use relay::auth::{now_secs, Signer};
 use shared::ids::{ClassroomId, Role};
-use shared::token::Claims;
 use tower::ServiceExt;
 
 const OFFER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
     m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=recvonly\r\n";
-
-fn token(role: Role) -> String {
-    Signer::new(common::KEY).mint(&Claims {
-        lesson: relay::demo::DEMO_LESSON,
-        role,
-        not_before: now_secs() - 60,
-        expires: now_secs() + 3600,
-        link: None,
-    })
-}
 
 struct Reply {
     status: StatusCode,
@@ -78,7 +66,7 @@ async fn whip_and_whep_refuse_with_the_rfc_status_codes() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
     assert_eq!(r.headers[header::WWW_AUTHENTICATE], "Bearer");
 
-    let forged = format!("{}x", token(Role::Teacher));
+    let forged = format!("{}x", common::token(Role::Teacher));
     let r = call(
         &router,
         Method::POST,
@@ -91,7 +79,7 @@ async fn whip_and_whep_refuse_with_the_rfc_status_codes() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
 
     let other_lesson = format!("/lessons/{}/whip", lesson + 1);
-    let teacher = token(Role::Teacher);
+    let teacher = common::token(Role::Teacher);
     let r = call(
         &router,
         Method::POST,
@@ -109,7 +97,7 @@ async fn whip_and_whep_refuse_with_the_rfc_status_codes() {
     );
 
     for role in [Role::Classroom(ClassroomId(2)), Role::Observer] {
-        let t = token(role);
+        let t = common::token(role);
         let r = call(&router, Method::POST, &whip, Some(&t), sdp, OFFER.into()).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{role}: {}", r.body);
         assert!(r.body.contains("teacher"), "{}", r.body);
@@ -158,7 +146,7 @@ async fn whip_and_whep_refuse_with_the_rfc_status_codes() {
     let r = call(&router, Method::POST, &whip, Some(&teacher), sdp, huge).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
 
-    let viewer = token(Role::Observer);
+    let viewer = common::token(Role::Observer);
     let r = call(
         &router,
         Method::POST,

@@ -29,12 +29,9 @@ pub struct NewSeriesBody {
     end: String,
     /// First day (default: the term's first day).
     from: Option<String>,
-    title: String,
-    #[serde(default)]
-    subject: String,
-    teacher: u64,
-    master_classroom: u64,
-    classrooms: Vec<u64>,
+    /// Title, subject, teacher, master and remote classrooms.
+    #[serde(flatten)]
+    basics: BasicsFields,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -92,14 +89,7 @@ pub async fn create(
         }),
         None => term.as_ref().map(|t| t.first),
     };
-    let fields = BasicsFields {
-        title: b.title,
-        subject: b.subject,
-        teacher: b.teacher,
-        master: b.master_classroom,
-        classrooms: b.classrooms,
-    };
-    let basics = check_basics(&state, fields, &mut errors).await?;
+    let basics = check_basics(&state, b.basics, &mut errors).await?;
     let (Some(term), Some(weekday), Some(start), Some(end), Some(from), Some(basics)) =
         (term, weekday, start, end, from, basics)
     else {

@@ -157,12 +157,9 @@ pub async fn add_holiday(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewLessonBody {
-    title: String,
-    #[serde(default)]
-    subject: String,
-    teacher: u64,
-    master_classroom: u64,
-    classrooms: Vec<u64>,
+    /// Title, subject, teacher, master and remote classrooms.
+    #[serde(flatten)]
+    basics: BasicsFields,
     date: String,
     start: String,
     end: String,
@@ -194,14 +191,7 @@ pub async fn create_lesson(
     let Json(b) = body?;
     let mut errors = Vec::new();
     let slot = slot_of(&b.date, &b.start, &b.end, &mut errors);
-    let fields = BasicsFields {
-        title: b.title,
-        subject: b.subject,
-        teacher: b.teacher,
-        master: b.master_classroom,
-        classrooms: b.classrooms,
-    };
-    let basics = check_basics(&state, fields, &mut errors).await?;
+    let basics = check_basics(&state, b.basics, &mut errors).await?;
     let (Some(slot), Some(basics)) = (slot, basics) else {
         return Err(ApiError::fields(errors));
     };

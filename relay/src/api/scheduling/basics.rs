@@ -4,6 +4,7 @@
 use crate::api::error::{check_name, field, ApiError, FieldError};
 use crate::state::AppState;
 use crate::store::timetable::{parse_date, parse_time, NewLesson};
+use serde::Deserialize;
 use shared::ids::{ClassroomId, LessonId, SchoolId, TeacherId};
 use shared::schedule::{Booking, Slot};
 use std::collections::BTreeSet;
@@ -21,12 +22,15 @@ pub struct LessonBasics {
     pub master_school: SchoolId,
 }
 
-/// A lesson's basics as a request gives them (ids as numbers).
+/// A lesson's basics as a request gives them (ids as numbers): flattened into the bodies that
+/// create a lesson or a series.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct BasicsFields {
     pub title: String,
+    #[serde(default)]
     pub subject: String,
     pub teacher: u64,
-    pub master: u64,
+    pub master_classroom: u64,
     pub classrooms: Vec<u64>,
 }
 
@@ -56,7 +60,7 @@ pub async fn check_basics(
     if !f.subject.is_empty() {
         check_name("subject", &f.subject, 30, errors);
     }
-    let master = ClassroomId(f.master);
+    let master = ClassroomId(f.master_classroom);
     let remotes = remotes_of(f.classrooms, master);
     if !remotes_fit(&remotes) {
         errors.push(field("classrooms", "between 1 and 200 remote classrooms"));
