@@ -124,13 +124,16 @@ fn main() {
                     up.set(s);
                     answer("ok");
                 }
-                Ok(Command::Stats) => answer(
-                    &serde_json::json!({
-                        "down": down.counters().to_json(),
-                        "up": up.counters().to_json(),
-                    })
-                    .to_string(),
-                ),
+                Ok(Command::Stats) => {
+                    let now = start.elapsed();
+                    answer(
+                        &serde_json::json!({
+                            "down": down.stats_json(now),
+                            "up": up.stats_json(now),
+                        })
+                        .to_string(),
+                    )
+                }
                 Ok(Command::Quit) => {
                     answer("ok");
                     return;

@@ -3,7 +3,9 @@
 //!
 //! - `down rate=800000 queue_ms=300 delay_ms=150 jitter_ms=10 loss=0.01 outage=0 block_udp=0`
 //!   `burst_enter=0.01 burst_leave=0.3` (or `up ...`): changes the named fields of that direction, the others stay; answers `ok`.
-//! - `stats`: answers `{"down":{counters},"up":{counters}}`.
+//! - `stats`: answers `{"down":{counters},"up":{counters}}`: per direction the
+//!   [`Counters`](super::pipeline::Counters) and the [`Traffic`](super::pipeline::Traffic) (RTP
+//!   copies and bit/s per second, in and out).
 //! - `quit`: answers `ok` and exits.
 //!
 //! A line it can not read is answered `error <why>` and changes nothing.

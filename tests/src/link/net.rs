@@ -212,7 +212,7 @@ impl EmulatedLink {
         self.set(Direction::Up, &up);
     }
 
-    /// The emulator's counters: `{"down": {...}, "up": {...}}`.
+    /// The emulator's counters and traffic (see `control`): `{"down": {...}, "up": {...}}`.
     pub fn stats(&self) -> serde_json::Value {
         let line = self.send("stats").expect("link-emulator stats");
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("stats {line:?}: {e}"))

@@ -5,7 +5,13 @@
 //!
 //! Times are [`Duration`]s since an origin the caller picks (the emulator's start, or a simulated
 //! clock in tests).
+//!
+//! Besides the [`Counters`], each direction measures what is offered to it, at ingress (before
+//! any drop): copies of each RTP packet ([`RtpCopies`]) and bit/s per second in, and delivered
+//! bit/s per second out ([`RateWindows`]); see [`Traffic`].
 
+use super::rate_windows::RateWindows;
+use super::rtp_count::{RtpCopies, RtpCounts};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -94,6 +100,39 @@ impl Counters {
     }
 }
 
+/// What was offered to one direction and what it delivered, as of a time: copies of RTP packets
+/// and bit/s per whole second, both measured at ingress, and bit/s out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    pub rtp: RtpCounts,
+    /// The second (since the origin) that `in_bps_per_s[0]` and `out_bps_per_s[0]` count.
+    pub bps_first_s: u64,
+    /// Bit/s handed in during each completed second (the last [`RateWindows::KEPT`]).
+    pub in_bps_per_s: Vec<u64>,
+    /// The highest of any completed second since the start.
+    pub in_max_bps_1s: u64,
+    /// Bit/s delivered during each completed second, like `in_bps_per_s`.
+    pub out_bps_per_s: Vec<u64>,
+    pub out_max_bps_1s: u64,
+}
+
+impl Traffic {
+    /// The fields of the emulator's `stats` answer next to the [`Counters`].
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "rtp_packets": self.rtp.packets,
+            "rtp_distinct": self.rtp.distinct,
+            "rtp_max_copies": self.rtp.max_copies,
+            "rtp_copies_over_3": self.rtp.copies_over_3,
+            "bps_first_s": self.bps_first_s,
+            "in_bps_per_s": self.in_bps_per_s,
+            "in_max_bps_1s": self.in_max_bps_1s,
+            "out_bps_per_s": self.out_bps_per_s,
+            "out_max_bps_1s": self.out_max_bps_1s,
+        })
+    }
+}
+
 /// A small seeded generator (SplitMix64): the same seed gives the same losses and jitter.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
@@ -135,6 +174,9 @@ pub struct Pipeline {
     /// In the bad state of the burst-loss model.
     in_burst: bool,
     counters: Counters,
+    rtp: RtpCopies,
+    in_rate: RateWindows,
+    out_rate: RateWindows,
 }
 
 impl Pipeline {
@@ -147,6 +189,9 @@ impl Pipeline {
             in_flight: VecDeque::new(),
             in_burst: false,
             counters: Counters::default(),
+            rtp: RtpCopies::new(),
+            in_rate: RateWindows::new(),
+            out_rate: RateWindows::new(),
         }
     }
 
@@ -163,11 +208,37 @@ impl Pipeline {
         self.counters
     }
 
+    /// What was offered and delivered, with `now`'s second the first not yet over.
+    pub fn traffic(&self, now: Duration) -> Traffic {
+        Traffic {
+            rtp: self.rtp.counts(),
+            bps_first_s: RateWindows::first_reported(now),
+            in_bps_per_s: self.in_rate.bps_per_s(now),
+            in_max_bps_1s: self.in_rate.max_bps(now),
+            out_bps_per_s: self.out_rate.bps_per_s(now),
+            out_max_bps_1s: self.out_rate.max_bps(now),
+        }
+    }
+
+    /// The emulator's `stats` answer for this direction: the [`Counters`] and the [`Traffic`] as
+    /// of `now` in one object.
+    pub fn stats_json(&self, now: Duration) -> serde_json::Value {
+        let mut json = self.counters.to_json();
+        if let (Some(all), serde_json::Value::Object(traffic)) =
+            (json.as_object_mut(), self.traffic(now).to_json())
+        {
+            all.extend(traffic);
+        }
+        json
+    }
+
     /// A packet arriving at `now`: dropped (and why), or accepted for release later.
     pub fn push(&mut self, now: Duration, packet: Vec<u8>) -> Result<(), Dropped> {
         let s = self.settings;
         self.counters.in_packets += 1;
         self.counters.in_bytes += packet.len() as u64;
+        self.in_rate.add(now, packet.len() as u64);
+        self.rtp.observe(now, &packet);
         if s.outage {
             self.counters.dropped_outage += 1;
             return Err(Dropped::Outage);
@@ -236,6 +307,95 @@ impl Pipeline {
         let (_, packet) = self.in_flight.pop_front()?;
         self.counters.out_packets += 1;
         self.counters.out_bytes += packet.len() as u64;
+        self.out_rate.add(now, packet.len() as u64);
         Some(packet)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Duration = Duration::from_secs(1);
+
+    /// An IPv4/UDP/RTP packet of 1000 bytes with `ssrc` and `seq`.
+    fn rtp(ssrc: u32, seq: u16) -> Vec<u8> {
+        let mut p = vec![0u8; 1000];
+        p[0] = 0x45;
+        p[9] = 17;
+        p[28] = 0x80;
+        p[29] = 111;
+        p[30..32].copy_from_slice(&seq.to_be_bytes());
+        p[36..40].copy_from_slice(&ssrc.to_be_bytes());
+        p
+    }
+
+    #[test]
+    fn rtp_copies_and_offered_rate_are_counted_before_any_drop() {
+        // 80 kbit/s (100 ms per packet) with a 100 ms queue: of the first 4 packets at once, 2
+        // fit; then an outage drops the 16 copies that follow.
+        let mut pipe = Pipeline::new(
+            Settings {
+                rate_bps: 80_000,
+                queue: Duration::from_millis(100),
+                ..Settings::CLEAN
+            },
+            1,
+        );
+        for copy in 0..5 {
+            for seq in 0..4 {
+                let _ = pipe.push(Duration::ZERO, rtp(42, seq));
+            }
+            if copy == 0 {
+                pipe.set(Settings {
+                    outage: true,
+                    ..pipe.settings()
+                });
+            }
+        }
+        let mut last = Duration::ZERO;
+        while let Some(due) = pipe.next_due() {
+            last = due;
+            assert!(pipe.pop_due(due).is_some());
+        }
+        let c = pipe.counters();
+        assert_eq!((c.in_packets, c.dropped_outage, c.out_packets), (20, 16, 2));
+        let t = pipe.traffic(2 * S);
+        assert_eq!(
+            t.rtp,
+            RtpCounts {
+                packets: 20,
+                distinct: 4,
+                max_copies: 5,
+                copies_over_3: 4,
+            }
+        );
+        // The 2 packets that got through left within the first second.
+        assert!(last < S, "{last:?}");
+        assert_eq!(t.in_bps_per_s, vec![160_000, 0]);
+        assert_eq!(t.in_max_bps_1s, 160_000);
+        assert_eq!(t.out_bps_per_s, vec![16_000, 0]);
+        assert_eq!(t.out_max_bps_1s, 16_000);
+        assert_eq!(t.bps_first_s, 0);
+    }
+
+    #[test]
+    fn the_stats_json_keeps_the_counters_and_adds_the_traffic() {
+        let mut pipe = Pipeline::new(Settings::CLEAN, 1);
+        let _ = pipe.push(Duration::ZERO, rtp(1, 1));
+        let _ = pipe.push(Duration::ZERO, rtp(1, 1));
+        let json = pipe.stats_json(S);
+        for (key, value) in pipe.counters().to_json().as_object().into_iter().flatten() {
+            assert_eq!(json.get(key), Some(value), "{key}");
+        }
+        assert_eq!(json["rtp_packets"], 2);
+        assert_eq!(json["rtp_distinct"], 1);
+        assert_eq!(json["rtp_max_copies"], 2);
+        assert_eq!(json["rtp_copies_over_3"], 0);
+        assert_eq!(json["in_bps_per_s"], serde_json::json!([16_000]));
+        assert_eq!(json["in_max_bps_1s"], 16_000);
+        assert_eq!(json["out_bps_per_s"], serde_json::json!([0]));
+        assert_eq!(json["out_max_bps_1s"], 0);
+        assert_eq!(json["bps_first_s"], 0);
     }
 }
