@@ -72,7 +72,10 @@ impl TestRelay {
             .args(["demo", "--quiet", "--extra-classrooms", &extra.to_string()])
             .env(
                 "RUST_LOG",
-                "warn,rtc_dtls::config=error,rtc_ice::agent=error",
+                // TEST_RELAY_LOG: the relay's log filter when debugging a test.
+                std::env::var("TEST_RELAY_LOG").unwrap_or_else(|_| {
+                    "warn,rtc_dtls::config=error,rtc_ice::agent=error".to_string()
+                }),
             )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -61,9 +61,14 @@ impl RuralDsl {
     /// Sets up both sites, opens the teacher's page at the school and the classroom's page on the
     /// rural link, and returns once the rural classroom decodes the teacher's video and audio.
     pub async fn start() -> RuralDsl {
+        RuralDsl::start_on(&PROFILE).await
+    }
+
+    /// [`RuralDsl::start`] with the rural classroom's link on `profile` (its settings at t=0).
+    pub async fn start_on(profile: &Profile) -> RuralDsl {
         let school = TestNet::create("school");
         let link = EmulatedLink::create("rural");
-        link.apply(&PROFILE, Duration::ZERO);
+        link.apply(profile, Duration::ZERO);
         // The relay binds the link's relay side; the school reaches it through its own pair.
         school.route_to(&link.relay_ip);
         let relay = TestRelay::start_at(&link.relay_ip, 0, &[]).await;

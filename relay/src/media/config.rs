@@ -2,6 +2,9 @@
 //! to peers when the relay sits behind NAT, the UDP port range, and STUN/TURN servers (none by
 //! default, so nothing reaches out to the internet unless configured).
 
+use super::pacing::PacingLimits;
+use super::publisher_rate::RateLimits;
+use super::retransmit::RetransmitLimits;
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
 use thiserror::Error;
@@ -22,6 +25,12 @@ pub struct MediaConfig {
     pub client_ice_servers: Vec<IceServer>,
     /// At most one keyframe request per published video track reaches the publisher this often.
     pub keyframe_gap_ms: u64,
+    /// How far the relay goes answering a Subscriber's NACKs.
+    pub retransmit: RetransmitLimits,
+    /// How the relay paces what it sends a Subscriber.
+    pub pacing: PacingLimits,
+    /// What the relay asks of a Publisher's video.
+    pub publisher_rate: RateLimits,
 }
 
 impl Default for MediaConfig {
@@ -33,6 +42,9 @@ impl Default for MediaConfig {
             ice_servers: Vec::new(),
             client_ice_servers: Vec::new(),
             keyframe_gap_ms: 300,
+            retransmit: RetransmitLimits::default(),
+            pacing: PacingLimits::default(),
+            publisher_rate: RateLimits::default(),
         }
     }
 }

@@ -77,6 +77,10 @@ impl Fanout {
         packet.header.extension = false;
         packet.header.extension_profile = 0;
         packet.header.extensions.clear();
+        // The parsed padding belongs to the extensions just dropped: left in place, the
+        // transport-wide number the Subscriber's connection adds is written with the wrong
+        // length and the browser can not read the packet.
+        packet.header.extensions_padding = 0;
         let sinks = Arc::clone(&lock(&self.sinks));
         for sink in sinks.iter() {
             let mut copy = packet.clone();
@@ -154,6 +158,37 @@ mod tests {
             "a removed subscriber gets nothing more"
         );
         assert_eq!(rb.try_recv().unwrap().header.sequence_number, 8);
+    }
+
+    #[test]
+    fn an_extension_added_after_forwarding_is_written_with_the_right_length() {
+        use rtc::shared::marshal::{Marshal, Unmarshal};
+        // What a Publisher's browser sent: one 2-byte extension (id 5) in one 32-bit word, so
+        // one byte of padding, then a 4-byte payload.
+        let wire: &[u8] = &[
+            0x90, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0xAA, 0xAA, // header, X bit set
+            0xBE, 0xDE, 0, 1, // one-byte extensions, one word
+            0x51, 7, 8, 0, // id 5, 2 bytes, padding
+            0x10, 1, 2, 3,
+        ];
+        let parsed = rtp::Packet::unmarshal(&mut &wire[..]).expect("parse");
+        assert_ne!(parsed.header.extensions_padding, 0);
+        let fanout = Fanout::default();
+        let (a, mut ra) = sink(MediaId(1), 111, 100, 8);
+        fanout.add(a);
+        fanout.forward(parsed);
+        let mut out = ra.try_recv().expect("forwarded");
+        // What the Subscriber's connection does: its transport-wide sequence number (2 bytes).
+        out.header
+            .set_extension(3, Bytes::from_static(&[0, 9]))
+            .expect("set");
+        let wire = out.marshal().expect("marshal");
+        let back = rtp::Packet::unmarshal(&mut &wire[..]).expect("the browser can read it");
+        assert_eq!(
+            back.header.get_extension(3),
+            Some(Bytes::from_static(&[0, 9]))
+        );
+        assert_eq!(back.payload, packet(1).payload);
     }
 
     #[test]

@@ -8,18 +8,27 @@
 //! - [`sdp`]: what the relay reads from offers and writes into answers (no IO).
 //! - [`config`]: ICE address, announced address, UDP ports, STUN/TURN.
 //! - [`peer`]: opening a webrtc-rs peer connection and answering an offer.
+//! - [`chain`]: the interceptors on each peer connection.
 //! - [`interceptor`]: lets subscribers' keyframe requests through to the relay.
+//! - [`retransmit`]: answers a Subscriber's NACKs within limits (no IO).
+//! - [`publisher_rate`]: caps a Publisher's video at its slowest Subscriber's link (no IO).
+//! - [`pacing`]: paces what a Subscriber is sent at the estimated rate, audio first (no IO).
 //! - [`lesson`]: one lesson's publications and subscriptions, and the RTP forwarding between them.
 //!
 //! [`Media`] holds the lessons that have media now.
 
+pub mod chain;
 pub mod config;
+pub mod estimator;
 pub mod fanout;
 pub mod forwarding;
 pub mod interceptor;
 pub mod keyframes;
 pub mod lesson;
+pub mod pacing;
 pub mod peer;
+pub mod publisher_rate;
+pub mod retransmit;
 pub mod sdp;
 
 use lesson::{LessonMedia, MediaContext};

@@ -5,17 +5,17 @@
 //! the configured range. Offers are answered without trickle ICE: the answer carries every
 //! candidate, which is what WHIP/WHEP clients expect too.
 
+use super::chain;
 use super::config::MediaConfig;
 use super::forwarding::Kind;
-use super::interceptor::{KeyframeRequests, SLOT};
+use super::pacing::Estimate;
 use super::sdp;
 use rtc::ice::mdns::MulticastDnsMode;
-use rtc::interceptor::Slot;
 use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
 };
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind, TYPE_RTCP_FB_GOOG_REMB,
 };
 use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -25,9 +25,9 @@ use thiserror::Error;
 use tokio::sync::{mpsc, watch};
 use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
-    register_default_interceptors, MediaEngine, PeerConnection, PeerConnectionBuilder,
-    PeerConnectionEventHandler, RTCConfigurationBuilder, RTCIceGatheringState, RTCIceServer,
-    RTCPeerConnectionState, RTCSessionDescription, Registry, SettingEngineBuilder,
+    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+    RTCConfigurationBuilder, RTCIceGatheringState, RTCIceServer, RTCPeerConnectionState,
+    RTCSessionDescription, SettingEngineBuilder,
 };
 
 /// How long gathering the relay's own candidates may take before an offer is refused.
@@ -124,6 +124,15 @@ pub fn publisher_engine() -> Result<MediaEngine, PeerError> {
             RtpCodecKind::Audio,
         )
         .map_err(webrtc)?;
+    // The relay caps the Publisher's video at what its slowest Subscriber's link carries
+    // (`super::publisher_rate`), with REMB: negotiated here so the browser heeds it.
+    engine.register_feedback(
+        RTCPFeedback {
+            typ: TYPE_RTCP_FB_GOOG_REMB.to_string(),
+            parameter: String::new(),
+        },
+        RtpCodecKind::Video,
+    );
     Ok(engine)
 }
 
@@ -149,6 +158,8 @@ pub struct PeerEvents {
     pub gathered: mpsc::Receiver<()>,
     pub state: watch::Receiver<RTCPeerConnectionState>,
     pub tracks: mpsc::Receiver<Arc<dyn TrackRemote>>,
+    /// What the remote's link carries, as the relay estimates it (on connections it sends on).
+    pub estimate: Estimate,
 }
 
 struct Handler {
@@ -204,13 +215,13 @@ impl Ports {
     }
 }
 
-/// Opens a peer connection. `keyframe_requests`: let the remote's PLI/FIR through to the relay
-/// (for connections the relay sends media on).
+/// Opens a peer connection. `sends_media`: the relay sends media on it (a Subscriber's), so it
+/// is paced and answers NACKs within limits, and the remote's PLI/FIR reach the relay.
 pub async fn open(
     config: &MediaConfig,
     ports: &Ports,
     engine: MediaEngine,
-    keyframe_requests: bool,
+    sends_media: bool,
 ) -> Result<(Arc<dyn PeerConnection>, PeerEvents), PeerError> {
     let mut last_error = PeerError::NoPort;
     for port in ports.candidates() {
@@ -223,11 +234,8 @@ pub async fn open(
             tracks: tracks_tx,
         });
         let mut engine = engine.clone();
-        let mut registry =
-            register_default_interceptors(Registry::new(), &mut engine).map_err(webrtc)?;
-        if keyframe_requests {
-            registry = registry.with(Slot::from(SLOT), KeyframeRequests::default());
-        }
+        let estimate = Estimate::default();
+        let registry = chain::registry(config, &mut engine, sends_media, &estimate)?;
         let settings = SettingEngineBuilder::new()
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
             .build();
@@ -262,6 +270,7 @@ pub async fn open(
                         gathered,
                         state,
                         tracks,
+                        estimate,
                     },
                 ));
             }

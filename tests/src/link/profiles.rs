@@ -69,6 +69,14 @@ pub const P3_SLOW_LOSSY: Profile = steady(
     link(400_000, ms(300), 0.05),
 );
 
+/// The retransmission storm's link (Media core issue): P2's rates and 300 ms round trip with
+/// P3's 5% loss, smaller than the teacher's 1 Mbit/s stream.
+pub const STORM: Profile = steady(
+    "storm: 800/400 kbit/s, 150 ms one way, 5% loss",
+    link(800_000, ms(150), 0.05),
+    link(400_000, ms(150), 0.05),
+);
+
 /// P4: P1 with a 15 s total outage from t = 30 s.
 pub const P4_OUTAGE: Profile = Profile {
     name: "P4 rural DSL with an outage",

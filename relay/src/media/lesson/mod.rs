@@ -17,10 +17,12 @@
 //!   floor, ending publications and subscriptions, and the `Sources` each member may receive.
 //! - `publication`: answering a Publisher, listing its Tracks, pumping their packets.
 //! - `subscription`: answering a Subscriber, attaching its sinks, keyframe requests.
+//! - `rate`: caps each Publisher's video at its slowest Subscriber's link (REMB, each second).
 //! - `notifier`: media notices to one WebSocket connection, never dropped, never blocking.
 
 mod notifier;
 mod publication;
+mod rate;
 mod subscription;
 
 use notifier::Notifier;
@@ -30,6 +32,7 @@ use crate::media::config::MediaConfig;
 use crate::media::fanout::Fanout;
 use crate::media::forwarding::{Forwarding, Kind, MediaError, RouteChange, TrackId};
 use crate::media::keyframes::KeyframeGate;
+use crate::media::pacing::Estimate;
 use crate::media::peer::{PeerError, Ports};
 use crate::media::sdp::SdpError;
 use crate::room::task::Outbound;
@@ -147,6 +150,8 @@ struct Subscription {
     source: MediaId,
     pc: Arc<dyn PeerConnection>,
     tracks: Vec<Arc<Relayed>>,
+    /// The Subscriber's link, as its connection's congestion controller estimates it.
+    estimate: Estimate,
 }
 
 #[derive(Default)]
@@ -216,6 +221,7 @@ impl LessonMedia {
             gate: Mutex::new(KeyframeGate::new(gap)),
         });
         tokio::spawn(keyframe_timer(Arc::downgrade(&media)));
+        tokio::spawn(rate::publisher_rate_timer(Arc::downgrade(&media)));
         media
     }
 

@@ -131,6 +131,7 @@ impl LessonMedia {
                         source,
                         pc: Arc::clone(&pc),
                         tracks,
+                        estimate: events.estimate.clone(),
                     },
                 );
             }

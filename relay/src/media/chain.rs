@@ -1,0 +1,73 @@
+//! The interceptors on each of the relay's peer connections (webrtc-rs's `rtc-interceptor`
+//! chain), and the codecs' feedback they need negotiated.
+//!
+//! Every connection: sender and receiver reports, NACKs for what the relay receives, and
+//! transport-wide feedback to the Publisher (so its browser estimates its uplink).
+//!
+//! A connection the relay sends media on (a Subscriber's) adds:
+//! - [`BoundedNackResponder`] instead of `rtc-interceptor`'s unbounded one;
+//! - congestion control over the Subscriber's transport-wide feedback ([`LinkEstimator`]), which
+//!   drives
+//! - [`SubscriberPacer`] instead of `rtc-interceptor`'s single-FIFO pacer;
+//! - [`KeyframeRequests`], letting the Subscriber's PLI/FIR through to the relay.
+
+use super::config::MediaConfig;
+use super::estimator::LinkEstimator;
+use super::interceptor::{KeyframeRequests, SLOT};
+use super::pacing::{Estimate, SubscriberPacer};
+use super::peer::PeerError;
+use super::retransmit::BoundedNackResponder;
+use rtc::interceptor::{
+    CongestionControlBuilder, NackGeneratorBuilder, Registry, Slot, TwccSenderBuilder,
+};
+use rtc::peer_connection::configuration::interceptor_registry::{
+    configure_rtcp_reports, configure_simulcast_extension_headers, configure_twcc_receiver_only,
+};
+use rtc::peer_connection::configuration::media_engine::MediaEngine;
+use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RtpCodecKind, TYPE_RTCP_FB_TRANSPORT_CC};
+
+fn webrtc(e: impl std::fmt::Display) -> PeerError {
+    PeerError::WebRtc(e.to_string())
+}
+
+/// The interceptors for one connection; registers in `engine` the feedback they use. The
+/// [`Estimate`] is the Subscriber's link's, written by its pacer (none on other connections).
+pub fn registry(
+    config: &MediaConfig,
+    engine: &mut MediaEngine,
+    sends_media: bool,
+    estimate: &Estimate,
+) -> Result<Registry, PeerError> {
+    configure_simulcast_extension_headers(engine).map_err(webrtc)?;
+    let registry = Registry::new().with(Slot::NackGenerator, NackGeneratorBuilder::new().build());
+    let registry = configure_twcc_receiver_only(registry, engine).map_err(webrtc)?;
+    let registry = configure_rtcp_reports(registry);
+    if !sends_media {
+        return Ok(registry);
+    }
+    // What the Subscriber must report on: every packet carries a transport-wide number.
+    for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
+        engine.register_feedback(
+            RTCPFeedback {
+                typ: TYPE_RTCP_FB_TRANSPORT_CC.to_owned(),
+                parameter: String::new(),
+            },
+            kind,
+        );
+    }
+    // The receive-only registration above covers both kinds' header extension already.
+    let pacing = config.pacing;
+    let estimator = LinkEstimator::new(pacing.initial_bps, pacing.min_bps, pacing.max_bps);
+    Ok(registry
+        .with(
+            Slot::NackResponder,
+            BoundedNackResponder::new(config.retransmit),
+        )
+        .with(Slot::TwccSender, TwccSenderBuilder::new().build())
+        .with(
+            Slot::CongestionControl,
+            CongestionControlBuilder::new(estimator).build(),
+        )
+        .with(Slot::Pacer, SubscriberPacer::new(pacing, estimate.clone()))
+        .with(Slot::from(SLOT), KeyframeRequests::default()))
+}
