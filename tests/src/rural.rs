@@ -8,6 +8,7 @@
 //! traffic is small beside the media). Needs root, the built client and Chromium.
 
 use crate::browser::{media_flags, Browser, Chromedriver, CONNECTED, FAKE_MEDIA};
+use crate::camera::write_noise_y4m;
 use crate::link::net::EmulatedLink;
 use crate::link::profiles::{self, Profile};
 use crate::netns::TestNet;
@@ -43,10 +44,22 @@ pub struct RuralDsl {
     pub link: EmulatedLink,
     /// The rural classroom.
     pub room: ClassroomId,
+    _videos: tempfile::TempDir,
 }
 
-async fn open(driver: &Chromedriver, relay: &TestRelay, link: &str) -> Browser {
-    let b = Browser::open_with(driver, media_flags(&relay.base, FAKE_MEDIA)).await;
+/// What the teacher's fake camera shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Camera {
+    /// Chromium's moving pattern (VP8 codes it in about 600 kbit/s).
+    Default,
+    /// Random noise: the encoder sends its whole cap (1 Mbit/s for the teacher).
+    Noise,
+}
+
+async fn open(driver: &Chromedriver, relay: &TestRelay, link: &str, camera: &[String]) -> Browser {
+    let mut flags = media_flags(&relay.base, FAKE_MEDIA);
+    flags.extend(camera.iter().cloned());
+    let b = Browser::open_with(driver, flags).await;
     b.client.goto(link).await.expect("open the join link");
     b.until("the lesson connected", CONNECTED, Duration::from_secs(40))
         .await;
@@ -61,11 +74,12 @@ impl RuralDsl {
     /// Sets up both sites, opens the teacher's page at the school and the classroom's page on the
     /// rural link, and returns once the rural classroom decodes the teacher's video and audio.
     pub async fn start() -> RuralDsl {
-        RuralDsl::start_on(&PROFILE).await
+        RuralDsl::start_on(&PROFILE, Camera::Default).await
     }
 
-    /// [`RuralDsl::start`] with the rural classroom's link on `profile` (its settings at t=0).
-    pub async fn start_on(profile: &Profile) -> RuralDsl {
+    /// [`RuralDsl::start`] with the rural classroom's link on `profile` (its settings at t=0) and
+    /// the teacher's `camera`.
+    pub async fn start_on(profile: &Profile, camera: Camera) -> RuralDsl {
         let school = TestNet::create("school");
         let link = EmulatedLink::create("rural");
         link.apply(profile, Duration::ZERO);
@@ -80,8 +94,28 @@ impl RuralDsl {
         )
         .await;
         let room = CLASSROOMS[0];
-        let teacher = open(&school_driver, &relay, &relay.link(Role::Teacher)).await;
-        let classroom = open(&rural_driver, &relay, &relay.link(Role::Classroom(room))).await;
+        let videos = tempfile::tempdir().expect("a folder for the camera's video");
+        let teacher_camera = match camera {
+            Camera::Default => Vec::new(),
+            Camera::Noise => vec![format!(
+                "--use-file-for-fake-video-capture={}",
+                write_noise_y4m(videos.path()).display()
+            )],
+        };
+        let teacher = open(
+            &school_driver,
+            &relay,
+            &relay.link(Role::Teacher),
+            &teacher_camera,
+        )
+        .await;
+        let classroom = open(
+            &rural_driver,
+            &relay,
+            &relay.link(Role::Classroom(room)),
+            &[],
+        )
+        .await;
         classroom
             .until(
                 "the rural classroom decoding the teacher",
@@ -98,6 +132,7 @@ impl RuralDsl {
             _school: school,
             link,
             room,
+            _videos: videos,
         }
     }
 

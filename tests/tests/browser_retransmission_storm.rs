@@ -1,5 +1,6 @@
-//! The retransmission storm: the teacher's stream (1 Mbit/s of video, and audio) is larger than a
-//! rural classroom's link (800 kbit/s down, 400 up, 150 ms each way, 5% random loss each way:
+//! The retransmission storm: the teacher's stream (1 Mbit/s of video, and audio; the teacher's
+//! fake camera shows noise, so its encoder sends all its cap allows) is larger than a rural
+//! classroom's link (800 kbit/s down, 400 up, 150 ms each way, 5% random loss each way:
 //! profile `STORM`, through the user-space link emulator). Real Chromium on both ends.
 //!
 //! Before the relay bounded its retransmissions, it answered the classroom's repeated NACKs with
@@ -17,7 +18,7 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 use tests::browser::Device;
 use tests::link::profiles::STORM;
-use tests::rural::RuralDsl;
+use tests::rural::{Camera, RuralDsl};
 use tests::wait;
 
 const SAMPLES_PER_SECOND: u64 = 48_000;
@@ -48,7 +49,7 @@ fn per_second(stats: &Value) -> Vec<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_classroom_on_a_link_smaller_than_the_stream_keeps_the_lesson() {
-    let dsl = RuralDsl::start_on(&STORM).await;
+    let dsl = RuralDsl::start_on(&STORM, Camera::Noise).await;
     dsl.classroom.eval(WATCH_STROKES).await;
     let board = dsl.teacher.element("#board").await;
 

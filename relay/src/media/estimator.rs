@@ -17,9 +17,13 @@
 //! - a queue above [`FULL_QUEUE`], or loss above [`HEAVY_LOSS`] (more than a random-loss link
 //!   has), means the link is full: the estimate drops to 85% of the delivered rate, at most once
 //!   per [`DECREASE_HOLD`];
-//! - a queue under [`EMPTY_QUEUE`] lets the estimate grow 8% a second, but never past 1.5 times
-//!   the delivered rate (plus a margin): a stream that sends less than its link carries proves
-//!   nothing about the rest of it;
+//! - a queue under [`EMPTY_QUEUE`] lets the estimate grow 8% a second, but never past twice the
+//!   delivered rate plus 500 kbit/s: a stream that sends less than its link carries proves nothing
+//!   about the rest of it. The margin is wide on purpose: the Publisher is asked for what the
+//!   estimate allows, and an encoder that undershoots (a picture of noise at a low rate drops
+//!   frames) must not pull the estimate, and so the next request, down with it. Near the rate at
+//!   which the link was last full, growth is 50 kbit/s a second instead, so the next overshoot
+//!   stays small;
 //! - in between, it holds.
 
 use rtc::interceptor::{BandwidthEstimator, EstimatorStats, PacketReport};
@@ -27,7 +31,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// Queueing delay above which the link is full.
-pub const FULL_QUEUE: Duration = Duration::from_millis(60);
+pub const FULL_QUEUE: Duration = Duration::from_millis(40);
 /// Queueing delay under which the link has room.
 pub const EMPTY_QUEUE: Duration = Duration::from_millis(20);
 /// Loss above which the link is full even without a queue (random loss stays under it).
@@ -41,8 +45,11 @@ const INTERVAL: Duration = Duration::from_millis(200);
 const DELIVERY_WINDOW: Duration = Duration::from_secs(1);
 const GROWTH_PER_SECOND: f64 = 1.08;
 const DECREASE_TO: f64 = 0.85;
-const CEILING_OVER_DELIVERED: f64 = 1.5;
-const CEILING_MARGIN_BPS: f64 = 100_000.0;
+const CEILING_OVER_DELIVERED: f64 = 2.0;
+/// Within this share of the rate the link was last full at, growth is additive.
+const NEAR_FULL: f64 = 0.85;
+const NEAR_FULL_GROWTH_BPS: f64 = 50_000.0;
+const CEILING_MARGIN_BPS: f64 = 500_000.0;
 
 pub struct LinkEstimator {
     target: f64,
@@ -62,6 +69,8 @@ pub struct LinkEstimator {
     loss: f64,
     last_change: Option<Instant>,
     last_decrease: Option<Instant>,
+    /// What arrived per second the last time the link was full.
+    full_at: Option<f64>,
 }
 
 impl LinkEstimator {
@@ -79,6 +88,7 @@ impl LinkEstimator {
             loss: 0.0,
             last_change: None,
             last_decrease: None,
+            full_at: None,
         }
     }
 
@@ -189,6 +199,7 @@ impl LinkEstimator {
                     .clamp(self.min, self.max);
                 self.last_decrease = Some(now);
                 self.last_change = Some(now);
+                self.full_at = Some(delivered);
                 tracing::debug!(
                     queue_ms = self.queue_ms as i64,
                     loss = self.loss,
@@ -206,7 +217,16 @@ impl LinkEstimator {
             let elapsed = since(self.last_change)
                 .unwrap_or(INTERVAL)
                 .min(Duration::from_secs(1));
-            let grown = self.target * GROWTH_PER_SECOND.powf(elapsed.as_secs_f64());
+            // Far from where the link was last full, grow by 8% a second; near it, by 50 kbit/s
+            // a second, so the next overshoot (and the queue it builds) stays small.
+            let near_full = self
+                .full_at
+                .is_some_and(|full| self.target > full * NEAR_FULL);
+            let grown = if near_full {
+                self.target + NEAR_FULL_GROWTH_BPS * elapsed.as_secs_f64()
+            } else {
+                self.target * GROWTH_PER_SECOND.powf(elapsed.as_secs_f64())
+            };
             let ceiling = delivered * CEILING_OVER_DELIVERED + CEILING_MARGIN_BPS;
             self.target = grown.min(ceiling).clamp(self.min, self.max);
             self.last_change = Some(now);
@@ -401,9 +421,9 @@ mod tests {
         let mut sim = Sim::new(2_500_000.0);
         let est = sim.run(20, 10_000_000.0, 0, |_| 500_000.0);
         let last = *est.last().expect("estimates");
-        // About 1.5 x 500 kbit/s + the margin (the delivered rate is read over a little more
-        // than a second), not 20 Mbit/s.
-        assert!((500_000.0..=1_000_000.0).contains(&last), "{est:?}");
+        // About 2 x 500 kbit/s + the margin (the delivered rate is read over a little more than
+        // a second), not 20 Mbit/s.
+        assert!((500_000.0..=1_700_000.0).contains(&last), "{est:?}");
     }
 
     #[test]

@@ -49,7 +49,7 @@ impl Estimate {
 }
 
 /// The pacer's rate over the link's estimate.
-pub const PACING_FACTOR: f64 = 1.25;
+pub const PACING_FACTOR: f64 = 1.5;
 
 /// How the relay paces one Subscriber's connection.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -74,7 +74,7 @@ impl Default for PacingLimits {
             initial_bps: 2_500_000.0,
             min_bps: 100_000.0,
             max_bps: 20_000_000.0,
-            max_delay: Duration::from_millis(400),
+            max_delay: Duration::from_millis(800),
             max_packets: 1024,
         }
     }
