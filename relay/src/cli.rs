@@ -104,6 +104,15 @@ pub struct Cli {
     /// e.g. TURN over TCP/TLS for schools whose firewall blocks UDP. None by default.
     #[arg(long, value_parser = parse_ice, global = true)]
     pub client_ice_server: Vec<IceServer>,
+    /// WHIP publishers and WHEP players one lesson may have at once; beyond it they are told
+    /// to try again later (503).
+    #[arg(
+        long,
+        env = "TONGPIN_WHIP_WHEP_LIMIT",
+        default_value_t = 64,
+        global = true
+    )]
+    pub whip_whep_limit: usize,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -308,6 +317,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             udp_ports: cli.media_ports.clone(),
             ice_servers: cli.ice_server.clone(),
             client_ice_servers: cli.client_ice_server.clone(),
+            max_http_participants: cli.whip_whep_limit,
             ..MediaConfig::default()
         },
     };

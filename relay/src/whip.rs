@@ -1,9 +1,12 @@
 //! WHIP ingest (RFC 9725) and WHEP playback over HTTP, for encoders and players that are not our
 //! client: OBS or a hardware encoder in the master classroom publishes over WHIP with a teacher
-//! token; any WHEP player watches the teacher with any valid token of the lesson.
+//! token; a WHEP player watches any source its token's holder may see: the teacher's by default,
+//! a classroom's with `?classroom=N` (a teacher token sees every classroom; any other token the
+//! classroom holding the floor, as an observer does).
 //!
-//! - `POST /lessons/{lesson}/whip`, `POST /lessons/{lesson}/whep`: an `application/sdp` offer
-//!   with `Authorization: Bearer <token>`; `201 Created` with the answer and a `Location`.
+//! - `POST /lessons/{lesson}/whip`, `POST /lessons/{lesson}/whep[?classroom=N]`: an
+//!   `application/sdp` offer with `Authorization: Bearer <token>`; `201 Created` with the answer
+//!   and a `Location`.
 //! - `DELETE` on that `Location`, with the same bearer token, ends the publication or subscription.
 //! - `OPTIONS` answers `Accept-Post: application/sdp`; `PATCH` (trickle ICE) answers 405: the
 //!   answer already carries every candidate.
@@ -16,13 +19,13 @@ use crate::media::lesson::LessonMediaError;
 use crate::state::AppState;
 use crate::store::links::LinkState;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
 use axum::Router;
 use sha2::{Digest, Sha256};
-use shared::ids::{LessonId, MediaId, Role};
+use shared::ids::{ClassroomId, LessonId, MediaId, Role};
 use shared::protocol::MAX_SDP_BYTES;
 use shared::token::Claims;
 
@@ -47,11 +50,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/lessons/{lesson}/whip",
-            post(|s, p, h, b| offer(Direction::Ingest, s, p, h, b)).options(options),
+            post(|s, p, q, h, b| offer(Direction::Ingest, s, p, q, h, b)).options(options),
         )
         .route(
             "/lessons/{lesson}/whep",
-            post(|s, p, h, b| offer(Direction::Egress, s, p, h, b)).options(options),
+            post(|s, p, q, h, b| offer(Direction::Egress, s, p, q, h, b)).options(options),
         )
         .route(
             "/lessons/{lesson}/whip/{media}",
@@ -107,7 +110,7 @@ impl From<LessonMediaError> for Problem {
             | LessonMediaError::NotAllowed(_) => StatusCode::FORBIDDEN,
             LessonMediaError::NoSuchMedia(_) => StatusCode::NOT_FOUND,
             LessonMediaError::TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
-            LessonMediaError::TooManyHttpParticipants => {
+            LessonMediaError::TooManyHttpParticipants(_) => {
                 return Problem {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     reason: e.to_string(),
@@ -214,10 +217,44 @@ async fn claims(
     Ok((claims, key))
 }
 
+/// Whose Publication a WHEP player asks for: `classroom=N` for that classroom's, nothing for the
+/// teacher's. Any other parameter is refused, so a mistyped one is not silently the teacher.
+fn whep_source(query: Option<&str>) -> Result<Role, Problem> {
+    let mut wanted = Role::Teacher;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let bad = || {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                format!("{pair:?}: the only parameter is classroom=<classroom id>"),
+            )
+        };
+        match pair.split_once('=') {
+            Some(("classroom", id)) => {
+                wanted = Role::Classroom(ClassroomId(id.parse().map_err(|_| bad())?));
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(wanted)
+}
+
+/// The role a WHIP/WHEP participant joins the media plane in. A WHEP player sees what its token's
+/// holder may see: a teacher every classroom, anyone else the teacher and the classroom holding
+/// the floor (joined as an observer, so a player never keeps a classroom's floor alive after the
+/// classroom left).
+fn viewer_role(direction: Direction, token_role: Role) -> Role {
+    match (direction, token_role) {
+        (Direction::Ingest, role) => role,
+        (Direction::Egress, Role::Teacher) => Role::Teacher,
+        (Direction::Egress, _) => Role::Observer,
+    }
+}
+
 async fn offer(
     direction: Direction,
     State(state): State<AppState>,
     Path(lesson): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
@@ -241,17 +278,16 @@ async fn offer(
             "only the master classroom (a teacher token) publishes over WHIP",
         ));
     }
+    let wanted = match direction {
+        Direction::Ingest => Role::Teacher,
+        Direction::Egress => whep_source(query.as_deref())?,
+    };
     let media = state.media().lesson(lesson);
     let conn = state.next_conn();
-    // A WHEP player watches as an observer, whatever its token's role.
-    let role = match direction {
-        Direction::Ingest => claims.role,
-        Direction::Egress => Role::Observer,
-    };
-    media.join_http(conn, role, key)?;
+    media.join_http(conn, viewer_role(direction, claims.role), key)?;
     let result = match direction {
         Direction::Ingest => media.publish(conn, sdp).await,
-        Direction::Egress => match media.teacher_source() {
+        Direction::Egress => match media.source_of(wanted) {
             Some(source) => media.subscribe(conn, source, sdp).await,
             None => Err(LessonMediaError::NoSuchSource(MediaId(0))),
         },
@@ -298,4 +334,41 @@ async fn end(
     let mut response = StatusCode::OK.into_response();
     cors(response.headers_mut());
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whep_player_asks_for_the_teacher_or_one_classroom() {
+        assert_eq!(whep_source(None).ok(), Some(Role::Teacher));
+        assert_eq!(whep_source(Some("")).ok(), Some(Role::Teacher));
+        assert_eq!(
+            whep_source(Some("classroom=7")).ok(),
+            Some(Role::Classroom(ClassroomId(7)))
+        );
+        for bad in [
+            "classroom=x",
+            "classroom=",
+            "room=7",
+            "classroom",
+            "classroom=-1",
+        ] {
+            let e = whep_source(Some(bad)).err().map(|p| p.status);
+            assert_eq!(e, Some(StatusCode::BAD_REQUEST), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_whep_player_sees_what_its_token_may_see() {
+        assert_eq!(viewer_role(Direction::Egress, Role::Teacher), Role::Teacher);
+        let room = Role::Classroom(ClassroomId(3));
+        assert_eq!(viewer_role(Direction::Egress, room), Role::Observer);
+        assert_eq!(
+            viewer_role(Direction::Egress, Role::Observer),
+            Role::Observer
+        );
+        assert_eq!(viewer_role(Direction::Ingest, Role::Teacher), Role::Teacher);
+    }
 }

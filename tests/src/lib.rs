@@ -8,6 +8,7 @@
 //!   rural profiles P0-P6.
 //! - [`netns`]: a network namespace per test, joined by a veth pair, for WebRTC peers.
 //! - [`browser`]: headless Chromium through chromedriver.
+//! - [`http`]: one plain HTTP/1.1 request (WHIP/WHEP).
 //! - [`camera`]: a fake camera of random noise, for a stream as large as its cap.
 //! - [`rural`]: the "rural DSL" scenario in two browsers, shared by its test and its bench.
 //! - [`wait`]: polling for a condition with a deadline instead of sleeping.
@@ -15,6 +16,7 @@
 pub mod browser;
 pub mod camera;
 pub mod client;
+pub mod http;
 pub mod link;
 pub mod media;
 pub mod netns;

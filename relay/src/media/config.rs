@@ -31,6 +31,8 @@ pub struct MediaConfig {
     pub pacing: PacingLimits,
     /// What the relay asks of a Publisher's video.
     pub publisher_rate: RateLimits,
+    /// WHIP/WHEP participants one lesson may have (players beyond this are told to try later).
+    pub max_http_participants: usize,
 }
 
 impl Default for MediaConfig {
@@ -45,6 +47,7 @@ impl Default for MediaConfig {
             retransmit: RetransmitLimits::default(),
             pacing: PacingLimits::default(),
             publisher_rate: RateLimits::default(),
+            max_http_participants: 64,
         }
     }
 }

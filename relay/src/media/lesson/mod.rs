@@ -51,8 +51,6 @@ use webrtc::peer_connection::PeerConnection;
 
 /// Subscriptions one connection may hold (the teacher's grid of classrooms).
 pub const MAX_SUBSCRIPTIONS: usize = 256;
-/// WHIP/WHEP participants one lesson may have (players beyond this are told to try later).
-pub const MAX_HTTP_PARTICIPANTS: usize = 64;
 /// How long a new connection may take to connect before the relay gives up on it.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A publication is listed once all its Tracks arrived, or after this long with those that did.
@@ -78,10 +76,8 @@ pub enum LessonMediaError {
     TooManySubscriptions,
     #[error("the connection left the lesson")]
     Left,
-    #[error(
-        "this lesson has {MAX_HTTP_PARTICIPANTS} WHIP/WHEP participants already; try again later"
-    )]
-    TooManyHttpParticipants,
+    #[error("this lesson has {0} WHIP/WHEP participants already; try again later")]
+    TooManyHttpParticipants(usize),
 }
 
 /// What all lessons share: configuration, ports, media ids.
@@ -325,7 +321,7 @@ impl LessonMedia {
     }
 
     /// A WHIP/WHEP participant joins; `key` is a digest of its bearer token. At most
-    /// [`MAX_HTTP_PARTICIPANTS`] per lesson.
+    /// [`MediaConfig::max_http_participants`] per lesson.
     pub fn join_http(
         &self,
         conn: ConnId,
@@ -337,8 +333,9 @@ impl LessonMedia {
             .values()
             .filter(|m| m.http_key.is_some())
             .count();
-        if http >= MAX_HTTP_PARTICIPANTS {
-            return Err(LessonMediaError::TooManyHttpParticipants);
+        let limit = self.ctx.config.max_http_participants;
+        if http >= limit {
+            return Err(LessonMediaError::TooManyHttpParticipants(limit));
         }
         self.join_member(
             conn,
@@ -545,12 +542,17 @@ impl LessonMedia {
 
     /// The teacher's first listed publication, for WHEP players.
     pub fn teacher_source(&self) -> Option<MediaId> {
+        self.source_of(Role::Teacher)
+    }
+
+    /// The listed Publication of a member in `role` (the first, if several publish).
+    pub fn source_of(&self, role: Role) -> Option<MediaId> {
         let inner = lock(&self.inner);
         inner
             .publications
             .iter()
             .filter(|(_, p)| p.announced)
-            .find(|(_, p)| inner.members.get(&p.owner).map(|m| m.role) == Some(Role::Teacher))
+            .find(|(_, p)| inner.members.get(&p.owner).map(|m| m.role) == Some(role))
             .map(|(id, _)| *id)
     }
 }
