@@ -15,7 +15,6 @@ use super::config::MediaConfig;
 use super::estimator::LinkEstimator;
 use super::interceptor::{KeyframeRequests, SLOT};
 use super::pacing::{Estimate, SubscriberPacer};
-use super::peer::PeerError;
 use super::retransmit::BoundedNackResponder;
 use rtc::interceptor::{
     CongestionControlBuilder, NackGeneratorBuilder, Registry, Slot, TwccSenderBuilder,
@@ -26,10 +25,6 @@ use rtc::peer_connection::configuration::interceptor_registry::{
 use rtc::peer_connection::configuration::media_engine::MediaEngine;
 use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RtpCodecKind, TYPE_RTCP_FB_TRANSPORT_CC};
 
-fn webrtc(e: impl std::fmt::Display) -> PeerError {
-    PeerError::WebRtc(e.to_string())
-}
-
 /// The interceptors for one connection; registers in `engine` the feedback they use. The
 /// [`Estimate`] is the Subscriber's link's, written by its pacer (none on other connections).
 pub fn registry(
@@ -37,10 +32,10 @@ pub fn registry(
     engine: &mut MediaEngine,
     sends_media: bool,
     estimate: &Estimate,
-) -> Result<Registry, PeerError> {
-    configure_simulcast_extension_headers(engine).map_err(webrtc)?;
+) -> Result<Registry, rtc::shared::error::Error> {
+    configure_simulcast_extension_headers(engine)?;
     let registry = Registry::new().with(Slot::NackGenerator, NackGeneratorBuilder::new().build());
-    let registry = configure_twcc_receiver_only(registry, engine).map_err(webrtc)?;
+    let registry = configure_twcc_receiver_only(registry, engine)?;
     let registry = configure_rtcp_reports(registry);
     if !sends_media {
         return Ok(registry);
