@@ -14,6 +14,7 @@
 //! [`Media`] holds the lessons that have media now.
 
 pub mod config;
+pub mod driver;
 pub mod fanout;
 pub mod forwarding;
 pub mod interceptor;
