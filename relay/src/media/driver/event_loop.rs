@@ -7,7 +7,7 @@
 //! events, received media, and its next deadline, which goes into the timer heap.
 
 use super::conn::{rtc_error, Conn};
-use super::demux::{binding_success_txid, ConnId, Demux, Route, TransactionId};
+use super::demux::{binding_success_txid, classify, Class, ConnId, Demux, Route, TransactionId};
 use super::droplog::DropLog;
 use super::timers::Timers;
 use super::{Command, DriverConfig, DriverError, DriverEvent, DriverStats, Opened};
@@ -248,7 +248,14 @@ impl Driver {
     }
 
     fn input(&mut self, from: SocketAddr, datagram: &[u8], now: Instant) {
-        self.out.stats.datagrams_in += 1;
+        let stats = &mut self.out.stats;
+        stats.datagrams_in += 1;
+        match classify(datagram) {
+            Class::Stun => stats.stun_in += 1,
+            Class::Dtls => stats.dtls_in += 1,
+            Class::RtpOrRtcp => stats.rtp_in += 1,
+            Class::Garbage => {}
+        }
         match self.demux.route(from, datagram) {
             Route::Drop(reason) => {
                 self.drops.record(reason, from, now);
@@ -283,11 +290,22 @@ impl Driver {
         let mut due = std::mem::take(&mut self.due);
         self.timers.pop_due(now, &mut due);
         for id in due.drain(..) {
-            if let Some(c) = self.conns.get_mut(&id) {
-                if let Err(e) = c.pc.handle_timeout(now) {
-                    tracing::debug!("media driver: {id} timeout: {e}");
+            let Some(c) = self.conns.get_mut(&id) else {
+                continue;
+            };
+            self.out.stats.timeouts += 1;
+            match c.pc.handle_timeout(now) {
+                Ok(()) => self.drain(id, now, None),
+                // Fatal, as in webrtc-rs's own driver: a handler that failed (a DTLS handshake
+                // out of retransmissions) stops the handlers after it from running, and the
+                // connection would never reach Failed by itself.
+                Err(e) => {
+                    tracing::info!("media driver: {id} failed: {e}");
+                    self.out.stats.timeout_failures += 1;
+                    self.drain(id, now, None);
+                    self.out.emit(DriverEvent::Failed(id));
+                    self.close(id, now);
                 }
-                self.drain(id, now, None);
             }
         }
         self.due = due;

@@ -12,6 +12,7 @@
 //! - `timers`: the connections' deadlines in a heap; the loop sleeps until the earliest.
 //! - `droplog`: counting dropped datagrams, logging them at most once a second.
 //! - `event_loop`: the task.
+//! - `sockopt`: the socket's kernel buffers, sized for every connection's bursts.
 //!
 //! The application talks to the task through a [`MediaDriverHandle`] (commands over a bounded
 //! queue) and reads [`DriverEvent`]s from a bounded queue. The task never waits on the
@@ -27,6 +28,7 @@ mod conn;
 pub mod demux;
 mod droplog;
 mod event_loop;
+mod sockopt;
 mod timers;
 
 pub use demux::{ConnId, DemuxError, DropReason};
@@ -74,6 +76,8 @@ pub struct DriverConfig {
     pub max_addrs_per_conn: usize,
     pub command_capacity: usize,
     pub event_capacity: usize,
+    /// Kernel receive and send buffer asked for the socket (capped by `net.core.rmem_max`).
+    pub socket_buffer: usize,
 }
 
 impl DriverConfig {
@@ -84,6 +88,7 @@ impl DriverConfig {
             max_addrs_per_conn: 4,
             command_capacity: 1_024,
             event_capacity: 4_096,
+            socket_buffer: 4 << 20,
         }
     }
 }
@@ -166,7 +171,15 @@ pub struct DriverStats {
     pub connections: usize,
     pub addresses: usize,
     pub datagrams_in: u64,
+    /// Of `datagrams_in`, by RFC 7983 class: STUN, DTLS, RTP/RTCP.
+    pub stun_in: u64,
+    pub dtls_in: u64,
+    pub rtp_in: u64,
     pub datagrams_out: u64,
+    /// Connection deadlines handled.
+    pub timeouts: u64,
+    /// Connections that failed handling a deadline (a DTLS handshake out of retransmissions).
+    pub timeout_failures: u64,
     pub drops: Vec<(DropReason, u64)>,
     /// Datagrams a connection refused (bad SRTP, DTLS from a known address out of place...).
     pub read_errors: u64,
@@ -219,6 +232,8 @@ pub async fn start(
     }
     let socket = UdpSocket::bind(config.bind).await?;
     let local_addr = socket.local_addr()?;
+    let granted = sockopt::set_buffers(&socket, config.socket_buffer);
+    tracing::debug!(%local_addr, ?granted, "media driver: socket receive buffer");
     let (commands, command_rx) = mpsc::channel(config.command_capacity.max(1));
     let (events, event_rx) = mpsc::channel(config.event_capacity.max(1));
     tokio::spawn(event_loop::run(
