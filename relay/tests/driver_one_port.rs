@@ -13,15 +13,21 @@ use relay::media::driver::{
     self, ConnId, DriverConfig, DriverEvent, DropReason, MediaDriverHandle, SendTrack,
 };
 use rtc::ice::mdns::MulticastDnsMode;
+use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use rtc::rtp;
-use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind};
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
+    RtpCodecKind,
+};
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use std::collections::{HashMap, HashSet};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{
     register_default_interceptors, MediaEngine, PeerConnection, PeerConnectionBuilder,
@@ -71,11 +77,13 @@ impl PeerConnectionEventHandler for Handler {
     }
 }
 
-/// A remote peer: receive-only audio and video.
+/// A remote peer: receive-only audio and video, or a publisher of both.
 struct Peer {
     pc: Arc<dyn PeerConnection>,
     state: watch::Receiver<RTCPeerConnectionState>,
     received: Log,
+    /// A publisher's tracks: (video, track).
+    locals: Vec<(bool, Arc<TrackLocalStaticRTP>)>,
 }
 
 fn codec(mime: &str, clock_rate: u32, channels: u16, fmtp: &str, pt: u8) -> RTCRtpCodecParameters {
@@ -91,8 +99,13 @@ fn codec(mime: &str, clock_rate: u32, channels: u16, fmtp: &str, pt: u8) -> RTCR
     }
 }
 
-/// A peer and its offer (every candidate in it).
+/// A receive-only peer and its offer (every candidate in it).
 async fn peer() -> (Peer, String) {
+    peer_with(false).await
+}
+
+/// A peer and its offer: a publisher of audio and video, or a receive-only peer.
+async fn peer_with(publish: bool) -> (Peer, String) {
     let mut engine = MediaEngine::default();
     engine
         .register_codec(
@@ -129,7 +142,34 @@ async fn peer() -> (Peer, String) {
         .await
         .expect("peer connection");
     let pc: Arc<dyn PeerConnection> = Arc::new(pc);
-    for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
+    let mut locals = Vec::new();
+    for (video, kind) in [(false, RtpCodecKind::Audio), (true, RtpCodecKind::Video)] {
+        if publish {
+            let c = if video {
+                codec(MIME_TYPE_VP8, 90_000, 0, "", 100)
+            } else {
+                codec(MIME_TYPE_OPUS, 48_000, 2, "minptime=10;useinbandfec=1", 109)
+            };
+            let track = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
+                "publisher".into(),
+                format!("publisher-{}", if video { "video" } else { "audio" }),
+                "publisher".into(),
+                kind,
+                vec![RTCRtpEncodingParameters {
+                    rtp_coding_parameters: RTCRtpCodingParameters {
+                        ssrc: Some(if video { 0x2222 } else { 0x1111 }),
+                        ..Default::default()
+                    },
+                    codec: c.rtp_codec,
+                    ..Default::default()
+                }],
+            )));
+            pc.add_track(Arc::clone(&track) as Arc<dyn TrackLocal>)
+                .await
+                .expect("add track");
+            locals.push((video, track));
+            continue;
+        }
         pc.add_transceiver_from_kind(
             kind,
             Some(RTCRtpTransceiverInit {
@@ -149,6 +189,7 @@ async fn peer() -> (Peer, String) {
             pc,
             state,
             received,
+            locals,
         },
         offer,
     )
@@ -207,6 +248,18 @@ fn ufrag(sdp: &str) -> Option<String> {
 
 /// Datagrams the kernel dropped for want of receive buffer: (on the socket bound to `port`, on
 /// every other loopback UDP socket), from `/proc/net/udp`.
+/// How many UDP sockets are bound to `port` on this machine (from `/proc/net/udp`).
+fn sockets_on(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/udp").unwrap_or_default();
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .filter_map(|local| local.rsplit(':').next())
+        .filter(|hex| u16::from_str_radix(hex, 16).ok() == Some(port))
+        .count()
+}
+
 fn kernel_drops(port: u16) -> (u64, u64) {
     let table = std::fs::read_to_string("/proc/net/udp").unwrap_or_default();
     let mut drops = (0, 0);
@@ -229,29 +282,54 @@ fn kernel_drops(port: u16) -> (u64, u64) {
     drops
 }
 
-/// The driver's Connected events, as a set shared with the test.
-fn watch_events(mut events: mpsc::Receiver<DriverEvent>) -> Arc<Mutex<HashSet<ConnId>>> {
-    let connected = Arc::new(Mutex::new(HashSet::new()));
-    let set = Arc::clone(&connected);
+/// What the driver reported, as the tests read it.
+#[derive(Default)]
+struct Seen {
+    connected: HashSet<ConnId>,
+    /// Remote tracks opened: (connection, track id, kind).
+    tracks: Vec<(ConnId, String, RtpCodecKind)>,
+    /// RTP received on remote tracks: (connection, track id, sequence number).
+    rtp: Vec<(ConnId, String, u16)>,
+}
+
+type Shared = Arc<Mutex<Seen>>;
+
+fn watch_events(mut events: mpsc::Receiver<DriverEvent>) -> Shared {
+    let seen: Shared = Arc::default();
+    let log = Arc::clone(&seen);
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
+            let mut log = log.lock().unwrap();
             match event {
                 DriverEvent::Connected(conn) => {
-                    set.lock().unwrap().insert(conn);
+                    log.connected.insert(conn);
                 }
                 DriverEvent::Failed(conn) => eprintln!("driver: {conn} failed"),
+                DriverEvent::TrackOpened {
+                    conn,
+                    track_id,
+                    kind,
+                    ..
+                } => log.tracks.push((conn, track_id, kind)),
+                DriverEvent::Rtp {
+                    conn,
+                    track_id,
+                    packet,
+                } => log
+                    .rtp
+                    .push((conn, track_id, packet.header.sequence_number)),
                 _ => {}
             }
         }
     });
-    connected
+    seen
 }
 
 /// `k` peers, each answered by the driver and connected; checks that every answer names only
 /// the driver's one address.
 async fn connect(
     handle: &MediaDriverHandle,
-    connected: &Arc<Mutex<HashSet<ConnId>>>,
+    connected: &Shared,
     k: usize,
 ) -> Vec<(ConnId, Arc<Peer>, String)> {
     let mut tasks = tokio::task::JoinSet::new();
@@ -298,7 +376,7 @@ async fn connect(
     }
     let start = Instant::now();
     loop {
-        let n = connected.lock().unwrap().len();
+        let n = connected.lock().unwrap().connected.len();
         if n >= peers.len() {
             break;
         }
@@ -382,7 +460,7 @@ async fn all_received(peers: &[(ConnId, Arc<Peer>, String)], first: u16) {
     }
 }
 
-async fn start_driver() -> (MediaDriverHandle, Arc<Mutex<HashSet<ConnId>>>) {
+async fn start_driver() -> (MediaDriverHandle, Shared) {
     let (handle, events) = driver::start(DriverConfig::new("127.0.0.1:0".parse().unwrap()))
         .await
         .expect("driver starts");
@@ -412,6 +490,11 @@ async fn one_port_serves_many_peers() {
     );
     assert_eq!(stats.connections, k);
     assert_eq!(stats.write_errors, 0);
+    assert_eq!(
+        sockets_on(handle.local_addr().port()),
+        1,
+        "one socket on the driver's port carried every connection"
+    );
     // One remote address per peer: each has one host candidate.
     assert_eq!(stats.addresses, k);
 }
@@ -511,5 +594,67 @@ async fn garbage_and_strangers_are_dropped() {
             RTCPeerConnectionState::Connected,
             "{conn} still up"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rtp_from_a_publisher_arrives_as_events() {
+    let (handle, seen) = start_driver().await;
+    let (peer, offer) = peer_with(true).await;
+    let opened = handle
+        .open(offer, vec![])
+        .await
+        .expect("the driver answers");
+    peer.accept(opened.answer).await;
+    assert!(peer.connected().await, "publisher connects");
+    for seq in 1..=BURST {
+        for (video, track) in &peer.locals {
+            let packet = rtp::Packet {
+                header: rtp::header::Header {
+                    version: 2,
+                    marker: *video,
+                    payload_type: if *video { 100 } else { 109 },
+                    sequence_number: seq,
+                    timestamp: u32::from(seq) * 3_000,
+                    ssrc: if *video { 0x2222 } else { 0x1111 },
+                    ..Default::default()
+                },
+                payload: Bytes::from(vec![0x10; 100]),
+            };
+            track.write_rtp(packet).await.expect("publisher writes");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let start = Instant::now();
+    loop {
+        {
+            let seen = seen.lock().unwrap();
+            let mut kinds: Vec<RtpCodecKind> = seen
+                .tracks
+                .iter()
+                .filter(|(c, _, _)| *c == opened.conn)
+                .map(|(_, _, k)| *k)
+                .collect();
+            kinds.sort_by_key(|k| *k == RtpCodecKind::Video);
+            let complete = seen.tracks.iter().all(|(conn, track, _)| {
+                let seqs: Vec<u16> = seen
+                    .rtp
+                    .iter()
+                    .filter(|(c, t, _)| c == conn && t == track)
+                    .map(|(_, _, s)| *s)
+                    .collect();
+                seqs == (1..=BURST).collect::<Vec<u16>>()
+            });
+            if kinds == [RtpCodecKind::Audio, RtpCodecKind::Video] && complete {
+                break;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "tracks {:?}, {} RTP events",
+                seen.tracks,
+                seen.rtp.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
