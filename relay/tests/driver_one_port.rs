@@ -5,8 +5,9 @@
 //! that offer to receive audio and video. They number their codecs differently from the driver
 //! (Opus 109, VP8 100), so the driver must write with the negotiated payload types.
 //!
-//! `DRIVER_PEERS=300 cargo test -p relay --test driver_one_port -- --nocapture one_port`
-//! runs the first test with 300 peers instead of the committed 20.
+//! The first test opens 300 connections at once, the proof (about 1.3 s in a debug
+//! build on 2 cores); `DRIVER_PEERS=20 cargo test -p relay --test driver_one_port -- --nocapture`
+//! runs it with another number and prints the timings.
 
 use bytes::Bytes;
 use relay::media::driver::{
@@ -472,7 +473,7 @@ async fn one_port_serves_many_peers() {
     let k: usize = std::env::var("DRIVER_PEERS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(300);
     let (handle, connected) = start_driver().await;
     let t0 = Instant::now();
     let peers = connect(&handle, &connected, k).await;
