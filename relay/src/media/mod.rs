@@ -8,6 +8,8 @@
 //! - [`sdp`]: what the relay reads from offers and writes into answers (no IO).
 //! - [`config`]: ICE address, announced address, UDP ports, STUN/TURN.
 //! - [`peer`]: opening a webrtc-rs peer connection and answering an offer.
+//! - [`driver`]: every peer connection as a webrtc-rs sans-IO `rtc` state machine on one UDP
+//!   socket, driven by one task (first slice: tested on its own, not yet used by the lessons).
 //! - [`chain`]: the interceptors on each peer connection.
 //! - [`interceptor`]: lets subscribers' keyframe requests through to the relay.
 //! - [`retransmit`]: answers a Subscriber's NACKs within limits (no IO).
@@ -19,6 +21,7 @@
 
 pub mod chain;
 pub mod config;
+pub mod driver;
 pub mod estimator;
 pub mod fanout;
 pub mod forwarding;

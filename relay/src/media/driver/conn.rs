@@ -1,0 +1,269 @@
+//! One connection on the shared port: an `rtc` peer connection with the relay's ICE credentials
+//! and one host candidate, answering an offer, and draining what the state machine produces.
+
+use super::demux::ConnId;
+use super::{DriverError, SendTrack};
+use crate::media::interceptor::{KeyframeRequests, SLOT};
+use rtc::ice::mdns::MulticastDnsMode;
+use rtc::interceptor::{Registry, Slot};
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
+use rtc::peer_connection::configuration::media_engine::{
+    MediaEngine, MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
+};
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::peer_connection::transport::{
+    CandidateConfig, CandidateHostConfig, RTCIceCandidate, RTCIceCandidateInit,
+};
+use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
+use rtc::rtp;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
+    RTCRtpEncodingParameters, RtpCodecKind,
+};
+use rtc::rtp_transceiver::RTCRtpSenderId;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+pub(super) fn rtc_error(e: impl std::fmt::Display) -> DriverError {
+    DriverError::Rtc(e.to_string())
+}
+
+fn codec(mime: &str, clock_rate: u32, channels: u16, fmtp: &str, pt: u8) -> RTCRtpCodecParameters {
+    let rtcp_feedback = if mime.starts_with("video/") {
+        [("nack", ""), ("nack", "pli"), ("ccm", "fir")]
+            .into_iter()
+            .map(|(typ, parameter)| RTCPFeedback {
+                typ: typ.to_string(),
+                parameter: parameter.to_string(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec {
+            mime_type: mime.to_string(),
+            clock_rate,
+            channels,
+            sdp_fmtp_line: fmtp.to_string(),
+            rtcp_feedback,
+        },
+        payload_type: pt,
+    }
+}
+
+/// The codecs every connection on the driver speaks: Opus, VP8 and constrained-baseline H.264.
+fn media_engine() -> Result<MediaEngine, DriverError> {
+    let mut engine = MediaEngine::default();
+    for c in [
+        codec(MIME_TYPE_VP8, 90_000, 0, "", 96),
+        codec(
+            MIME_TYPE_H264,
+            90_000,
+            0,
+            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+            102,
+        ),
+    ] {
+        engine
+            .register_codec(c, RtpCodecKind::Video)
+            .map_err(rtc_error)?;
+    }
+    engine
+        .register_codec(
+            codec(MIME_TYPE_OPUS, 48_000, 2, "minptime=10;useinbandfec=1", 111),
+            RtpCodecKind::Audio,
+        )
+        .map_err(rtc_error)?;
+    Ok(engine)
+}
+
+/// The codec a [`SendTrack`] of this kind and MIME type announces.
+pub(super) fn send_codec(kind: RtpCodecKind, mime: &str) -> RTCRtpCodec {
+    let c = match (kind, mime) {
+        (RtpCodecKind::Audio, _) => {
+            codec(MIME_TYPE_OPUS, 48_000, 2, "minptime=10;useinbandfec=1", 111)
+        }
+        (_, m) if m.eq_ignore_ascii_case(MIME_TYPE_H264) => codec(
+            MIME_TYPE_H264,
+            90_000,
+            0,
+            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+            102,
+        ),
+        _ => codec(MIME_TYPE_VP8, 90_000, 0, "", 96),
+    };
+    c.rtp_codec
+}
+
+/// A local track the relay sends on.
+struct Sender {
+    id: RTCRtpSenderId,
+    mime: String,
+    /// The SSRC and payload type negotiated for it, read once it is connected.
+    negotiated: Option<(u32, u8)>,
+}
+
+pub(super) struct Conn {
+    pub id: ConnId,
+    pub pc: RTCPeerConnection,
+    senders: Vec<Sender>,
+    /// Local track ids: their index in `senders`.
+    pub local_tracks: HashMap<String, usize>,
+    pub connected: bool,
+}
+
+impl Conn {
+    /// A connection with the ICE credentials `ufrag`/`pwd` and one host candidate `local`, which
+    /// answers `offer` and sends `send`. Returns it and the answer's SDP.
+    pub fn answer(
+        id: ConnId,
+        now: Instant,
+        local: SocketAddr,
+        ufrag: &str,
+        pwd: &str,
+        offer: String,
+        send: &[SendTrack],
+    ) -> Result<(Conn, String), DriverError> {
+        let mut engine = media_engine()?;
+        let registry = register_default_interceptors(Registry::new(), &mut engine)
+            .map_err(rtc_error)?
+            .with(Slot::from(SLOT), KeyframeRequests::default());
+        let settings = SettingEngineBuilder::new()
+            .with_ice_credentials(ufrag.to_string(), pwd.to_string())
+            .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+            .build();
+        let mut pc = RTCPeerConnectionBuilder::new()
+            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_setting_engine(settings)
+            .with_media_engine(engine)
+            .with_interceptor_registry(registry)
+            .build(now)
+            .map_err(rtc_error)?;
+
+        let offer =
+            RTCSessionDescription::offer(offer).map_err(|e| DriverError::Offer(e.to_string()))?;
+        pc.set_remote_description(now, offer)
+            .map_err(|e| DriverError::Offer(e.to_string()))?;
+
+        let mut senders = Vec::with_capacity(send.len());
+        let mut local_tracks = HashMap::new();
+        for (i, track) in send.iter().enumerate() {
+            let kind = track.kind;
+            let codec = send_codec(kind, &track.mime);
+            let track_id = format!(
+                "relay-{}-{i}",
+                if kind == RtpCodecKind::Audio {
+                    "audio"
+                } else {
+                    "video"
+                }
+            );
+            let media = MediaStreamTrack::new(
+                format!("relay-{id}"),
+                track_id.clone(),
+                track_id.clone(),
+                kind,
+                vec![RTCRtpEncodingParameters {
+                    rtp_coding_parameters: RTCRtpCodingParameters {
+                        ssrc: Some(rand::random::<u32>()),
+                        ..Default::default()
+                    },
+                    codec: codec.clone(),
+                    ..Default::default()
+                }],
+            );
+            let sender = pc.add_track(media).map_err(rtc_error)?;
+            local_tracks.insert(track_id, i);
+            senders.push(Sender {
+                id: sender,
+                mime: codec.mime_type,
+                negotiated: None,
+            });
+        }
+
+        let candidate = CandidateHostConfig {
+            base_config: CandidateConfig {
+                network: "udp".to_owned(),
+                address: local.ip().to_string(),
+                port: local.port(),
+                component: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+        .new_candidate_host()
+        .map_err(rtc_error)?;
+        let init = RTCIceCandidate::from(&candidate)
+            .to_json()
+            .map_err(rtc_error)?;
+        pc.add_local_candidate(init).map_err(rtc_error)?;
+        // End of gathering: the one host candidate is all there is.
+        pc.add_local_candidate(RTCIceCandidateInit::default())
+            .map_err(rtc_error)?;
+
+        let answer = pc.create_answer(None).map_err(rtc_error)?;
+        pc.set_local_description(now, answer).map_err(rtc_error)?;
+        let sdp = pc
+            .local_description()
+            .map(|d| d.sdp)
+            .ok_or_else(|| DriverError::Rtc("no local description after answering".into()))?;
+        Ok((
+            Conn {
+                id,
+                pc,
+                senders,
+                local_tracks,
+                connected: false,
+            },
+            sdp,
+        ))
+    }
+
+    /// Sends `packet` on local track `track`, with the SSRC and payload type negotiated for it.
+    pub fn write_rtp(
+        &mut self,
+        now: Instant,
+        track: usize,
+        mut packet: rtp::Packet,
+    ) -> Result<(), DriverError> {
+        if !self.connected {
+            return Err(DriverError::NotConnected(self.id));
+        }
+        let sender = self
+            .senders
+            .get_mut(track)
+            .ok_or(DriverError::UnknownTrack(self.id, track))?;
+        let mut rtp_sender = self
+            .pc
+            .rtp_sender(sender.id)
+            .ok_or(DriverError::UnknownTrack(self.id, track))?;
+        let (ssrc, pt) = match sender.negotiated {
+            Some(n) => n,
+            None => {
+                let ssrc = rtp_sender
+                    .track()
+                    .ssrcs()
+                    .next()
+                    .ok_or(DriverError::UnknownTrack(self.id, track))?;
+                let pt = rtp_sender
+                    .get_parameters()
+                    .rtp_parameters
+                    .codecs
+                    .iter()
+                    .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(&sender.mime))
+                    .map(|c| c.payload_type)
+                    .ok_or(DriverError::UnknownTrack(self.id, track))?;
+                sender.negotiated = Some((ssrc, pt));
+                (ssrc, pt)
+            }
+        };
+        packet.header.ssrc = ssrc;
+        packet.header.payload_type = pt;
+        rtp_sender.write_rtp(now, packet).map_err(rtc_error)
+    }
+}

@@ -1,0 +1,426 @@
+//! The driver's one task: the socket, the commands, the deadlines, every connection.
+//!
+//! Each turn waits for whichever comes first: a datagram (then up to [`RECV_BATCH`] more that
+//! are already queued are read without waiting), a command (likewise batched), or the earliest
+//! connection deadline. Every input is fed to its connection with the current time and that
+//! connection is drained at once: datagrams to send (collected and sent at the end of the turn),
+//! events, received media, and its next deadline, which goes into the timer heap.
+
+use super::conn::{rtc_error, Conn};
+use super::demux::{binding_success_txid, classify, Class, ConnId, Demux, Route, TransactionId};
+use super::droplog::DropLog;
+use super::timers::Timers;
+use super::{Command, DriverConfig, DriverError, DriverEvent, DriverStats, Opened};
+use bytes::BytesMut;
+use rand::distributions::{Alphanumeric, DistString};
+use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
+use rtc::peer_connection::message::{RTCMessage, TaggedRTCMessage};
+use rtc::peer_connection::state::RTCPeerConnectionState;
+use rtc::sansio::Protocol;
+use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// Datagrams read in one turn at most (one awaited, the rest already queued).
+const RECV_BATCH: usize = 64;
+/// Commands taken in one turn at most.
+const COMMAND_BATCH: usize = 64;
+/// Larger datagrams are cut (and then refused by the connection): no media packet is this big.
+const RECV_BUF: usize = 2_048;
+/// A deadline already past is handled again no sooner than this, so a connection whose timer
+/// does not advance cannot spin the loop.
+const MIN_TIMER_STEP: Duration = Duration::from_millis(1);
+/// Lifecycle events kept while the application's queue is full.
+const BACKLOG_PER_CONN: usize = 8;
+
+/// Datagrams and events produced in one turn.
+struct Outbox {
+    datagrams: Vec<(SocketAddr, BytesMut)>,
+    events: mpsc::Sender<DriverEvent>,
+    /// Lifecycle events waiting for room in `events`, oldest first.
+    backlog: VecDeque<DriverEvent>,
+    backlog_cap: usize,
+    stats: DriverStats,
+}
+
+impl Outbox {
+    fn emit(&mut self, event: DriverEvent) {
+        let media = matches!(event, DriverEvent::Rtp { .. } | DriverEvent::Rtcp { .. });
+        if !self.backlog.is_empty() {
+            // Behind already: media is dropped, lifecycle queues up in order.
+            if media || self.backlog.len() >= self.backlog_cap {
+                self.stats.events_dropped += 1;
+            } else {
+                self.backlog.push_back(event);
+            }
+            return;
+        }
+        match self.events.try_send(event) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(event)) if !media => {
+                self.backlog.push_back(event);
+            }
+            Err(_) => self.stats.events_dropped += 1,
+        }
+    }
+
+    fn flush_backlog(&mut self) {
+        while let Some(event) = self.backlog.pop_front() {
+            match self.events.try_send(event) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(event)) => {
+                    self.backlog.push_front(event);
+                    return;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    self.stats.events_dropped += 1 + self.backlog.len() as u64;
+                    self.backlog.clear();
+                    return;
+                }
+            }
+        }
+    }
+}
+
+struct Driver {
+    local_addr: SocketAddr,
+    config: DriverConfig,
+    demux: Demux,
+    timers: Timers,
+    conns: HashMap<ConnId, Conn>,
+    next_id: u32,
+    drops: DropLog,
+    out: Outbox,
+    due: Vec<ConnId>,
+}
+
+pub(super) async fn run(
+    socket: UdpSocket,
+    local_addr: SocketAddr,
+    config: DriverConfig,
+    mut commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<DriverEvent>,
+) {
+    let mut driver = Driver {
+        local_addr,
+        demux: Demux::new(config.max_addrs_per_conn),
+        timers: Timers::default(),
+        conns: HashMap::new(),
+        next_id: 1,
+        drops: DropLog::new(Duration::from_secs(1)),
+        out: Outbox {
+            datagrams: Vec::new(),
+            events,
+            backlog: VecDeque::new(),
+            backlog_cap: config
+                .max_connections
+                .saturating_mul(BACKLOG_PER_CONN)
+                .max(64),
+            stats: DriverStats::default(),
+        },
+        due: Vec::new(),
+        config,
+    };
+    let mut buf = vec![0u8; RECV_BUF];
+    tracing::info!(%local_addr, "media driver: listening");
+    loop {
+        driver.out.flush_backlog();
+        let deadline = driver.timers.next();
+        let sleep = async move {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            command = commands.recv() => {
+                let Some(command) = command else { break };
+                driver.command(command);
+                for _ in 1..COMMAND_BATCH {
+                    match commands.try_recv() {
+                        Ok(command) => driver.command(command),
+                        Err(_) => break,
+                    }
+                }
+            }
+            received = socket.recv_from(&mut buf) => {
+                match received {
+                    Ok((n, from)) => {
+                        driver.input(from, &buf[..n], Instant::now());
+                        for _ in 1..RECV_BATCH {
+                            match socket.try_recv_from(&mut buf) {
+                                Ok((n, from)) => driver.input(from, &buf[..n], Instant::now()),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    // ICMP errors surface here (ECONNREFUSED from a peer that went away).
+                    Err(e) => tracing::debug!("media driver: receive: {e}"),
+                }
+            }
+            () = sleep => {}
+        }
+        driver.handle_due(Instant::now());
+        driver.send(&socket).await;
+    }
+    let ids: Vec<ConnId> = driver.conns.keys().copied().collect();
+    for id in ids {
+        driver.close(id, Instant::now());
+    }
+    driver.send(&socket).await;
+    tracing::info!(%local_addr, "media driver: stopped");
+}
+
+impl Driver {
+    fn command(&mut self, command: Command) {
+        let now = Instant::now();
+        match command {
+            Command::Open { offer, send, reply } => {
+                let result = self.open(now, offer, &send);
+                let _ = reply.send(result);
+            }
+            Command::WriteRtp {
+                conn,
+                track,
+                packet,
+            } => {
+                let result = match self.conns.get_mut(&conn) {
+                    Some(c) => c.write_rtp(now, track, packet),
+                    None => Err(DriverError::UnknownConn(conn)),
+                };
+                match result {
+                    Ok(()) => self.drain(conn, now, None),
+                    Err(e) => {
+                        self.out.stats.write_errors += 1;
+                        tracing::debug!("media driver: write RTP: {e}");
+                    }
+                }
+            }
+            Command::Close { conn } => self.close(conn, now),
+            Command::Stats { reply } => {
+                let mut stats = self.out.stats.clone();
+                stats.connections = self.conns.len();
+                stats.addresses = self.demux.addr_count();
+                stats.drops = self.drops.totals();
+                let _ = reply.send(stats);
+            }
+        }
+    }
+
+    fn open(
+        &mut self,
+        now: Instant,
+        offer: String,
+        send: &[super::SendTrack],
+    ) -> Result<Opened, DriverError> {
+        if self.conns.len() >= self.config.max_connections {
+            return Err(DriverError::TooManyConnections(self.conns.len()));
+        }
+        let id = self.fresh_id();
+        // 16 alphanumeric characters: ~95 bits, so a guess or a clash is out of reach.
+        let ufrag = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
+        let pwd = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
+        self.demux.register(id, &ufrag)?;
+        match Conn::answer(id, now, self.local_addr, &ufrag, &pwd, offer, send) {
+            Ok((conn, answer)) => {
+                self.conns.insert(id, conn);
+                self.drain(id, now, None);
+                Ok(Opened { conn: id, answer })
+            }
+            Err(e) => {
+                self.demux.forget(id);
+                Err(e)
+            }
+        }
+    }
+
+    fn fresh_id(&mut self) -> ConnId {
+        loop {
+            let id = ConnId(self.next_id);
+            self.next_id = self.next_id.wrapping_add(1).max(1);
+            if !self.conns.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    fn input(&mut self, from: SocketAddr, datagram: &[u8], now: Instant) {
+        let stats = &mut self.out.stats;
+        stats.datagrams_in += 1;
+        match classify(datagram) {
+            Class::Stun => stats.stun_in += 1,
+            Class::Dtls => stats.dtls_in += 1,
+            Class::RtpOrRtcp => stats.rtp_in += 1,
+            Class::Garbage => {}
+        }
+        match self.demux.route(from, datagram) {
+            Route::Drop(reason) => {
+                self.drops.record(reason, from, now);
+            }
+            Route::Conn {
+                conn,
+                binding_request,
+            } => {
+                let Some(c) = self.conns.get_mut(&conn) else {
+                    return;
+                };
+                let read = c.pc.handle_read(TaggedBytesMut {
+                    now,
+                    transport: TransportContext {
+                        local_addr: self.local_addr,
+                        peer_addr: from,
+                        transport_protocol: TransportProtocol::UDP,
+                        ecn: None,
+                    },
+                    message: BytesMut::from(datagram),
+                });
+                if let Err(e) = read {
+                    self.out.stats.read_errors += 1;
+                    tracing::debug!("media driver: {conn} refused a datagram from {from}: {e}");
+                }
+                self.drain(conn, now, binding_request.map(|txid| (from, txid)));
+            }
+        }
+    }
+
+    fn handle_due(&mut self, now: Instant) {
+        let mut due = std::mem::take(&mut self.due);
+        self.timers.pop_due(now, &mut due);
+        for id in due.drain(..) {
+            let Some(c) = self.conns.get_mut(&id) else {
+                continue;
+            };
+            self.out.stats.timeouts += 1;
+            match c.pc.handle_timeout(now) {
+                Ok(()) => self.drain(id, now, None),
+                // Fatal, as in webrtc-rs's own driver: a handler that failed (a DTLS handshake
+                // out of retransmissions) stops the handlers after it from running, and the
+                // connection would never reach Failed by itself.
+                Err(e) => {
+                    tracing::info!("media driver: {id} failed: {e}");
+                    self.out.stats.timeout_failures += 1;
+                    self.drain(id, now, None);
+                    self.out.emit(DriverEvent::Failed(id));
+                    self.close(id, now);
+                }
+            }
+        }
+        self.due = due;
+    }
+
+    /// Takes everything `id`'s state machine produced. `binding`: a binding request just fed to
+    /// it, whose source is learned if the connection answered it with success.
+    fn drain(&mut self, id: ConnId, now: Instant, binding: Option<(SocketAddr, TransactionId)>) {
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        let mut accepted = false;
+        while let Some(w) = conn.pc.poll_write() {
+            if let Some((from, txid)) = binding {
+                if w.transport.peer_addr == from && binding_success_txid(&w.message) == Some(txid) {
+                    accepted = true;
+                }
+            }
+            self.out.datagrams.push((w.transport.peer_addr, w.message));
+        }
+        let mut gone = false;
+        while let Some(event) = conn.pc.poll_event() {
+            match event {
+                RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) => match state {
+                    RTCPeerConnectionState::Connected => {
+                        conn.connected = true;
+                        self.out.emit(DriverEvent::Connected(id));
+                    }
+                    RTCPeerConnectionState::Disconnected => {
+                        self.out.emit(DriverEvent::Disconnected(id));
+                    }
+                    RTCPeerConnectionState::Failed => {
+                        self.out.emit(DriverEvent::Failed(id));
+                        gone = true;
+                    }
+                    RTCPeerConnectionState::Closed => {
+                        self.out.emit(DriverEvent::Closed(id));
+                        gone = true;
+                    }
+                    _ => {}
+                },
+                RTCPeerConnectionEvent::OnTrack(RTCTrackEvent::OnOpen(init)) => {
+                    let kind = conn
+                        .pc
+                        .rtp_receiver(init.receiver_id)
+                        .map(|r| r.track().kind());
+                    if let Some(kind) = kind {
+                        self.out.emit(DriverEvent::TrackOpened {
+                            conn: id,
+                            track_id: init.track_id,
+                            kind,
+                            ssrc: init.ssrc,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        while let Some(TaggedRTCMessage { message, .. }) = conn.pc.poll_read() {
+            match message {
+                RTCMessage::RtpPacket(track_id, packet) => {
+                    self.out.emit(DriverEvent::Rtp {
+                        conn: id,
+                        track_id,
+                        packet,
+                    });
+                }
+                RTCMessage::RtcpPacket(track_id, packets) => {
+                    self.out.emit(DriverEvent::Rtcp {
+                        conn: id,
+                        local_track: conn.local_tracks.get(&track_id).copied(),
+                        track_id,
+                        packets,
+                    });
+                }
+                _ => {}
+            }
+        }
+        let next = conn
+            .pc
+            .poll_timeout()
+            .map(|at| at.max(now + MIN_TIMER_STEP));
+        self.timers.set(id, next);
+        if let (true, Some((from, _))) = (accepted, binding) {
+            self.demux.learn(id, from);
+        }
+        if gone {
+            self.close(id, now);
+        }
+    }
+
+    /// Closes `id` (sending what its close produces) and forgets it.
+    fn close(&mut self, id: ConnId, _now: Instant) {
+        let Some(mut conn) = self.conns.remove(&id) else {
+            return;
+        };
+        if let Err(e) = conn.pc.close().map_err(rtc_error) {
+            tracing::debug!("media driver: closing {id}: {e}");
+        }
+        while let Some(w) = conn.pc.poll_write() {
+            self.out.datagrams.push((w.transport.peer_addr, w.message));
+        }
+        self.demux.forget(id);
+        self.timers.remove(id);
+    }
+
+    async fn send(&mut self, socket: &UdpSocket) {
+        for (to, datagram) in self.out.datagrams.drain(..) {
+            match socket.send_to(&datagram, to).await {
+                Ok(_) => self.out.stats.datagrams_out += 1,
+                Err(e) => {
+                    self.out.stats.send_errors += 1;
+                    tracing::debug!("media driver: send to {to}: {e}");
+                }
+            }
+        }
+    }
+}
