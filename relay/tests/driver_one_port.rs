@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 use relay::media::driver::{
-    self, ConnId, DriverConfig, DriverEvent, DropReason, MediaDriverHandle, SendTrack,
+    self, DriverConfig, DriverEvent, DropReason, MediaDriverHandle, PeerId, SendTrack,
 };
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::media_stream::MediaStreamTrack;
@@ -286,11 +286,11 @@ fn kernel_drops(port: u16) -> (u64, u64) {
 /// What the driver reported, as the tests read it.
 #[derive(Default)]
 struct Seen {
-    connected: HashSet<ConnId>,
+    connected: HashSet<PeerId>,
     /// Remote tracks opened: (connection, track id, kind).
-    tracks: Vec<(ConnId, String, RtpCodecKind)>,
+    tracks: Vec<(PeerId, String, RtpCodecKind)>,
     /// RTP received on remote tracks: (connection, track id, sequence number).
-    rtp: Vec<(ConnId, String, u16)>,
+    rtp: Vec<(PeerId, String, u16)>,
 }
 
 type Shared = Arc<Mutex<Seen>>;
@@ -332,7 +332,7 @@ async fn connect(
     handle: &MediaDriverHandle,
     connected: &Shared,
     k: usize,
-) -> Vec<(ConnId, Arc<Peer>, String)> {
+) -> Vec<(PeerId, Arc<Peer>, String)> {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..k {
         let handle = handle.clone();
@@ -391,7 +391,7 @@ async fn connect(
 }
 
 /// Sends seq `first..first + BURST` on both local tracks of every connection.
-async fn burst(handle: &MediaDriverHandle, conns: &[ConnId], first: u16) {
+async fn burst(handle: &MediaDriverHandle, conns: &[PeerId], first: u16) {
     for seq in first..first + BURST {
         for &conn in conns {
             for (track, video) in [(0usize, false), (1usize, true)] {
@@ -423,7 +423,7 @@ async fn burst(handle: &MediaDriverHandle, conns: &[ConnId], first: u16) {
 
 /// Waits until every peer received seq `first..first + BURST` on both tracks, in order, with
 /// its own payload types; panics with what is missing otherwise.
-async fn all_received(peers: &[(ConnId, Arc<Peer>, String)], first: u16) {
+async fn all_received(peers: &[(PeerId, Arc<Peer>, String)], first: u16) {
     let start = Instant::now();
     loop {
         let mut missing = Vec::new();
@@ -478,7 +478,7 @@ async fn one_port_serves_many_peers() {
     let t0 = Instant::now();
     let peers = connect(&handle, &connected, k).await;
     let t_connected = t0.elapsed();
-    let conns: Vec<ConnId> = peers.iter().map(|(c, _, _)| *c).collect();
+    let conns: Vec<PeerId> = peers.iter().map(|(c, _, _)| *c).collect();
     burst(&handle, &conns, 1).await;
     all_received(&peers, 1).await;
     let stats = handle.stats().await.expect("stats");
@@ -528,7 +528,7 @@ async fn garbage_and_strangers_are_dropped() {
     let k = 4;
     let (handle, connected) = start_driver().await;
     let peers = connect(&handle, &connected, k).await;
-    let conns: Vec<ConnId> = peers.iter().map(|(c, _, _)| *c).collect();
+    let conns: Vec<PeerId> = peers.iter().map(|(c, _, _)| *c).collect();
     burst(&handle, &conns, 1).await;
     all_received(&peers, 1).await;
 

@@ -1,7 +1,7 @@
 //! One connection on the shared port: an `rtc` peer connection with the relay's ICE credentials
 //! and one host candidate, answering an offer, and draining what the state machine produces.
 
-use super::demux::ConnId;
+use super::demux::PeerId;
 use super::{DriverError, SendTrack};
 use crate::media::interceptor::{KeyframeRequests, SLOT};
 use rtc::ice::mdns::MulticastDnsMode;
@@ -109,7 +109,7 @@ struct Sender {
 }
 
 pub(super) struct Conn {
-    pub id: ConnId,
+    pub id: PeerId,
     pub pc: RTCPeerConnection,
     senders: Vec<Sender>,
     /// Local track ids: their index in `senders`.
@@ -121,7 +121,7 @@ impl Conn {
     /// A connection with the ICE credentials `ufrag`/`pwd` and one host candidate `local`, which
     /// answers `offer` and sends `send`. Returns it and the answer's SDP.
     pub fn answer(
-        id: ConnId,
+        id: PeerId,
         now: Instant,
         local: SocketAddr,
         ufrag: &str,

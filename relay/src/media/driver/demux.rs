@@ -33,11 +33,12 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use thiserror::Error;
 
-/// A connection on the shared port, as the driver numbers them.
+/// A peer connection on the shared port, as the driver numbers them (not the WebSocket
+/// connection of `room::ConnId`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnId(pub u32);
+pub struct PeerId(pub u32);
 
-impl std::fmt::Display for ConnId {
+impl std::fmt::Display for PeerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "conn#{}", self.0)
     }
@@ -110,7 +111,7 @@ pub enum Route {
     /// To this connection. `binding_request`: the transaction id of a binding request, whose
     /// source address is to be learned if the connection accepts it ([`Demux::learn`]).
     Conn {
-        conn: ConnId,
+        conn: PeerId,
         binding_request: Option<TransactionId>,
     },
     Drop(DropReason),
@@ -123,15 +124,15 @@ pub enum DemuxError {
     #[error("the ICE ufrag {0:?} is already in use on this port")]
     UfragTaken(String),
     #[error("{0} already has a ufrag")]
-    ConnTaken(ConnId),
+    ConnTaken(PeerId),
 }
 
 /// The routing tables of one shared port.
 pub struct Demux {
     max_addrs: usize,
-    ufrags: HashMap<String, ConnId>,
-    conns: HashMap<ConnId, Entry>,
-    addrs: HashMap<SocketAddr, ConnId>,
+    ufrags: HashMap<String, PeerId>,
+    conns: HashMap<PeerId, Entry>,
+    addrs: HashMap<SocketAddr, PeerId>,
 }
 
 struct Entry {
@@ -152,7 +153,7 @@ impl Demux {
     }
 
     /// Routes binding requests for `ufrag` to `conn` from now on.
-    pub fn register(&mut self, conn: ConnId, ufrag: &str) -> Result<(), DemuxError> {
+    pub fn register(&mut self, conn: PeerId, ufrag: &str) -> Result<(), DemuxError> {
         if self.ufrags.contains_key(ufrag) {
             return Err(DemuxError::UfragTaken(ufrag.to_string()));
         }
@@ -171,7 +172,7 @@ impl Demux {
     }
 
     /// Forgets `conn`'s ufrag and addresses.
-    pub fn forget(&mut self, conn: ConnId) {
+    pub fn forget(&mut self, conn: PeerId) {
         if let Some(entry) = self.conns.remove(&conn) {
             self.ufrags.remove(&entry.ufrag);
             for addr in entry.addrs {
@@ -213,7 +214,7 @@ impl Demux {
 
     /// `conn` accepted a binding request from `addr`: route `addr`'s other datagrams to it. Does
     /// nothing for a connection that is not registered.
-    pub fn learn(&mut self, conn: ConnId, addr: SocketAddr) {
+    pub fn learn(&mut self, conn: PeerId, addr: SocketAddr) {
         if !self.conns.contains_key(&conn) {
             return;
         }
@@ -238,12 +239,12 @@ impl Demux {
     }
 
     /// The connection `addr` is routed to, if any.
-    pub fn conn_of(&self, addr: SocketAddr) -> Option<ConnId> {
+    pub fn conn_of(&self, addr: SocketAddr) -> Option<PeerId> {
         self.addrs.get(&addr).copied()
     }
 
     /// How many addresses `conn` has.
-    pub fn addrs_of(&self, conn: ConnId) -> usize {
+    pub fn addrs_of(&self, conn: PeerId) -> usize {
         self.conns.get(&conn).map_or(0, |e| e.addrs.len())
     }
 
@@ -377,8 +378,8 @@ pub(crate) mod tests {
 
     fn demux() -> Demux {
         let mut d = Demux::new(2);
-        d.register(ConnId(1), "ufragA").unwrap();
-        d.register(ConnId(2), "ufragB").unwrap();
+        d.register(PeerId(1), "ufragA").unwrap();
+        d.register(PeerId(2), "ufragB").unwrap();
         d
     }
 
@@ -406,7 +407,7 @@ pub(crate) mod tests {
         assert_eq!(
             d.route(addr(5000), &binding_request("ufragB:remote", txid)),
             Route::Conn {
-                conn: ConnId(2),
+                conn: PeerId(2),
                 binding_request: Some(txid)
             }
         );
@@ -450,9 +451,9 @@ pub(crate) mod tests {
             d.route(addr(5000), &response),
             Route::Drop(DropReason::StrangerStun)
         );
-        d.learn(ConnId(1), addr(5000));
+        d.learn(PeerId(1), addr(5000));
         let to_one = Route::Conn {
-            conn: ConnId(1),
+            conn: PeerId(1),
             binding_request: None,
         };
         assert_eq!(d.route(addr(5000), &dtls), to_one);
@@ -503,7 +504,7 @@ pub(crate) mod tests {
         assert_ne!(
             d.route(addr(1), &not_utf8),
             Route::Conn {
-                conn: ConnId(1),
+                conn: PeerId(1),
                 binding_request: Some([2; 12])
             }
         );
@@ -512,44 +513,44 @@ pub(crate) mod tests {
     #[test]
     fn addresses_are_bounded_per_connection_and_move_between_connections() {
         let mut d = demux();
-        d.learn(ConnId(1), addr(1));
-        d.learn(ConnId(1), addr(2));
-        d.learn(ConnId(1), addr(2));
-        assert_eq!(d.addrs_of(ConnId(1)), 2);
-        d.learn(ConnId(1), addr(3));
-        assert_eq!(d.addrs_of(ConnId(1)), 2);
+        d.learn(PeerId(1), addr(1));
+        d.learn(PeerId(1), addr(2));
+        d.learn(PeerId(1), addr(2));
+        assert_eq!(d.addrs_of(PeerId(1)), 2);
+        d.learn(PeerId(1), addr(3));
+        assert_eq!(d.addrs_of(PeerId(1)), 2);
         assert_eq!(d.conn_of(addr(1)), None, "the oldest is forgotten");
-        assert_eq!(d.conn_of(addr(3)), Some(ConnId(1)));
-        d.learn(ConnId(2), addr(3));
-        assert_eq!(d.conn_of(addr(3)), Some(ConnId(2)));
-        assert_eq!(d.addrs_of(ConnId(1)), 1);
+        assert_eq!(d.conn_of(addr(3)), Some(PeerId(1)));
+        d.learn(PeerId(2), addr(3));
+        assert_eq!(d.conn_of(addr(3)), Some(PeerId(2)));
+        assert_eq!(d.addrs_of(PeerId(1)), 1);
         assert_eq!(d.addr_count(), 2);
         // Unregistered connections learn nothing.
-        d.learn(ConnId(9), addr(4));
+        d.learn(PeerId(9), addr(4));
         assert_eq!(d.conn_of(addr(4)), None);
     }
 
     #[test]
     fn forget_drops_ufrag_and_addresses() {
         let mut d = demux();
-        d.learn(ConnId(1), addr(1));
-        d.learn(ConnId(2), addr(2));
-        d.forget(ConnId(1));
+        d.learn(PeerId(1), addr(1));
+        d.learn(PeerId(2), addr(2));
+        d.forget(PeerId(1));
         assert_eq!(d.conn_of(addr(1)), None);
-        assert_eq!(d.conn_of(addr(2)), Some(ConnId(2)));
+        assert_eq!(d.conn_of(addr(2)), Some(PeerId(2)));
         assert_eq!(
             d.route(addr(1), &binding_request("ufragA:r", [0; 12])),
             Route::Drop(DropReason::UnknownUfrag)
         );
         // The ufrag is free again.
-        d.register(ConnId(3), "ufragA").unwrap();
+        d.register(PeerId(3), "ufragA").unwrap();
         assert_eq!(
-            d.register(ConnId(4), "ufragA"),
+            d.register(PeerId(4), "ufragA"),
             Err(DemuxError::UfragTaken("ufragA".into()))
         );
         assert_eq!(
-            d.register(ConnId(3), "other"),
-            Err(DemuxError::ConnTaken(ConnId(3)))
+            d.register(PeerId(3), "other"),
+            Err(DemuxError::ConnTaken(PeerId(3)))
         );
     }
 

@@ -7,7 +7,7 @@
 //! events, received media, and its next deadline, which goes into the timer heap.
 
 use super::conn::{rtc_error, Conn};
-use super::demux::{binding_success_txid, classify, Class, ConnId, Demux, Route, TransactionId};
+use super::demux::{binding_success_txid, classify, Class, Demux, PeerId, Route, TransactionId};
 use super::droplog::DropLog;
 use super::timers::Timers;
 use super::{Command, DriverConfig, DriverError, DriverEvent, DriverStats, Opened};
@@ -90,11 +90,11 @@ struct Driver {
     config: DriverConfig,
     demux: Demux,
     timers: Timers,
-    conns: HashMap<ConnId, Conn>,
+    conns: HashMap<PeerId, Conn>,
     next_id: u32,
     drops: DropLog,
     out: Outbox,
-    due: Vec<ConnId>,
+    due: Vec<PeerId>,
 }
 
 pub(super) async fn run(
@@ -166,7 +166,7 @@ pub(super) async fn run(
         driver.handle_due(Instant::now());
         driver.send(&socket).await;
     }
-    let ids: Vec<ConnId> = driver.conns.keys().copied().collect();
+    let ids: Vec<PeerId> = driver.conns.keys().copied().collect();
     for id in ids {
         driver.close(id, Instant::now());
     }
@@ -237,9 +237,9 @@ impl Driver {
         }
     }
 
-    fn fresh_id(&mut self) -> ConnId {
+    fn fresh_id(&mut self) -> PeerId {
         loop {
-            let id = ConnId(self.next_id);
+            let id = PeerId(self.next_id);
             self.next_id = self.next_id.wrapping_add(1).max(1);
             if !self.conns.contains_key(&id) {
                 return id;
@@ -313,7 +313,7 @@ impl Driver {
 
     /// Takes everything `id`'s state machine produced. `binding`: a binding request just fed to
     /// it, whose source is learned if the connection answered it with success.
-    fn drain(&mut self, id: ConnId, now: Instant, binding: Option<(SocketAddr, TransactionId)>) {
+    fn drain(&mut self, id: PeerId, now: Instant, binding: Option<(SocketAddr, TransactionId)>) {
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
@@ -398,7 +398,7 @@ impl Driver {
     }
 
     /// Closes `id` (sending what its close produces) and forgets it.
-    fn close(&mut self, id: ConnId, _now: Instant) {
+    fn close(&mut self, id: PeerId, _now: Instant) {
         let Some(mut conn) = self.conns.remove(&id) else {
             return;
         };

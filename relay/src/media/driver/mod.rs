@@ -31,7 +31,7 @@ mod event_loop;
 mod sockopt;
 mod timers;
 
-pub use demux::{ConnId, DemuxError, DropReason};
+pub use demux::{DemuxError, DropReason, PeerId};
 
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::{rtcp, rtp};
@@ -53,11 +53,11 @@ pub enum DriverError {
     #[error("WebRTC: {0}")]
     Rtc(String),
     #[error("{0} is not connected yet")]
-    NotConnected(ConnId),
+    NotConnected(PeerId),
     #[error("{0} has no local track {1}")]
-    UnknownTrack(ConnId, usize),
+    UnknownTrack(PeerId, usize),
     #[error("no connection {0}")]
-    UnknownConn(ConnId),
+    UnknownConn(PeerId),
     #[error("the media driver's command queue is full")]
     Busy,
     #[error("{0}")]
@@ -127,30 +127,30 @@ impl SendTrack {
 #[derive(Debug)]
 pub enum DriverEvent {
     /// ICE and DTLS are up: local tracks can be written.
-    Connected(ConnId),
+    Connected(PeerId),
     /// Consent was lost for a while; the connection may come back.
-    Disconnected(ConnId),
+    Disconnected(PeerId),
     /// ICE or DTLS failed; the connection is gone.
-    Failed(ConnId),
+    Failed(PeerId),
     /// The remote closed the connection; it is gone.
-    Closed(ConnId),
+    Closed(PeerId),
     /// The first packet of a remote track arrived.
     TrackOpened {
-        conn: ConnId,
+        conn: PeerId,
         track_id: String,
         kind: RtpCodecKind,
         ssrc: u32,
     },
     /// RTP on a remote track.
     Rtp {
-        conn: ConnId,
+        conn: PeerId,
         track_id: String,
         packet: rtp::Packet,
     },
     /// RTCP the interceptors let through (keyframe requests), with the track it is about (a
     /// local track id for feedback on what the relay sends).
     Rtcp {
-        conn: ConnId,
+        conn: PeerId,
         track_id: String,
         /// The local track (index into the `send` of [`MediaDriverHandle::open`]) it is about.
         local_track: Option<usize>,
@@ -161,7 +161,7 @@ pub enum DriverEvent {
 /// An answered offer.
 #[derive(Debug)]
 pub struct Opened {
-    pub conn: ConnId,
+    pub conn: PeerId,
     pub answer: String,
 }
 
@@ -204,12 +204,12 @@ enum Command {
         reply: oneshot::Sender<Result<Opened, DriverError>>,
     },
     WriteRtp {
-        conn: ConnId,
+        conn: PeerId,
         track: usize,
         packet: rtp::Packet,
     },
     Close {
-        conn: ConnId,
+        conn: PeerId,
     },
     Stats {
         reply: oneshot::Sender<DriverStats>,
@@ -270,7 +270,7 @@ impl MediaDriverHandle {
     /// (not connected yet, unknown track) are counted in [`DriverStats::write_errors`].
     pub async fn write_rtp(
         &self,
-        conn: ConnId,
+        conn: PeerId,
         track: usize,
         packet: rtp::Packet,
     ) -> Result<(), DriverError> {
@@ -287,7 +287,7 @@ impl MediaDriverHandle {
     /// Like [`Self::write_rtp`], but fails with [`DriverError::Busy`] instead of waiting.
     pub fn try_write_rtp(
         &self,
-        conn: ConnId,
+        conn: PeerId,
         track: usize,
         packet: rtp::Packet,
     ) -> Result<(), DriverError> {
@@ -304,7 +304,7 @@ impl MediaDriverHandle {
     }
 
     /// Closes `conn` and forgets its ufrag and addresses.
-    pub async fn close(&self, conn: ConnId) -> Result<(), DriverError> {
+    pub async fn close(&self, conn: PeerId) -> Result<(), DriverError> {
         self.commands
             .send(Command::Close { conn })
             .await

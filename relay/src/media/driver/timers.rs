@@ -5,20 +5,20 @@
 //! skipped when they reach the top. The heap is rebuilt from the current deadlines when stale
 //! entries outnumber them, so its size stays within a constant factor of the connection count.
 
-use super::demux::ConnId;
+use super::demux::PeerId;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::Instant;
 
 #[derive(Default)]
 pub struct Timers {
-    heap: BinaryHeap<Reverse<(Instant, ConnId)>>,
-    current: HashMap<ConnId, Instant>,
+    heap: BinaryHeap<Reverse<(Instant, PeerId)>>,
+    current: HashMap<PeerId, Instant>,
 }
 
 impl Timers {
     /// `conn`'s next deadline (`None`: it has none).
-    pub fn set(&mut self, conn: ConnId, deadline: Option<Instant>) {
+    pub fn set(&mut self, conn: PeerId, deadline: Option<Instant>) {
         match deadline {
             None => {
                 self.current.remove(&conn);
@@ -38,11 +38,11 @@ impl Timers {
         }
     }
 
-    pub fn remove(&mut self, conn: ConnId) {
+    pub fn remove(&mut self, conn: PeerId) {
         self.set(conn, None);
     }
 
-    fn is_current(&self, at: Instant, conn: ConnId) -> bool {
+    fn is_current(&self, at: Instant, conn: PeerId) -> bool {
         self.current.get(&conn) == Some(&at)
     }
 
@@ -58,7 +58,7 @@ impl Timers {
     }
 
     /// Takes the connections whose deadline is at or before `now` (they have none afterwards).
-    pub fn pop_due(&mut self, now: Instant, due: &mut Vec<ConnId>) {
+    pub fn pop_due(&mut self, now: Instant, due: &mut Vec<PeerId>) {
         while let Some(&Reverse((at, conn))) = self.heap.peek() {
             if at > now {
                 break;
@@ -88,20 +88,20 @@ mod tests {
         let t0 = Instant::now();
         let ms = |n| t0 + Duration::from_millis(n);
         let mut timers = Timers::default();
-        timers.set(ConnId(1), Some(ms(30)));
-        timers.set(ConnId(2), Some(ms(10)));
-        timers.set(ConnId(3), Some(ms(20)));
+        timers.set(PeerId(1), Some(ms(30)));
+        timers.set(PeerId(2), Some(ms(10)));
+        timers.set(PeerId(3), Some(ms(20)));
         // Conn 2 moves later: its old entry is stale.
-        timers.set(ConnId(2), Some(ms(40)));
-        timers.remove(ConnId(3));
+        timers.set(PeerId(2), Some(ms(40)));
+        timers.remove(PeerId(3));
         assert_eq!(timers.next(), Some(ms(30)));
         let mut due = Vec::new();
         timers.pop_due(ms(35), &mut due);
-        assert_eq!(due, vec![ConnId(1)]);
+        assert_eq!(due, vec![PeerId(1)]);
         assert_eq!(timers.next(), Some(ms(40)));
         due.clear();
         timers.pop_due(ms(100), &mut due);
-        assert_eq!(due, vec![ConnId(2)]);
+        assert_eq!(due, vec![PeerId(2)]);
         assert_eq!(timers.next(), None);
     }
 
@@ -110,12 +110,12 @@ mod tests {
         let t0 = Instant::now();
         let mut timers = Timers::default();
         for i in 0..10_000u64 {
-            timers.set(ConnId((i % 3) as u32), Some(t0 + Duration::from_micros(i)));
+            timers.set(PeerId((i % 3) as u32), Some(t0 + Duration::from_micros(i)));
         }
         assert!(timers.heap_len() <= 2 * 3 + 64 + 1);
         let mut due = Vec::new();
         timers.pop_due(t0 + Duration::from_secs(1), &mut due);
         due.sort();
-        assert_eq!(due, vec![ConnId(0), ConnId(1), ConnId(2)]);
+        assert_eq!(due, vec![PeerId(0), PeerId(1), PeerId(2)]);
     }
 }
