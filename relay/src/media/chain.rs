@@ -11,11 +11,10 @@
 //! - [`SubscriberPacer`] instead of `rtc-interceptor`'s single-FIFO pacer;
 //! - [`KeyframeRequests`], letting the Subscriber's PLI/FIR through to the relay.
 
-use super::config::MediaConfig;
 use super::estimator::LinkEstimator;
 use super::interceptor::{KeyframeRequests, SLOT};
-use super::pacing::{Estimate, SubscriberPacer};
-use super::retransmit::BoundedNackResponder;
+use super::pacing::{Estimate, PacingLimits, SubscriberPacer};
+use super::retransmit::{BoundedNackResponder, RetransmitLimits};
 use rtc::interceptor::{
     CongestionControlBuilder, NackGeneratorBuilder, Registry, Slot, TwccSenderBuilder,
 };
@@ -28,7 +27,8 @@ use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RtpCodecKind, TYPE_RTCP_FB_
 /// The interceptors for one connection; registers in `engine` the feedback they use. The
 /// [`Estimate`] is the Subscriber's link's, written by its pacer (none on other connections).
 pub fn registry(
-    config: &MediaConfig,
+    retransmit: RetransmitLimits,
+    pacing: PacingLimits,
     engine: &mut MediaEngine,
     sends_media: bool,
     estimate: &Estimate,
@@ -51,13 +51,9 @@ pub fn registry(
         );
     }
     // The receive-only registration above covers both kinds' header extension already.
-    let pacing = config.pacing;
     let estimator = LinkEstimator::new(pacing.initial_bps, pacing.min_bps, pacing.max_bps);
     Ok(registry
-        .with(
-            Slot::NackResponder,
-            BoundedNackResponder::new(config.retransmit),
-        )
+        .with(Slot::NackResponder, BoundedNackResponder::new(retransmit))
         .with(Slot::TwccSender, TwccSenderBuilder::new().build())
         .with(
             Slot::CongestionControl,

@@ -235,8 +235,14 @@ pub async fn open(
         });
         let mut engine = engine.clone();
         let estimate = Estimate::default();
-        let registry =
-            chain::registry(config, &mut engine, sends_media, &estimate).map_err(webrtc)?;
+        let registry = chain::registry(
+            config.retransmit,
+            config.pacing,
+            &mut engine,
+            sends_media,
+            &estimate,
+        )
+        .map_err(webrtc)?;
         let settings = SettingEngineBuilder::new()
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
             .build();

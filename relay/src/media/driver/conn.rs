@@ -2,12 +2,11 @@
 //! and one host candidate, answering an offer, and draining what the state machine produces.
 
 use super::demux::PeerId;
-use super::{DriverError, SendTrack};
-use crate::media::interceptor::{KeyframeRequests, SLOT};
+use super::{ChainLimits, DriverError, SendTrack};
+use crate::media::chain;
+use crate::media::pacing::Estimate;
 use rtc::ice::mdns::MulticastDnsMode;
-use rtc::interceptor::{Registry, Slot};
 use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
 use rtc::peer_connection::configuration::media_engine::{
     MediaEngine, MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
 };
@@ -115,26 +114,42 @@ pub(super) struct Conn {
     /// Local track ids: their index in `senders`.
     pub local_tracks: HashMap<String, usize>,
     pub connected: bool,
+    /// What the remote's link carries, as estimated on a connection that sends.
+    pub estimate: Estimate,
+}
+
+/// A connection's ICE side: its credentials and its one host candidate.
+pub(super) struct Ice<'a> {
+    pub local: SocketAddr,
+    pub ufrag: &'a str,
+    pub pwd: &'a str,
 }
 
 impl Conn {
-    /// A connection with the ICE credentials `ufrag`/`pwd` and one host candidate `local`, which
-    /// answers `offer` and sends `send`. Returns it and the answer's SDP.
+    /// A connection with the ICE credentials and host candidate `ice`, which answers `offer` and
+    /// sends `send`. Returns it and the answer's SDP.
     pub fn answer(
         id: PeerId,
         now: Instant,
-        local: SocketAddr,
-        ufrag: &str,
-        pwd: &str,
+        ice: Ice<'_>,
         offer: String,
         send: &[SendTrack],
+        limits: &ChainLimits,
     ) -> Result<(Conn, String), DriverError> {
         let mut engine = media_engine()?;
-        let registry = register_default_interceptors(Registry::new(), &mut engine)
-            .map_err(rtc_error)?
-            .with(Slot::from(SLOT), KeyframeRequests::default());
+        // The same interceptors as the lessons' connections: bounded retransmissions, the link
+        // estimate and the pacer on a connection that sends.
+        let estimate = Estimate::default();
+        let registry = chain::registry(
+            limits.retransmit,
+            limits.pacing,
+            &mut engine,
+            !send.is_empty(),
+            &estimate,
+        )
+        .map_err(rtc_error)?;
         let settings = SettingEngineBuilder::new()
-            .with_ice_credentials(ufrag.to_string(), pwd.to_string())
+            .with_ice_credentials(ice.ufrag.to_string(), ice.pwd.to_string())
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
             .build();
         let mut pc = RTCPeerConnectionBuilder::new()
@@ -189,8 +204,8 @@ impl Conn {
         let candidate = CandidateHostConfig {
             base_config: CandidateConfig {
                 network: "udp".to_owned(),
-                address: local.ip().to_string(),
-                port: local.port(),
+                address: ice.local.ip().to_string(),
+                port: ice.local.port(),
                 component: 1,
                 ..Default::default()
             },
@@ -219,6 +234,7 @@ impl Conn {
                 senders,
                 local_tracks,
                 connected: false,
+                estimate,
             },
             sdp,
         ))

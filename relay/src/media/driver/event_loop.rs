@@ -6,7 +6,7 @@
 //! connection is drained at once: datagrams to send (collected and sent at the end of the turn),
 //! events, received media, and its next deadline, which goes into the timer heap.
 
-use super::conn::{rtc_error, Conn};
+use super::conn::{rtc_error, Conn, Ice};
 use super::demux::{binding_success_txid, classify, Class, Demux, PeerId, Route, TransactionId};
 use super::droplog::DropLog;
 use super::timers::Timers;
@@ -224,11 +224,22 @@ impl Driver {
         let ufrag = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
         let pwd = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
         self.demux.register(id, &ufrag)?;
-        match Conn::answer(id, now, self.local_addr, &ufrag, &pwd, offer, send) {
+        let limits = self.config.chain;
+        let ice = Ice {
+            local: self.local_addr,
+            ufrag: &ufrag,
+            pwd: &pwd,
+        };
+        match Conn::answer(id, now, ice, offer, send, &limits) {
             Ok((conn, answer)) => {
+                let estimate = conn.estimate.clone();
                 self.conns.insert(id, conn);
                 self.drain(id, now, None);
-                Ok(Opened { conn: id, answer })
+                Ok(Opened {
+                    conn: id,
+                    answer,
+                    estimate,
+                })
             }
             Err(e) => {
                 self.demux.forget(id);

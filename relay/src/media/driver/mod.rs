@@ -66,6 +66,13 @@ pub enum DriverError {
     Unspecified(SocketAddr),
 }
 
+/// How each connection answers NACKs and paces what it sends ([`crate::media::chain`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ChainLimits {
+    pub retransmit: crate::media::retransmit::RetransmitLimits,
+    pub pacing: crate::media::pacing::PacingLimits,
+}
+
 /// The driver's limits and its socket's address.
 #[derive(Clone, Debug)]
 pub struct DriverConfig {
@@ -78,6 +85,8 @@ pub struct DriverConfig {
     pub event_capacity: usize,
     /// Kernel receive and send buffer asked for the socket (capped by `net.core.rmem_max`).
     pub socket_buffer: usize,
+    /// Retransmission and pacing limits of every connection.
+    pub chain: ChainLimits,
 }
 
 impl DriverConfig {
@@ -89,6 +98,7 @@ impl DriverConfig {
             command_capacity: 1_024,
             event_capacity: 4_096,
             socket_buffer: 4 << 20,
+            chain: ChainLimits::default(),
         }
     }
 }
@@ -163,6 +173,9 @@ pub enum DriverEvent {
 pub struct Opened {
     pub conn: PeerId,
     pub answer: String,
+    /// The remote's link as the connection estimates it (on a connection that sends), for the
+    /// lesson's cap on its Publishers ([`crate::media::publisher_rate`]).
+    pub estimate: crate::media::pacing::Estimate,
 }
 
 /// Counters of the driver since it started.
