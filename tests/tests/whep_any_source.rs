@@ -7,10 +7,18 @@
 use shared::ids::Role;
 use std::sync::Arc;
 use std::time::Duration;
-use tests::http::request;
+use tests::http::{request, Reply};
 use tests::media::{stream, TestPeer};
 use tests::relay::{TestRelay, CLASSROOMS, LESSON};
 use tests::wait;
+
+/// A WHEP player's POST for `query` with `token`: its peer and the relay's reply.
+async fn play(relay: &TestRelay, query: &str, token: &str) -> (TestPeer, Reply) {
+    let (peer, offer) = TestPeer::subscriber().await;
+    let path = format!("/lessons/{}/whep{query}", LESSON.0);
+    let reply = request(&relay.base, "POST", &path, token, &offer).await;
+    (peer, reply)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whep_player_plays_a_classroom_its_token_may_see() {
@@ -31,20 +39,11 @@ async fn a_whep_player_plays_a_classroom_its_token_may_see() {
         })
         .await;
 
-    let whep = |query: String| format!("/lessons/{}/whep{query}", LESSON.0);
     let teacher_token = relay.token(Role::Teacher);
     let observer_token = relay.token(Role::Observer);
 
     // The teacher's token plays classroom A.
-    let (player, offer) = TestPeer::subscriber().await;
-    let reply = request(
-        &relay.base,
-        "POST",
-        &whep(format!("?classroom={}", room_a.0)),
-        &teacher_token,
-        &offer,
-    )
-    .await;
+    let (player, reply) = play(&relay, &format!("?classroom={}", room_a.0), &teacher_token).await;
     assert_eq!(reply.status, 201, "{reply:?}");
     assert!(reply.header("location").is_some(), "{reply:?}");
     player.accept(reply.body.clone()).await;
@@ -60,65 +59,27 @@ async fn a_whep_player_plays_a_classroom_its_token_may_see() {
     .await;
 
     // An observer may not take a classroom without the floor.
-    let (refused, offer) = TestPeer::subscriber().await;
-    let reply = request(
-        &relay.base,
-        "POST",
-        &whep(format!("?classroom={}", room_a.0)),
-        &observer_token,
-        &offer,
-    )
-    .await;
+    let (refused, reply) = play(&relay, &format!("?classroom={}", room_a.0), &observer_token).await;
     assert_eq!(reply.status, 403, "{reply:?}");
     refused.close().await;
 
     // A classroom that publishes nothing is not there yet.
-    let (waiting, offer) = TestPeer::subscriber().await;
-    let reply = request(
-        &relay.base,
-        "POST",
-        &whep(format!("?classroom={}", room_b.0)),
-        &teacher_token,
-        &offer,
-    )
-    .await;
+    let (waiting, reply) = play(&relay, &format!("?classroom={}", room_b.0), &teacher_token).await;
     assert_eq!(reply.status, 503, "{reply:?}");
     assert!(reply.header("retry-after").is_some(), "{reply:?}");
     waiting.close().await;
 
     // Parameters are checked.
     for query in ["?classroom=abc", "?room=2", "?classroom="] {
-        let reply = request(
-            &relay.base,
-            "POST",
-            &whep(query.into()),
-            &teacher_token,
-            "v=0",
-        )
-        .await;
+        let path = format!("/lessons/{}/whep{query}", LESSON.0);
+        let reply = request(&relay.base, "POST", &path, &teacher_token, "v=0").await;
         assert_eq!(reply.status, 400, "{query}: {reply:?}");
     }
 
     // The limit: the player above is one; a second fits, a third is told to try later.
-    let (second, offer) = TestPeer::subscriber().await;
-    let reply = request(
-        &relay.base,
-        "POST",
-        &whep(format!("?classroom={}", room_a.0)),
-        &teacher_token,
-        &offer,
-    )
-    .await;
+    let (second, reply) = play(&relay, &format!("?classroom={}", room_a.0), &teacher_token).await;
     assert_eq!(reply.status, 201, "{reply:?}");
-    let (third, offer) = TestPeer::subscriber().await;
-    let reply = request(
-        &relay.base,
-        "POST",
-        &whep(format!("?classroom={}", room_a.0)),
-        &teacher_token,
-        &offer,
-    )
-    .await;
+    let (third, reply) = play(&relay, &format!("?classroom={}", room_a.0), &teacher_token).await;
     assert_eq!(reply.status, 503, "{reply:?}");
     assert!(reply.body.contains("2 WHIP/WHEP participants"), "{reply:?}");
     for p in [&second, &third, &player] {
