@@ -74,7 +74,8 @@ impl TestRelay {
                 "RUST_LOG",
                 // TEST_RELAY_LOG: the relay's log filter when debugging a test.
                 std::env::var("TEST_RELAY_LOG").unwrap_or_else(|_| {
-                    "warn,rtc_dtls::config=error,rtc_ice::agent=error".to_string()
+                    "warn,rtc_dtls::config=error,rtc_ice::agent=error,rtc::peer_connection::handler=error"
+                        .to_string()
                 }),
             )
             .stdout(Stdio::piped())
