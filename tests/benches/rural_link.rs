@@ -40,7 +40,7 @@ async fn main() {
     let secs = at.elapsed().as_secs_f64();
     let frames = to.frames.saturating_sub(from.frames);
     let freezes = to.freezes.saturating_sub(from.freezes);
-    let audio = to.audio_samples.saturating_sub(from.audio_samples);
+    let audio = to.heard().saturating_sub(from.heard());
     let uplink = uplink_to.saturating_sub(uplink_from);
     let p = tests::rural::PROFILE;
     println!(

@@ -26,10 +26,20 @@ pub struct Watched {
     pub frames: u64,
     /// Video freezes the browser counted (`freezeCount`).
     pub freezes: u64,
-    /// Audio samples received (`totalSamplesReceived`, 48 kHz).
+    /// Audio samples played out (`totalSamplesReceived`, 48 kHz), concealed ones included: it
+    /// grows through an outage too.
     pub audio_samples: u64,
+    /// Of those, samples made up for lost or late packets (`concealedSamples`).
+    pub audio_concealed: u64,
     /// The teacher's `<video>` element's decoded width in pixels.
     pub width: u64,
+}
+
+impl Watched {
+    /// Audio samples played from packets that arrived (not concealed).
+    pub fn heard(&self) -> u64 {
+        self.audio_samples.saturating_sub(self.audio_concealed)
+    }
 }
 
 /// The running scenario. Fields drop in order: pages, then their browsers, the relay, the
@@ -144,7 +154,7 @@ impl RuralDsl {
                 "(() => { const t = document.querySelector('figure:has(#teacher-video)'); \
                  const d = t ? t.dataset : {}; \
                  return { frames: +(d.frames || 0), freezes: +(d.freezes || 0), \
-                 audio_samples: +(d.audioSamples || 0), \
+                 audio_samples: +(d.audioSamples || 0), audio_concealed: +(d.audioConcealed || 0), \
                  width: document.querySelector('#teacher-video')?.videoWidth || 0 }; })()",
             )
             .await;
@@ -152,6 +162,7 @@ impl RuralDsl {
             frames: number(&v, "frames"),
             freezes: number(&v, "freezes"),
             audio_samples: number(&v, "audio_samples"),
+            audio_concealed: number(&v, "audio_concealed"),
             width: number(&v, "width"),
         }
     }

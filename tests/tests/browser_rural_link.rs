@@ -26,7 +26,7 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
         window,
         async || {
             let now = dsl.watched().await;
-            let audio = now.audio_samples.saturating_sub(from.audio_samples);
+            let audio = now.heard().saturating_sub(from.heard());
             if audio >= SAMPLES_PER_SECOND * 13 && now.frames > from.frames {
                 Ok(now)
             } else {

@@ -30,7 +30,8 @@ impl Lesson {
                 data-width={stats.width.to_string()}
                 data-freezes={stats.freezes.to_string()}
                 data-audio-level={format!("{:.3}", stats.audio_level)}
-                data-audio-samples={stats.audio_samples.to_string()}>
+                data-audio-samples={stats.audio_samples.to_string()}
+                data-audio-concealed={stats.audio_concealed.to_string()}>
                 <video id={id} data-source={source.to_string()} autoplay=true playsinline=true></video>
                 <figcaption>
                     <span class="tile-name">{ label }</span>

@@ -17,7 +17,10 @@ pub struct TileStats {
     pub freezes: u64,
     /// 0.0 (silence) to 1.0.
     pub audio_level: f64,
+    /// Audio samples played out (`totalSamplesReceived`), concealed ones included.
     pub audio_samples: u64,
+    /// Of those, samples the browser made up for lost or late packets (`concealedSamples`).
+    pub audio_concealed: u64,
 }
 
 pub(super) fn media_elements() -> Vec<HtmlMediaElement> {
@@ -95,6 +98,7 @@ pub(super) fn read_stats(report: &JsValue) -> TileStats {
             "audio" => {
                 stats.audio_level = number(&value, "audioLevel");
                 stats.audio_samples = number(&value, "totalSamplesReceived") as u64;
+                stats.audio_concealed = number(&value, "concealedSamples") as u64;
             }
             _ => {}
         }
