@@ -131,7 +131,7 @@ impl RuralDsl {
                 "the rural classroom decoding the teacher",
                 "(() => { const t = document.querySelector('#teacher-video')?.closest('.tile'); \
                  return t && +t.dataset.frames > 30 && +t.dataset.audioSamples > 0; })()",
-                Duration::from_secs(40),
+                Duration::from_secs(60),
             )
             .await;
         RuralDsl {
