@@ -10,6 +10,7 @@
 //! - [`peer`]: opening a webrtc-rs peer connection and answering an offer.
 //! - [`driver`]: every peer connection as a webrtc-rs sans-IO `rtc` state machine on one UDP
 //!   socket, driven by one task (first slice: tested on its own, not yet used by the lessons).
+//! - [`codecs`]: the codecs and payload types the relay speaks (no IO).
 //! - [`chain`]: the interceptors on each peer connection.
 //! - [`interceptor`]: lets subscribers' keyframe requests through to the relay.
 //! - [`retransmit`]: answers a Subscriber's NACKs within limits (no IO).
@@ -20,6 +21,7 @@
 //! [`Media`] holds the lessons that have media now.
 
 pub mod chain;
+pub mod codecs;
 pub mod config;
 pub mod driver;
 pub mod estimator;

@@ -6,16 +6,14 @@
 //! candidate, which is what WHIP/WHEP clients expect too.
 
 use super::chain;
+use super::codecs;
 use super::config::MediaConfig;
 use super::forwarding::Kind;
 use super::pacing::Estimate;
 use super::sdp;
 use rtc::ice::mdns::MulticastDnsMode;
-use rtc::peer_connection::configuration::media_engine::{
-    MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
-};
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind, TYPE_RTCP_FB_GOOG_REMB,
+    RTCPFeedback, RTCRtpCodec, RtpCodecKind, TYPE_RTCP_FB_GOOG_REMB,
 };
 use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -64,54 +62,14 @@ pub fn codec_kind(kind: Kind) -> RtpCodecKind {
     }
 }
 
-fn video_feedback() -> Vec<RTCPFeedback> {
-    [("nack", ""), ("nack", "pli"), ("ccm", "fir")]
-        .into_iter()
-        .map(|(typ, parameter)| RTCPFeedback {
-            typ: typ.to_string(),
-            parameter: parameter.to_string(),
-        })
-        .collect()
-}
-
-fn codec(mime: &str, clock_rate: u32, channels: u16, fmtp: &str, pt: u8) -> RTCRtpCodecParameters {
-    let rtcp_feedback = if mime.starts_with("video/") {
-        video_feedback()
-    } else {
-        Vec::new()
-    };
-    RTCRtpCodecParameters {
-        rtp_codec: RTCRtpCodec {
-            mime_type: mime.to_string(),
-            clock_rate,
-            channels,
-            sdp_fmtp_line: fmtp.to_string(),
-            rtcp_feedback,
-        },
-        payload_type: pt,
-    }
-}
-
 /// What a publisher may send: VP8 or H.264 video, Opus audio. No RTX: retransmissions arrive on
 /// the media SSRC, so the relay forwards one stream per track.
 pub fn publisher_engine() -> Result<MediaEngine, PeerError> {
     let mut engine = MediaEngine::default();
     let video = [
-        codec(MIME_TYPE_VP8, 90_000, 0, "", 96),
-        codec(
-            MIME_TYPE_H264,
-            90_000,
-            0,
-            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-            102,
-        ),
-        codec(
-            MIME_TYPE_H264,
-            90_000,
-            0,
-            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f",
-            104,
-        ),
+        codecs::vp8(),
+        codecs::h264_constrained_baseline(),
+        codecs::h264_baseline(),
     ];
     for c in video {
         engine
@@ -119,10 +77,7 @@ pub fn publisher_engine() -> Result<MediaEngine, PeerError> {
             .map_err(webrtc)?;
     }
     engine
-        .register_codec(
-            codec(MIME_TYPE_OPUS, 48_000, 2, "minptime=10;useinbandfec=1", 111),
-            RtpCodecKind::Audio,
-        )
+        .register_codec(codecs::opus(), RtpCodecKind::Audio)
         .map_err(webrtc)?;
     // The relay caps the Publisher's video at what its slowest Subscriber's link carries
     // (`super::publisher_rate`), with REMB: negotiated here so the browser heeds it.
@@ -140,7 +95,7 @@ pub fn publisher_engine() -> Result<MediaEngine, PeerError> {
 pub fn subscriber_engine(codecs: &[(Kind, RTCRtpCodec)]) -> Result<MediaEngine, PeerError> {
     let mut engine = MediaEngine::default();
     for (i, (kind, c)) in codecs.iter().enumerate() {
-        let mut params = codec(&c.mime_type, c.clock_rate, c.channels, &c.sdp_fmtp_line, 0);
+        let mut params = codecs::codec(&c.mime_type, c.clock_rate, c.channels, &c.sdp_fmtp_line, 0);
         params.payload_type = if *kind == Kind::Audio {
             111
         } else {

@@ -4,12 +4,11 @@
 use super::demux::PeerId;
 use super::{ChainLimits, DriverError, SendTrack};
 use crate::media::chain;
+use crate::media::codecs;
 use crate::media::pacing::Estimate;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::media_engine::{
-    MediaEngine, MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
-};
+use rtc::peer_connection::configuration::media_engine::{MediaEngine, MIME_TYPE_H264};
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::sdp::RTCSessionDescription;
@@ -19,8 +18,7 @@ use rtc::peer_connection::transport::{
 use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
 use rtc::rtp;
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
-    RTCRtpEncodingParameters, RtpCodecKind,
+    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
 use rtc::rtp_transceiver::RTCRtpSenderId;
 use std::collections::HashMap;
@@ -31,52 +29,16 @@ pub(super) fn rtc_error(e: impl std::fmt::Display) -> DriverError {
     DriverError::Rtc(e.to_string())
 }
 
-fn codec(mime: &str, clock_rate: u32, channels: u16, fmtp: &str, pt: u8) -> RTCRtpCodecParameters {
-    let rtcp_feedback = if mime.starts_with("video/") {
-        [("nack", ""), ("nack", "pli"), ("ccm", "fir")]
-            .into_iter()
-            .map(|(typ, parameter)| RTCPFeedback {
-                typ: typ.to_string(),
-                parameter: parameter.to_string(),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    RTCRtpCodecParameters {
-        rtp_codec: RTCRtpCodec {
-            mime_type: mime.to_string(),
-            clock_rate,
-            channels,
-            sdp_fmtp_line: fmtp.to_string(),
-            rtcp_feedback,
-        },
-        payload_type: pt,
-    }
-}
-
 /// The codecs every connection on the driver speaks: Opus, VP8 and constrained-baseline H.264.
 fn media_engine() -> Result<MediaEngine, DriverError> {
     let mut engine = MediaEngine::default();
-    for c in [
-        codec(MIME_TYPE_VP8, 90_000, 0, "", 96),
-        codec(
-            MIME_TYPE_H264,
-            90_000,
-            0,
-            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-            102,
-        ),
-    ] {
+    for c in [codecs::vp8(), codecs::h264_constrained_baseline()] {
         engine
             .register_codec(c, RtpCodecKind::Video)
             .map_err(rtc_error)?;
     }
     engine
-        .register_codec(
-            codec(MIME_TYPE_OPUS, 48_000, 2, "minptime=10;useinbandfec=1", 111),
-            RtpCodecKind::Audio,
-        )
+        .register_codec(codecs::opus(), RtpCodecKind::Audio)
         .map_err(rtc_error)?;
     Ok(engine)
 }
@@ -84,17 +46,9 @@ fn media_engine() -> Result<MediaEngine, DriverError> {
 /// The codec a [`SendTrack`] of this kind and MIME type announces.
 pub(super) fn send_codec(kind: RtpCodecKind, mime: &str) -> RTCRtpCodec {
     let c = match (kind, mime) {
-        (RtpCodecKind::Audio, _) => {
-            codec(MIME_TYPE_OPUS, 48_000, 2, "minptime=10;useinbandfec=1", 111)
-        }
-        (_, m) if m.eq_ignore_ascii_case(MIME_TYPE_H264) => codec(
-            MIME_TYPE_H264,
-            90_000,
-            0,
-            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-            102,
-        ),
-        _ => codec(MIME_TYPE_VP8, 90_000, 0, "", 96),
+        (RtpCodecKind::Audio, _) => codecs::opus(),
+        (_, m) if m.eq_ignore_ascii_case(MIME_TYPE_H264) => codecs::h264_constrained_baseline(),
+        _ => codecs::vp8(),
     };
     c.rtp_codec
 }
