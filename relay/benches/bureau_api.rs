@@ -127,7 +127,8 @@ async fn main() {
         Signer::new([1; 32]),
         dir.path().join("dist"),
         Duration::from_secs(45),
-    );
+    )
+    .expect("media port");
     let router = app(state.clone());
     let loaded = Instant::now();
     state.timetable().await.unwrap();

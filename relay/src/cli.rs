@@ -93,13 +93,14 @@ pub struct Cli {
     /// The public address to announce instead of --media-ip, behind 1:1 NAT.
     #[arg(long, env = "TONGPIN_MEDIA_ANNOUNCED_IP", global = true)]
     pub media_announced_ip: Option<std::net::IpAddr>,
-    /// UDP ports for media, FIRST-LAST (one per peer connection; default: any free port).
-    #[arg(long, env = "TONGPIN_MEDIA_PORTS", value_parser = parse_ports, global = true)]
-    pub media_ports: Option<std::ops::RangeInclusive<u16>>,
-    /// A STUN or TURN server for the relay's own candidates (repeatable), e.g.
-    /// stun:stun.example.org:3478 or turn:user:password@turn.example.org:3478. None by default.
-    #[arg(long, value_parser = parse_ice, global = true)]
-    pub ice_server: Vec<IceServer>,
+    /// The one UDP port of all media connections (open it in the firewall); 0: any free port.
+    #[arg(
+        long,
+        env = "TONGPIN_MEDIA_PORT",
+        default_value_t = DEFAULT_MEDIA_PORT,
+        global = true
+    )]
+    pub media_port: u16,
     /// A STUN or TURN server the pages use for their own connections (repeatable; same syntax),
     /// e.g. TURN over TCP/TLS for schools whose firewall blocks UDP. None by default.
     #[arg(long, value_parser = parse_ice, global = true)]
@@ -173,9 +174,9 @@ pub enum StartRefused {
 pub const QUIET_LOGS: &str = "info,sqlx=warn,rtc_dtls::config=error,rtc_ice::agent=error,\
     rtc::peer_connection::handler=error";
 
-fn parse_ports(s: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
-    config::parse_port_range(s).map_err(|e| e.to_string())
-}
+/// The media port when none is given: outside Linux's ephemeral range (32768-60999), so no
+/// outgoing connection holds it.
+pub const DEFAULT_MEDIA_PORT: u16 = 20_000;
 
 fn parse_ice(s: &str) -> Result<IceServer, String> {
     config::parse_ice_server(s).map_err(|e| e.to_string())
@@ -317,14 +318,14 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         media: MediaConfig {
             bind_ip: cli.media_ip,
             announced_ip: cli.media_announced_ip,
-            udp_ports: cli.media_ports.clone(),
-            ice_servers: cli.ice_server.clone(),
+            port: cli.media_port,
             client_ice_servers: cli.client_ice_server.clone(),
             max_http_participants: cli.whip_whep_limit,
             ..MediaConfig::default()
         },
     };
-    let state = AppState::with_config(store, signer, cli.dist.clone(), config);
+    let state = AppState::with_config(store, signer, cli.dist.clone(), config)
+        .map_err(|e| format!("media port {}: {e}", cli.media_port))?;
     println!("relay listening on {base}");
     // Tests and scripts read the line above from a pipe: flush it now.
     use std::io::Write;

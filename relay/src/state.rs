@@ -7,6 +7,7 @@ use crate::accounts::hashing::Hashing;
 use crate::accounts::throttle::Throttle;
 use crate::auth::Signer;
 use crate::media::config::MediaConfig;
+use crate::media::driver::DriverError;
 use crate::media::Media;
 use crate::room::registry::Rooms;
 use crate::room::ConnId;
@@ -71,7 +72,13 @@ struct Inner {
 impl AppState {
     /// `idle_limit`: a lesson connection that sends nothing for this long is closed (browsers
     /// ping every 10 s), so a classroom whose link died silently does not stay "online".
-    pub fn new(store: Store, signer: Signer, dist: PathBuf, idle_limit: Duration) -> AppState {
+    /// Starts the media plane on the current tokio runtime; fails if its port is taken.
+    pub fn new(
+        store: Store,
+        signer: Signer,
+        dist: PathBuf,
+        idle_limit: Duration,
+    ) -> Result<AppState, DriverError> {
         Self::with_config(
             store,
             signer,
@@ -83,10 +90,16 @@ impl AppState {
         )
     }
 
-    pub fn with_config(store: Store, signer: Signer, dist: PathBuf, config: Config) -> AppState {
+    /// Starts the media plane on the current tokio runtime; fails if its port is taken.
+    pub fn with_config(
+        store: Store,
+        signer: Signer,
+        dist: PathBuf,
+        config: Config,
+    ) -> Result<AppState, DriverError> {
         let rooms = Rooms::new(store.clone());
-        let media = Media::new(config.media.clone());
-        AppState(Arc::new(Inner {
+        let media = Media::start(config.media.clone())?;
+        Ok(AppState(Arc::new(Inner {
             store,
             rooms,
             media,
@@ -98,7 +111,7 @@ impl AppState {
             sign_ins: std::sync::Mutex::new(Throttle::new()),
             sign_ins_by_address: std::sync::Mutex::new(Throttle::per_address()),
             hashing: Hashing::per_core(),
-        }))
+        })))
     }
 
     /// The sign-in throttle (a poisoned lock is taken over: the counts stay usable).

@@ -14,6 +14,7 @@
 //! Each resource is a participant of the lesson's media plane of its own, without a WebSocket.
 
 use crate::auth::now_secs;
+use crate::media::driver::DriverError;
 use crate::media::forwarding::MediaError;
 use crate::media::lesson::LessonMediaError;
 use crate::state::AppState;
@@ -102,8 +103,15 @@ impl IntoResponse for Problem {
 impl From<LessonMediaError> for Problem {
     fn from(e: LessonMediaError) -> Problem {
         let status = match &e {
-            LessonMediaError::Sdp(_) | LessonMediaError::NothingToReceive => {
-                StatusCode::BAD_REQUEST
+            LessonMediaError::Sdp(_)
+            | LessonMediaError::NothingToReceive
+            | LessonMediaError::Driver(DriverError::Offer(_)) => StatusCode::BAD_REQUEST,
+            LessonMediaError::Driver(DriverError::TooManyConnections(_)) => {
+                return Problem {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    reason: e.to_string(),
+                    retry_after: Some(30),
+                }
             }
             LessonMediaError::Rules(MediaError::ObserverCannotPublish)
             | LessonMediaError::Rules(MediaError::NotTheTeacher)

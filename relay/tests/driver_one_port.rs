@@ -462,9 +462,10 @@ async fn all_received(peers: &[(PeerId, Arc<Peer>, String)], first: u16) {
 }
 
 async fn start_driver() -> (MediaDriverHandle, Shared) {
-    let (handle, events) = driver::start(DriverConfig::new("127.0.0.1:0".parse().unwrap()))
-        .await
-        .expect("driver starts");
+    let mut config = DriverConfig::new("127.0.0.1:0".parse().unwrap());
+    // This test reads what publishing peers send from the driver's events.
+    config.rtp_events = true;
+    let (handle, events) = driver::start(config).expect("driver starts");
     (handle, watch_events(events))
 }
 

@@ -34,7 +34,8 @@ async fn router(dir: &std::path::Path) -> axum::Router {
         Signer::new([1; 32]),
         dir.join("dist"),
         Duration::from_secs(45),
-    ))
+    )
+    .expect("media port"))
 }
 
 async fn document(router: &axum::Router) -> Value {

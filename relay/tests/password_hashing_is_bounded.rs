@@ -23,7 +23,8 @@ async fn concurrent_sign_ins_run_at_most_one_hash_per_core() {
         Signer::new(common::KEY),
         dir.path().join("dist"),
         Duration::from_secs(45),
-    );
+    )
+    .expect("media port");
     let router = relay::http::app(state.clone());
     let started = Instant::now();
     let tries: Vec<_> = (0..40)

@@ -70,6 +70,9 @@ impl TestRelay {
             .arg(dist)
             .args(options)
             .args(["demo", "--quiet", "--extra-classrooms", &extra.to_string()])
+            // Any free media port, so relays of tests running at once never clash
+            // (`--media-port` in `options` wins).
+            .env("TONGPIN_MEDIA_PORT", "0")
             .env(
                 "RUST_LOG",
                 // TEST_RELAY_LOG: the relay's log filter when debugging a test.

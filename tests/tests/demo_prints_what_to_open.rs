@@ -15,6 +15,8 @@ async fn the_demo_prints_links_and_working_whip_and_whep_urls() {
         .arg(data.path())
         .arg("demo")
         .env("RUST_LOG", "error")
+        // Any free media port: the default one may be held by a relay the developer runs.
+        .env("TONGPIN_MEDIA_PORT", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

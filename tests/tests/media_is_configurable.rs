@@ -1,6 +1,6 @@
 //! Deployment settings reach the answers peers get: the announced address (a relay behind 1:1
-//! NAT) replaces the bound one in every candidate, and media ports come from the configured range.
-//! No peer connects here, so nothing is sent to the announced (documentation) address. The pages
+//! NAT) replaces the bound one in every candidate, and every connection's candidate names the one
+//! configured media port. No peer connects here, so nothing is sent to the announced (documentation) address. The pages
 //! are handed the configured STUN/TURN servers for their own connections.
 
 use shared::ids::Role;
@@ -8,14 +8,14 @@ use tests::media::TestPeer;
 use tests::relay::TestRelay;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_announce_the_public_address_and_ports_from_the_range() {
+async fn answers_announce_the_public_address_and_the_one_port() {
     let relay = TestRelay::start_with_options(
         0,
         &[
             "--media-announced-ip",
             "203.0.113.9",
-            "--media-ports",
-            "42100-42110",
+            "--media-port",
+            "21347",
             "--client-ice-server",
             "turn:school:secret@127.0.0.1:3478?transport=tcp",
         ],
@@ -47,10 +47,7 @@ async fn answers_announce_the_public_address_and_ports_from_the_range() {
             let fields: Vec<&str> = c.split(' ').collect();
             assert_eq!(fields[4], "203.0.113.9", "announced address in {c}");
             let port: u16 = fields[5].parse().expect("a port");
-            assert!(
-                (42100..=42110).contains(&port),
-                "port {port} from the range in {c}"
-            );
+            assert_eq!(port, 21347, "the configured port in {c}");
         }
         assert!(
             !answer.contains("127.0.0.1 "),

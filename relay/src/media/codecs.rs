@@ -1,11 +1,13 @@
 //! The codecs the relay speaks, as webrtc-rs codec parameters (no IO): VP8 and H.264 video with
-//! NACK, PLI and FIR feedback, Opus audio. Shared by the async peer connections (`peer`) and the
-//! sans-IO driver (`driver`), so both negotiate the same payload types.
+//! NACK, PLI and FIR feedback, Opus audio; and what a Publisher's and a Subscriber's connection
+//! offer of them.
 
 use rtc::peer_connection::configuration::media_engine::{
-    MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
+    MediaEngine, MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
 };
-use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters};
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind, TYPE_RTCP_FB_GOOG_REMB,
+};
 
 /// H.264 constrained baseline (payload type 102).
 pub const H264_CONSTRAINED_BASELINE: &str =
@@ -61,4 +63,60 @@ pub fn h264_baseline() -> RTCRtpCodecParameters {
 
 pub fn opus() -> RTCRtpCodecParameters {
     codec(MIME_TYPE_OPUS, 48_000, 2, OPUS_FMTP, 111)
+}
+
+/// What a Publisher may send: VP8 or H.264 video, Opus audio. No RTX: retransmissions arrive on
+/// the media SSRC, so the relay forwards one stream per Track. REMB is negotiated so the
+/// Publisher's browser heeds the cap the relay puts on its video (`super::publisher_rate`).
+pub fn publisher_engine() -> Result<MediaEngine, rtc::shared::error::Error> {
+    let mut engine = MediaEngine::default();
+    for c in [vp8(), h264_constrained_baseline(), h264_baseline()] {
+        engine.register_codec(c, RtpCodecKind::Video)?;
+    }
+    engine.register_codec(opus(), RtpCodecKind::Audio)?;
+    engine.register_feedback(
+        RTCPFeedback {
+            typ: TYPE_RTCP_FB_GOOG_REMB.to_string(),
+            parameter: String::new(),
+        },
+        RtpCodecKind::Video,
+    );
+    Ok(engine)
+}
+
+/// A Subscriber's connection offers exactly the codecs its Tracks carry (the Publisher's), so
+/// packets are forwarded as they are. Audio is payload type 111, video 96 on.
+pub fn subscriber_engine(
+    codecs: &[(RtpCodecKind, RTCRtpCodec)],
+) -> Result<MediaEngine, rtc::shared::error::Error> {
+    let mut engine = MediaEngine::default();
+    for (i, (kind, c)) in codecs.iter().enumerate() {
+        let mut params = codec(&c.mime_type, c.clock_rate, c.channels, &c.sdp_fmtp_line, 0);
+        params.payload_type = if *kind == RtpCodecKind::Audio {
+            111
+        } else {
+            96 + i as u8
+        };
+        engine.register_codec(params, *kind)?;
+    }
+    Ok(engine)
+}
+
+/// The lesson's kind of a Track, for webrtc-rs's codec kind.
+pub fn kind_of(kind: RtpCodecKind) -> Option<crate::media::forwarding::Kind> {
+    use crate::media::forwarding::Kind;
+    match kind {
+        RtpCodecKind::Audio => Some(Kind::Audio),
+        RtpCodecKind::Video => Some(Kind::Video),
+        _ => None,
+    }
+}
+
+/// webrtc-rs's codec kind for a Track of the lesson's `kind`.
+pub fn codec_kind(kind: crate::media::forwarding::Kind) -> RtpCodecKind {
+    use crate::media::forwarding::Kind;
+    match kind {
+        Kind::Audio => RtpCodecKind::Audio,
+        Kind::Video => RtpCodecKind::Video,
+    }
 }

@@ -1,12 +1,12 @@
-//! Where the media plane listens and what it tells peers: the ICE address, the address announced
-//! to peers when the relay sits behind NAT, the UDP port range, and STUN/TURN servers (none by
-//! default, so nothing reaches out to the internet unless configured).
+//! Where the media plane listens and what it tells peers: the ICE address and the one UDP port
+//! of every connection, the address announced to peers when the relay sits behind NAT, and the
+//! STUN/TURN servers handed to the pages (none by default, so nothing reaches out to the
+//! internet unless configured).
 
 use super::pacing::PacingLimits;
 use super::publisher_rate::RateLimits;
 use super::retransmit::RetransmitLimits;
 use std::net::IpAddr;
-use std::ops::RangeInclusive;
 use thiserror::Error;
 
 #[derive(Clone, Debug)]
@@ -16,10 +16,8 @@ pub struct MediaConfig {
     /// The address written into the relay's ICE candidates instead of `bind_ip`, for a relay
     /// behind 1:1 NAT (a public address forwarded to `bind_ip`).
     pub announced_ip: Option<IpAddr>,
-    /// UDP ports for media, one per peer connection; `None` lets the system choose.
-    pub udp_ports: Option<RangeInclusive<u16>>,
-    /// STUN and TURN servers for the relay's own candidates.
-    pub ice_servers: Vec<IceServer>,
+    /// The one UDP port of every peer connection (0: any free port, for tests).
+    pub port: u16,
     /// STUN and TURN servers handed to the pages for their peer connections (a relay with a
     /// public address needs none itself; a classroom behind a firewall may need TURN).
     pub client_ice_servers: Vec<IceServer>,
@@ -40,8 +38,7 @@ impl Default for MediaConfig {
         MediaConfig {
             bind_ip: IpAddr::from([127, 0, 0, 1]),
             announced_ip: None,
-            udp_ports: None,
-            ice_servers: Vec::new(),
+            port: 0,
             client_ice_servers: Vec::new(),
             keyframe_gap_ms: 300,
             retransmit: RetransmitLimits::default(),
@@ -61,24 +58,8 @@ pub struct IceServer {
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
-    #[error("a port range is written FIRST-LAST, e.g. 40000-40999; got {0:?}")]
-    PortRange(String),
     #[error("an ICE server URL starts with stun:, stuns:, turn: or turns:; got {0:?}")]
     IceUrl(String),
-}
-
-/// Parses `40000-40999`.
-pub fn parse_port_range(text: &str) -> Result<RangeInclusive<u16>, ConfigError> {
-    let bad = || ConfigError::PortRange(text.to_string());
-    let (a, b) = text.split_once('-').ok_or_else(bad)?;
-    let (a, b): (u16, u16) = (
-        a.trim().parse().map_err(|_| bad())?,
-        b.trim().parse().map_err(|_| bad())?,
-    );
-    if a == 0 || a > b {
-        return Err(bad());
-    }
-    Ok(a..=b)
 }
 
 /// Parses `stun:host:port` or `turn:user:password@host:port` (credentials only for TURN).
@@ -106,14 +87,6 @@ pub fn parse_ice_server(text: &str) -> Result<IceServer, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn port_ranges() {
-        assert_eq!(parse_port_range("40000-40010"), Ok(40000..=40010));
-        assert!(parse_port_range("40010-40000").is_err());
-        assert!(parse_port_range("0-10").is_err());
-        assert!(parse_port_range("abc").is_err());
-    }
 
     #[test]
     fn ice_servers() {

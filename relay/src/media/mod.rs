@@ -3,13 +3,12 @@
 //!
 //! - [`forwarding`]: the [`forwarding::Forwarding`] table (no IO): roles, Tracks, the floor, and
 //!   which Subscriber receives which Track.
-//! - [`fanout`]: one Track's packets to its Subscribers' bounded queues, rewritten for each (no IO).
+//! - [`fanout`]: what a Publisher's packet becomes before it is copied to Subscribers (no IO).
 //! - [`keyframes`]: [`keyframes::KeyframeGate`], coalescing keyframe requests per Track (no IO).
 //! - [`sdp`]: what the relay reads from offers and writes into answers (no IO).
-//! - [`config`]: ICE address, announced address, UDP ports, STUN/TURN.
-//! - [`peer`]: opening a webrtc-rs peer connection and answering an offer.
+//! - [`config`]: ICE address and port, announced address, STUN/TURN for the pages.
 //! - [`driver`]: every peer connection as a webrtc-rs sans-IO `rtc` state machine on one UDP
-//!   socket, driven by one task (first slice: tested on its own, not yet used by the lessons).
+//!   socket, driven by one task, which also forwards each packet along the lessons' routes.
 //! - [`codecs`]: the codecs and payload types the relay speaks (no IO).
 //! - [`chain`]: the interceptors on each peer connection.
 //! - [`interceptor`]: lets subscribers' keyframe requests through to the relay.
@@ -31,14 +30,15 @@ pub mod interceptor;
 pub mod keyframes;
 pub mod lesson;
 pub mod pacing;
-pub mod peer;
 pub mod publisher_rate;
 pub mod retransmit;
 pub mod sdp;
 
+use driver::{DriverConfig, DriverError};
 use lesson::{LessonMedia, MediaContext};
 use shared::ids::LessonId;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 /// Every lesson's media plane, created when its first participant joins and dropped after the
@@ -49,11 +49,30 @@ pub struct Media {
 }
 
 impl Media {
-    pub fn new(config: config::MediaConfig) -> Media {
-        Media {
-            ctx: Arc::new(MediaContext::new(config)),
+    /// Binds the media port and starts the driver (on the current tokio runtime).
+    pub fn start(config: config::MediaConfig) -> Result<Media, DriverError> {
+        let mut driver = DriverConfig::new(SocketAddr::new(config.bind_ip, config.port));
+        driver.chain = driver::ChainLimits {
+            retransmit: config.retransmit,
+            pacing: config.pacing,
+        };
+        let (handle, events) = driver::start(driver)?;
+        let ctx = Arc::new(MediaContext::new(config, handle));
+        tokio::spawn(lesson::events::dispatch(Arc::downgrade(&ctx), events));
+        Ok(Media {
+            ctx,
             lessons: Mutex::new(HashMap::new()),
-        }
+        })
+    }
+
+    /// The UDP address of every media connection.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.ctx.driver.local_addr()
+    }
+
+    /// The media driver's counters.
+    pub async fn stats(&self) -> Result<driver::DriverStats, DriverError> {
+        self.ctx.driver.stats().await
     }
 
     /// The lesson's media plane, created if it has none.

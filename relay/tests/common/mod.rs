@@ -81,7 +81,8 @@ pub async fn router_and_state(dir: &Path) -> (axum::Router, AppState) {
         Signer::new(KEY),
         dir.join("dist"),
         Duration::from_secs(45),
-    );
+    )
+    .expect("media port");
     (app(state.clone()), state)
 }
 

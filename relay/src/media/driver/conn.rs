@@ -8,7 +8,6 @@ use crate::media::codecs;
 use crate::media::pacing::Estimate;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::media_engine::{MediaEngine, MIME_TYPE_H264};
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::sdp::RTCSessionDescription;
@@ -16,41 +15,17 @@ use rtc::peer_connection::transport::{
     CandidateConfig, CandidateHostConfig, RTCIceCandidate, RTCIceCandidateInit,
 };
 use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
-use rtc::rtp;
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+    RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
-use rtc::rtp_transceiver::RTCRtpSenderId;
+use rtc::rtp_transceiver::{RTCRtpReceiverId, RTCRtpSenderId};
+use rtc::{rtcp, rtp};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Instant;
 
 pub(super) fn rtc_error(e: impl std::fmt::Display) -> DriverError {
     DriverError::Rtc(e.to_string())
-}
-
-/// The codecs every connection on the driver speaks: Opus, VP8 and constrained-baseline H.264.
-fn media_engine() -> Result<MediaEngine, DriverError> {
-    let mut engine = MediaEngine::default();
-    for c in [codecs::vp8(), codecs::h264_constrained_baseline()] {
-        engine
-            .register_codec(c, RtpCodecKind::Video)
-            .map_err(rtc_error)?;
-    }
-    engine
-        .register_codec(codecs::opus(), RtpCodecKind::Audio)
-        .map_err(rtc_error)?;
-    Ok(engine)
-}
-
-/// The codec a [`SendTrack`] of this kind and MIME type announces.
-pub(super) fn send_codec(kind: RtpCodecKind, mime: &str) -> RTCRtpCodec {
-    let c = match (kind, mime) {
-        (RtpCodecKind::Audio, _) => codecs::opus(),
-        (_, m) if m.eq_ignore_ascii_case(MIME_TYPE_H264) => codecs::h264_constrained_baseline(),
-        _ => codecs::vp8(),
-    };
-    c.rtp_codec
 }
 
 /// A local track the relay sends on.
@@ -68,6 +43,10 @@ pub(super) struct Conn {
     /// Local track ids: their index in `senders`.
     pub local_tracks: HashMap<String, usize>,
     pub connected: bool,
+    /// When it answered, for [`super::DriverConfig::connect_timeout`].
+    pub opened: Instant,
+    /// Remote tracks that opened: their receivers, for RTCP about them.
+    pub remote_tracks: HashMap<String, RTCRtpReceiverId>,
     /// What the remote's link carries, as estimated on a connection that sends.
     pub estimate: Estimate,
 }
@@ -90,7 +69,15 @@ impl Conn {
         send: &[SendTrack],
         limits: &ChainLimits,
     ) -> Result<(Conn, String), DriverError> {
-        let mut engine = media_engine()?;
+        // A Publisher's connection (sends nothing) takes any codec the relay forwards; a
+        // Subscriber's offers exactly its tracks' codecs.
+        let mut engine = if send.is_empty() {
+            codecs::publisher_engine()
+        } else {
+            let wanted: Vec<_> = send.iter().map(|t| (t.kind, t.codec.clone())).collect();
+            codecs::subscriber_engine(&wanted)
+        }
+        .map_err(rtc_error)?;
         // The same interceptors as the lessons' connections: bounded retransmissions, the link
         // estimate and the pacer on a connection that sends.
         let estimate = Estimate::default();
@@ -123,7 +110,7 @@ impl Conn {
         let mut local_tracks = HashMap::new();
         for (i, track) in send.iter().enumerate() {
             let kind = track.kind;
-            let codec = send_codec(kind, &track.mime);
+            let codec = track.codec.clone();
             let track_id = format!(
                 "relay-{}-{i}",
                 if kind == RtpCodecKind::Audio {
@@ -188,6 +175,8 @@ impl Conn {
                 senders,
                 local_tracks,
                 connected: false,
+                opened: now,
+                remote_tracks: HashMap::new(),
                 estimate,
             },
             sdp,
@@ -235,5 +224,20 @@ impl Conn {
         packet.header.ssrc = ssrc;
         packet.header.payload_type = pt;
         rtp_sender.write_rtp(now, packet).map_err(rtc_error)
+    }
+}
+
+impl Conn {
+    /// Sends `packets` (a keyframe request, a REMB) about remote track `track_id`.
+    pub fn write_rtcp(
+        &mut self,
+        now: Instant,
+        track_id: &str,
+        packets: Vec<Box<dyn rtcp::Packet>>,
+    ) -> Result<(), DriverError> {
+        let unknown = || DriverError::UnknownRemoteTrack(self.id, track_id.to_owned());
+        let receiver = *self.remote_tracks.get(track_id).ok_or_else(unknown)?;
+        let mut receiver = self.pc.rtp_receiver(receiver).ok_or_else(unknown)?;
+        receiver.write_rtcp(now, packets).map_err(rtc_error)
     }
 }

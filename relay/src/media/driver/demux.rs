@@ -6,8 +6,14 @@
 //!
 //! - a STUN Binding request is routed by the local ufrag in its USERNAME attribute
 //!   (`"<local ufrag>:<remote ufrag>"`, [RFC 8445 §7.2.2]), wherever it comes from;
-//! - everything else (DTLS, SRTP, SRTCP, STUN responses and indications) is routed by its source
-//!   address, which must have been learned before.
+//! - a STUN response from an address not learned yet is routed to the connection whose own
+//!   binding request (to that address, with that transaction id) it answers
+//!   ([`Demux::sent`]; at most `max_pending` are remembered). A peer that nominates
+//!   aggressively (aiortc puts USE-CANDIDATE in its first check) is answered by `rtc`'s
+//!   controlled agent only once the relay's own check to it succeeded, so without this neither
+//!   side would ever connect;
+//! - everything else (DTLS, SRTP, SRTCP, other STUN) is routed by its source address, which must
+//!   have been learned before.
 //!
 //! # How addresses are learned
 //!
@@ -40,7 +46,7 @@ pub struct PeerId(pub u32);
 
 impl std::fmt::Display for PeerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "conn#{}", self.0)
+        write!(f, "peer#{}", self.0)
     }
 }
 
@@ -133,6 +139,13 @@ pub struct Demux {
     ufrags: HashMap<String, PeerId>,
     conns: HashMap<PeerId, Entry>,
     addrs: HashMap<SocketAddr, PeerId>,
+    /// Binding requests the connections sent, by transaction id: their responses come back
+    /// from addresses not learned yet (a peer that nominates aggressively, like aiortc, is
+    /// answered only once the relay's own check to it succeeded).
+    pending: HashMap<TransactionId, (PeerId, SocketAddr)>,
+    /// `pending`'s keys, oldest first; at most `max_pending`.
+    pending_order: VecDeque<TransactionId>,
+    max_pending: usize,
 }
 
 struct Entry {
@@ -142,13 +155,37 @@ struct Entry {
 }
 
 impl Demux {
-    /// `max_addrs`: how many remote addresses one connection may have (at least 1).
-    pub fn new(max_addrs: usize) -> Demux {
+    /// `max_addrs`: how many remote addresses one connection may have (at least 1);
+    /// `max_pending`: how many of the connections' own binding requests await a response at
+    /// most (the oldest is forgotten first).
+    pub fn new(max_addrs: usize, max_pending: usize) -> Demux {
         Demux {
             max_addrs: max_addrs.max(1),
             ufrags: HashMap::new(),
             conns: HashMap::new(),
             addrs: HashMap::new(),
+            pending: HashMap::new(),
+            pending_order: VecDeque::new(),
+            max_pending: max_pending.max(1),
+        }
+    }
+
+    /// `conn` sent `datagram` to `to`: if it is a binding request, its response (from `to`,
+    /// with the same transaction id) is routed to `conn`.
+    pub fn sent(&mut self, conn: PeerId, to: SocketAddr, datagram: &[u8]) {
+        if classify(datagram) != Class::Stun {
+            return;
+        }
+        let Some((BINDING_REQUEST, txid, _)) = stun_header(datagram) else {
+            return;
+        };
+        if self.pending.insert(txid, (conn, to)).is_none() {
+            self.pending_order.push_back(txid);
+        }
+        while self.pending_order.len() > self.max_pending {
+            if let Some(oldest) = self.pending_order.pop_front() {
+                self.pending.remove(&oldest);
+            }
         }
     }
 
@@ -173,6 +210,9 @@ impl Demux {
 
     /// Forgets `conn`'s ufrag and addresses.
     pub fn forget(&mut self, conn: PeerId) {
+        self.pending.retain(|_, (c, _)| *c != conn);
+        let pending = &self.pending;
+        self.pending_order.retain(|txid| pending.contains_key(txid));
         if let Some(entry) = self.conns.remove(&conn) {
             self.ufrags.remove(&entry.ufrag);
             for addr in entry.addrs {
@@ -184,7 +224,7 @@ impl Demux {
     }
 
     /// Where a datagram from `from` goes.
-    pub fn route(&self, from: SocketAddr, datagram: &[u8]) -> Route {
+    pub fn route(&mut self, from: SocketAddr, datagram: &[u8]) -> Route {
         let by_addr = |reason| match self.addrs.get(&from) {
             Some(&conn) => Route::Conn {
                 conn,
@@ -198,7 +238,19 @@ impl Demux {
             Class::RtpOrRtcp => by_addr(DropReason::StrangerRtp),
             Class::Stun => match parse_stun(datagram) {
                 Err(reason) => Route::Drop(reason),
-                Ok(Stun::Other) => by_addr(DropReason::StrangerStun),
+                Ok(Stun::Response { txid }) if !self.addrs.contains_key(&from) => {
+                    match self.pending.get(&txid) {
+                        Some(&(conn, to)) if to == from => {
+                            self.pending.remove(&txid);
+                            Route::Conn {
+                                conn,
+                                binding_request: None,
+                            }
+                        }
+                        _ => Route::Drop(DropReason::StrangerStun),
+                    }
+                }
+                Ok(Stun::Response { .. } | Stun::Other) => by_addr(DropReason::StrangerStun),
                 Ok(Stun::BindingRequest { txid, local_ufrag }) => {
                     match self.ufrags.get(local_ufrag) {
                         Some(&conn) => Route::Conn {
@@ -268,6 +320,10 @@ enum Stun<'a> {
         txid: TransactionId,
         local_ufrag: &'a str,
     },
+    /// A success or error response.
+    Response {
+        txid: TransactionId,
+    },
     Other,
 }
 
@@ -293,6 +349,10 @@ fn stun_header(datagram: &[u8]) -> Option<(u16, TransactionId, &[u8])> {
 
 fn parse_stun(datagram: &[u8]) -> Result<Stun<'_>, DropReason> {
     let (typ, txid, body) = stun_header(datagram).ok_or(DropReason::MalformedStun)?;
+    // RFC 8489 §5: the class is bits C1 (0x0100) and C0 (0x0010); 0b10 success, 0b11 error.
+    if typ & 0x0100 != 0 {
+        return Ok(Stun::Response { txid });
+    }
     if typ != BINDING_REQUEST {
         return Ok(Stun::Other);
     }
@@ -377,7 +437,7 @@ pub(crate) mod tests {
     }
 
     fn demux() -> Demux {
-        let mut d = Demux::new(2);
+        let mut d = Demux::new(2, 4);
         d.register(PeerId(1), "ufragA").unwrap();
         d.register(PeerId(2), "ufragB").unwrap();
         d
@@ -402,7 +462,7 @@ pub(crate) mod tests {
 
     #[test]
     fn binding_requests_go_by_local_ufrag() {
-        let d = demux();
+        let mut d = demux();
         let txid = [7; 12];
         assert_eq!(
             d.route(addr(5000), &binding_request("ufragB:remote", txid)),
@@ -471,7 +531,7 @@ pub(crate) mod tests {
 
     #[test]
     fn malformed_stun_is_dropped() {
-        let d = demux();
+        let mut d = demux();
         let good = binding_request("ufragA:r", [2; 12]);
         // Truncated header, wrong cookie, length mismatch, attribute overrunning the body.
         assert_eq!(
@@ -569,7 +629,7 @@ pub(crate) mod tests {
         fn any_datagram_routes_without_panicking(
             bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
         ) {
-            let d = demux();
+            let mut d = demux();
             let _ = d.route(addr(1), &bytes);
             let _ = binding_success_txid(&bytes);
         }
@@ -578,11 +638,81 @@ pub(crate) mod tests {
         fn any_stun_body_routes_without_panicking(
             body in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
         ) {
-            let d = demux();
+            let mut d = demux();
             let mut m = stun(BINDING_REQUEST, [0; 12], &[]);
             m[2..4].copy_from_slice(&(body.len() as u16).to_be_bytes());
             m.extend_from_slice(&body);
             let _ = d.route(addr(1), &m);
         }
+    }
+
+    #[test]
+    fn the_response_to_a_connections_own_check_reaches_it_once_and_only_from_where_it_went() {
+        let mut d = demux();
+        let (txid, other) = ([7; 12], [8; 12]);
+        let response = stun(BINDING_SUCCESS, txid, &[]);
+        assert_eq!(
+            d.route(addr(6000), &response),
+            Route::Drop(DropReason::StrangerStun),
+            "no check of that id was sent"
+        );
+        d.sent(
+            PeerId(2),
+            addr(6000),
+            &binding_request("remote:ufragB", txid),
+        );
+        // Not a binding request: nothing to expect.
+        d.sent(PeerId(2), addr(6000), &stun(BINDING_SUCCESS, other, &[]));
+        assert_eq!(
+            d.route(addr(6001), &response),
+            Route::Drop(DropReason::StrangerStun),
+            "from another address"
+        );
+        assert_eq!(
+            d.route(addr(6000), &stun(BINDING_SUCCESS, other, &[])),
+            Route::Drop(DropReason::StrangerStun)
+        );
+        let to_two = Route::Conn {
+            conn: PeerId(2),
+            binding_request: None,
+        };
+        assert_eq!(d.route(addr(6000), &response), to_two);
+        assert_eq!(
+            d.route(addr(6000), &response),
+            Route::Drop(DropReason::StrangerStun),
+            "a response is routed once"
+        );
+        // An error response (class 0b11) is routed the same way.
+        d.sent(
+            PeerId(2),
+            addr(6000),
+            &binding_request("remote:ufragB", txid),
+        );
+        assert_eq!(d.route(addr(6000), &stun(0x0111, txid, &[])), to_two);
+    }
+
+    #[test]
+    fn pending_checks_are_bounded_and_forgotten_with_their_connection() {
+        let mut d = demux();
+        for i in 0..10u8 {
+            d.sent(
+                PeerId(1),
+                addr(7000),
+                &binding_request("remote:ufragA", [i; 12]),
+            );
+        }
+        assert_eq!(d.pending.len(), 4, "at most max_pending");
+        assert_eq!(d.pending_order.len(), 4);
+        assert_eq!(
+            d.route(addr(7000), &stun(BINDING_SUCCESS, [0; 12], &[])),
+            Route::Drop(DropReason::StrangerStun),
+            "the oldest was forgotten"
+        );
+        d.forget(PeerId(1));
+        assert!(d.pending.is_empty() && d.pending_order.is_empty());
+        assert_eq!(
+            d.route(addr(7000), &stun(BINDING_SUCCESS, [9; 12], &[])),
+            Route::Drop(DropReason::StrangerStun)
+        );
     }
 }

@@ -4,11 +4,14 @@
 //! are already queued are read without waiting), a command (likewise batched), or the earliest
 //! connection deadline. Every input is fed to its connection with the current time and that
 //! connection is drained at once: datagrams to send (collected and sent at the end of the turn),
-//! events, received media, and its next deadline, which goes into the timer heap.
+//! events, received media, and its next deadline, which goes into the timer heap. Received
+//! packets of a routed track are then written to each of its sinks, and each sink drained in
+//! turn (see [`super::routes`]).
 
 use super::conn::{rtc_error, Conn, Ice};
 use super::demux::{binding_success_txid, classify, Class, Demux, PeerId, Route, TransactionId};
 use super::droplog::DropLog;
+use super::routes::Routes;
 use super::timers::Timers;
 use super::{Command, DriverConfig, DriverError, DriverEvent, DriverStats, Opened};
 use bytes::BytesMut;
@@ -16,6 +19,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
 use rtc::peer_connection::message::{RTCMessage, TaggedRTCMessage};
 use rtc::peer_connection::state::RTCPeerConnectionState;
+use rtc::rtp;
 use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 use std::collections::{HashMap, VecDeque};
@@ -35,6 +39,8 @@ const RECV_BUF: usize = 2_048;
 const MIN_TIMER_STEP: Duration = Duration::from_millis(1);
 /// Lifecycle events kept while the application's queue is full.
 const BACKLOG_PER_CONN: usize = 8;
+/// The connections' own ICE checks awaiting a response, per connection on average.
+const PENDING_CHECKS_PER_CONN: usize = 8;
 
 /// Datagrams and events produced in one turn.
 struct Outbox {
@@ -95,6 +101,9 @@ struct Driver {
     drops: DropLog,
     out: Outbox,
     due: Vec<PeerId>,
+    routes: Routes,
+    /// Packets received on routed tracks this turn, to be written to their sinks.
+    forward: Vec<(PeerId, String, rtp::Packet)>,
 }
 
 pub(super) async fn run(
@@ -106,7 +115,12 @@ pub(super) async fn run(
 ) {
     let mut driver = Driver {
         local_addr,
-        demux: Demux::new(config.max_addrs_per_conn),
+        demux: Demux::new(
+            config.max_addrs_per_conn,
+            config
+                .max_connections
+                .saturating_mul(PENDING_CHECKS_PER_CONN),
+        ),
         timers: Timers::default(),
         conns: HashMap::new(),
         next_id: 1,
@@ -122,6 +136,8 @@ pub(super) async fn run(
             stats: DriverStats::default(),
         },
         due: Vec::new(),
+        routes: Routes::default(),
+        forward: Vec::new(),
         config,
     };
     let mut buf = vec![0u8; RECV_BUF];
@@ -164,6 +180,7 @@ pub(super) async fn run(
             () = sleep => {}
         }
         driver.handle_due(Instant::now());
+        driver.forward(Instant::now());
         driver.send(&socket).await;
     }
     let ids: Vec<PeerId> = driver.conns.keys().copied().collect();
@@ -197,6 +214,33 @@ impl Driver {
                         self.out.stats.write_errors += 1;
                         tracing::debug!("media driver: write RTP: {e}");
                     }
+                }
+            }
+            Command::WriteRtcp {
+                conn,
+                track_id,
+                packets,
+            } => {
+                let result = match self.conns.get_mut(&conn) {
+                    Some(c) => c.write_rtcp(now, &track_id, packets),
+                    None => Err(DriverError::UnknownConn(conn)),
+                };
+                match result {
+                    Ok(()) => self.drain(conn, now, None),
+                    Err(e) => {
+                        self.out.stats.write_errors += 1;
+                        tracing::debug!("media driver: write RTCP: {e}");
+                    }
+                }
+            }
+            Command::Route {
+                source,
+                track_id,
+                sink,
+            } => {
+                // Both ends must still be open: a closed one's routes were forgotten already.
+                if self.conns.contains_key(&source) && self.conns.contains_key(&sink.conn) {
+                    self.routes.add(source, &track_id, sink);
                 }
             }
             Command::Close { conn } => self.close(conn, now),
@@ -305,6 +349,13 @@ impl Driver {
                 continue;
             };
             self.out.stats.timeouts += 1;
+            if !c.connected && now >= c.opened + self.config.connect_timeout {
+                tracing::debug!("media driver: {id} did not connect in time");
+                self.out.stats.connect_timeouts += 1;
+                self.out.emit(DriverEvent::Failed(id));
+                self.close(id, now);
+                continue;
+            }
             match c.pc.handle_timeout(now) {
                 Ok(()) => self.drain(id, now, None),
                 // Fatal, as in webrtc-rs's own driver: a handler that failed (a DTLS handshake
@@ -335,6 +386,7 @@ impl Driver {
                     accepted = true;
                 }
             }
+            self.demux.sent(id, w.transport.peer_addr, &w.message);
             self.out.datagrams.push((w.transport.peer_addr, w.message));
         }
         let mut gone = false;
@@ -359,16 +411,19 @@ impl Driver {
                     _ => {}
                 },
                 RTCPeerConnectionEvent::OnTrack(RTCTrackEvent::OnOpen(init)) => {
-                    let kind = conn
-                        .pc
-                        .rtp_receiver(init.receiver_id)
-                        .map(|r| r.track().kind());
-                    if let Some(kind) = kind {
+                    let opened = conn.pc.rtp_receiver(init.receiver_id).map(|r| {
+                        let track = r.track();
+                        (track.kind(), track.codec(init.ssrc).cloned())
+                    });
+                    if let Some((kind, codec)) = opened {
+                        conn.remote_tracks
+                            .insert(init.track_id.clone(), init.receiver_id);
                         self.out.emit(DriverEvent::TrackOpened {
                             conn: id,
                             track_id: init.track_id,
                             kind,
                             ssrc: init.ssrc,
+                            codec,
                         });
                     }
                 }
@@ -378,11 +433,16 @@ impl Driver {
         while let Some(TaggedRTCMessage { message, .. }) = conn.pc.poll_read() {
             match message {
                 RTCMessage::RtpPacket(track_id, packet) => {
-                    self.out.emit(DriverEvent::Rtp {
-                        conn: id,
-                        track_id,
-                        packet,
-                    });
+                    if self.config.rtp_events {
+                        self.out.emit(DriverEvent::Rtp {
+                            conn: id,
+                            track_id: track_id.clone(),
+                            packet: packet.clone(),
+                        });
+                    }
+                    if !self.routes.sinks(id, &track_id).is_empty() {
+                        self.forward.push((id, track_id, packet));
+                    }
                 }
                 RTCMessage::RtcpPacket(track_id, packets) => {
                     self.out.emit(DriverEvent::Rtcp {
@@ -395,10 +455,12 @@ impl Driver {
                 _ => {}
             }
         }
-        let next = conn
-            .pc
-            .poll_timeout()
-            .map(|at| at.max(now + MIN_TIMER_STEP));
+        let mut next = conn.pc.poll_timeout();
+        if !conn.connected {
+            let give_up = conn.opened + self.config.connect_timeout;
+            next = Some(next.map_or(give_up, |at| at.min(give_up)));
+        }
+        let next = next.map(|at| at.max(now + MIN_TIMER_STEP));
         self.timers.set(id, next);
         if let (true, Some((from, _))) = (accepted, binding) {
             self.demux.learn(id, from);
@@ -421,6 +483,38 @@ impl Driver {
         }
         self.demux.forget(id);
         self.timers.remove(id);
+        self.routes.forget(id);
+    }
+
+    /// Writes the packets received on routed tracks to their sinks. A sink's connection may
+    /// refuse a copy (not connected yet, its pacer full): that sink loses it, no one else.
+    fn forward(&mut self, now: Instant) {
+        let mut forward = std::mem::take(&mut self.forward);
+        let mut touched: Vec<PeerId> = Vec::new();
+        for (source, track_id, packet) in forward.drain(..) {
+            let packet = crate::media::fanout::for_subscribers(packet);
+            for sink in self.routes.sinks(source, &track_id) {
+                let Some(c) = self.conns.get_mut(&sink.conn) else {
+                    continue;
+                };
+                match c.write_rtp(now, sink.track, packet.clone()) {
+                    Ok(()) => {
+                        self.out.stats.forwarded += 1;
+                        touched.push(sink.conn);
+                    }
+                    Err(e) => {
+                        self.out.stats.write_errors += 1;
+                        tracing::trace!("media driver: forward to {}: {e}", sink.conn);
+                    }
+                }
+            }
+        }
+        self.forward = forward;
+        touched.sort_unstable();
+        touched.dedup();
+        for conn in touched {
+            self.drain(conn, now, None);
+        }
     }
 
     async fn send(&mut self, socket: &UdpSocket) {

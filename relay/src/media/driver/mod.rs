@@ -8,7 +8,10 @@
 //!
 //! - [`demux`]: which connection a datagram belongs to, and how remote addresses are learned.
 //! - `conn`: building one connection (credentials, host candidate, codecs, interceptors) and
-//!   answering an offer; writing RTP on its local tracks.
+//!   answering an offer; writing RTP on its local tracks and RTCP about its remote ones.
+//! - [`routes`]: which connections receive a copy of each remote track (no IO). A packet of a
+//!   routed track is forwarded to its sinks in the turn it arrived: no hop through the
+//!   application, no copy but the one each sink's connection encrypts.
 //! - `timers`: the connections' deadlines in a heap; the loop sleeps until the earliest.
 //! - `droplog`: counting dropped datagrams, logging them at most once a second.
 //! - `event_loop`: the task.
@@ -28,14 +31,16 @@ mod conn;
 pub mod demux;
 mod droplog;
 mod event_loop;
+pub mod routes;
 mod sockopt;
 mod timers;
 
 pub use demux::{DemuxError, DropReason, PeerId};
 
-use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RtpCodecKind};
 use rtc::{rtcp, rtp};
 use std::net::SocketAddr;
+use std::time::Duration;
 use thiserror::Error;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
@@ -56,6 +61,8 @@ pub enum DriverError {
     NotConnected(PeerId),
     #[error("{0} has no local track {1}")]
     UnknownTrack(PeerId, usize),
+    #[error("{0} has no remote track {1:?}")]
+    UnknownRemoteTrack(PeerId, String),
     #[error("no connection {0}")]
     UnknownConn(PeerId),
     #[error("the media driver's command queue is full")]
@@ -87,6 +94,11 @@ pub struct DriverConfig {
     pub socket_buffer: usize,
     /// Retransmission and pacing limits of every connection.
     pub chain: ChainLimits,
+    /// A connection not connected this long after its answer fails (and is closed).
+    pub connect_timeout: Duration,
+    /// Every received RTP packet is also sent to the application as [`DriverEvent::Rtp`] (for
+    /// tests; the lessons route packets in the driver instead).
+    pub rtp_events: bool,
 }
 
 impl DriverConfig {
@@ -99,36 +111,39 @@ impl DriverConfig {
             event_capacity: 4_096,
             socket_buffer: 4 << 20,
             chain: ChainLimits::default(),
+            connect_timeout: Duration::from_secs(30),
+            rtp_events: false,
         }
     }
 }
 
-/// A track the relay sends on a connection: its kind and codec (MIME type).
+/// A track the relay sends on a connection: its kind and exact codec (a Publisher's, so its
+/// packets are forwarded as they are). A connection with send tracks offers only their codecs.
 #[derive(Clone, Debug)]
 pub struct SendTrack {
     pub kind: RtpCodecKind,
-    pub mime: String,
+    pub codec: RTCRtpCodec,
 }
 
 impl SendTrack {
     pub fn opus() -> SendTrack {
         SendTrack {
             kind: RtpCodecKind::Audio,
-            mime: rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS.into(),
+            codec: crate::media::codecs::opus().rtp_codec,
         }
     }
 
     pub fn vp8() -> SendTrack {
         SendTrack {
             kind: RtpCodecKind::Video,
-            mime: rtc::peer_connection::configuration::media_engine::MIME_TYPE_VP8.into(),
+            codec: crate::media::codecs::vp8().rtp_codec,
         }
     }
 
     pub fn h264() -> SendTrack {
         SendTrack {
             kind: RtpCodecKind::Video,
-            mime: rtc::peer_connection::configuration::media_engine::MIME_TYPE_H264.into(),
+            codec: crate::media::codecs::h264_constrained_baseline().rtp_codec,
         }
     }
 }
@@ -150,8 +165,10 @@ pub enum DriverEvent {
         track_id: String,
         kind: RtpCodecKind,
         ssrc: u32,
+        /// The codec its packets carry.
+        codec: Option<RTCRtpCodec>,
     },
-    /// RTP on a remote track.
+    /// RTP on a remote track (only with [`DriverConfig::rtp_events`]).
     Rtp {
         conn: PeerId,
         track_id: String,
@@ -199,6 +216,10 @@ pub struct DriverStats {
     pub write_errors: u64,
     pub send_errors: u64,
     pub events_dropped: u64,
+    /// Copies of received packets written to other connections (routes).
+    pub forwarded: u64,
+    /// Connections that did not connect within [`DriverConfig::connect_timeout`].
+    pub connect_timeouts: u64,
 }
 
 impl DriverStats {
@@ -221,6 +242,16 @@ enum Command {
         track: usize,
         packet: rtp::Packet,
     },
+    WriteRtcp {
+        conn: PeerId,
+        track_id: String,
+        packets: Vec<Box<dyn rtcp::Packet>>,
+    },
+    Route {
+        source: PeerId,
+        track_id: String,
+        sink: routes::Sink,
+    },
     Close {
         conn: PeerId,
     },
@@ -236,14 +267,16 @@ pub struct MediaDriverHandle {
     local_addr: SocketAddr,
 }
 
-/// Starts the driver: binds its socket and spawns its task.
-pub async fn start(
+/// Starts the driver: binds its socket and spawns its task (on the current tokio runtime).
+pub fn start(
     config: DriverConfig,
 ) -> Result<(MediaDriverHandle, mpsc::Receiver<DriverEvent>), DriverError> {
     if config.bind.ip().is_unspecified() {
         return Err(DriverError::Unspecified(config.bind));
     }
-    let socket = UdpSocket::bind(config.bind).await?;
+    let socket = std::net::UdpSocket::bind(config.bind)?;
+    socket.set_nonblocking(true)?;
+    let socket = UdpSocket::from_std(socket)?;
     let local_addr = socket.local_addr()?;
     let granted = sockopt::set_buffers(&socket, config.socket_buffer);
     tracing::debug!(%local_addr, ?granted, "media driver: socket receive buffer");
@@ -304,16 +337,53 @@ impl MediaDriverHandle {
         track: usize,
         packet: rtp::Packet,
     ) -> Result<(), DriverError> {
+        self.try_command(Command::WriteRtp {
+            conn,
+            track,
+            packet,
+        })
+    }
+
+    /// Sends `packets` about `conn`'s remote track `track_id` (a keyframe request, a REMB)
+    /// without waiting: fails with [`DriverError::Busy`] when the command queue is full.
+    pub fn try_write_rtcp(
+        &self,
+        conn: PeerId,
+        track_id: String,
+        packets: Vec<Box<dyn rtcp::Packet>>,
+    ) -> Result<(), DriverError> {
+        self.try_command(Command::WriteRtcp {
+            conn,
+            track_id,
+            packets,
+        })
+    }
+
+    /// `sink`'s local track `track` receives every packet of `source`'s remote track
+    /// `track_id` from now on, until either connection closes. A route between connections
+    /// the driver does not have is ignored.
+    pub async fn route(
+        &self,
+        source: PeerId,
+        track_id: String,
+        sink: PeerId,
+        track: usize,
+    ) -> Result<(), DriverError> {
         self.commands
-            .try_send(Command::WriteRtp {
-                conn,
-                track,
-                packet,
+            .send(Command::Route {
+                source,
+                track_id,
+                sink: routes::Sink { conn: sink, track },
             })
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => DriverError::Busy,
-                mpsc::error::TrySendError::Closed(_) => DriverError::Stopped,
-            })
+            .await
+            .map_err(|_| DriverError::Stopped)
+    }
+
+    fn try_command(&self, command: Command) -> Result<(), DriverError> {
+        self.commands.try_send(command).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => DriverError::Busy,
+            mpsc::error::TrySendError::Closed(_) => DriverError::Stopped,
+        })
     }
 
     /// Closes `conn` and forgets its ufrag and addresses.

@@ -2,24 +2,29 @@
 //! RTP between them.
 //!
 //! The rules (who may receive what) are the [`Forwarding`] table's; this module only carries
-//! them out with webrtc-rs. A publication is one connection's camera and microphone (one peer
-//! connection, at most one audio and one video Track); a subscription is one connection receiving
-//! one publication (its own peer connection, offered by the subscriber). Every change to what a
-//! participant may receive is sent to it as [`ServerMsg::Sources`]; a subscription the rules no
-//! longer allow is ended by the relay ([`ServerMsg::MediaEnded`]).
+//! them out on the media driver ([`crate::media::driver`]). A publication is one connection's
+//! camera and microphone (one peer connection, at most one audio and one video Track); a
+//! subscription is one connection receiving one publication (its own peer connection, offered by
+//! the subscriber). Every change to what a participant may receive is sent to it as
+//! [`ServerMsg::Sources`]; a subscription the rules no longer allow is ended by the relay
+//! ([`ServerMsg::MediaEnded`]).
 //!
-//! Per forwarded packet: header extensions are dropped (their ids were negotiated on the
-//! publisher's connection, not the subscriber's), SSRC and payload type are rewritten to the
-//! subscriber's, and the packet goes into the subscriber's bounded queue. A full queue drops the
-//! packet for that subscriber only; the subscriber's NACKs and keyframe requests repair it.
+//! Packets never pass through this module: once a subscription is connected, the lesson routes
+//! each of its Tracks in the driver, which writes every packet of the Publisher's Track to the
+//! Subscriber's connection in the turn it arrived (header extensions dropped, SSRC and payload
+//! type the Subscriber's). A Subscriber whose pacer is full loses that packet, no one else; its
+//! NACKs and keyframe requests repair it.
 //!
 //! - this module: [`LessonMedia`], its members (joining, a lost socket's grace, leaving), the
 //!   floor, ending publications and subscriptions, and the `Sources` each member may receive.
-//! - `publication`: answering a Publisher, listing its Tracks, pumping their packets.
-//! - `subscription`: answering a Subscriber, attaching its sinks, keyframe requests.
+//! - `publication`: answering a Publisher, listing its Tracks as they open.
+//! - `subscription`: answering a Subscriber, routing its Tracks once connected, keyframe
+//!   requests.
+//! - `events`: the driver's events, handed to the lesson owning the connection.
 //! - `rate`: caps each Publisher's video at its slowest Subscriber's link (REMB, each second).
 //! - `notifier`: media notices to one WebSocket connection, never dropped, never blocking.
 
+pub(super) mod events;
 mod notifier;
 mod publication;
 mod rate;
@@ -29,30 +34,25 @@ use notifier::Notifier;
 use subscription::keyframe_timer;
 
 use crate::media::config::MediaConfig;
-use crate::media::fanout::Fanout;
+use crate::media::driver::{DriverError, MediaDriverHandle, PeerId};
 use crate::media::forwarding::{Forwarding, Kind, MediaError, RouteChange, TrackId};
 use crate::media::keyframes::KeyframeGate;
 use crate::media::pacing::Estimate;
-use crate::media::peer::{PeerError, Ports};
 use crate::media::sdp::SdpError;
 use crate::room::task::Outbound;
 use crate::room::ConnId;
 use rtc::rtp_transceiver::rtp_sender::RTCRtpCodec;
 use shared::ids::{LessonId, MediaId, PageId, Role};
 use shared::protocol::{ServerMsg, Source};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 use tokio::sync::mpsc;
-use webrtc::media_stream::track_remote::TrackRemote;
-use webrtc::peer_connection::PeerConnection;
 
 /// Subscriptions one connection may hold (the teacher's grid of classrooms).
 pub const MAX_SUBSCRIPTIONS: usize = 256;
-/// How long a new connection may take to connect before the relay gives up on it.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A publication is listed once all its Tracks arrived, or after this long with those that did.
 const ANNOUNCE_AFTER: Duration = Duration::from_secs(4);
 
@@ -61,7 +61,7 @@ pub enum LessonMediaError {
     #[error("{0}")]
     Rules(#[from] MediaError),
     #[error("{0}")]
-    Peer(#[from] PeerError),
+    Driver(#[from] DriverError),
     #[error("{0}")]
     Sdp(#[from] SdpError),
     #[error("there is no source {0} in this lesson")]
@@ -80,21 +80,53 @@ pub enum LessonMediaError {
     TooManyHttpParticipants(usize),
 }
 
-/// What all lessons share: configuration, ports, media ids.
+/// What all lessons share: configuration, the media driver, which lesson owns each of its
+/// connections, media ids.
 pub struct MediaContext {
     pub config: MediaConfig,
-    pub ports: Ports,
+    pub driver: MediaDriverHandle,
+    peers: Mutex<HashMap<PeerId, PeerOwner>>,
     next_media: AtomicU64,
     epoch: Instant,
 }
 
+/// The Publication or Subscription a driver connection carries.
+#[derive(Clone)]
+struct PeerOwner {
+    lesson: Weak<LessonMedia>,
+    media: MediaId,
+}
+
 impl MediaContext {
-    pub fn new(config: MediaConfig) -> MediaContext {
+    pub fn new(config: MediaConfig, driver: MediaDriverHandle) -> MediaContext {
         MediaContext {
-            ports: Ports::new(config.udp_ports.clone()),
             config,
+            driver,
+            peers: Mutex::new(HashMap::new()),
             next_media: AtomicU64::new(1),
             epoch: Instant::now(),
+        }
+    }
+
+    fn own(&self, peer: PeerId, lesson: &Arc<LessonMedia>, media: MediaId) {
+        lock(&self.peers).insert(
+            peer,
+            PeerOwner {
+                lesson: Arc::downgrade(lesson),
+                media,
+            },
+        );
+    }
+
+    fn owner(&self, peer: PeerId) -> Option<PeerOwner> {
+        lock(&self.peers).get(&peer).cloned()
+    }
+
+    /// Closes `peer` on the driver and forgets who owned it.
+    async fn close(&self, peer: PeerId) {
+        lock(&self.peers).remove(&peer);
+        if let Err(e) = self.driver.close(peer).await {
+            tracing::debug!("closing {peer}: {e}");
         }
     }
 
@@ -112,9 +144,10 @@ pub struct Relayed {
     pub id: TrackId,
     pub kind: Kind,
     pub codec: RTCRtpCodec,
-    remote: Arc<dyn TrackRemote>,
+    /// The Publisher's connection and the Track's id on it.
+    peer: PeerId,
+    track_id: String,
     media_ssrc: u32,
-    pub fanout: Fanout,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -135,7 +168,7 @@ struct Member {
 
 struct Publication {
     owner: ConnId,
-    pc: Arc<dyn PeerConnection>,
+    peer: PeerId,
     expected: Vec<Kind>,
     tracks: Vec<Arc<Relayed>>,
     announced: bool,
@@ -144,7 +177,8 @@ struct Publication {
 struct Subscription {
     owner: ConnId,
     source: MediaId,
-    pc: Arc<dyn PeerConnection>,
+    peer: PeerId,
+    /// In the order of the connection's local tracks.
     tracks: Vec<Arc<Relayed>>,
     /// The Subscriber's link, as its connection's congestion controller estimates it.
     estimate: Estimate,
@@ -178,24 +212,10 @@ impl Inner {
     }
 }
 
-/// The answer, or, when answering failed, the connection closed and the error.
-async fn answer_or_close(
-    pc: &Arc<dyn PeerConnection>,
-    answered: Result<String, PeerError>,
-) -> Result<String, LessonMediaError> {
-    match answered {
-        Ok(answer) => Ok(answer),
-        Err(e) => {
-            let _ = pc.close().await;
-            Err(e.into())
-        }
-    }
-}
-
 /// What ending publications and subscriptions leaves to do outside the lock: connections to close, messages to send.
 #[derive(Default)]
 struct Aftermath {
-    close: Vec<Arc<dyn PeerConnection>>,
+    close: Vec<PeerId>,
     notices: Vec<(Notifier, ServerMsg)>,
     sources_changed: bool,
 }
@@ -451,7 +471,7 @@ impl LessonMedia {
                 gate.forget(t.id);
             }
             drop(gate);
-            after.close.push(p.pc);
+            after.close.push(p.peer);
             after.sources_changed |= p.announced;
             let subscribers: Vec<MediaId> = inner
                 .subscriptions
@@ -463,10 +483,8 @@ impl LessonMedia {
                 self.end_locked(inner, sub, true, after);
             }
         } else if let Some(s) = inner.subscriptions.remove(&media) {
-            for t in &s.tracks {
-                t.fanout.remove(media);
-            }
-            after.close.push(s.pc);
+            // Closing its connection ends its routes in the driver.
+            after.close.push(s.peer);
             if tell_owner {
                 if let Some(tx) = inner.members.get(&s.owner).and_then(|m| m.notify.clone()) {
                     after.notices.push((tx, ServerMsg::MediaEnded { media }));
@@ -535,8 +553,17 @@ impl LessonMedia {
         for (notify, msg) in after.notices {
             notify.send(msg);
         }
-        for pc in after.close {
-            let _ = pc.close().await;
+        for peer in after.close {
+            self.ctx.close(peer).await;
+        }
+    }
+
+    /// The driver's answer with the announced address written in, if one is configured.
+    fn announced_answer(&self, answer: String) -> String {
+        let config = &self.ctx.config;
+        match config.announced_ip {
+            Some(public) => crate::media::sdp::announce(&answer, config.bind_ip, public),
+            None => answer,
         }
     }
 

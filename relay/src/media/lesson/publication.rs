@@ -1,17 +1,20 @@
-//! Publications: a Publisher's offer answered, its Tracks listed as they arrive, each Track's
-//! packets pumped into its fan-out.
+//! Publications: a Publisher's offer answered on the media driver, its Tracks listed as they
+//! open.
 
 use super::*;
-use crate::media::fanout::Fanout;
 use crate::media::forwarding::{Kind, MediaError, TrackId};
-use crate::media::peer::{self, PeerError, PeerEvents};
 use crate::media::sdp;
 use crate::room::ConnId;
-use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use shared::ids::Role;
 use std::sync::Arc;
-use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
-use webrtc::peer_connection::RTCPeerConnectionState;
+
+/// A Track that opened on a Publisher's connection.
+pub(super) struct OpenedTrack {
+    pub track_id: String,
+    pub kind: Kind,
+    pub ssrc: u32,
+    pub codec: RTCRtpCodec,
+}
 
 impl LessonMedia {
     /// Publishes `conn`'s camera and microphone from a send-only offer; returns its id and
@@ -39,29 +42,7 @@ impl LessonMedia {
         for media in earlier {
             self.end(media, false).await;
         }
-        let (pc, mut events) = peer::open(
-            &self.ctx.config,
-            &self.ctx.ports,
-            peer::publisher_engine()?,
-            false,
-        )
-        .await?;
-        let answered = async {
-            for kind in &kinds {
-                pc.add_transceiver_from_kind(
-                    peer::codec_kind(*kind),
-                    Some(RTCRtpTransceiverInit {
-                        direction: RTCRtpTransceiverDirection::Recvonly,
-                        ..Default::default()
-                    }),
-                )
-                .await
-                .map_err(|e| PeerError::WebRtc(e.to_string()))?;
-            }
-            peer::answer(&self.ctx.config, &pc, &mut events, offer).await
-        }
-        .await;
-        let answer = answer_or_close(&pc, answered).await?;
+        let opened = self.ctx.driver.open(offer, Vec::new()).await?;
         let media = self.ctx.next_media();
         let present = {
             let mut inner = lock(&self.inner);
@@ -71,79 +52,49 @@ impl LessonMedia {
                     media,
                     Publication {
                         owner: conn,
-                        pc: Arc::clone(&pc),
+                        peer: opened.conn,
                         expected: kinds,
                         tracks: Vec::new(),
                         announced: false,
                     },
                 );
+                self.ctx.own(opened.conn, self, media);
             }
             present
         };
         if !present {
-            let _ = pc.close().await;
+            self.ctx.close(opened.conn).await;
             return Err(LessonMediaError::Left);
         }
-        tokio::spawn(Arc::clone(self).run_publication(media, events));
-        Ok((media, answer))
-    }
-
-    pub(super) async fn run_publication(self: Arc<Self>, media: MediaId, mut events: PeerEvents) {
-        let deadline = tokio::time::sleep(ANNOUNCE_AFTER);
-        tokio::pin!(deadline);
-        let mut announced = false;
-        loop {
-            tokio::select! {
-                track = events.tracks.recv() => {
-                    let Some(track) = track else { continue };
-                    announced |= self.add_track(media, track).await;
-                }
-                changed = events.state.changed() => {
-                    let state = *events.state.borrow();
-                    if changed.is_err() || matches!(state, RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed) {
-                        break;
-                    }
-                }
-                _ = &mut deadline, if !announced => {
-                    self.announce(media).await;
-                    announced = true;
-                }
+        // Listed once all its Tracks opened, or after a while with those that did.
+        let lesson = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(ANNOUNCE_AFTER).await;
+            if let Some(lesson) = lesson.upgrade() {
+                lesson.announce(media).await;
             }
-        }
-        self.end(media, false).await;
+        });
+        Ok((media, self.announced_answer(opened.answer)))
     }
 
-    /// A publisher's Track arrived; returns whether the publication is now announced.
-    pub(super) async fn add_track(
-        self: &Arc<Self>,
-        media: MediaId,
-        remote: Arc<dyn TrackRemote>,
-    ) -> bool {
-        let Some(media_ssrc) = remote.ssrcs().await.first().copied() else {
-            return false;
-        };
-        let Some(codec) = remote.codec(media_ssrc).await else {
-            return false;
-        };
-        let Some(kind) = peer::kind_of(remote.kind().await) else {
-            return false;
-        };
-        let relayed = Arc::new(Relayed {
-            id: TrackId(media.0 * 2 + u64::from(kind == Kind::Video)),
-            kind,
-            codec,
-            remote,
-            media_ssrc,
-            fanout: Fanout::default(),
-        });
+    /// A Track of publication `media` opened.
+    pub(super) async fn add_track(&self, media: MediaId, opened: OpenedTrack) {
         let complete = {
             let mut inner = lock(&self.inner);
             let Some(p) = inner.publications.get_mut(&media) else {
-                return false;
+                return;
             };
-            if p.tracks.iter().any(|t| t.kind == kind) {
-                return false;
+            if p.tracks.iter().any(|t| t.kind == opened.kind) {
+                return;
             }
+            let relayed = Arc::new(Relayed {
+                id: TrackId(media.0 * 2 + u64::from(opened.kind == Kind::Video)),
+                kind: opened.kind,
+                codec: opened.codec,
+                peer: p.peer,
+                track_id: opened.track_id,
+                media_ssrc: opened.ssrc,
+            });
             p.tracks.push(Arc::clone(&relayed));
             if p.announced {
                 // Listed already (it waited too long for this Track): list this one too.
@@ -158,18 +109,15 @@ impl LessonMedia {
                 for (notify, msg) in after.notices {
                     notify.send(msg);
                 }
-                tokio::spawn(pump(relayed));
-                return true;
+                return;
             }
             p.expected
                 .iter()
                 .all(|k| p.tracks.iter().any(|t| t.kind == *k))
         };
-        tokio::spawn(pump(relayed));
         if complete {
             self.announce(media).await;
         }
-        complete
     }
 
     /// Lists the publication's Tracks in the table, so the rules route them.
@@ -197,16 +145,5 @@ impl LessonMedia {
             after
         };
         self.finish(after).await;
-    }
-}
-
-/// Reads a publisher's Track and forwards every packet.
-pub(super) async fn pump(relayed: Arc<Relayed>) {
-    while let Some(event) = relayed.remote.poll().await {
-        match event {
-            TrackRemoteEvent::OnRtpPacket(packet) => relayed.fanout.forward(packet),
-            TrackRemoteEvent::OnEnded => break,
-            _ => {}
-        }
     }
 }

@@ -41,7 +41,14 @@ pub(super) async fn publisher_rate_timer(media: Weak<LessonMedia>) {
                 bitrate: cap as f32,
                 ssrcs: vec![track.media_ssrc],
             };
-            let _ = track.remote.write_rtcp(vec![Box::new(remb)]).await;
+            let sent = media.ctx.driver.try_write_rtcp(
+                track.peer,
+                track.track_id.clone(),
+                vec![Box::new(remb)],
+            );
+            if let Err(e) = sent {
+                tracing::debug!(track = ?track.id, "REMB not sent: {e}");
+            }
         }
     }
 }
