@@ -8,6 +8,7 @@
 //! packets of a routed track are then written to each of its sinks, and each sink drained in
 //! turn (see [`super::routes`]).
 
+use super::batch;
 use super::conn::{rtc_error, Conn, Ice};
 use super::demux::{binding_success_txid, classify, Class, Demux, PeerId, Route, TransactionId};
 use super::droplog::DropLog;
@@ -517,15 +518,32 @@ impl Driver {
         }
     }
 
+    /// Sends the turn's datagrams in batches ([`batch`]), waiting while the kernel's buffer is
+    /// full; a datagram the kernel refuses (an unreachable peer) is counted and skipped.
     async fn send(&mut self, socket: &UdpSocket) {
-        for (to, datagram) in self.out.datagrams.drain(..) {
-            match socket.send_to(&datagram, to).await {
-                Ok(_) => self.out.stats.datagrams_out += 1,
+        let datagrams = std::mem::take(&mut self.out.datagrams);
+        let mut next = 0;
+        while next < datagrams.len() {
+            match batch::send_some(socket, &datagrams[next..]) {
+                Ok(0) => break,
+                Ok(n) => {
+                    next += n;
+                    self.out.stats.datagrams_out += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if let Err(e) = socket.writable().await {
+                        tracing::debug!("media driver: socket: {e}");
+                        break;
+                    }
+                }
                 Err(e) => {
                     self.out.stats.send_errors += 1;
-                    tracing::debug!("media driver: send to {to}: {e}");
+                    tracing::debug!("media driver: send to {}: {e}", datagrams[next].0);
+                    next += 1;
                 }
             }
         }
+        self.out.datagrams = datagrams;
+        self.out.datagrams.clear();
     }
 }

@@ -15,6 +15,7 @@
 //! - `timers`: the connections' deadlines in a heap; the loop sleeps until the earliest.
 //! - `droplog`: counting dropped datagrams, logging them at most once a second.
 //! - `event_loop`: the task.
+//! - `batch`: a turn's datagrams handed to the kernel in as few calls as possible (`sendmmsg`).
 //! - `sockopt`: the socket's kernel buffers, sized for every connection's bursts.
 //!
 //! The application talks to the task through a [`MediaDriverHandle`] (commands over a bounded
@@ -27,6 +28,7 @@
 //! backlog, the timer heap (a constant factor of the connection count), and one receive buffer.
 //! The `rtc` state machine bounds its own queues (SRTP replay windows, interceptor buffers).
 
+mod batch;
 mod conn;
 pub mod demux;
 mod droplog;
