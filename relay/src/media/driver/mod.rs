@@ -28,6 +28,7 @@ mod conn;
 pub mod demux;
 mod droplog;
 mod event_loop;
+pub mod framing;
 mod sockopt;
 mod timers;
 
