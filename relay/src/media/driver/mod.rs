@@ -19,6 +19,32 @@
 //! application: media events that do not fit are dropped and counted, lifecycle events wait in a
 //! bounded backlog.
 //!
+//! # ICE over TCP
+//!
+//! For classrooms whose network passes no UDP, the driver also listens on TCP at the same IP and
+//! port number, and every answer carries a second host candidate there, `tcp ... tcptype
+//! passive` ([RFC 6544]); the remote's candidate is active: it connects, then sends STUN, DTLS
+//! and SRTP as [RFC 4571] frames (a 2-byte length, then the datagram; [`framing`]). The TCP
+//! candidate's priority is below the UDP one's (RFC 6544 local preference), so a peer that can
+//! reach both nominates UDP.
+//!
+//! - `tcp`: the accept task and one task per stream (reading frames, writing queued
+//!   datagrams), and the driver task's table of which stream belongs to which connection.
+//! - A stream's first frame must be a binding request whose local ufrag names a connection
+//!   (routed by [`demux`] as on UDP); once that connection answers it with a binding success the
+//!   stream is bound to it, and the connection's datagrams with transport TCP to that remote
+//!   address go down that stream. Any other first frame closes the stream, as do a frame over
+//!   4 KiB and no binding within [`TcpConfig::bind_timeout`]; a connection that closes takes its
+//!   streams with it. The connections themselves stay with the one task: the streams only move
+//!   bytes.
+//! - Bounded: streams ([`TcpConfig::max_streams`]; more are closed at once), each stream's write
+//!   queue ([`TcpConfig::write_queue`]; a full queue drops and counts), the frames waiting for the
+//!   driver (one queue for all streams; a stream whose frame does not fit waits), and each
+//!   stream's partial frame. Counters: [`DriverStats::tcp`].
+//!
+//! [RFC 6544]: https://www.rfc-editor.org/rfc/rfc6544
+//! [RFC 4571]: https://www.rfc-editor.org/rfc/rfc4571
+//!
 //! What is bounded: connections ([`DriverConfig::max_connections`]), remote addresses per
 //! connection ([`DriverConfig::max_addrs_per_conn`]), the command and event queues, the lifecycle
 //! backlog, the timer heap (a constant factor of the connection count), and one receive buffer.
@@ -30,9 +56,11 @@ mod droplog;
 mod event_loop;
 pub mod framing;
 mod sockopt;
+mod tcp;
 mod timers;
 
 pub use demux::{DemuxError, DropReason, PeerId};
+pub use tcp::{TcpConfig, TcpStats};
 
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::{rtcp, rtp};
@@ -77,8 +105,9 @@ pub struct ChainLimits {
 /// The driver's limits and its socket's address.
 #[derive(Clone, Debug)]
 pub struct DriverConfig {
-    /// The one UDP address of every connection: an explicit IP (ICE skips loopback on a
-    /// wildcard, and the host candidate must name the address the peers reach).
+    /// The one UDP address of every connection (and the TCP listener's): an explicit IP (ICE
+    /// skips loopback on a wildcard, and the host candidate must name the address the peers
+    /// reach).
     pub bind: SocketAddr,
     pub max_connections: usize,
     pub max_addrs_per_conn: usize,
@@ -88,6 +117,9 @@ pub struct DriverConfig {
     pub socket_buffer: usize,
     /// Retransmission and pacing limits of every connection.
     pub chain: ChainLimits,
+    /// ICE-TCP on the same IP and port number (see the module docs); `max_streams: 0` turns it
+    /// off.
+    pub tcp: TcpConfig,
 }
 
 impl DriverConfig {
@@ -100,6 +132,7 @@ impl DriverConfig {
             event_capacity: 4_096,
             socket_buffer: 4 << 20,
             chain: ChainLimits::default(),
+            tcp: TcpConfig::default(),
         }
     }
 }
@@ -200,6 +233,8 @@ pub struct DriverStats {
     pub write_errors: u64,
     pub send_errors: u64,
     pub events_dropped: u64,
+    /// The ICE-TCP streams.
+    pub tcp: TcpStats,
 }
 
 impl DriverStats {
@@ -237,21 +272,23 @@ pub struct MediaDriverHandle {
     local_addr: SocketAddr,
 }
 
-/// Starts the driver: binds its socket and spawns its task.
+/// Starts the driver: binds its UDP socket (and, with ICE-TCP on, its TCP listener at the same
+/// address) and spawns its task.
 pub async fn start(
     config: DriverConfig,
 ) -> Result<(MediaDriverHandle, mpsc::Receiver<DriverEvent>), DriverError> {
     if config.bind.ip().is_unspecified() {
         return Err(DriverError::Unspecified(config.bind));
     }
-    let socket = UdpSocket::bind(config.bind).await?;
+    let (socket, listener) = bind(config.bind, config.tcp.max_streams > 0).await?;
     let local_addr = socket.local_addr()?;
+    let tcp = tcp::listen(listener, config.tcp.clone());
     let granted = sockopt::set_buffers(&socket, config.socket_buffer);
     tracing::debug!(%local_addr, ?granted, "media driver: socket receive buffer");
     let (commands, command_rx) = mpsc::channel(config.command_capacity.max(1));
     let (events, event_rx) = mpsc::channel(config.event_capacity.max(1));
     tokio::spawn(event_loop::run(
-        socket, local_addr, config, command_rx, events,
+        socket, local_addr, config, command_rx, events, tcp,
     ));
     Ok((
         MediaDriverHandle {
@@ -262,14 +299,37 @@ pub async fn start(
     ))
 }
 
+/// The UDP socket and, with `tcp`, a TCP listener at the same IP and port number. With port 0
+/// the UDP socket picks the port; if TCP cannot have that port too, another is tried.
+async fn bind(
+    addr: SocketAddr,
+    tcp: bool,
+) -> Result<(UdpSocket, Option<tokio::net::TcpListener>), DriverError> {
+    let mut attempts = if addr.port() == 0 { 8 } else { 1 };
+    loop {
+        let socket = UdpSocket::bind(addr).await?;
+        if !tcp {
+            return Ok((socket, None));
+        }
+        match tokio::net::TcpListener::bind(socket.local_addr()?).await {
+            Ok(listener) => return Ok((socket, Some(listener))),
+            Err(e) if attempts > 1 && e.kind() == std::io::ErrorKind::AddrInUse => {
+                attempts -= 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 impl MediaDriverHandle {
-    /// The one UDP address of every connection.
+    /// The one UDP address of every connection (and its TCP address, if ICE-TCP is on).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
     /// Answers `offer` with a new connection that sends `send` (in this order: track `i` of
-    /// [`Self::write_rtp`] is `send[i]`). The answer carries the driver's host candidate.
+    /// [`Self::write_rtp`] is `send[i]`). The answer carries the driver's host candidate (and its
+    /// passive TCP candidate at the same address, with ICE-TCP on).
     pub async fn open(&self, offer: String, send: Vec<SendTrack>) -> Result<Opened, DriverError> {
         let (reply, answer) = oneshot::channel();
         self.commands
