@@ -85,11 +85,11 @@ pub struct TcpStats {
     pub garbage: u64,
     /// Streams closed because their first frame was not a binding request for a connection.
     pub closed_not_stun: u64,
-    /// ... because a frame was longer than [`MAX_FRAME`].
+    /// ... because a frame was longer than 4 KiB.
     pub closed_oversized: u64,
     /// ... because no binding was accepted within [`TcpConfig::bind_timeout`].
     pub closed_unbound: u64,
-    /// ... by the remote (EOF or a read or write error).
+    /// ... by the remote: EOF, a read or write error, or a write stuck for 10 s.
     pub closed_remote: u64,
 }
 
