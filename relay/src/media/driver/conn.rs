@@ -51,11 +51,13 @@ pub(super) struct Conn {
     pub estimate: Estimate,
 }
 
-/// A connection's ICE side: its credentials and its one host candidate.
+/// A connection's ICE side: its credentials and its one host candidate (and, with `tcp`, a
+/// passive TCP host candidate at the same IP and port number).
 pub(super) struct Ice<'a> {
     pub local: SocketAddr,
     pub ufrag: &'a str,
     pub pwd: &'a str,
+    pub tcp: bool,
 }
 
 impl Conn {
@@ -158,7 +160,26 @@ impl Conn {
             .to_json()
             .map_err(rtc_error)?;
         pc.add_local_candidate(init).map_err(rtc_error)?;
-        // End of gathering: the one host candidate is all there is.
+        if ice.tcp {
+            // RFC 6544: the remote connects to it (its own candidate is active).
+            let candidate = CandidateHostConfig {
+                base_config: CandidateConfig {
+                    network: "tcp".to_owned(),
+                    address: ice.local.ip().to_string(),
+                    port: ice.local.port(),
+                    component: 1,
+                    ..Default::default()
+                },
+                tcp_type: rtc::ice::tcp_type::TcpType::Passive,
+            }
+            .new_candidate_host()
+            .map_err(rtc_error)?;
+            let init = RTCIceCandidate::from(&candidate)
+                .to_json()
+                .map_err(rtc_error)?;
+            pc.add_local_candidate(init).map_err(rtc_error)?;
+        }
+        // End of gathering: the host candidates are all there is.
         pc.add_local_candidate(RTCIceCandidateInit::default())
             .map_err(rtc_error)?;
 

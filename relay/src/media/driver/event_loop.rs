@@ -13,6 +13,7 @@ use super::conn::{rtc_error, Conn, Ice};
 use super::demux::{binding_success_txid, classify, Class, Demux, PeerId, Route, TransactionId};
 use super::droplog::DropLog;
 use super::routes::Routes;
+use super::tcp::{Feed, Inbound, TcpRoutes};
 use super::timers::Timers;
 use super::{Command, DriverConfig, DriverError, DriverEvent, DriverStats, Opened};
 use bytes::BytesMut;
@@ -105,6 +106,8 @@ struct Driver {
     routes: Routes,
     /// Packets received on routed tracks this turn, to be written to their sinks.
     forward: Vec<(PeerId, String, rtp::Packet)>,
+    /// Which TCP stream belongs to which connection.
+    tcp: TcpRoutes,
 }
 
 pub(super) async fn run(
@@ -113,6 +116,7 @@ pub(super) async fn run(
     config: DriverConfig,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<DriverEvent>,
+    (mut tcp, routes): (Inbound, TcpRoutes),
 ) {
     let mut driver = Driver {
         local_addr,
@@ -139,6 +143,7 @@ pub(super) async fn run(
         due: Vec::new(),
         routes: Routes::default(),
         forward: Vec::new(),
+        tcp: routes,
         config,
     };
     let mut buf = vec![0u8; RECV_BUF];
@@ -176,6 +181,15 @@ pub(super) async fn run(
                     }
                     // ICMP errors surface here (ECONNREFUSED from a peer that went away).
                     Err(e) => tracing::debug!("media driver: receive: {e}"),
+                }
+            }
+            input = tcp.recv() => {
+                driver.tcp_input(input, Instant::now());
+                for _ in 1..RECV_BATCH {
+                    match tcp.try_recv() {
+                        Some(input) => driver.tcp_input(input, Instant::now()),
+                        None => break,
+                    }
                 }
             }
             () = sleep => {}
@@ -250,6 +264,7 @@ impl Driver {
                 stats.connections = self.conns.len();
                 stats.addresses = self.demux.addr_count();
                 stats.drops = self.drops.totals();
+                stats.tcp = self.tcp.stats();
                 let _ = reply.send(stats);
             }
         }
@@ -274,6 +289,7 @@ impl Driver {
             local: self.local_addr,
             ufrag: &ufrag,
             pwd: &pwd,
+            tcp: self.tcp.enabled(),
         };
         match Conn::answer(id, now, ice, offer, send, &limits) {
             Ok((conn, answer)) => {
@@ -342,6 +358,36 @@ impl Driver {
         }
     }
 
+    /// A frame (or a stream opening or closing) from a TCP stream.
+    fn tcp_input(&mut self, input: super::tcp::TcpInput, now: Instant) {
+        let Some(Feed {
+            conn,
+            from,
+            datagram,
+        }) = self.tcp.input(input, &mut self.demux)
+        else {
+            return;
+        };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let read = c.pc.handle_read(TaggedBytesMut {
+            now,
+            transport: TransportContext {
+                local_addr: self.local_addr,
+                peer_addr: from,
+                transport_protocol: TransportProtocol::TCP,
+                ecn: None,
+            },
+            message: datagram,
+        });
+        if let Err(e) = read {
+            self.out.stats.read_errors += 1;
+            tracing::debug!("media driver: {conn} refused a TCP frame from {from}: {e}");
+        }
+        self.drain(conn, now, None);
+    }
+
     fn handle_due(&mut self, now: Instant) {
         let mut due = std::mem::take(&mut self.due);
         self.timers.pop_due(now, &mut due);
@@ -382,6 +428,10 @@ impl Driver {
         };
         let mut accepted = false;
         while let Some(w) = conn.pc.poll_write() {
+            if w.transport.transport_protocol == TransportProtocol::TCP {
+                self.tcp.send(id, w.transport.peer_addr, w.message);
+                continue;
+            }
             if let Some((from, txid)) = binding {
                 if w.transport.peer_addr == from && binding_success_txid(&w.message) == Some(txid) {
                     accepted = true;
@@ -480,9 +530,14 @@ impl Driver {
             tracing::debug!("media driver: closing {id}: {e}");
         }
         while let Some(w) = conn.pc.poll_write() {
+            if w.transport.transport_protocol == TransportProtocol::TCP {
+                self.tcp.send(id, w.transport.peer_addr, w.message);
+                continue;
+            }
             self.out.datagrams.push((w.transport.peer_addr, w.message));
         }
         self.demux.forget(id);
+        self.tcp.forget(id);
         self.timers.remove(id);
         self.routes.forget(id);
     }

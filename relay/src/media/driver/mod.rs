@@ -23,6 +23,34 @@
 //! application: media events that do not fit are dropped and counted, lifecycle events wait in a
 //! bounded backlog.
 //!
+//! # ICE over TCP
+//!
+//! For classrooms whose network passes no UDP, the driver also listens on TCP at the same IP and
+//! port number, and every answer carries a second host candidate there, `tcp ... tcptype
+//! passive` ([RFC 6544]); the remote's candidate is active: it connects, then sends STUN, DTLS
+//! and SRTP as [RFC 4571] frames (a 2-byte length, then the datagram; [`framing`]). The TCP
+//! candidate's priority is below the UDP one's (RFC 6544 local preference), so a peer that can
+//! reach both nominates UDP.
+//!
+//! - `tcp`: the accept task and one task per stream (reading frames, writing queued
+//!   datagrams), and the driver task's table of which stream belongs to which connection.
+//! - A stream's first frame must be a binding request whose local ufrag names a connection
+//!   (routed by [`demux`] as on UDP); the stream's later frames go to that connection too, which
+//!   checks them. Once the connection writes to the stream's address (it answers the request,
+//!   or sends its own check first when the request nominates at once, as Chromium's does over
+//!   TCP: either way the request passed its integrity check), the stream is bound to it, and the
+//!   connection's datagrams with transport TCP to that remote address go down that stream. Any other first frame closes the stream, as do a frame over
+//!   4 KiB and no binding within [`TcpConfig::bind_timeout`]; a connection that closes takes its
+//!   streams with it. The connections themselves stay with the one task: the streams only move
+//!   bytes.
+//! - Bounded: streams ([`TcpConfig::max_streams`]; more are closed at once), each stream's write
+//!   queue ([`TcpConfig::write_queue`]; a full queue drops and counts), the frames waiting for the
+//!   driver (one queue for all streams; a stream whose frame does not fit waits), and each
+//!   stream's partial frame. Counters: [`DriverStats::tcp`].
+//!
+//! [RFC 6544]: https://www.rfc-editor.org/rfc/rfc6544
+//! [RFC 4571]: https://www.rfc-editor.org/rfc/rfc4571
+//!
 //! What is bounded: connections ([`DriverConfig::max_connections`]), remote addresses per
 //! connection ([`DriverConfig::max_addrs_per_conn`]), the command and event queues, the lifecycle
 //! backlog, the timer heap (a constant factor of the connection count), and one receive buffer.
@@ -33,11 +61,14 @@ mod conn;
 pub mod demux;
 mod droplog;
 mod event_loop;
+pub mod framing;
 pub mod routes;
 mod sockopt;
+mod tcp;
 mod timers;
 
 pub use demux::{DemuxError, DropReason, PeerId};
+pub use tcp::{TcpConfig, TcpStats};
 
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RtpCodecKind};
 use rtc::{rtcp, rtp};
@@ -85,8 +116,9 @@ pub struct ChainLimits {
 /// The driver's limits and its socket's address.
 #[derive(Clone, Debug)]
 pub struct DriverConfig {
-    /// The one UDP address of every connection: an explicit IP (ICE skips loopback on a
-    /// wildcard, and the host candidate must name the address the peers reach).
+    /// The one UDP address of every connection (and the TCP listener's): an explicit IP (ICE
+    /// skips loopback on a wildcard, and the host candidate must name the address the peers
+    /// reach).
     pub bind: SocketAddr,
     pub max_connections: usize,
     pub max_addrs_per_conn: usize,
@@ -101,6 +133,9 @@ pub struct DriverConfig {
     /// Every received RTP packet is also sent to the application as [`DriverEvent::Rtp`] (for
     /// tests; the lessons route packets in the driver instead).
     pub rtp_events: bool,
+    /// ICE-TCP on the same IP and port number (see the module docs); `max_streams: 0` turns it
+    /// off.
+    pub tcp: TcpConfig,
 }
 
 impl DriverConfig {
@@ -115,6 +150,7 @@ impl DriverConfig {
             chain: ChainLimits::default(),
             connect_timeout: Duration::from_secs(30),
             rtp_events: false,
+            tcp: TcpConfig::default(),
         }
     }
 }
@@ -222,6 +258,8 @@ pub struct DriverStats {
     pub forwarded: u64,
     /// Connections that did not connect within [`DriverConfig::connect_timeout`].
     pub connect_timeouts: u64,
+    /// The ICE-TCP streams.
+    pub tcp: TcpStats,
 }
 
 impl DriverStats {
@@ -269,23 +307,23 @@ pub struct MediaDriverHandle {
     local_addr: SocketAddr,
 }
 
-/// Starts the driver: binds its socket and spawns its task (on the current tokio runtime).
+/// Starts the driver: binds its UDP socket (and, with ICE-TCP on, its TCP listener at the same
+/// address) and spawns its task (on the current tokio runtime).
 pub fn start(
     config: DriverConfig,
 ) -> Result<(MediaDriverHandle, mpsc::Receiver<DriverEvent>), DriverError> {
     if config.bind.ip().is_unspecified() {
         return Err(DriverError::Unspecified(config.bind));
     }
-    let socket = std::net::UdpSocket::bind(config.bind)?;
-    socket.set_nonblocking(true)?;
-    let socket = UdpSocket::from_std(socket)?;
+    let (socket, listener) = bind(config.bind, config.tcp.max_streams > 0)?;
     let local_addr = socket.local_addr()?;
+    let tcp = tcp::listen(listener, config.tcp.clone());
     let granted = sockopt::set_buffers(&socket, config.socket_buffer);
     tracing::debug!(%local_addr, ?granted, "media driver: socket receive buffer");
     let (commands, command_rx) = mpsc::channel(config.command_capacity.max(1));
     let (events, event_rx) = mpsc::channel(config.event_capacity.max(1));
     tokio::spawn(event_loop::run(
-        socket, local_addr, config, command_rx, events,
+        socket, local_addr, config, command_rx, events, tcp,
     ));
     Ok((
         MediaDriverHandle {
@@ -296,14 +334,44 @@ pub fn start(
     ))
 }
 
+/// The UDP socket and, with `tcp`, a TCP listener at the same IP and port number. With port 0
+/// the UDP socket picks the port; if TCP cannot have that port too, another is tried.
+fn bind(
+    addr: SocketAddr,
+    tcp: bool,
+) -> Result<(UdpSocket, Option<tokio::net::TcpListener>), DriverError> {
+    let mut attempts = if addr.port() == 0 { 8 } else { 1 };
+    loop {
+        let socket = std::net::UdpSocket::bind(addr)?;
+        socket.set_nonblocking(true)?;
+        if !tcp {
+            return Ok((UdpSocket::from_std(socket)?, None));
+        }
+        match std::net::TcpListener::bind(socket.local_addr()?) {
+            Ok(listener) => {
+                listener.set_nonblocking(true)?;
+                return Ok((
+                    UdpSocket::from_std(socket)?,
+                    Some(tokio::net::TcpListener::from_std(listener)?),
+                ));
+            }
+            Err(e) if attempts > 1 && e.kind() == std::io::ErrorKind::AddrInUse => {
+                attempts -= 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 impl MediaDriverHandle {
-    /// The one UDP address of every connection.
+    /// The one UDP address of every connection (and its TCP address, if ICE-TCP is on).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
     /// Answers `offer` with a new connection that sends `send` (in this order: track `i` of
-    /// [`Self::write_rtp`] is `send[i]`). The answer carries the driver's host candidate.
+    /// [`Self::write_rtp`] is `send[i]`). The answer carries the driver's host candidate (and its
+    /// passive TCP candidate at the same address, with ICE-TCP on).
     pub async fn open(&self, offer: String, send: Vec<SendTrack>) -> Result<Opened, DriverError> {
         let (reply, answer) = oneshot::channel();
         self.commands
