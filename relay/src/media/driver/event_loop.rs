@@ -39,6 +39,8 @@ const RECV_BUF: usize = 2_048;
 /// A deadline already past is handled again no sooner than this, so a connection whose timer
 /// does not advance cannot spin the loop.
 const MIN_TIMER_STEP: Duration = Duration::from_millis(1);
+/// How often the counters are logged (at debug level).
+const COUNTERS_EVERY: Duration = Duration::from_secs(10);
 /// Lifecycle events kept while the application's queue is full.
 const BACKLOG_PER_CONN: usize = 8;
 /// The connections' own ICE checks awaiting a response, per connection on average.
@@ -108,6 +110,8 @@ struct Driver {
     forward: Vec<(PeerId, String, rtp::Packet)>,
     /// Which TCP stream belongs to which connection.
     tcp: TcpRoutes,
+    /// When the counters were last logged, and their values then.
+    logged: (Instant, DriverStats),
 }
 
 pub(super) async fn run(
@@ -144,6 +148,7 @@ pub(super) async fn run(
         routes: Routes::default(),
         forward: Vec::new(),
         tcp: routes,
+        logged: (Instant::now(), DriverStats::default()),
         config,
     };
     let mut buf = vec![0u8; RECV_BUF];
@@ -197,6 +202,7 @@ pub(super) async fn run(
         driver.handle_due(Instant::now());
         driver.forward(Instant::now());
         driver.send(&socket).await;
+        driver.log_counters(Instant::now());
     }
     let ids: Vec<PeerId> = driver.conns.keys().copied().collect();
     for id in ids {
@@ -540,6 +546,30 @@ impl Driver {
         self.tcp.forget(id);
         self.timers.remove(id);
         self.routes.forget(id);
+    }
+
+    /// Every [`COUNTERS_EVERY`], at debug level: what the driver did per second since the last
+    /// time (for an operator sizing a relay, and to see a connection that wakes the loop too
+    /// often).
+    fn log_counters(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.logged.0);
+        if elapsed < COUNTERS_EVERY || !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        let (then, was) = (elapsed.as_secs_f64(), &self.logged.1);
+        let s = &self.out.stats;
+        let rate = |now: u64, before: u64| (now.saturating_sub(before) as f64 / then).round();
+        tracing::debug!(
+            connections = self.conns.len(),
+            routes = self.routes.len(),
+            datagrams_in_per_s = rate(s.datagrams_in, was.datagrams_in),
+            datagrams_out_per_s = rate(s.datagrams_out, was.datagrams_out),
+            forwarded_per_s = rate(s.forwarded, was.forwarded),
+            timeouts_per_s = rate(s.timeouts, was.timeouts),
+            write_errors_per_s = rate(s.write_errors, was.write_errors),
+            "media driver: counters"
+        );
+        self.logged = (now, s.clone());
     }
 
     /// Writes the packets received on routed tracks to their sinks. A sink's connection may
