@@ -15,6 +15,7 @@ use super::estimator::LinkEstimator;
 use super::interceptor::{KeyframeRequests, SLOT};
 use super::pacing::{Estimate, PacingLimits, SubscriberPacer};
 use super::retransmit::{BoundedNackResponder, RetransmitLimits};
+use super::throttle::Throttled;
 use rtc::interceptor::{
     CongestionControlBuilder, NackGeneratorBuilder, Registry, Slot, TwccSenderBuilder,
 };
@@ -23,6 +24,9 @@ use rtc::peer_connection::configuration::interceptor_registry::{
 };
 use rtc::peer_connection::configuration::media_engine::MediaEngine;
 use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RtpCodecKind, TYPE_RTCP_FB_TRANSPORT_CC};
+
+/// How often congestion control prunes its send history (it keeps 2 s of it).
+const HISTORY_PRUNE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The interceptors for one connection; registers in `engine` the feedback they use. The
 /// [`Estimate`] is the Subscriber's link's, written by its pacer (none on other connections).
@@ -57,7 +61,11 @@ pub fn registry(
         .with(Slot::TwccSender, TwccSenderBuilder::new().build())
         .with(
             Slot::CongestionControl,
-            CongestionControlBuilder::new(estimator).build(),
+            // Its history prune walks every packet sent in the last 2 s: not on every wake-up.
+            Throttled::new(
+                CongestionControlBuilder::new(estimator).build(),
+                HISTORY_PRUNE_EVERY,
+            ),
         )
         .with(Slot::Pacer, SubscriberPacer::new(pacing, estimate.clone()))
         .with(Slot::from(SLOT), KeyframeRequests::default()))

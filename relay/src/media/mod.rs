@@ -15,6 +15,7 @@
 //! - [`retransmit`]: answers a Subscriber's NACKs within limits (no IO).
 //! - [`publisher_rate`]: caps a Publisher's video at its slowest Subscriber's link (no IO).
 //! - [`pacing`]: paces what a Subscriber is sent at the estimated rate, audio first (no IO).
+//! - [`throttle`]: hands deadlines to an interceptor at most once per period (no IO).
 //! - [`lesson`]: one lesson's publications and subscriptions, and the RTP forwarding between them.
 //!
 //! [`Media`] holds the lessons that have media now.
@@ -33,6 +34,7 @@ pub mod pacing;
 pub mod publisher_rate;
 pub mod retransmit;
 pub mod sdp;
+pub mod throttle;
 
 use driver::{DriverConfig, DriverError};
 use lesson::{LessonMedia, MediaContext};
