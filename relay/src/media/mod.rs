@@ -33,6 +33,7 @@ pub mod pacing;
 pub mod publisher_rate;
 pub mod retransmit;
 pub mod sdp;
+pub mod turn;
 
 use driver::{DriverConfig, DriverError};
 use lesson::{LessonMedia, MediaContext};
