@@ -1,0 +1,622 @@
+//! [`TurnServer`]: RFC 8656 TURN over RFC 8489 STUN long-term credentials, as a state machine.
+//!
+//! Inputs: [`TurnServer::handle`] (a datagram or stream frame from a client),
+//! [`TurnServer::handle_peer`] (data a peer sent to a relayed address) and
+//! [`TurnServer::handle_timeout`]; each returns the [`Output`]s to send. The caller owns the
+//! sockets and the clock.
+
+use super::allocation::{Allocation, BindConflict, CHANNELS};
+use super::config::{ConfigError, FiveTuple, TurnConfig, TurnLimits};
+use super::credentials;
+use super::nonce::Nonces;
+use super::wire::{self, Inbound, Seal};
+use rtc::crypto::{RTCCrypto, RTCCryptoProvider};
+use rtc::stun::attributes::*;
+use rtc::stun::integrity::MessageIntegrity;
+use rtc::stun::message::*;
+use rtc::stun::xoraddr::XorMappedAddress;
+use rtc::turn::proto::lifetime::Lifetime;
+use rtc::turn::proto::relayaddr::RelayedAddress;
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the IO layer sends for the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Bytes to the client on its 5-tuple (a response, a Data indication or ChannelData).
+    ToClient {
+        /// The client's 5-tuple.
+        to: FiveTuple,
+        /// The message.
+        bytes: Vec<u8>,
+    },
+    /// Application data to a peer, sent as if from the relayed address.
+    ToPeer {
+        /// The allocation's relayed address (the source the peer must see).
+        relayed: SocketAddr,
+        /// The peer (always one of the allowed peers).
+        to: SocketAddr,
+        /// The payload.
+        bytes: Vec<u8>,
+    },
+}
+
+/// The 5-tuple's authenticated request: who sent it and the key to seal the answer with.
+struct Authenticated {
+    username: String,
+    key: Vec<u8>,
+}
+
+/// The embedded TURN server's state: allocations keyed by 5-tuple and by relayed address.
+pub struct TurnServer {
+    config: TurnConfig,
+    allowed: HashSet<SocketAddr>,
+    provider: Arc<dyn RTCCryptoProvider>,
+    nonces: Nonces,
+    started: Instant,
+    unix_at_start: u64,
+    allocations: HashMap<FiveTuple, Allocation>,
+    by_relayed: HashMap<SocketAddr, FiveTuple>,
+    per_username: HashMap<String, usize>,
+    next_port: u16,
+}
+
+impl TurnServer {
+    /// A server started at `now`, when the wall clock read `unix_now` seconds since the epoch
+    /// (credential expiry is wall-clock time; everything else runs on `Instant`s).
+    pub fn new(config: TurnConfig, now: Instant, unix_now: u64) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let provider =
+            rtc::crypto::default_provider().map_err(|e| ConfigError::Crypto(e.to_string()))?;
+        let mut key = [0u8; 32];
+        provider
+            .random()
+            .fill(&mut key)
+            .map_err(|e| ConfigError::Crypto(e.to_string()))?;
+        let nonces = Nonces::new(key, config.limits.nonce_lifetime.as_secs().max(1));
+        Ok(TurnServer {
+            allowed: config.allowed_peers.iter().copied().collect(),
+            next_port: *config.relay_ports.start(),
+            config,
+            provider,
+            nonces,
+            started: now,
+            unix_at_start: unix_now,
+            allocations: HashMap::new(),
+            by_relayed: HashMap::new(),
+            per_username: HashMap::new(),
+        })
+    }
+
+    /// The number of live allocations.
+    pub fn allocation_count(&self) -> usize {
+        self.allocations.len()
+    }
+
+    /// Whether `relayed` is a relayed address handed out now (for the IO layer's demultiplexing).
+    pub fn is_relayed(&self, relayed: SocketAddr) -> bool {
+        self.by_relayed.contains_key(&relayed)
+    }
+
+    /// A datagram (or one stream frame) from the client on `from`.
+    pub fn handle(&mut self, now: Instant, from: FiveTuple, bytes: &[u8]) -> Vec<Output> {
+        if bytes.len() > self.limits().max_message_len {
+            return Vec::new();
+        }
+        match wire::classify(bytes) {
+            Some(Inbound::Stun(m)) => self.handle_stun(now, from, m),
+            Some(Inbound::ChannelData { number, data }) => {
+                self.channel_data_from_client(now, from, number, data)
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Data that `from_peer` sent to the relayed address `relayed`: forwarded to the client as
+    /// ChannelData if a channel is bound, else as a Data indication; dropped without permission.
+    pub fn handle_peer(
+        &mut self,
+        now: Instant,
+        relayed: SocketAddr,
+        from_peer: SocketAddr,
+        bytes: &[u8],
+    ) -> Vec<Output> {
+        if bytes.len() > self.limits().max_message_len || !self.allowed.contains(&from_peer) {
+            return Vec::new();
+        }
+        let Some(&tuple) = self.by_relayed.get(&relayed) else {
+            return Vec::new();
+        };
+        let Some(alloc) = self.live(now, tuple) else {
+            return Vec::new();
+        };
+        if !alloc.permits(from_peer.ip(), now) {
+            return Vec::new();
+        }
+        let bytes = match alloc.channel_of(from_peer, now) {
+            Some(number) => wire::channel_data(number, bytes),
+            None => match wire::data_indication(from_peer, bytes) {
+                Some(b) => b,
+                None => return Vec::new(),
+            },
+        };
+        vec![Output::ToClient { to: tuple, bytes }]
+    }
+
+    /// The earliest instant [`Self::handle_timeout`] has something to expire.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.allocations
+            .values()
+            .map(Allocation::next_deadline)
+            .min()
+    }
+
+    /// Expires allocations (freeing their relayed addresses), permissions and channels.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let expired: Vec<FiveTuple> = self
+            .allocations
+            .iter()
+            .filter(|(_, a)| a.expires <= now)
+            .map(|(t, _)| *t)
+            .collect();
+        for tuple in expired {
+            self.remove(tuple);
+        }
+        for a in self.allocations.values_mut() {
+            a.expire(now);
+        }
+    }
+
+    fn limits(&self) -> &TurnLimits {
+        &self.config.limits
+    }
+
+    fn crypto(&self) -> &dyn RTCCrypto {
+        self.provider.crypto()
+    }
+
+    fn secs_since_start(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.started).as_secs()
+    }
+
+    fn unix(&self, now: Instant) -> u64 {
+        self.unix_at_start
+            .saturating_add(self.secs_since_start(now))
+    }
+
+    /// The 5-tuple's allocation if it has one that has not expired (an expired one is removed).
+    fn live(&mut self, now: Instant, tuple: FiveTuple) -> Option<&mut Allocation> {
+        if self.allocations.get(&tuple)?.expires <= now {
+            self.remove(tuple);
+            return None;
+        }
+        self.allocations.get_mut(&tuple)
+    }
+
+    fn remove(&mut self, tuple: FiveTuple) {
+        let Some(a) = self.allocations.remove(&tuple) else {
+            return;
+        };
+        self.by_relayed.remove(&a.relayed);
+        if let Some(n) = self.per_username.get_mut(&a.username) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_username.remove(&a.username);
+            }
+        }
+    }
+
+    fn handle_stun(&mut self, now: Instant, from: FiveTuple, mut m: Message) -> Vec<Output> {
+        let reply = if m.typ.class == CLASS_REQUEST {
+            match m.typ.method {
+                METHOD_BINDING => self.binding(from, &m),
+                METHOD_ALLOCATE
+                | METHOD_REFRESH
+                | METHOD_CREATE_PERMISSION
+                | METHOD_CHANNEL_BIND => self.authenticated_request(now, from, &mut m),
+                _ => wire::response(
+                    &m,
+                    CLASS_ERROR_RESPONSE,
+                    vec![wire::error_code(400, "Bad Request")],
+                    Seal::Plain,
+                ),
+            }
+        } else if m.typ.class == CLASS_INDICATION && m.typ.method == METHOD_SEND {
+            return self.send_indication(now, from, &m);
+        } else {
+            None
+        };
+        reply
+            .map(|bytes| Output::ToClient { to: from, bytes })
+            .into_iter()
+            .collect()
+    }
+
+    fn binding(&self, from: FiveTuple, m: &Message) -> Option<Vec<u8>> {
+        let mapped = XorMappedAddress {
+            ip: from.client.ip(),
+            port: from.client.port(),
+        };
+        wire::response(
+            m,
+            CLASS_SUCCESS_RESPONSE,
+            vec![Box::new(mapped)],
+            Seal::Plain,
+        )
+    }
+
+    /// 401 / 438 with REALM and a fresh NONCE.
+    fn challenge(&self, now: Instant, from: FiveTuple, m: &Message, code: u16) -> Option<Vec<u8>> {
+        let reason = if code == 438 {
+            "Stale Nonce"
+        } else {
+            "Unauthorized"
+        };
+        let nonce = self.nonces.issue(&from, self.secs_since_start(now));
+        wire::response(
+            m,
+            CLASS_ERROR_RESPONSE,
+            vec![
+                wire::error_code(code, reason),
+                wire::text_attr(ATTR_REALM, &self.config.realm),
+                wire::text_attr(ATTR_NONCE, &nonce),
+            ],
+            Seal::Plain,
+        )
+    }
+
+    fn authenticate(
+        &self,
+        now: Instant,
+        from: FiveTuple,
+        m: &mut Message,
+    ) -> Result<Authenticated, Option<Vec<u8>>> {
+        if !m.contains(ATTR_MESSAGE_INTEGRITY) {
+            return Err(self.challenge(now, from, m, 401));
+        }
+        let (Some(username), Some(realm), Some(nonce)) = (
+            wire::text(m, ATTR_USERNAME),
+            wire::text(m, ATTR_REALM),
+            wire::text(m, ATTR_NONCE),
+        ) else {
+            return Err(wire::response(
+                m,
+                CLASS_ERROR_RESPONSE,
+                vec![wire::error_code(400, "Bad Request")],
+                Seal::Plain,
+            ));
+        };
+        if !self
+            .nonces
+            .is_fresh(&nonce, &from, self.secs_since_start(now))
+        {
+            return Err(self.challenge(now, from, m, 438));
+        }
+        if realm != self.config.realm {
+            return Err(self.challenge(now, from, m, 401));
+        }
+        let password = match credentials::check(
+            self.crypto(),
+            &self.config.secret,
+            &username,
+            self.unix(now),
+        ) {
+            Ok(p) => p,
+            Err(_) => return Err(self.challenge(now, from, m, 401)),
+        };
+        let key = MessageIntegrity::long_term_integrity_key(
+            username.clone(),
+            realm,
+            password,
+            self.crypto(),
+        )
+        .map_err(|_| self.challenge(now, from, m, 401))?;
+        if !wire::integrity_ok(m, &key, self.crypto()) {
+            return Err(self.challenge(now, from, m, 401));
+        }
+        Ok(Authenticated { username, key })
+    }
+
+    fn authenticated_request(
+        &mut self,
+        now: Instant,
+        from: FiveTuple,
+        m: &mut Message,
+    ) -> Option<Vec<u8>> {
+        let auth = match self.authenticate(now, from, m) {
+            Ok(a) => a,
+            Err(reply) => return reply,
+        };
+        let result = if !wire::unknown_required(m).is_empty() {
+            let unknown = rtc::stun::uattrs::UnknownAttributes(wire::unknown_required(m));
+            Err((420, "Unknown Attribute", Some(unknown)))
+        } else {
+            match m.typ.method {
+                METHOD_ALLOCATE => self.allocate(now, from, m, &auth),
+                METHOD_REFRESH => self.refresh(now, from, m, &auth),
+                METHOD_CREATE_PERMISSION => self.create_permission(now, from, m, &auth),
+                _ => self.channel_bind(now, from, m, &auth),
+            }
+            .map_err(|(code, reason)| (code, reason, None))
+        };
+        let seal = Seal::Integrity(&auth.key, self.crypto());
+        match result {
+            Ok(attrs) => wire::response(m, CLASS_SUCCESS_RESPONSE, attrs, seal),
+            Err((code, reason, unknown)) => {
+                let mut attrs = vec![wire::error_code(code, reason)];
+                if let Some(u) = unknown {
+                    attrs.push(Box::new(u));
+                }
+                wire::response(m, CLASS_ERROR_RESPONSE, attrs, seal)
+            }
+        }
+    }
+
+    /// The lifetime RFC 8656 §7.2 grants: at least the default, at most the maximum.
+    fn granted_lifetime(&self, requested: Option<Duration>) -> Duration {
+        let l = self.limits();
+        requested
+            .unwrap_or(l.default_lifetime)
+            .min(l.max_lifetime)
+            .max(l.default_lifetime)
+    }
+
+    fn requested_lifetime(m: &Message) -> Result<Option<Duration>, Refusal> {
+        if !m.contains(ATTR_LIFETIME) {
+            return Ok(None);
+        }
+        let mut l = Lifetime::default();
+        Getter::get_from(&mut l, m).map_err(|_| BAD_REQUEST)?;
+        Ok(Some(l.0))
+    }
+
+    fn allocate(
+        &mut self,
+        now: Instant,
+        from: FiveTuple,
+        m: &Message,
+        auth: &Authenticated,
+    ) -> Reply {
+        if let Some(existing) = self.live(now, from) {
+            if existing.created_by != m.transaction_id || existing.username != auth.username {
+                return Err((437, "Allocation Mismatch"));
+            }
+            // A retransmitted Allocate: the same answer again.
+            let (relayed, left) = (existing.relayed, existing.expires - now);
+            return Ok(allocate_success(relayed, left, from));
+        }
+        let transport = m.get(ATTR_REQUESTED_TRANSPORT).map_err(|_| BAD_REQUEST)?;
+        if transport.len() != 4 {
+            return Err(BAD_REQUEST);
+        }
+        if transport[0] != 17 {
+            return Err((442, "Unsupported Transport Protocol"));
+        }
+        if m.contains(ATTR_RESERVATION_TOKEN) || m.contains(ATTR_EVEN_PORT) {
+            return Err((508, "Insufficient Capacity"));
+        }
+        if let Ok(family) = m.get(ATTR_REQUESTED_ADDRESS_FAMILY) {
+            let wanted_v6 = match family.first() {
+                Some(1) => false,
+                Some(2) => true,
+                _ => return Err(BAD_REQUEST),
+            };
+            if wanted_v6 != self.config.relay_ip.is_ipv6() {
+                return Err((440, "Address Family not Supported"));
+            }
+        }
+        let lifetime = self.granted_lifetime(Self::requested_lifetime(m)?);
+        let held = self.per_username.get(&auth.username).copied().unwrap_or(0);
+        if held >= self.limits().max_allocations_per_username {
+            return Err((486, "Allocation Quota Reached"));
+        }
+        if self.allocations.len() >= self.limits().max_allocations {
+            return Err((508, "Insufficient Capacity"));
+        }
+        let relayed = self.free_relayed().ok_or((508, "Insufficient Capacity"))?;
+        let alloc = Allocation::new(
+            auth.username.clone(),
+            auth.key.clone(),
+            relayed,
+            now + lifetime,
+            m.transaction_id,
+        );
+        self.allocations.insert(from, alloc);
+        self.by_relayed.insert(relayed, from);
+        *self.per_username.entry(auth.username.clone()).or_insert(0) += 1;
+        Ok(allocate_success(relayed, lifetime, from))
+    }
+
+    /// A relayed address not in use, scanning the port range round-robin from the last one.
+    fn free_relayed(&mut self) -> Option<SocketAddr> {
+        let (first, last) = (
+            *self.config.relay_ports.start(),
+            *self.config.relay_ports.end(),
+        );
+        let span = u32::from(last - first) + 1;
+        for _ in 0..span {
+            let port = self.next_port;
+            self.next_port = if port >= last { first } else { port + 1 };
+            let addr = SocketAddr::new(self.config.relay_ip, port);
+            if !self.by_relayed.contains_key(&addr) {
+                return Some(addr);
+            }
+        }
+        None
+    }
+
+    /// The 5-tuple's allocation, owned by the same username (437 / 441 otherwise).
+    fn owned(
+        &mut self,
+        now: Instant,
+        from: FiveTuple,
+        auth: &Authenticated,
+    ) -> Result<&mut Allocation, Refusal> {
+        let alloc = self.live(now, from).ok_or((437, "Allocation Mismatch"))?;
+        if alloc.username != auth.username {
+            return Err((441, "Wrong Credentials"));
+        }
+        Ok(alloc)
+    }
+
+    fn refresh(
+        &mut self,
+        now: Instant,
+        from: FiveTuple,
+        m: &Message,
+        auth: &Authenticated,
+    ) -> Reply {
+        let requested = Self::requested_lifetime(m)?;
+        let granted = self.granted_lifetime(requested);
+        if requested == Some(Duration::ZERO) {
+            self.owned(now, from, auth)?;
+            self.remove(from);
+            return Ok(vec![Box::new(Lifetime(Duration::ZERO))]);
+        }
+        let alloc = self.owned(now, from, auth)?;
+        alloc.expires = now + granted;
+        Ok(vec![Box::new(Lifetime(granted))])
+    }
+
+    /// Checks a peer address: only allowed peers, in the relayed address's family.
+    fn check_peer(&self, relayed: SocketAddr, peer: SocketAddr) -> Result<(), Refusal> {
+        if !self.allowed.contains(&peer) {
+            return Err((403, "Forbidden"));
+        }
+        if peer.is_ipv4() != relayed.is_ipv4() {
+            return Err((443, "Peer Address Family Mismatch"));
+        }
+        Ok(())
+    }
+
+    fn create_permission(
+        &mut self,
+        now: Instant,
+        from: FiveTuple,
+        m: &Message,
+        auth: &Authenticated,
+    ) -> Reply {
+        let relayed = self.owned(now, from, auth)?.relayed;
+        let peers = wire::peer_addresses(m).ok_or(BAD_REQUEST)?;
+        if peers.is_empty() {
+            return Err(BAD_REQUEST);
+        }
+        for &peer in &peers {
+            self.check_peer(relayed, peer)?;
+        }
+        let until = now + self.limits().permission_lifetime;
+        let alloc = self.owned(now, from, auth)?;
+        for peer in peers {
+            alloc.permit(peer.ip(), until);
+        }
+        Ok(Vec::new())
+    }
+
+    fn channel_bind(
+        &mut self,
+        now: Instant,
+        from: FiveTuple,
+        m: &Message,
+        auth: &Authenticated,
+    ) -> Reply {
+        let relayed = self.owned(now, from, auth)?.relayed;
+        let number = m.get(ATTR_CHANNEL_NUMBER).map_err(|_| BAD_REQUEST)?;
+        let number = match number[..] {
+            [hi, lo, _, _] => u16::from_be_bytes([hi, lo]),
+            _ => return Err(BAD_REQUEST),
+        };
+        if !CHANNELS.contains(&number) {
+            return Err(BAD_REQUEST);
+        }
+        let peer = match wire::peer_addresses(m).as_deref() {
+            Some([peer]) => *peer,
+            _ => return Err(BAD_REQUEST),
+        };
+        self.check_peer(relayed, peer)?;
+        let (channel_until, permission_until) = (
+            now + self.limits().channel_lifetime,
+            now + self.limits().permission_lifetime,
+        );
+        let alloc = self.owned(now, from, auth)?;
+        alloc
+            .bind(number, peer, channel_until, now)
+            .map_err(|c: BindConflict| match c {
+                BindConflict::ChannelTaken | BindConflict::PeerTaken => BAD_REQUEST,
+            })?;
+        alloc.permit(peer.ip(), permission_until);
+        Ok(Vec::new())
+    }
+
+    fn send_indication(&mut self, now: Instant, from: FiveTuple, m: &Message) -> Vec<Output> {
+        let Some(peer) = wire::peer_addresses(m).and_then(|p| p.first().copied()) else {
+            return Vec::new();
+        };
+        let Ok(data) = m.get(ATTR_DATA) else {
+            return Vec::new();
+        };
+        self.relay_to_peer(now, from, peer, data)
+    }
+
+    fn channel_data_from_client(
+        &mut self,
+        now: Instant,
+        from: FiveTuple,
+        number: u16,
+        data: Vec<u8>,
+    ) -> Vec<Output> {
+        let Some(peer) = self.live(now, from).and_then(|a| a.peer_of(number, now)) else {
+            return Vec::new();
+        };
+        self.relay_to_peer(now, from, peer, data)
+    }
+
+    fn relay_to_peer(
+        &mut self,
+        now: Instant,
+        from: FiveTuple,
+        peer: SocketAddr,
+        bytes: Vec<u8>,
+    ) -> Vec<Output> {
+        if !self.allowed.contains(&peer) {
+            return Vec::new();
+        }
+        let Some(alloc) = self.live(now, from) else {
+            return Vec::new();
+        };
+        if !alloc.permits(peer.ip(), now) {
+            return Vec::new();
+        }
+        vec![Output::ToPeer {
+            relayed: alloc.relayed,
+            to: peer,
+            bytes,
+        }]
+    }
+}
+
+/// A refusal: the error code and reason phrase.
+type Refusal = (u16, &'static str);
+/// A method's success attributes or its refusal.
+type Reply = Result<Vec<Box<dyn Setter>>, Refusal>;
+
+const BAD_REQUEST: Refusal = (400, "Bad Request");
+
+fn allocate_success(
+    relayed: SocketAddr,
+    lifetime: Duration,
+    from: FiveTuple,
+) -> Vec<Box<dyn Setter>> {
+    vec![
+        Box::new(RelayedAddress {
+            ip: relayed.ip(),
+            port: relayed.port(),
+        }),
+        Box::new(Lifetime(lifetime)),
+        Box::new(XorMappedAddress {
+            ip: from.client.ip(),
+            port: from.client.port(),
+        }),
+    ]
+}
