@@ -44,6 +44,8 @@ pub mod server;
 pub mod wire;
 
 #[cfg(test)]
+mod client_interop;
+#[cfg(test)]
 mod tests;
 
 pub use config::{ConfigError, FiveTuple, Transport, TurnConfig, TurnLimits};
