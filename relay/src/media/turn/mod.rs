@@ -13,7 +13,9 @@
 //!   minted for each page by the relay and checked here; no account table.
 //! - [`config`]: realm, secret, allowed peers, relayed address range, [`TurnLimits`].
 //! - [`nonce`]: stateless NONCEs bound to the client's 5-tuple.
+//! - [`auth`]: RFC 8489 long-term authentication of a request (401, 438, MESSAGE-INTEGRITY).
 //! - [`allocation`]: one allocation's permissions and channel bindings.
+//! - [`table`]: every allocation by 5-tuple and by relayed address, quotas, the port pool.
 //! - [`wire`]: classifying input, encoding answers (rtc-stun / rtc-turn codecs).
 //! - [`framing`]: where one message ends in a TCP/TLS byte stream (RFC 8656 §12.5).
 //! - [`server`]: the RFC 8656 methods over RFC 8489 long-term credentials.
@@ -36,11 +38,13 @@
 //! answered with 400 and never panics (a property test feeds arbitrary bytes).
 
 pub mod allocation;
+pub mod auth;
 pub mod config;
 pub mod credentials;
 pub mod framing;
 pub mod nonce;
 pub mod server;
+pub mod table;
 pub mod wire;
 
 #[cfg(test)]

@@ -5,21 +5,18 @@
 //! [`TurnServer::handle_timeout`]; each returns the [`Output`]s to send. The caller owns the
 //! sockets and the clock.
 
-use super::allocation::{Allocation, BindConflict, CHANNELS};
+use super::allocation::{Allocation, CHANNELS};
+use super::auth::{Authenticated, Authenticator};
 use super::config::{ConfigError, FiveTuple, TurnConfig, TurnLimits};
-use super::credentials;
-use super::nonce::Nonces;
+use super::table::AllocationTable;
 use super::wire::{self, Inbound, Seal};
-use rtc::crypto::{RTCCrypto, RTCCryptoProvider};
 use rtc::stun::attributes::*;
-use rtc::stun::integrity::MessageIntegrity;
 use rtc::stun::message::*;
 use rtc::stun::xoraddr::XorMappedAddress;
 use rtc::turn::proto::lifetime::Lifetime;
 use rtc::turn::proto::relayaddr::RelayedAddress;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What the IO layer sends for the server.
@@ -43,24 +40,12 @@ pub enum Output {
     },
 }
 
-/// The 5-tuple's authenticated request: who sent it and the key to seal the answer with.
-struct Authenticated {
-    username: String,
-    key: Vec<u8>,
-}
-
 /// The embedded TURN server's state: allocations keyed by 5-tuple and by relayed address.
 pub struct TurnServer {
     config: TurnConfig,
     allowed: HashSet<SocketAddr>,
-    provider: Arc<dyn RTCCryptoProvider>,
-    nonces: Nonces,
-    started: Instant,
-    unix_at_start: u64,
-    allocations: HashMap<FiveTuple, Allocation>,
-    by_relayed: HashMap<SocketAddr, FiveTuple>,
-    per_username: HashMap<String, usize>,
-    next_port: u16,
+    auth: Authenticator,
+    table: AllocationTable,
 }
 
 impl TurnServer {
@@ -68,36 +53,29 @@ impl TurnServer {
     /// (credential expiry is wall-clock time; everything else runs on `Instant`s).
     pub fn new(config: TurnConfig, now: Instant, unix_now: u64) -> Result<Self, ConfigError> {
         config.validate()?;
-        let provider =
-            rtc::crypto::default_provider().map_err(|e| ConfigError::Crypto(e.to_string()))?;
-        let mut key = [0u8; 32];
-        provider
-            .random()
-            .fill(&mut key)
-            .map_err(|e| ConfigError::Crypto(e.to_string()))?;
-        let nonces = Nonces::new(key, config.limits.nonce_lifetime.as_secs().max(1));
+        let auth = Authenticator::new(
+            config.realm.clone(),
+            config.secret.clone(),
+            config.limits.nonce_lifetime,
+            now,
+            unix_now,
+        )?;
         Ok(TurnServer {
             allowed: config.allowed_peers.iter().copied().collect(),
-            next_port: *config.relay_ports.start(),
+            table: AllocationTable::new(config.relay_ip, config.relay_ports.clone()),
+            auth,
             config,
-            provider,
-            nonces,
-            started: now,
-            unix_at_start: unix_now,
-            allocations: HashMap::new(),
-            by_relayed: HashMap::new(),
-            per_username: HashMap::new(),
         })
     }
 
     /// The number of live allocations.
     pub fn allocation_count(&self) -> usize {
-        self.allocations.len()
+        self.table.len()
     }
 
     /// Whether `relayed` is a relayed address handed out now (for the IO layer's demultiplexing).
     pub fn is_relayed(&self, relayed: SocketAddr) -> bool {
-        self.by_relayed.contains_key(&relayed)
+        self.table.tuple_of(relayed).is_some()
     }
 
     /// A datagram (or one stream frame) from the client on `from`.
@@ -126,10 +104,10 @@ impl TurnServer {
         if bytes.len() > self.limits().max_message_len || !self.allowed.contains(&from_peer) {
             return Vec::new();
         }
-        let Some(&tuple) = self.by_relayed.get(&relayed) else {
+        let Some(tuple) = self.table.tuple_of(relayed) else {
             return Vec::new();
         };
-        let Some(alloc) = self.live(now, tuple) else {
+        let Some(alloc) = self.table.live(now, tuple) else {
             return Vec::new();
         };
         if !alloc.permits(from_peer.ip(), now) {
@@ -147,65 +125,21 @@ impl TurnServer {
 
     /// The earliest instant [`Self::handle_timeout`] has something to expire.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.allocations
-            .values()
-            .map(Allocation::next_deadline)
-            .min()
+        self.table.next_deadline()
     }
 
     /// Expires allocations (freeing their relayed addresses), permissions and channels.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let expired: Vec<FiveTuple> = self
-            .allocations
-            .iter()
-            .filter(|(_, a)| a.expires <= now)
-            .map(|(t, _)| *t)
-            .collect();
-        for tuple in expired {
-            self.remove(tuple);
-        }
-        for a in self.allocations.values_mut() {
-            a.expire(now);
-        }
+        self.table.expire(now);
+    }
+
+    /// The client's TCP or TLS connection closed: its allocation goes with it (RFC 8656 §3.1).
+    pub fn close(&mut self, tuple: FiveTuple) {
+        self.table.remove(tuple);
     }
 
     fn limits(&self) -> &TurnLimits {
         &self.config.limits
-    }
-
-    fn crypto(&self) -> &dyn RTCCrypto {
-        self.provider.crypto()
-    }
-
-    fn secs_since_start(&self, now: Instant) -> u64 {
-        now.saturating_duration_since(self.started).as_secs()
-    }
-
-    fn unix(&self, now: Instant) -> u64 {
-        self.unix_at_start
-            .saturating_add(self.secs_since_start(now))
-    }
-
-    /// The 5-tuple's allocation if it has one that has not expired (an expired one is removed).
-    fn live(&mut self, now: Instant, tuple: FiveTuple) -> Option<&mut Allocation> {
-        if self.allocations.get(&tuple)?.expires <= now {
-            self.remove(tuple);
-            return None;
-        }
-        self.allocations.get_mut(&tuple)
-    }
-
-    fn remove(&mut self, tuple: FiveTuple) {
-        let Some(a) = self.allocations.remove(&tuple) else {
-            return;
-        };
-        self.by_relayed.remove(&a.relayed);
-        if let Some(n) = self.per_username.get_mut(&a.username) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                self.per_username.remove(&a.username);
-            }
-        }
     }
 
     fn handle_stun(&mut self, now: Instant, from: FiveTuple, mut m: Message) -> Vec<Output> {
@@ -247,90 +181,19 @@ impl TurnServer {
         )
     }
 
-    /// 401 / 438 with REALM and a fresh NONCE.
-    fn challenge(&self, now: Instant, from: FiveTuple, m: &Message, code: u16) -> Option<Vec<u8>> {
-        let reason = if code == 438 {
-            "Stale Nonce"
-        } else {
-            "Unauthorized"
-        };
-        let nonce = self.nonces.issue(&from, self.secs_since_start(now));
-        wire::response(
-            m,
-            CLASS_ERROR_RESPONSE,
-            vec![
-                wire::error_code(code, reason),
-                wire::text_attr(ATTR_REALM, &self.config.realm),
-                wire::text_attr(ATTR_NONCE, &nonce),
-            ],
-            Seal::Plain,
-        )
-    }
-
-    fn authenticate(
-        &self,
-        now: Instant,
-        from: FiveTuple,
-        m: &mut Message,
-    ) -> Result<Authenticated, Option<Vec<u8>>> {
-        if !m.contains(ATTR_MESSAGE_INTEGRITY) {
-            return Err(self.challenge(now, from, m, 401));
-        }
-        let (Some(username), Some(realm), Some(nonce)) = (
-            wire::text(m, ATTR_USERNAME),
-            wire::text(m, ATTR_REALM),
-            wire::text(m, ATTR_NONCE),
-        ) else {
-            return Err(wire::response(
-                m,
-                CLASS_ERROR_RESPONSE,
-                vec![wire::error_code(400, "Bad Request")],
-                Seal::Plain,
-            ));
-        };
-        if !self
-            .nonces
-            .is_fresh(&nonce, &from, self.secs_since_start(now))
-        {
-            return Err(self.challenge(now, from, m, 438));
-        }
-        if realm != self.config.realm {
-            return Err(self.challenge(now, from, m, 401));
-        }
-        let password = match credentials::check(
-            self.crypto(),
-            &self.config.secret,
-            &username,
-            self.unix(now),
-        ) {
-            Ok(p) => p,
-            Err(_) => return Err(self.challenge(now, from, m, 401)),
-        };
-        let key = MessageIntegrity::long_term_integrity_key(
-            username.clone(),
-            realm,
-            password,
-            self.crypto(),
-        )
-        .map_err(|_| self.challenge(now, from, m, 401))?;
-        if !wire::integrity_ok(m, &key, self.crypto()) {
-            return Err(self.challenge(now, from, m, 401));
-        }
-        Ok(Authenticated { username, key })
-    }
-
     fn authenticated_request(
         &mut self,
         now: Instant,
         from: FiveTuple,
         m: &mut Message,
     ) -> Option<Vec<u8>> {
-        let auth = match self.authenticate(now, from, m) {
+        let auth = match self.auth.authenticate(now, from, m) {
             Ok(a) => a,
             Err(reply) => return reply,
         };
-        let result = if !wire::unknown_required(m).is_empty() {
-            let unknown = rtc::stun::uattrs::UnknownAttributes(wire::unknown_required(m));
+        let unknown = wire::unknown_required(m);
+        let result = if !unknown.is_empty() {
+            let unknown = rtc::stun::uattrs::UnknownAttributes(unknown);
             Err((420, "Unknown Attribute", Some(unknown)))
         } else {
             match m.typ.method {
@@ -341,7 +204,7 @@ impl TurnServer {
             }
             .map_err(|(code, reason)| (code, reason, None))
         };
-        let seal = Seal::Integrity(&auth.key, self.crypto());
+        let seal = Seal::Integrity(&auth.key, self.auth.crypto());
         match result {
             Ok(attrs) => wire::response(m, CLASS_SUCCESS_RESPONSE, attrs, seal),
             Err((code, reason, unknown)) => {
@@ -379,7 +242,7 @@ impl TurnServer {
         m: &Message,
         auth: &Authenticated,
     ) -> Reply {
-        if let Some(existing) = self.live(now, from) {
+        if let Some(existing) = self.table.live(now, from) {
             if existing.created_by != m.transaction_id || existing.username != auth.username {
                 return Err((437, "Allocation Mismatch"));
             }
@@ -408,14 +271,16 @@ impl TurnServer {
             }
         }
         let lifetime = self.granted_lifetime(Self::requested_lifetime(m)?);
-        let held = self.per_username.get(&auth.username).copied().unwrap_or(0);
-        if held >= self.limits().max_allocations_per_username {
+        if self.table.held_by(&auth.username) >= self.limits().max_allocations_per_username {
             return Err((486, "Allocation Quota Reached"));
         }
-        if self.allocations.len() >= self.limits().max_allocations {
+        if self.table.len() >= self.limits().max_allocations {
             return Err((508, "Insufficient Capacity"));
         }
-        let relayed = self.free_relayed().ok_or((508, "Insufficient Capacity"))?;
+        let relayed = self
+            .table
+            .free_relayed()
+            .ok_or((508, "Insufficient Capacity"))?;
         let alloc = Allocation::new(
             auth.username.clone(),
             auth.key.clone(),
@@ -423,28 +288,8 @@ impl TurnServer {
             now + lifetime,
             m.transaction_id,
         );
-        self.allocations.insert(from, alloc);
-        self.by_relayed.insert(relayed, from);
-        *self.per_username.entry(auth.username.clone()).or_insert(0) += 1;
+        self.table.insert(from, alloc);
         Ok(allocate_success(relayed, lifetime, from))
-    }
-
-    /// A relayed address not in use, scanning the port range round-robin from the last one.
-    fn free_relayed(&mut self) -> Option<SocketAddr> {
-        let (first, last) = (
-            *self.config.relay_ports.start(),
-            *self.config.relay_ports.end(),
-        );
-        let span = u32::from(last - first) + 1;
-        for _ in 0..span {
-            let port = self.next_port;
-            self.next_port = if port >= last { first } else { port + 1 };
-            let addr = SocketAddr::new(self.config.relay_ip, port);
-            if !self.by_relayed.contains_key(&addr) {
-                return Some(addr);
-            }
-        }
-        None
     }
 
     /// The 5-tuple's allocation, owned by the same username (437 / 441 otherwise).
@@ -454,7 +299,10 @@ impl TurnServer {
         from: FiveTuple,
         auth: &Authenticated,
     ) -> Result<&mut Allocation, Refusal> {
-        let alloc = self.live(now, from).ok_or((437, "Allocation Mismatch"))?;
+        let alloc = self
+            .table
+            .live(now, from)
+            .ok_or((437, "Allocation Mismatch"))?;
         if alloc.username != auth.username {
             return Err((441, "Wrong Credentials"));
         }
@@ -472,7 +320,7 @@ impl TurnServer {
         let granted = self.granted_lifetime(requested);
         if requested == Some(Duration::ZERO) {
             self.owned(now, from, auth)?;
-            self.remove(from);
+            self.table.remove(from);
             return Ok(vec![Box::new(Lifetime(Duration::ZERO))]);
         }
         let alloc = self.owned(now, from, auth)?;
@@ -542,9 +390,7 @@ impl TurnServer {
         let alloc = self.owned(now, from, auth)?;
         alloc
             .bind(number, peer, channel_until, now)
-            .map_err(|c: BindConflict| match c {
-                BindConflict::ChannelTaken | BindConflict::PeerTaken => BAD_REQUEST,
-            })?;
+            .map_err(|_conflict| BAD_REQUEST)?;
         alloc.permit(peer.ip(), permission_until);
         Ok(Vec::new())
     }
@@ -566,7 +412,11 @@ impl TurnServer {
         number: u16,
         data: Vec<u8>,
     ) -> Vec<Output> {
-        let Some(peer) = self.live(now, from).and_then(|a| a.peer_of(number, now)) else {
+        let Some(peer) = self
+            .table
+            .live(now, from)
+            .and_then(|a| a.peer_of(number, now))
+        else {
             return Vec::new();
         };
         self.relay_to_peer(now, from, peer, data)
@@ -582,7 +432,7 @@ impl TurnServer {
         if !self.allowed.contains(&peer) {
             return Vec::new();
         }
-        let Some(alloc) = self.live(now, from) else {
+        let Some(alloc) = self.table.live(now, from) else {
             return Vec::new();
         };
         if !alloc.permits(peer.ip(), now) {

@@ -608,6 +608,23 @@ fn another_tuple_cannot_use_or_refresh_an_allocation() {
 }
 
 #[test]
+fn closing_a_stream_deletes_its_allocation_and_transports_are_distinct_tuples() {
+    let now = Instant::now();
+    let mut s = server(now);
+    let mut tls = Client::new(1000, valid_creds());
+    let relayed = tls.allocate(&mut s, now);
+    // The same address and port over UDP is another 5-tuple: its own allocation.
+    let mut udp_client = Client::new(1000, valid_creds());
+    udp_client.tuple.transport = Transport::Udp;
+    let other = udp_client.allocate(&mut s, now);
+    assert_ne!(relayed, other);
+    s.close(tls.tuple);
+    assert!(!s.is_relayed(relayed));
+    assert!(s.is_relayed(other));
+    assert_eq!(s.allocation_count(), 1);
+}
+
+#[test]
 fn invalid_configs_are_refused() {
     let now = Instant::now();
     let mut cfg = config();
