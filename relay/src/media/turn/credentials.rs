@@ -8,8 +8,9 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use rtc::crypto::{HmacAlgorithm, RTCCrypto};
+use rtc::crypto::{HmacAlgorithm, RTCCrypto, RTCCryptoProvider};
 use std::fmt;
+use std::sync::Arc;
 
 /// The longest username accepted (STUN's USERNAME limit is 513 bytes; ours is well under).
 pub const MAX_USERNAME_LEN: usize = 256;
@@ -47,6 +48,32 @@ pub enum CredentialError {
     /// The crypto provider failed to compute the HMAC.
     #[error("HMAC-SHA1 failed: {0}")]
     Crypto(String),
+}
+
+/// The relay's side: mints credentials for pages with webrtc-rs's default crypto provider.
+pub struct Minter {
+    provider: Arc<dyn RTCCryptoProvider>,
+    secret: Vec<u8>,
+}
+
+impl fmt::Debug for Minter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Minter { secret: [REDACTED] }")
+    }
+}
+
+impl Minter {
+    /// A minter for the TURN server's shared `secret`.
+    pub fn new(secret: Vec<u8>) -> Result<Minter, CredentialError> {
+        let provider =
+            rtc::crypto::default_provider().map_err(|e| CredentialError::Crypto(e.to_string()))?;
+        Ok(Minter { provider, secret })
+    }
+
+    /// Credentials for `id` valid until `expires_unix` (see [`mint`]).
+    pub fn mint(&self, expires_unix: u64, id: &str) -> Result<RestCredentials, CredentialError> {
+        mint(self.provider.crypto(), &self.secret, expires_unix, id)
+    }
 }
 
 /// Mints credentials valid until `expires_unix` (seconds since the Unix epoch) for `id`
@@ -110,7 +137,6 @@ fn password_for(
 mod tests {
     use super::*;
     use rtc::crypto::providers::RingProvider;
-    use rtc::crypto::RTCCryptoProvider;
 
     const SECRET: &[u8] = b"north-wind";
 
@@ -178,6 +204,15 @@ mod tests {
             check(p.crypto(), SECRET, &long, 0),
             Err(CredentialError::Malformed)
         );
+    }
+
+    #[test]
+    fn the_minter_agrees_with_the_check() {
+        let minter = Minter::new(SECRET.to_vec()).unwrap();
+        let c = minter.mint(50, "page").unwrap();
+        let p = crypto();
+        assert_eq!(check(p.crypto(), SECRET, &c.username, 49), Ok(c.password));
+        assert!(!format!("{minter:?}").contains("north"));
     }
 
     #[test]

@@ -566,6 +566,16 @@ fn bad_requests_are_answered_with_their_error() {
         CLASS_SUCCESS_RESPONSE
     );
     assert_eq!(code(&c.bind(&mut s, now, 0x4001, media())), Some(400));
+    // A truncated XOR-PEER-ADDRESS (rtc-stun would zero-fill it) is 400.
+    let short: Vec<Box<dyn Setter>> = vec![Box::new(RawAttribute {
+        typ: ATTR_XOR_PEER_ADDRESS,
+        length: 6,
+        value: vec![0, 1, 0xE1, 0x12, 0xE7, 0x13],
+    })];
+    assert_eq!(
+        code(&c.call(&mut s, now, &c.request(METHOD_CREATE_PERMISSION, short))),
+        Some(400)
+    );
     // A CreatePermission without a peer is 400.
     assert_eq!(
         code(&c.call(&mut s, now, &c.request(METHOD_CREATE_PERMISSION, vec![]))),

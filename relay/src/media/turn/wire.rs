@@ -118,7 +118,9 @@ pub fn peer_addresses(m: &Message) -> Option<Vec<SocketAddr>> {
             one.add(ATTR_XOR_PEER_ADDRESS, &a.value);
             let mut p = PeerAddress::default();
             rtc::stun::message::Getter::get_from(&mut p, &one).ok()?;
-            Some(SocketAddr::new(p.ip, p.port))
+            // rtc-stun accepts a short address (zero-filled); we want exactly 4 or 16 bytes.
+            let exact = if p.ip.is_ipv4() { 8 } else { 20 };
+            (a.value.len() == exact).then(|| SocketAddr::new(p.ip, p.port))
         })
         .collect()
 }
