@@ -16,6 +16,8 @@
 //! - [`publisher_rate`]: caps a Publisher's video at its slowest Subscriber's link (no IO).
 //! - [`pacing`]: paces what a Subscriber is sent at the estimated rate, audio first (no IO).
 //! - [`throttle`]: hands deadlines to an interceptor at most once per period (no IO).
+//! - [`turn`]: a TURN server core (no IO, not yet wired to sockets) that relays only to the
+//!   relay's own media address, with TURN REST credentials.
 //! - [`lesson`]: one lesson's publications and subscriptions, and the RTP forwarding between them.
 //!
 //! [`Media`] holds the lessons that have media now.
@@ -35,6 +37,7 @@ pub mod publisher_rate;
 pub mod retransmit;
 pub mod sdp;
 pub mod throttle;
+pub mod turn;
 
 use driver::{DriverConfig, DriverError};
 use lesson::{LessonMedia, MediaContext};
