@@ -101,6 +101,11 @@ pub struct Cli {
         global = true
     )]
     pub media_port: u16,
+    /// Also run a TURN server on this port (UDP and TCP, on --media-ip), for classrooms whose
+    /// firewall lets neither UDP nor TCP reach the media port; pages get their own short-lived
+    /// credentials. Off by default.
+    #[arg(long, env = "TONGPIN_TURN_PORT", global = true)]
+    pub turn_port: Option<u16>,
     /// A STUN or TURN server the pages use for their own connections (repeatable; same syntax),
     /// e.g. TURN over TCP/TLS for schools whose firewall blocks UDP. None by default.
     #[arg(long, value_parser = parse_ice, global = true)]
@@ -319,13 +324,14 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             bind_ip: cli.media_ip,
             announced_ip: cli.media_announced_ip,
             port: cli.media_port,
+            turn_port: cli.turn_port,
             client_ice_servers: cli.client_ice_server.clone(),
             max_http_participants: cli.whip_whep_limit,
             ..MediaConfig::default()
         },
     };
     let state = AppState::with_config(store, signer, cli.dist.clone(), config)
-        .map_err(|e| format!("media port {}: {e}", cli.media_port))?;
+        .map_err(|e| format!("media (port {}): {e}", cli.media_port))?;
     println!("relay listening on {base}");
     // Tests and scripts read the line above from a pipe: flush it now.
     use std::io::Write;

@@ -7,8 +7,7 @@ use crate::accounts::hashing::Hashing;
 use crate::accounts::throttle::Throttle;
 use crate::auth::Signer;
 use crate::media::config::MediaConfig;
-use crate::media::driver::DriverError;
-use crate::media::Media;
+use crate::media::{Media, MediaStartError};
 use crate::room::registry::Rooms;
 use crate::room::ConnId;
 use crate::store::{Store, StoreError};
@@ -78,7 +77,7 @@ impl AppState {
         signer: Signer,
         dist: PathBuf,
         idle_limit: Duration,
-    ) -> Result<AppState, DriverError> {
+    ) -> Result<AppState, MediaStartError> {
         Self::with_config(
             store,
             signer,
@@ -96,7 +95,7 @@ impl AppState {
         signer: Signer,
         dist: PathBuf,
         config: Config,
-    ) -> Result<AppState, DriverError> {
+    ) -> Result<AppState, MediaStartError> {
         let rooms = Rooms::new(store.clone());
         let media = Media::start(config.media.clone())?;
         Ok(AppState(Arc::new(Inner {

@@ -90,12 +90,17 @@ impl RuralDsl {
     /// [`RuralDsl::start`] with the rural classroom's link on `profile` (its settings at t=0) and
     /// the teacher's `camera`.
     pub async fn start_on(profile: &Profile, camera: Camera) -> RuralDsl {
+        RuralDsl::start_with(profile, camera, &[]).await
+    }
+
+    /// [`RuralDsl::start_on`] with extra relay options (e.g. `--turn-port`).
+    pub async fn start_with(profile: &Profile, camera: Camera, relay_options: &[&str]) -> RuralDsl {
         let school = TestNet::create("school");
         let link = EmulatedLink::create("rural");
         link.apply(profile, Duration::ZERO);
         // The relay binds the link's relay side; the school reaches it through its own pair.
         school.route_to(&link.relay_ip);
-        let relay = TestRelay::start_at(&link.relay_ip, 0, &[]).await;
+        let relay = TestRelay::start_at(&link.relay_ip, 0, relay_options).await;
         let school_driver = Chromedriver::start_in(&school).await;
         let rural_driver = Chromedriver::start_in_namespace(
             &link.classroom_ns,

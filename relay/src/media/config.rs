@@ -18,6 +18,8 @@ pub struct MediaConfig {
     pub announced_ip: Option<IpAddr>,
     /// The one UDP port of every peer connection (0: any free port, for tests).
     pub port: u16,
+    /// The embedded TURN server's port (UDP and TCP on `bind_ip`); `None`: no TURN server.
+    pub turn_port: Option<u16>,
     /// STUN and TURN servers handed to the pages for their peer connections (a relay with a
     /// public address needs none itself; a classroom behind a firewall may need TURN).
     pub client_ice_servers: Vec<IceServer>,
@@ -39,6 +41,7 @@ impl Default for MediaConfig {
             bind_ip: IpAddr::from([127, 0, 0, 1]),
             announced_ip: None,
             port: 0,
+            turn_port: None,
             client_ice_servers: Vec::new(),
             keyframe_gap_ms: 300,
             retransmit: RetransmitLimits::default(),

@@ -18,6 +18,7 @@
 //! - [`throttle`]: hands deadlines to an interceptor at most once per period (no IO).
 //! - [`turn`]: a TURN server core (no IO, not yet wired to sockets) that relays only to the
 //!   relay's own media address, with TURN REST credentials.
+//! - [`turn_io`]: the TURN server's UDP and TCP sockets, and its link to the driver.
 //! - [`lesson`]: one lesson's publications and subscriptions, and the RTP forwarding between them.
 //!
 //! [`Media`] holds the lessons that have media now.
@@ -38,6 +39,7 @@ pub mod retransmit;
 pub mod sdp;
 pub mod throttle;
 pub mod turn;
+pub mod turn_io;
 
 use driver::{DriverConfig, DriverError};
 use lesson::{LessonMedia, MediaContext};
@@ -45,6 +47,15 @@ use shared::ids::LessonId;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum MediaStartError {
+    #[error("media port: {0}")]
+    Driver(#[from] DriverError),
+    #[error("{0}")]
+    Turn(#[from] turn_io::TurnIoError),
+}
 
 /// Every lesson's media plane, created when its first participant joins and dropped after the
 /// last one leaves.
@@ -55,14 +66,34 @@ pub struct Media {
 
 impl Media {
     /// Binds the media port and starts the driver (on the current tokio runtime).
-    pub fn start(config: config::MediaConfig) -> Result<Media, DriverError> {
+    pub fn start(config: config::MediaConfig) -> Result<Media, MediaStartError> {
         let mut driver = DriverConfig::new(SocketAddr::new(config.bind_ip, config.port));
         driver.chain = driver::ChainLimits {
             retransmit: config.retransmit,
             pacing: config.pacing,
         };
+        let diverted = config.turn_port.map(|_| {
+            let (to, from_driver) = tokio::sync::mpsc::channel(turn_io::DIVERT_QUEUE);
+            driver.divert = Some(driver::Divert {
+                ip: turn_io::RELAY_IP,
+                to,
+            });
+            from_driver
+        });
         let (handle, events) = driver::start(driver)?;
-        let ctx = Arc::new(MediaContext::new(config, handle));
+        let turn = match (config.turn_port, diverted) {
+            (Some(port), Some(diverted)) => {
+                let public_ip = config.announced_ip.unwrap_or(config.bind_ip);
+                let settings = turn_io::TurnSettings {
+                    bind: SocketAddr::new(config.bind_ip, port),
+                    public: SocketAddr::new(public_ip, port),
+                };
+                let media = SocketAddr::new(public_ip, handle.local_addr().port());
+                Some(turn_io::start(&settings, media, handle.clone(), diverted)?)
+            }
+            _ => None,
+        };
+        let ctx = Arc::new(MediaContext::new(config, handle, turn));
         tokio::spawn(lesson::events::dispatch(Arc::downgrade(&ctx), events));
         Ok(Media {
             ctx,

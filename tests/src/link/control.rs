@@ -90,6 +90,11 @@ pub fn parse(line: &str, current: impl Fn(Direction) -> Settings) -> Result<Comm
             }
             "outage" => s.outage = flag(value)?,
             "block_udp" => s.block_udp = flag(value)?,
+            "block_port" => {
+                s.block_port = value
+                    .parse()
+                    .map_err(|_| format!("block_port={value}: not a port"))?
+            }
             _ => return Err(format!("unknown setting {key:?}")),
         }
     }
@@ -99,7 +104,7 @@ pub fn parse(line: &str, current: impl Fn(Direction) -> Settings) -> Result<Comm
 /// The line that sets every field of `direction` to `s`.
 pub fn line(direction: Direction, s: &Settings) -> String {
     format!(
-        "{} rate={} queue_ms={} delay_ms={} jitter_ms={} loss={} burst_enter={} burst_leave={} outage={} block_udp={}",
+        "{} rate={} queue_ms={} delay_ms={} jitter_ms={} loss={} burst_enter={} burst_leave={} outage={} block_udp={} block_port={}",
         direction.word(),
         s.rate_bps,
         s.queue.as_secs_f64() * 1000.0,
@@ -110,5 +115,6 @@ pub fn line(direction: Direction, s: &Settings) -> String {
         s.burst_leave,
         u8::from(s.outage),
         u8::from(s.block_udp),
+        s.block_port,
     )
 }

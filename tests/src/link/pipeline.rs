@@ -39,6 +39,9 @@ pub struct Settings {
     pub outage: bool,
     /// Drop IPv4 UDP packets (profile P5: only TCP reaches the relay).
     pub block_udp: bool,
+    /// Drop IPv4 TCP and UDP packets to or from this port (0: none), as a firewall that closes
+    /// one port does.
+    pub block_port: u16,
 }
 
 impl Settings {
@@ -53,6 +56,7 @@ impl Settings {
         burst_leave: 1.0,
         outage: false,
         block_udp: false,
+        block_port: 0,
     };
 }
 
@@ -161,6 +165,25 @@ fn is_udp(packet: &[u8]) -> bool {
     packet.first().map(|b| b >> 4) == Some(4) && packet.get(9) == Some(&17)
 }
 
+/// An IPv4 TCP or UDP packet whose source or destination port is `port`.
+fn has_port(packet: &[u8], port: u16) -> bool {
+    let Some(&first) = packet.first() else {
+        return false;
+    };
+    if first >> 4 != 4 || !matches!(packet.get(9), Some(6 | 17)) {
+        return false;
+    }
+    let ihl = usize::from(first & 0x0f) * 4;
+    match packet.get(ihl..ihl + 4) {
+        Some(p) => [
+            u16::from_be_bytes([p[0], p[1]]),
+            u16::from_be_bytes([p[2], p[3]]),
+        ]
+        .contains(&port),
+        None => false,
+    }
+}
+
 /// One direction of the link.
 pub struct Pipeline {
     settings: Settings,
@@ -243,7 +266,7 @@ impl Pipeline {
             self.counters.dropped_outage += 1;
             return Err(Dropped::Outage);
         }
-        if s.block_udp && is_udp(&packet) {
+        if s.block_udp && is_udp(&packet) || s.block_port != 0 && has_port(&packet, s.block_port) {
             self.counters.dropped_blocked += 1;
             return Err(Dropped::Blocked);
         }
@@ -377,6 +400,45 @@ mod tests {
         assert_eq!(t.out_bps_per_s, vec![16_000, 0]);
         assert_eq!(t.out_max_bps_1s, 16_000);
         assert_eq!(t.bps_first_s, 0);
+    }
+
+    #[test]
+    fn a_blocked_port_drops_tcp_and_udp_to_or_from_it_and_nothing_else() {
+        // IPv4 header of 20 bytes, then source and destination port.
+        let packet = |proto: u8, src: u16, dst: u16| {
+            let mut p = vec![0u8; 60];
+            p[0] = 0x45;
+            p[9] = proto;
+            p[20..22].copy_from_slice(&src.to_be_bytes());
+            p[22..24].copy_from_slice(&dst.to_be_bytes());
+            p
+        };
+        let mut pipe = Pipeline::new(
+            Settings {
+                block_port: 20_000,
+                ..Settings::CLEAN
+            },
+            1,
+        );
+        assert!(pipe
+            .push(Duration::ZERO, packet(6, 40_000, 20_000))
+            .is_err());
+        assert!(pipe
+            .push(Duration::ZERO, packet(6, 20_000, 40_000))
+            .is_err());
+        assert!(pipe
+            .push(Duration::ZERO, packet(17, 40_000, 20_000))
+            .is_err());
+        assert!(pipe.push(Duration::ZERO, packet(6, 40_000, 3_478)).is_ok());
+        assert!(
+            pipe.push(Duration::ZERO, packet(1, 20_000, 20_000)).is_ok(),
+            "not TCP/UDP"
+        );
+        assert!(
+            pipe.push(Duration::ZERO, vec![0x45, 0, 0]).is_ok(),
+            "too short to tell"
+        );
+        assert_eq!(pipe.counters().dropped_blocked, 3);
     }
 
     #[test]

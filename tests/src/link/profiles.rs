@@ -32,6 +32,7 @@ const fn link(rate_bps: u64, delay: Duration, loss: f64) -> Settings {
         burst_leave: 1.0,
         outage: false,
         block_udp: false,
+        block_port: 0,
     }
 }
 

@@ -54,9 +54,24 @@ struct Outbox {
     backlog: VecDeque<DriverEvent>,
     backlog_cap: usize,
     stats: DriverStats,
+    /// The TURN server's relayed addresses, whose datagrams do not go to the socket.
+    divert: Option<super::Divert>,
 }
 
 impl Outbox {
+    /// Queues a datagram for the socket, or hands it to the TURN server when it is for one of
+    /// its relayed addresses.
+    fn datagram(&mut self, to: SocketAddr, datagram: BytesMut) {
+        match &self.divert {
+            Some(divert) if divert.ip == to.ip() => {
+                if divert.to.try_send((to, datagram)).is_err() {
+                    self.stats.send_errors += 1;
+                }
+            }
+            _ => self.datagrams.push((to, datagram)),
+        }
+    }
+
     fn emit(&mut self, event: DriverEvent) {
         let media = matches!(event, DriverEvent::Rtp { .. } | DriverEvent::Rtcp { .. });
         if !self.backlog.is_empty() {
@@ -143,6 +158,7 @@ pub(super) async fn run(
                 .saturating_mul(BACKLOG_PER_CONN)
                 .max(64),
             stats: DriverStats::default(),
+            divert: config.divert.clone(),
         },
         due: Vec::new(),
         routes: Routes::default(),
@@ -237,6 +253,7 @@ impl Driver {
                     }
                 }
             }
+            Command::Inject { from, datagram } => self.input(from, &datagram, now),
             Command::WriteRtcp {
                 conn,
                 track_id,
@@ -444,7 +461,7 @@ impl Driver {
                 }
             }
             self.demux.sent(id, w.transport.peer_addr, &w.message);
-            self.out.datagrams.push((w.transport.peer_addr, w.message));
+            self.out.datagram(w.transport.peer_addr, w.message);
         }
         let mut gone = false;
         while let Some(event) = conn.pc.poll_event() {
@@ -540,7 +557,7 @@ impl Driver {
                 self.tcp.send(id, w.transport.peer_addr, w.message);
                 continue;
             }
-            self.out.datagrams.push((w.transport.peer_addr, w.message));
+            self.out.datagram(w.transport.peer_addr, w.message);
         }
         self.demux.forget(id);
         self.tcp.forget(id);

@@ -136,6 +136,18 @@ pub struct DriverConfig {
     /// ICE-TCP on the same IP and port number (see the module docs); `max_streams: 0` turns it
     /// off.
     pub tcp: TcpConfig,
+    /// Datagrams to this IP go to the embedded TURN server instead of the socket (its relayed
+    /// addresses are virtual: see [`crate::media::turn_io`]).
+    pub divert: Option<Divert>,
+}
+
+/// Where the datagrams for the TURN server's relayed addresses go.
+#[derive(Clone, Debug)]
+pub struct Divert {
+    /// The IP of every relayed address.
+    pub ip: std::net::IpAddr,
+    /// The TURN server's queue: (relayed address, datagram). A full queue drops the datagram.
+    pub to: mpsc::Sender<(SocketAddr, bytes::BytesMut)>,
 }
 
 impl DriverConfig {
@@ -151,6 +163,7 @@ impl DriverConfig {
             connect_timeout: Duration::from_secs(30),
             rtp_events: false,
             tcp: TcpConfig::default(),
+            divert: None,
         }
     }
 }
@@ -281,6 +294,10 @@ enum Command {
         conn: PeerId,
         track: usize,
         packet: rtp::Packet,
+    },
+    Inject {
+        from: SocketAddr,
+        datagram: bytes::BytesMut,
     },
     WriteRtcp {
         conn: PeerId,
@@ -447,6 +464,16 @@ impl MediaDriverHandle {
             })
             .await
             .map_err(|_| DriverError::Stopped)
+    }
+
+    /// Hands the driver `datagram` as if it had arrived on its socket from `from` (the TURN
+    /// server relaying a client's packet from its relayed address), without waiting.
+    pub fn try_inject(
+        &self,
+        from: SocketAddr,
+        datagram: bytes::BytesMut,
+    ) -> Result<(), DriverError> {
+        self.try_command(Command::Inject { from, datagram })
     }
 
     fn try_command(&self, command: Command) -> Result<(), DriverError> {

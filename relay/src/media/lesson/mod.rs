@@ -85,6 +85,8 @@ pub enum LessonMediaError {
 pub struct MediaContext {
     pub config: MediaConfig,
     pub driver: MediaDriverHandle,
+    /// The embedded TURN server, when `--turn-port` is set.
+    pub turn: Option<crate::media::turn_io::Turn>,
     peers: Mutex<HashMap<PeerId, PeerOwner>>,
     next_media: AtomicU64,
     epoch: Instant,
@@ -98,10 +100,15 @@ struct PeerOwner {
 }
 
 impl MediaContext {
-    pub fn new(config: MediaConfig, driver: MediaDriverHandle) -> MediaContext {
+    pub fn new(
+        config: MediaConfig,
+        driver: MediaDriverHandle,
+        turn: Option<crate::media::turn_io::Turn>,
+    ) -> MediaContext {
         MediaContext {
             config,
             driver,
+            turn,
             peers: Mutex::new(HashMap::new()),
             next_media: AtomicU64::new(1),
             epoch: Instant::now(),
@@ -301,7 +308,7 @@ impl LessonMedia {
                 detached: false,
             },
         );
-        let ice = self
+        let mut ice: Vec<shared::protocol::IceServer> = self
             .ctx
             .config
             .client_ice_servers
@@ -312,6 +319,11 @@ impl LessonMedia {
                 credential: s.credential.clone(),
             })
             .collect();
+        if let Some(turn) = &self.ctx.turn {
+            // Credentials of this page's own, for the embedded TURN server.
+            let id = format!("{}-{}", self.lesson.0, conn.0);
+            ice.extend(turn.ice_servers(&id, crate::auth::now_secs()));
+        }
         notify.send(ServerMsg::IceServers(ice));
         notify.send(resumed);
         notify.send(sources_msg(&inner, conn));
