@@ -18,6 +18,8 @@ use std::time::Duration;
 
 /// The rural classroom's link.
 pub const PROFILE: Profile = profiles::P1_RURAL_DSL;
+/// How long the rural classroom may take to decode the teacher after joining.
+pub const FIRST_PICTURE: Duration = Duration::from_secs(120);
 
 /// What the rural classroom's page shows of the teacher (its tile's stats, refreshed each second).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -131,12 +133,18 @@ impl RuralDsl {
             &[],
         )
         .await;
+        // The first picture on a link smaller than the teacher's stream is slow, a known weak
+        // spot (Rural links issue): the relay overshoots the link while its estimate starts,
+        // then the teacher's encoder, capped by REMB, sends almost nothing for a few seconds,
+        // and the estimate grows back 50 kbit/s a second. On the 800 kbit/s storm link the
+        // classroom decoded 40-45 s after joining in this session's runs (once over 60 s in a
+        // full-suite run); on rural DSL it takes about 10 s.
         classroom
             .until(
                 "the rural classroom decoding the teacher",
                 "(() => { const t = document.querySelector('#teacher-video')?.closest('.tile'); \
                  return t && +t.dataset.frames > 30 && +t.dataset.audioSamples > 0; })()",
-                Duration::from_secs(60),
+                FIRST_PICTURE,
             )
             .await;
         RuralDsl {

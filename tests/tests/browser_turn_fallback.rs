@@ -1,8 +1,9 @@
 //! A classroom whose firewall lets neither UDP nor TCP reach the relay's media port, but does
-//! let TCP reach its TURN port, still has the lesson: its Chromium allocates a relayed address
+//! let TCP (or, second test, UDP) reach its TURN port, still has the lesson: its Chromium allocates a relayed address
 //! on the relay's embedded TURN server (`--turn-port`) with the credentials the relay handed its
-//! page, and its media goes through it. The link emulator drops every UDP packet and every TCP
-//! packet to or from the media port; the teacher's school is not blocked.
+//! page, and its media goes through it. The link emulator drops every TCP and UDP packet to or
+//! from the media port (and in the first test every UDP packet); the teacher's school is not
+//! blocked. Each test runs on a link of its own, with its own relay address.
 
 use std::time::Duration;
 use tests::link::pipeline::Settings;
@@ -16,14 +17,23 @@ const SAMPLES_PER_SECOND: u64 = 48_000;
 const MEDIA_PORT: u16 = 21_531;
 const TURN_PORT: u16 = 21_532;
 
+/// One after the other (two sites at once would be four Chromiums on two cores): UDP blocked
+/// and the media port closed, so TURN over TCP; then only the media port closed, so TURN over
+/// UDP (or TCP).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_classroom_that_reaches_only_the_turn_port_has_the_lesson() {
+    turn_only(true).await;
+    turn_only(false).await;
+}
+
+async fn turn_only(block_udp: bool) {
     let closed = Settings {
         block_port: MEDIA_PORT,
+        block_udp,
         ..P5_UDP_BLOCKED.down
     };
     let profile = Profile {
-        name: "UDP blocked, media port closed",
+        name: "media port closed",
         down: closed,
         up: closed,
         ..P5_UDP_BLOCKED
@@ -62,7 +72,9 @@ async fn a_classroom_that_reaches_only_the_turn_port_has_the_lesson() {
         )
         .await;
     let stats = site.link.stats();
-    eprintln!("TURN only: {from:?} -> {to:?}; emulator counters {stats}");
+    eprintln!(
+        "TURN only (UDP blocked: {block_udp}): {from:?} -> {to:?}; emulator counters {stats}"
+    );
     let blocked = |dir: &str| stats[dir]["dropped_blocked"].as_u64().unwrap_or(0);
     assert!(
         blocked("up") > 0,
