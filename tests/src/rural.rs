@@ -28,6 +28,8 @@ pub struct Watched {
     pub frames: u64,
     /// Video freezes the browser counted (`freezeCount`).
     pub freezes: u64,
+    /// How long they lasted in all, in milliseconds (`totalFreezesDuration`).
+    pub freeze_ms: u64,
     /// Audio samples played out (`totalSamplesReceived`, 48 kHz), concealed ones included: it
     /// grows through an outage too.
     pub audio_samples: u64,
@@ -167,6 +169,7 @@ impl RuralDsl {
                 "(() => { const t = document.querySelector('figure:has(#teacher-video)'); \
                  const d = t ? t.dataset : {}; \
                  return { frames: +(d.frames || 0), freezes: +(d.freezes || 0), \
+                 freeze_ms: +(d.freezeMs || 0), \
                  audio_samples: +(d.audioSamples || 0), audio_concealed: +(d.audioConcealed || 0), \
                  width: document.querySelector('#teacher-video')?.videoWidth || 0 }; })()",
             )
@@ -174,6 +177,7 @@ impl RuralDsl {
         Watched {
             frames: number(&v, "frames"),
             freezes: number(&v, "freezes"),
+            freeze_ms: number(&v, "freeze_ms"),
             audio_samples: number(&v, "audio_samples"),
             audio_concealed: number(&v, "audio_concealed"),
             width: number(&v, "width"),

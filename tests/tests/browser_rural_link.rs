@@ -18,7 +18,7 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
 
     // What a person in the rural classroom notices: the sound keeps coming (13 s of it within
     // 15 s, allowing for the stats' one-second granularity), the picture keeps moving, and it
-    // freezes at most once.
+    // stands still for at most a second in all.
     let from = dsl.watched().await;
     let window = Duration::from_secs(15);
     let to = wait::until(
@@ -42,10 +42,17 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
         dsl.link.stats()
     );
     assert!(to.width > 0, "the teacher's video has a picture: {to:?}");
+    // A freeze (`freezeCount`) is a frame late by 150 ms over the usual gap: on this link one
+    // lasts about a quarter of a second, when a lost packet's retransmission or a keyframe
+    // comes late. What a person notices is how long the picture stood still: at most a second
+    // of the window. (Counting freezes instead, at most one, failed a third of the runs on
+    // 2026-12-03, with the relay of before the media driver too: two freezes of ~240 ms.)
     let freezes = to.freezes.saturating_sub(from.freezes);
+    let frozen_ms = to.freeze_ms.saturating_sub(from.freeze_ms);
     assert!(
-        freezes <= 1,
-        "at most one freeze while 13 s of audio arrived ({freezes} counted)"
+        frozen_ms <= 1_000,
+        "the picture stood still at most 1 s while 13 s of audio arrived \
+         ({frozen_ms} ms in {freezes} freezes)"
     );
 
     // The teacher sees the rural classroom through its 1 Mbit/s, lossy uplink.

@@ -29,6 +29,7 @@ impl Lesson {
                 data-frames={stats.frames_decoded.to_string()}
                 data-width={stats.width.to_string()}
                 data-freezes={stats.freezes.to_string()}
+                data-freeze-ms={stats.freeze_ms.to_string()}
                 data-audio-level={format!("{:.3}", stats.audio_level)}
                 data-audio-samples={stats.audio_samples.to_string()}
                 data-audio-concealed={stats.audio_concealed.to_string()}>

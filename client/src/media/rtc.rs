@@ -15,6 +15,8 @@ pub struct TileStats {
     pub width: u32,
     /// Video freezes the browser counted (`freezeCount`).
     pub freezes: u64,
+    /// How long those freezes lasted in all, in milliseconds (`totalFreezesDuration`).
+    pub freeze_ms: u64,
     /// 0.0 (silence) to 1.0.
     pub audio_level: f64,
     /// Audio samples played out (`totalSamplesReceived`), concealed ones included.
@@ -94,6 +96,7 @@ pub(super) fn read_stats(report: &JsValue) -> TileStats {
                 stats.frames_decoded = number(&value, "framesDecoded") as u64;
                 stats.width = number(&value, "frameWidth") as u32;
                 stats.freezes = number(&value, "freezeCount") as u64;
+                stats.freeze_ms = (number(&value, "totalFreezesDuration") * 1000.0) as u64;
             }
             "audio" => {
                 stats.audio_level = number(&value, "audioLevel");
