@@ -18,6 +18,9 @@ use std::time::Duration;
 
 /// The rural classroom's link.
 pub const PROFILE: Profile = profiles::P1_RURAL_DSL;
+/// Audio samples a second (48 kHz).
+const SAMPLE_RATE: u64 = 48_000;
+
 /// How long the rural classroom may take to decode the teacher after joining.
 pub const FIRST_PICTURE: Duration = Duration::from_secs(120);
 
@@ -182,6 +185,38 @@ impl RuralDsl {
             audio_concealed: number(&v, "audio_concealed"),
             width: number(&v, "width"),
         }
+    }
+
+    /// Waits (10 s at most) until the classroom has heard 4 s more of the teacher's audio and
+    /// decoded 40 more frames of its video, in both sides' views: the classroom's, then the
+    /// teacher's of the classroom. Returns what the classroom showed before and after.
+    pub async fn plays_both_ways(&self, how: &str) -> (Watched, Watched) {
+        let from = self.watched().await;
+        let to = crate::wait::until(
+            &format!("4 s of the teacher's audio and 40 new video frames {how}"),
+            Duration::from_secs(10),
+            async || {
+                let now = self.watched().await;
+                let heard = now.heard().saturating_sub(from.heard());
+                if heard >= 4 * SAMPLE_RATE && now.frames > from.frames + 40 {
+                    Ok(now)
+                } else {
+                    Err(format!(
+                        "{heard} samples heard since the start, {from:?} -> {now:?}"
+                    ))
+                }
+            },
+        )
+        .await;
+        assert!(to.width > 0, "the teacher's video has a picture: {to:?}");
+        self.teacher
+            .until(
+                &format!("the teacher decoding the classroom {how}"),
+                &self.teacher_decodes_the_classroom(30),
+                Duration::from_secs(30),
+            )
+            .await;
+        (from, to)
     }
 
     /// A script expression: the teacher's tile of the rural classroom has decoded more than

@@ -5,14 +5,9 @@
 //! from the media port (and in the first test every UDP packet); the teacher's school is not
 //! blocked. Each test runs on a link of its own, with its own relay address.
 
-use std::time::Duration;
 use tests::link::pipeline::Settings;
 use tests::link::profiles::{Profile, P5_UDP_BLOCKED};
 use tests::rural::{Camera, RuralDsl};
-use tests::wait;
-
-/// 48 kHz audio.
-const SAMPLES_PER_SECOND: u64 = 48_000;
 /// The relay listens on the link's own address, so fixed ports clash with no other test.
 const MEDIA_PORT: u16 = 21_531;
 const TURN_PORT: u16 = 21_532;
@@ -46,31 +41,7 @@ async fn turn_only(block_udp: bool) {
     )
     .await;
 
-    let from = site.watched().await;
-    let to = wait::until(
-        "4 s of the teacher's audio and new video frames through TURN",
-        Duration::from_secs(10),
-        async || {
-            let now = site.watched().await;
-            let heard = now.heard().saturating_sub(from.heard());
-            if heard >= SAMPLES_PER_SECOND * 4 && now.frames > from.frames + 40 {
-                Ok(now)
-            } else {
-                Err(format!(
-                    "{heard} samples heard since the start, {from:?} -> {now:?}"
-                ))
-            }
-        },
-    )
-    .await;
-    assert!(to.width > 0, "the teacher's video has a picture: {to:?}");
-    site.teacher
-        .until(
-            "the teacher decoding the classroom behind TURN",
-            &site.teacher_decodes_the_classroom(30),
-            Duration::from_secs(30),
-        )
-        .await;
+    let (from, to) = site.plays_both_ways("through TURN").await;
     let stats = site.link.stats();
     eprintln!(
         "TURN only (UDP blocked: {block_udp}): {from:?} -> {to:?}; emulator counters {stats}"

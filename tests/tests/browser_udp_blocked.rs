@@ -4,45 +4,15 @@
 //! teacher, and the teacher sees it. Real Chromium on both ends; the teacher's school is not
 //! blocked.
 
-use std::time::Duration;
 use tests::link::profiles::P5_UDP_BLOCKED;
 use tests::rural::{Camera, RuralDsl};
-use tests::wait;
-
-/// 48 kHz audio.
-const SAMPLES_PER_SECOND: u64 = 48_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_classroom_that_passes_no_udp_has_the_lesson_over_tcp() {
     // Returns once the classroom decodes the teacher's video and plays its audio.
     let site = RuralDsl::start_on(&P5_UDP_BLOCKED, Camera::Default).await;
 
-    let from = site.watched().await;
-    let to = wait::until(
-        "4 s of the teacher's audio and new video frames over TCP",
-        Duration::from_secs(10),
-        async || {
-            let now = site.watched().await;
-            let heard = now.heard().saturating_sub(from.heard());
-            if heard >= SAMPLES_PER_SECOND * 4 && now.frames > from.frames + 40 {
-                Ok(now)
-            } else {
-                Err(format!(
-                    "{heard} samples heard since the start, {from:?} -> {now:?}"
-                ))
-            }
-        },
-    )
-    .await;
-    assert!(to.width > 0, "the teacher's video has a picture: {to:?}");
-
-    site.teacher
-        .until(
-            "the teacher decoding the classroom that has no UDP",
-            &site.teacher_decodes_the_classroom(30),
-            Duration::from_secs(30),
-        )
-        .await;
+    let (from, to) = site.plays_both_ways("over TCP").await;
 
     // UDP was really tried and really blocked: what arrived came over TCP.
     let stats = site.link.stats();

@@ -7,6 +7,7 @@ use crate::media::chain;
 use crate::media::codecs;
 use crate::media::pacing::Estimate;
 use rtc::ice::mdns::MulticastDnsMode;
+use rtc::ice::tcp_type::TcpType;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
@@ -26,6 +27,33 @@ use std::time::Instant;
 
 pub(super) fn rtc_error(e: impl std::fmt::Display) -> DriverError {
     DriverError::Rtc(e.to_string())
+}
+
+/// The host candidate at `local`: UDP, or TCP of `tcp_type` (RFC 6544).
+fn host_candidate(
+    local: SocketAddr,
+    tcp_type: TcpType,
+) -> Result<RTCIceCandidateInit, DriverError> {
+    let network = if tcp_type == TcpType::Unspecified {
+        "udp"
+    } else {
+        "tcp"
+    };
+    let candidate = CandidateHostConfig {
+        base_config: CandidateConfig {
+            network: network.to_owned(),
+            address: local.ip().to_string(),
+            port: local.port(),
+            component: 1,
+            ..Default::default()
+        },
+        tcp_type,
+    }
+    .new_candidate_host()
+    .map_err(rtc_error)?;
+    RTCIceCandidate::from(&candidate)
+        .to_json()
+        .map_err(rtc_error)
 }
 
 /// A local track the relay sends on.
@@ -144,40 +172,12 @@ impl Conn {
             });
         }
 
-        let candidate = CandidateHostConfig {
-            base_config: CandidateConfig {
-                network: "udp".to_owned(),
-                address: ice.local.ip().to_string(),
-                port: ice.local.port(),
-                component: 1,
-                ..Default::default()
-            },
-            ..Default::default()
-        }
-        .new_candidate_host()
-        .map_err(rtc_error)?;
-        let init = RTCIceCandidate::from(&candidate)
-            .to_json()
+        pc.add_local_candidate(host_candidate(ice.local, TcpType::Unspecified)?)
             .map_err(rtc_error)?;
-        pc.add_local_candidate(init).map_err(rtc_error)?;
         if ice.tcp {
             // RFC 6544: the remote connects to it (its own candidate is active).
-            let candidate = CandidateHostConfig {
-                base_config: CandidateConfig {
-                    network: "tcp".to_owned(),
-                    address: ice.local.ip().to_string(),
-                    port: ice.local.port(),
-                    component: 1,
-                    ..Default::default()
-                },
-                tcp_type: rtc::ice::tcp_type::TcpType::Passive,
-            }
-            .new_candidate_host()
-            .map_err(rtc_error)?;
-            let init = RTCIceCandidate::from(&candidate)
-                .to_json()
+            pc.add_local_candidate(host_candidate(ice.local, TcpType::Passive)?)
                 .map_err(rtc_error)?;
-            pc.add_local_candidate(init).map_err(rtc_error)?;
         }
         // End of gathering: the host candidates are all there is.
         pc.add_local_candidate(RTCIceCandidateInit::default())

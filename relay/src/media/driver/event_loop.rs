@@ -359,24 +359,10 @@ impl Driver {
                 conn,
                 binding_request,
             } => {
-                let Some(c) = self.conns.get_mut(&conn) else {
-                    return;
-                };
-                let read = c.pc.handle_read(TaggedBytesMut {
-                    now,
-                    transport: TransportContext {
-                        local_addr: self.local_addr,
-                        peer_addr: from,
-                        transport_protocol: TransportProtocol::UDP,
-                        ecn: None,
-                    },
-                    message: BytesMut::from(datagram),
-                });
-                if let Err(e) = read {
-                    self.out.stats.read_errors += 1;
-                    tracing::debug!("media driver: {conn} refused a datagram from {from}: {e}");
+                let message = BytesMut::from(datagram);
+                if self.read(conn, from, TransportProtocol::UDP, message, now) {
+                    self.drain(conn, now, binding_request.map(|txid| (from, txid)));
                 }
-                self.drain(conn, now, binding_request.map(|txid| (from, txid)));
             }
         }
     }
@@ -391,24 +377,39 @@ impl Driver {
         else {
             return;
         };
+        if self.read(conn, from, TransportProtocol::TCP, datagram, now) {
+            self.drain(conn, now, None);
+        }
+    }
+
+    /// Feeds `message` from `from` to connection `conn`; false if there is no such connection.
+    /// A message the connection refuses is counted.
+    fn read(
+        &mut self,
+        conn: PeerId,
+        from: SocketAddr,
+        protocol: TransportProtocol,
+        message: BytesMut,
+        now: Instant,
+    ) -> bool {
         let Some(c) = self.conns.get_mut(&conn) else {
-            return;
+            return false;
         };
         let read = c.pc.handle_read(TaggedBytesMut {
             now,
             transport: TransportContext {
                 local_addr: self.local_addr,
                 peer_addr: from,
-                transport_protocol: TransportProtocol::TCP,
+                transport_protocol: protocol,
                 ecn: None,
             },
-            message: datagram,
+            message,
         });
         if let Err(e) = read {
             self.out.stats.read_errors += 1;
-            tracing::debug!("media driver: {conn} refused a TCP frame from {from}: {e}");
+            tracing::debug!("media driver: {conn} refused a {protocol:?} message from {from}: {e}");
         }
-        self.drain(conn, now, None);
+        true
     }
 
     fn handle_due(&mut self, now: Instant) {
