@@ -101,16 +101,6 @@ impl Media {
         })
     }
 
-    /// The UDP address of every media connection.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.ctx.driver.local_addr()
-    }
-
-    /// The media driver's counters.
-    pub async fn stats(&self) -> Result<driver::DriverStats, DriverError> {
-        self.ctx.driver.stats().await
-    }
-
     /// The lesson's media plane, created if it has none.
     pub fn lesson(&self, lesson: LessonId) -> Arc<LessonMedia> {
         let mut lessons = self.lessons.lock().unwrap_or_else(|e| e.into_inner());

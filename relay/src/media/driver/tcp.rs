@@ -23,7 +23,7 @@
 //! [RFC 6544]: https://www.rfc-editor.org/rfc/rfc6544
 //! [RFC 4571]: https://www.rfc-editor.org/rfc/rfc4571
 
-use super::demux::{classify, Class, Demux, PeerId, Route, TransactionId};
+use super::demux::{classify, Class, Demux, PeerId, Route};
 use super::framing::{frame_into, FrameDecoder};
 use bytes::BytesMut;
 use std::collections::HashMap;
@@ -294,8 +294,9 @@ struct Stream {
 }
 
 enum State {
-    /// Not yet accepted by a connection; its first binding request went to this one.
-    Unbound(Option<(PeerId, TransactionId)>),
+    /// Not yet accepted by a connection; its first binding request went to this one (none
+    /// yet: the stream has sent nothing).
+    Unbound(Option<PeerId>),
     Bound(PeerId),
 }
 
@@ -354,7 +355,7 @@ impl TcpRoutes {
                     // After its first binding request the stream speaks only to that connection,
                     // which checks every STUN message's integrity itself; the responses to the
                     // connection's own checks arrive this way too.
-                    State::Bound(conn) | State::Unbound(Some((conn, _))) => {
+                    State::Bound(conn) | State::Unbound(Some(conn)) => {
                         if classify(&datagram) == Class::Garbage {
                             self.stats.garbage += 1;
                             return None;
@@ -369,9 +370,9 @@ impl TcpRoutes {
                     State::Unbound(None) => match demux.route(from, &datagram) {
                         Route::Conn {
                             conn,
-                            binding_request: Some(txid),
+                            binding_request: Some(_),
                         } => {
-                            s.state = State::Unbound(Some((conn, txid)));
+                            s.state = State::Unbound(Some(conn));
                             Some(Feed {
                                 conn,
                                 from,
@@ -416,7 +417,7 @@ impl TcpRoutes {
         };
         match s.state {
             State::Bound(c) if c == conn => {}
-            State::Unbound(Some((c, _))) if c == conn => {
+            State::Unbound(Some(c)) if c == conn => {
                 s.state = State::Bound(conn);
                 // The queue is empty: nothing is sent to a stream before it is bound.
                 let _ = s.writer.try_send(ToStream::Bound);
@@ -441,7 +442,7 @@ impl TcpRoutes {
             .streams
             .iter()
             .filter(|(_, s)| match s.state {
-                State::Bound(c) | State::Unbound(Some((c, _))) => c == conn,
+                State::Bound(c) | State::Unbound(Some(c)) => c == conn,
                 State::Unbound(None) => false,
             })
             .map(|(id, _)| *id)
@@ -479,6 +480,7 @@ impl TcpRoutes {
 mod tests {
     use super::*;
     use crate::media::driver::demux::tests::{binding_request, stun};
+    use crate::media::driver::demux::TransactionId;
 
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], port))
