@@ -101,6 +101,15 @@ pub struct Cli {
         global = true
     )]
     pub media_port: u16,
+    /// How many workers run the media connections (each lesson on one, so a busy lesson does
+    /// not hold up the others); 0: one per core.
+    #[arg(
+        long,
+        env = "TONGPIN_MEDIA_WORKERS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub media_workers: usize,
     /// Also run a TURN server on this port (UDP and TCP, on --media-ip), for classrooms whose
     /// firewall lets neither UDP nor TCP reach the media port; pages get their own short-lived
     /// credentials. Off by default.
@@ -324,6 +333,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             bind_ip: cli.media_ip,
             announced_ip: cli.media_announced_ip,
             port: cli.media_port,
+            workers: cli.media_workers,
             turn_port: cli.turn_port,
             client_ice_servers: cli.client_ice_server.clone(),
             max_http_participants: cli.whip_whep_limit,

@@ -334,12 +334,13 @@ async fn connect(
     k: usize,
 ) -> Vec<(PeerId, Arc<Peer>, String)> {
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..k {
+    for i in 0..k {
         let handle = handle.clone();
         tasks.spawn(async move {
             let (peer, offer) = peer().await;
+            // Pinned by index: the connections spread over the driver's workers.
             let opened = handle
-                .open(offer, vec![SendTrack::opus(), SendTrack::vp8()])
+                .open(i as u64, offer, vec![SendTrack::opus(), SendTrack::vp8()])
                 .await
                 .expect("the driver answers");
             peer.accept(opened.answer.clone()).await;
@@ -465,6 +466,8 @@ async fn start_driver() -> (MediaDriverHandle, Shared) {
     let mut config = DriverConfig::new("127.0.0.1:0".parse().unwrap());
     // This test reads what publishing peers send from the driver's events.
     config.rtp_events = true;
+    // Two workers behind the one port: each serves half of the connections.
+    config.workers = 2;
     let (handle, events) = driver::start(config).expect("driver starts");
     (handle, watch_events(events))
 }
@@ -492,6 +495,9 @@ async fn one_port_serves_many_peers() {
     );
     assert_eq!(stats.connections, k);
     assert_eq!(stats.write_errors, 0);
+    assert_eq!(stats.worker_queue_drops, 0);
+    let on_second = conns.iter().filter(|c| c.worker() == 1).count();
+    assert_eq!(on_second, k / 2, "odd pins go to the second worker");
     assert_eq!(
         sockets_on(handle.local_addr().port()),
         1,
@@ -604,7 +610,7 @@ async fn rtp_from_a_publisher_arrives_as_events() {
     let (handle, seen) = start_driver().await;
     let (peer, offer) = peer_with(true).await;
     let opened = handle
-        .open(offer, vec![])
+        .open(0, offer, vec![])
         .await
         .expect("the driver answers");
     peer.accept(opened.answer).await;

@@ -254,7 +254,7 @@ impl Drop for Peer {
 async fn peer(handle: &MediaDriverHandle, transport: Transport) -> Peer {
     let (mut pc, sdp, socket) = offer(transport).await;
     let opened = handle
-        .open(sdp, vec![SendTrack::vp8()])
+        .open(0, sdp, vec![SendTrack::vp8()])
         .await
         .expect("the driver answers");
     pc.set_remote_description(
@@ -562,7 +562,7 @@ async fn without_tcp_the_answer_has_no_tcp_candidate() {
     })
     .await;
     let (_pc, sdp, _socket) = offer(Transport::Udp).await;
-    let opened = handle.open(sdp, vec![SendTrack::vp8()]).await.unwrap();
+    let opened = handle.open(0, sdp, vec![SendTrack::vp8()]).await.unwrap();
     assert_eq!(tcp_candidate(&opened.answer), None);
     assert!(opened.answer.contains("a=candidate:"));
     assert!(TcpStream::connect(handle.local_addr()).await.is_err());

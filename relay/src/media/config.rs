@@ -18,6 +18,8 @@ pub struct MediaConfig {
     pub announced_ip: Option<IpAddr>,
     /// The one UDP port of every peer connection (0: any free port, for tests).
     pub port: u16,
+    /// How many workers run the connections, each lesson on one (0: one per core).
+    pub workers: usize,
     /// The embedded TURN server's port (UDP and TCP on `bind_ip`); `None`: no TURN server.
     pub turn_port: Option<u16>,
     /// STUN and TURN servers handed to the pages for their peer connections (a relay with a
@@ -41,6 +43,7 @@ impl Default for MediaConfig {
             bind_ip: IpAddr::from([127, 0, 0, 1]),
             announced_ip: None,
             port: 0,
+            workers: 0,
             turn_port: None,
             client_ice_servers: Vec::new(),
             keyframe_gap_ms: 300,
@@ -48,6 +51,16 @@ impl Default for MediaConfig {
             pacing: PacingLimits::default(),
             publisher_rate: RateLimits::default(),
             max_http_participants: 64,
+        }
+    }
+}
+
+impl MediaConfig {
+    /// The number of workers: as configured, or one per core the process may use.
+    pub fn worker_count(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
         }
     }
 }

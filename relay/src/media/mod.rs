@@ -68,6 +68,7 @@ impl Media {
     /// Binds the media port and starts the driver (on the current tokio runtime).
     pub fn start(config: config::MediaConfig) -> Result<Media, MediaStartError> {
         let mut driver = DriverConfig::new(SocketAddr::new(config.bind_ip, config.port));
+        driver.workers = config.worker_count();
         driver.chain = driver::ChainLimits {
             retransmit: config.retransmit,
             pacing: config.pacing,

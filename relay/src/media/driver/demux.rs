@@ -44,6 +44,30 @@ use thiserror::Error;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PeerId(pub u32);
 
+impl PeerId {
+    /// Bits of the number below the worker's index.
+    const WORKER_SHIFT: u32 = 24;
+    /// The most workers a driver can have: the worker's index fits in the number's top byte.
+    pub const MAX_WORKERS: usize = 256;
+
+    /// The connection numbered `seq` (wrapped into 24 bits) of worker `worker` (below
+    /// [`Self::MAX_WORKERS`]).
+    pub fn new(worker: usize, seq: u32) -> PeerId {
+        let worker = (worker % Self::MAX_WORKERS) as u32;
+        PeerId((worker << Self::WORKER_SHIFT) | (seq & ((1 << Self::WORKER_SHIFT) - 1)))
+    }
+
+    /// The index of the worker that owns the connection.
+    pub fn worker(self) -> usize {
+        (self.0 >> Self::WORKER_SHIFT) as usize
+    }
+
+    /// The connection's number within its worker.
+    pub fn seq(self) -> u32 {
+        self.0 & ((1 << Self::WORKER_SHIFT) - 1)
+    }
+}
+
 impl std::fmt::Display for PeerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "peer#{}", self.0)
@@ -300,6 +324,11 @@ impl Demux {
         self.conns.get(&conn).map_or(0, |e| e.addrs.len())
     }
 
+    /// How many connections are registered.
+    pub fn conn_count(&self) -> usize {
+        self.conns.len()
+    }
+
     /// How many addresses are known over all connections.
     pub fn addr_count(&self) -> usize {
         self.addrs.len()
@@ -434,6 +463,17 @@ pub(crate) mod tests {
 
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    #[test]
+    fn a_peer_id_carries_its_worker() {
+        let id = PeerId::new(3, 42);
+        assert_eq!((id.worker(), id.seq()), (3, 42));
+        // The number wraps within its 24 bits; the worker stays.
+        let wrapped = PeerId::new(255, (1 << 24) + 7);
+        assert_eq!((wrapped.worker(), wrapped.seq()), (255, 7));
+        assert_eq!(PeerId::new(0, 9), PeerId(9));
+        assert_ne!(PeerId::new(1, 9), PeerId::new(0, 9));
     }
 
     fn demux() -> Demux {

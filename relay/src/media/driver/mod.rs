@@ -1,10 +1,21 @@
 //! The sans-IO media driver: every WebRTC connection of the relay on ONE UDP socket.
 //!
 //! Each connection is an `rtc` [`RTCPeerConnection`](rtc::peer_connection::RTCPeerConnection)
-//! state machine. One task owns the socket and every connection: it feeds received datagrams to
-//! the connection they belong to (see [`demux`]) with the current time, then polls that
-//! connection for datagrams to send, events and its next deadline. There is no task, socket or
-//! mutex per connection.
+//! state machine, owned by one of the driver's workers. A worker feeds the datagrams of its
+//! connections to them with the current time, then polls each for datagrams to send, events and
+//! its next deadline. There is no task, socket or mutex per connection.
+//!
+//! # Workers: the lessons spread over the cores
+//!
+//! One receive task reads the shared socket (and the TCP streams, and what the TURN server
+//! injects), finds the connection each datagram belongs to ([`demux`], in the port's shared
+//! tables) and hands it to the worker that owns the connection ([`PeerId::worker`]). The
+//! workers, one per core by default ([`DriverConfig::workers`]), each run their connections,
+//! timers and routes in a task of their own and send on the shared socket. A connection is
+//! opened on the worker its *pin* names ([`MediaDriverHandle::open`]): the lessons pin every
+//! connection to their lesson, so a lesson's forwarding never leaves its worker, and one busy
+//! lesson delays only the lessons on its worker, while the others run on the other cores. A
+//! worker that falls behind loses datagrams at its own queue, not anyone else's.
 //!
 //! - [`demux`]: which connection a datagram belongs to, and how remote addresses are learned.
 //! - `conn`: building one connection (credentials, host candidate, codecs, interceptors) and
@@ -14,7 +25,10 @@
 //!   application, no copy but the one each sink's connection encrypts.
 //! - `timers`: the connections' deadlines in a heap; the loop sleeps until the earliest.
 //! - `droplog`: counting dropped datagrams, logging them at most once a second.
-//! - `event_loop`: the task.
+//! - `receive`: the receive task.
+//! - `worker`: a worker's task.
+//! - `port`: the tables the receive task and the workers share (one mutex, never held across
+//!   an await; the media a worker forwards never takes it).
 //! - `batch`: a turn's datagrams handed to the kernel in as few calls as possible (`sendmmsg`).
 //! - `sockopt`: the socket's kernel buffers, sized for every connection's bursts.
 //!
@@ -60,12 +74,14 @@ mod batch;
 mod conn;
 pub mod demux;
 mod droplog;
-mod event_loop;
 pub mod framing;
+mod port;
+mod receive;
 pub mod routes;
 mod sockopt;
 mod tcp;
 mod timers;
+mod worker;
 
 pub use demux::{DemuxError, DropReason, PeerId};
 pub use tcp::{TcpConfig, TcpStats};
@@ -73,6 +89,7 @@ pub use tcp::{TcpConfig, TcpStats};
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RtpCodecKind};
 use rtc::{rtcp, rtp};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
 use tokio::net::UdpSocket;
@@ -120,9 +137,15 @@ pub struct DriverConfig {
     /// skips loopback on a wildcard, and the host candidate must name the address the peers
     /// reach).
     pub bind: SocketAddr,
+    /// How many workers share the connections (at least 1, at most [`PeerId::MAX_WORKERS`]).
+    pub workers: usize,
+    /// Connections on the port, over all workers.
     pub max_connections: usize,
     pub max_addrs_per_conn: usize,
+    /// Each worker's command queue.
     pub command_capacity: usize,
+    /// Each worker's queue of received datagrams; a full one drops them.
+    pub received_capacity: usize,
     pub event_capacity: usize,
     /// Kernel receive and send buffer asked for the socket (capped by `net.core.rmem_max`).
     pub socket_buffer: usize,
@@ -154,9 +177,11 @@ impl DriverConfig {
     pub fn new(bind: SocketAddr) -> DriverConfig {
         DriverConfig {
             bind,
+            workers: 1,
             max_connections: 2_000,
             max_addrs_per_conn: 4,
             command_capacity: 1_024,
+            received_capacity: 4_096,
             event_capacity: 4_096,
             socket_buffer: 4 << 20,
             chain: ChainLimits::default(),
@@ -271,11 +296,27 @@ pub struct DriverStats {
     pub forwarded: u64,
     /// Connections that did not connect within [`DriverConfig::connect_timeout`].
     pub connect_timeouts: u64,
+    /// Datagrams lost because their worker's queue was full.
+    pub worker_queue_drops: u64,
     /// The ICE-TCP streams.
     pub tcp: TcpStats,
 }
 
 impl DriverStats {
+    /// Adds a worker's counters (its connections and what it sent) to the receive task's.
+    fn add_worker(&mut self, worker: &DriverStats) {
+        self.connections += worker.connections;
+        self.datagrams_out += worker.datagrams_out;
+        self.timeouts += worker.timeouts;
+        self.timeout_failures += worker.timeout_failures;
+        self.read_errors += worker.read_errors;
+        self.write_errors += worker.write_errors;
+        self.send_errors += worker.send_errors;
+        self.events_dropped += worker.events_dropped;
+        self.forwarded += worker.forwarded;
+        self.connect_timeouts += worker.connect_timeouts;
+    }
+
     pub fn dropped(&self, reason: DropReason) -> u64 {
         self.drops
             .iter()
@@ -295,10 +336,6 @@ enum Command {
         track: usize,
         packet: rtp::Packet,
     },
-    Inject {
-        from: SocketAddr,
-        datagram: bytes::BytesMut,
-    },
     WriteRtcp {
         conn: PeerId,
         track_id: String,
@@ -317,15 +354,21 @@ enum Command {
     },
 }
 
-/// Talks to the driver's task; cheap to clone. The task stops when every handle is dropped.
+/// Talks to the driver's tasks; cheap to clone. The tasks stop when every handle is dropped.
 #[derive(Clone)]
 pub struct MediaDriverHandle {
-    commands: mpsc::Sender<Command>,
+    /// Each worker's command queue, by index.
+    workers: Arc<[mpsc::Sender<Command>]>,
+    /// The receive task's.
+    control: mpsc::Sender<receive::Control>,
     local_addr: SocketAddr,
 }
 
+/// The connections' own ICE checks awaiting a response, per connection on average.
+const PENDING_CHECKS_PER_CONN: usize = 8;
+
 /// Starts the driver: binds its UDP socket (and, with ICE-TCP on, its TCP listener at the same
-/// address) and spawns its task (on the current tokio runtime).
+/// address) and spawns its receive task and workers (on the current tokio runtime).
 pub fn start(
     config: DriverConfig,
 ) -> Result<(MediaDriverHandle, mpsc::Receiver<DriverEvent>), DriverError> {
@@ -334,17 +377,50 @@ pub fn start(
     }
     let (socket, listener) = bind(config.bind, config.tcp.max_streams > 0)?;
     let local_addr = socket.local_addr()?;
-    let tcp = tcp::listen(listener, config.tcp.clone());
+    let (tcp_inbound, tcp_routes) = tcp::listen(listener, config.tcp.clone());
     let granted = sockopt::set_buffers(&socket, config.socket_buffer);
     tracing::debug!(%local_addr, ?granted, "media driver: socket receive buffer");
-    let (commands, command_rx) = mpsc::channel(config.command_capacity.max(1));
+    let socket = Arc::new(socket);
+    let demux = demux::Demux::new(
+        config.max_addrs_per_conn,
+        config
+            .max_connections
+            .saturating_mul(PENDING_CHECKS_PER_CONN),
+    );
+    let port = Arc::new(port::Port::new(demux, tcp_routes));
     let (events, event_rx) = mpsc::channel(config.event_capacity.max(1));
-    tokio::spawn(event_loop::run(
-        socket, local_addr, config, command_rx, events, tcp,
+    let count = config.workers.clamp(1, PeerId::MAX_WORKERS);
+    let mut workers = Vec::with_capacity(count);
+    let mut received_by = Vec::with_capacity(count);
+    for index in 0..count {
+        let (commands, command_rx) = mpsc::channel(config.command_capacity.max(1));
+        let (received, received_rx) = mpsc::channel(config.received_capacity.max(1));
+        workers.push(commands);
+        received_by.push(received);
+        let io = worker::WorkerIo {
+            index,
+            socket: Arc::clone(&socket),
+            local_addr,
+            port: Arc::clone(&port),
+            commands: command_rx,
+            received: received_rx,
+            events: events.clone(),
+        };
+        tokio::spawn(worker::run(io, config.clone()));
+    }
+    let (control, control_rx) = mpsc::channel(config.command_capacity.max(1));
+    tokio::spawn(receive::run(
+        socket,
+        port,
+        received_by,
+        control_rx,
+        tcp_inbound,
     ));
+    tracing::info!(%local_addr, workers = count, "media driver: listening");
     Ok((
         MediaDriverHandle {
-            commands,
+            workers: workers.into(),
+            control,
             local_addr,
         },
         event_rx,
@@ -386,12 +462,35 @@ impl MediaDriverHandle {
         self.local_addr
     }
 
+    /// How many workers share the connections.
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// The worker that owns `conn`.
+    fn worker(&self, conn: PeerId) -> Result<&mpsc::Sender<Command>, DriverError> {
+        self.workers
+            .get(conn.worker())
+            .ok_or(DriverError::UnknownConn(conn))
+    }
+
     /// Answers `offer` with a new connection that sends `send` (in this order: track `i` of
     /// [`Self::write_rtp`] is `send[i]`). The answer carries the driver's host candidate (and its
     /// passive TCP candidate at the same address, with ICE-TCP on).
-    pub async fn open(&self, offer: String, send: Vec<SendTrack>) -> Result<Opened, DriverError> {
+    ///
+    /// `pin` chooses the worker: connections with the same pin share one, so routes between them
+    /// stay within it (a lesson passes its own id). Routes between connections of different
+    /// workers are ignored.
+    pub async fn open(
+        &self,
+        pin: u64,
+        offer: String,
+        send: Vec<SendTrack>,
+    ) -> Result<Opened, DriverError> {
+        let index = (pin % self.workers.len() as u64) as usize;
+        let worker = self.workers.get(index).ok_or(DriverError::Stopped)?;
         let (reply, answer) = oneshot::channel();
-        self.commands
+        worker
             .send(Command::Open { offer, send, reply })
             .await
             .map_err(|_| DriverError::Stopped)?;
@@ -407,7 +506,7 @@ impl MediaDriverHandle {
         track: usize,
         packet: rtp::Packet,
     ) -> Result<(), DriverError> {
-        self.commands
+        self.worker(conn)?
             .send(Command::WriteRtp {
                 conn,
                 track,
@@ -424,11 +523,14 @@ impl MediaDriverHandle {
         track: usize,
         packet: rtp::Packet,
     ) -> Result<(), DriverError> {
-        self.try_command(Command::WriteRtp {
-            conn,
-            track,
-            packet,
-        })
+        Self::try_send(
+            self.worker(conn)?,
+            Command::WriteRtp {
+                conn,
+                track,
+                packet,
+            },
+        )
     }
 
     /// Sends `packets` about `conn`'s remote track `track_id` (a keyframe request, a REMB)
@@ -439,11 +541,14 @@ impl MediaDriverHandle {
         track_id: String,
         packets: Vec<Box<dyn rtcp::Packet>>,
     ) -> Result<(), DriverError> {
-        self.try_command(Command::WriteRtcp {
-            conn,
-            track_id,
-            packets,
-        })
+        Self::try_send(
+            self.worker(conn)?,
+            Command::WriteRtcp {
+                conn,
+                track_id,
+                packets,
+            },
+        )
     }
 
     /// `sink`'s local track `track` receives every packet of `source`'s remote track
@@ -456,7 +561,7 @@ impl MediaDriverHandle {
         sink: PeerId,
         track: usize,
     ) -> Result<(), DriverError> {
-        self.commands
+        self.worker(source)?
             .send(Command::Route {
                 source,
                 track_id,
@@ -473,11 +578,11 @@ impl MediaDriverHandle {
         from: SocketAddr,
         datagram: bytes::BytesMut,
     ) -> Result<(), DriverError> {
-        self.try_command(Command::Inject { from, datagram })
+        Self::try_send(&self.control, receive::Control::Inject { from, datagram })
     }
 
-    fn try_command(&self, command: Command) -> Result<(), DriverError> {
-        self.commands.try_send(command).map_err(|e| match e {
+    fn try_send<T>(queue: &mpsc::Sender<T>, command: T) -> Result<(), DriverError> {
+        queue.try_send(command).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => DriverError::Busy,
             mpsc::error::TrySendError::Closed(_) => DriverError::Stopped,
         })
@@ -485,18 +590,28 @@ impl MediaDriverHandle {
 
     /// Closes `conn` and forgets its ufrag and addresses.
     pub async fn close(&self, conn: PeerId) -> Result<(), DriverError> {
-        self.commands
+        self.worker(conn)?
             .send(Command::Close { conn })
             .await
             .map_err(|_| DriverError::Stopped)
     }
 
+    /// The counters of the receive task and every worker, added up.
     pub async fn stats(&self) -> Result<DriverStats, DriverError> {
         let (reply, stats) = oneshot::channel();
-        self.commands
-            .send(Command::Stats { reply })
+        self.control
+            .send(receive::Control::Stats { reply })
             .await
             .map_err(|_| DriverError::Stopped)?;
-        stats.await.map_err(|_| DriverError::Stopped)
+        let mut total = stats.await.map_err(|_| DriverError::Stopped)?;
+        for worker in self.workers.iter() {
+            let (reply, stats) = oneshot::channel();
+            worker
+                .send(Command::Stats { reply })
+                .await
+                .map_err(|_| DriverError::Stopped)?;
+            total.add_worker(&stats.await.map_err(|_| DriverError::Stopped)?);
+        }
+        Ok(total)
     }
 }

@@ -42,7 +42,11 @@ impl LessonMedia {
         for media in earlier {
             self.end(media, false).await;
         }
-        let opened = self.ctx.driver.open(offer, Vec::new()).await?;
+        let opened = self
+            .ctx
+            .driver
+            .open(self.lesson.0, offer, Vec::new())
+            .await?;
         let media = self.ctx.next_media();
         let present = {
             let mut inner = lock(&self.inner);

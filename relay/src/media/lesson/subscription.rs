@@ -69,7 +69,7 @@ impl LessonMedia {
                 codec: t.codec.clone(),
             })
             .collect();
-        let opened = self.ctx.driver.open(offer, send).await?;
+        let opened = self.ctx.driver.open(self.lesson.0, offer, send).await?;
         let media = self.ctx.next_media();
         let still = {
             let mut inner = lock(&self.inner);

@@ -1,19 +1,19 @@
-//! The driver's one task: the socket, the commands, the deadlines, every connection.
+//! A worker: one task owning its share of the connections, with their deadlines and routes.
 //!
-//! Each turn waits for whichever comes first: a datagram (then up to [`RECV_BATCH`] more that
-//! are already queued are read without waiting), a command (likewise batched), or the earliest
-//! connection deadline. Every input is fed to its connection with the current time and that
-//! connection is drained at once: datagrams to send (collected and sent at the end of the turn),
-//! events, received media, and its next deadline, which goes into the timer heap. Received
-//! packets of a routed track are then written to each of its sinks, and each sink drained in
-//! turn (see [`super::routes`]).
+//! Each turn waits for whichever comes first: a datagram the receive task handed over (then up
+//! to [`RECV_BATCH`] more that are already queued are taken without waiting), a command
+//! (likewise batched), or the earliest connection deadline. Every input is fed to its
+//! connection with the current time and that connection is drained at once: datagrams to send
+//! (collected and sent on the shared socket at the end of the turn), events, received media, and
+//! its next deadline, which goes into the timer heap. Received packets of a routed track are
+//! then written to each of its sinks, and each sink drained in turn (see [`super::routes`]).
 
 use super::batch;
 use super::conn::{rtc_error, Conn, Ice};
-use super::demux::{binding_success_txid, classify, Class, Demux, PeerId, Route, TransactionId};
-use super::droplog::DropLog;
+use super::demux::{binding_success_txid, classify, Class, PeerId, TransactionId};
+use super::port::Port;
+use super::receive::Received;
 use super::routes::Routes;
-use super::tcp::{Feed, Inbound, TcpRoutes};
 use super::timers::Timers;
 use super::{Command, DriverConfig, DriverError, DriverEvent, DriverStats, Opened};
 use bytes::BytesMut;
@@ -26,16 +26,15 @@ use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-/// Datagrams read in one turn at most (one awaited, the rest already queued).
+/// Received datagrams taken in one turn at most (one awaited, the rest already queued).
 const RECV_BATCH: usize = 64;
 /// Commands taken in one turn at most.
 const COMMAND_BATCH: usize = 64;
-/// Larger datagrams are cut (and then refused by the connection): no media packet is this big.
-const RECV_BUF: usize = 2_048;
 /// A deadline already past is handled again no sooner than this, so a connection whose timer
 /// does not advance cannot spin the loop.
 const MIN_TIMER_STEP: Duration = Duration::from_millis(1);
@@ -43,8 +42,6 @@ const MIN_TIMER_STEP: Duration = Duration::from_millis(1);
 const COUNTERS_EVERY: Duration = Duration::from_secs(10);
 /// Lifecycle events kept while the application's queue is full.
 const BACKLOG_PER_CONN: usize = 8;
-/// The connections' own ICE checks awaiting a response, per connection on average.
-const PENDING_CHECKS_PER_CONN: usize = 8;
 
 /// Datagrams and events produced in one turn.
 struct Outbox {
@@ -111,44 +108,53 @@ impl Outbox {
 }
 
 struct Driver {
+    /// This worker's index: every connection it opens carries it ([`PeerId::worker`]).
+    index: usize,
     local_addr: SocketAddr,
     config: DriverConfig,
-    demux: Demux,
+    /// The shared port's tables (the demux and the TCP streams).
+    port: Arc<Port>,
     timers: Timers,
     conns: HashMap<PeerId, Conn>,
     next_id: u32,
-    drops: DropLog,
     out: Outbox,
     due: Vec<PeerId>,
     routes: Routes,
     /// Packets received on routed tracks this turn, to be written to their sinks.
     forward: Vec<(PeerId, String, rtp::Packet)>,
-    /// Which TCP stream belongs to which connection.
-    tcp: TcpRoutes,
     /// When the counters were last logged, and their values then.
     logged: (Instant, DriverStats),
 }
 
-pub(super) async fn run(
-    socket: UdpSocket,
-    local_addr: SocketAddr,
-    config: DriverConfig,
-    mut commands: mpsc::Receiver<Command>,
-    events: mpsc::Sender<DriverEvent>,
-    (mut tcp, routes): (Inbound, TcpRoutes),
-) {
-    let mut driver = Driver {
+/// What a worker is given: its index, the shared socket and port tables, its queues.
+pub(super) struct WorkerIo {
+    pub index: usize,
+    pub socket: Arc<UdpSocket>,
+    pub local_addr: SocketAddr,
+    pub port: Arc<Port>,
+    pub commands: mpsc::Receiver<Command>,
+    pub received: mpsc::Receiver<Received>,
+    pub events: mpsc::Sender<DriverEvent>,
+}
+
+/// Runs until every handle is gone (`commands` closed).
+pub(super) async fn run(io: WorkerIo, config: DriverConfig) {
+    let WorkerIo {
+        index,
+        socket,
         local_addr,
-        demux: Demux::new(
-            config.max_addrs_per_conn,
-            config
-                .max_connections
-                .saturating_mul(PENDING_CHECKS_PER_CONN),
-        ),
+        port,
+        mut commands,
+        mut received,
+        events,
+    } = io;
+    let mut driver = Driver {
+        index,
+        local_addr,
+        port,
         timers: Timers::default(),
         conns: HashMap::new(),
         next_id: 1,
-        drops: DropLog::new(Duration::from_secs(1)),
         out: Outbox {
             datagrams: Vec::new(),
             events,
@@ -163,12 +169,10 @@ pub(super) async fn run(
         due: Vec::new(),
         routes: Routes::default(),
         forward: Vec::new(),
-        tcp: routes,
         logged: (Instant::now(), DriverStats::default()),
         config,
     };
-    let mut buf = vec![0u8; RECV_BUF];
-    tracing::info!(%local_addr, "media driver: listening");
+    tracing::debug!(%local_addr, worker = index, "media driver: worker started");
     loop {
         driver.out.flush_backlog();
         let deadline = driver.timers.next();
@@ -189,27 +193,14 @@ pub(super) async fn run(
                     }
                 }
             }
-            received = socket.recv_from(&mut buf) => {
-                match received {
-                    Ok((n, from)) => {
-                        driver.input(from, &buf[..n], Instant::now());
-                        for _ in 1..RECV_BATCH {
-                            match socket.try_recv_from(&mut buf) {
-                                Ok((n, from)) => driver.input(from, &buf[..n], Instant::now()),
-                                Err(_) => break,
-                            }
-                        }
-                    }
-                    // ICMP errors surface here (ECONNREFUSED from a peer that went away).
-                    Err(e) => tracing::debug!("media driver: receive: {e}"),
-                }
-            }
-            input = tcp.recv() => {
-                driver.tcp_input(input, Instant::now());
+            datagram = received.recv() => {
+                // The receive task stops only after every handle, so commands end first.
+                let Some(datagram) = datagram else { break };
+                driver.received(datagram, Instant::now());
                 for _ in 1..RECV_BATCH {
-                    match tcp.try_recv() {
-                        Some(input) => driver.tcp_input(input, Instant::now()),
-                        None => break,
+                    match received.try_recv() {
+                        Ok(datagram) => driver.received(datagram, Instant::now()),
+                        Err(_) => break,
                     }
                 }
             }
@@ -225,7 +216,7 @@ pub(super) async fn run(
         driver.close(id, Instant::now());
     }
     driver.send(&socket).await;
-    tracing::info!(%local_addr, "media driver: stopped");
+    tracing::debug!(%local_addr, worker = index, "media driver: worker stopped");
 }
 
 impl Driver {
@@ -253,7 +244,6 @@ impl Driver {
                     }
                 }
             }
-            Command::Inject { from, datagram } => self.input(from, &datagram, now),
             Command::WriteRtcp {
                 conn,
                 track_id,
@@ -285,9 +275,6 @@ impl Driver {
             Command::Stats { reply } => {
                 let mut stats = self.out.stats.clone();
                 stats.connections = self.conns.len();
-                stats.addresses = self.demux.addr_count();
-                stats.drops = self.drops.totals();
-                stats.tcp = self.tcp.stats();
                 let _ = reply.send(stats);
             }
         }
@@ -299,20 +286,26 @@ impl Driver {
         offer: String,
         send: &[super::SendTrack],
     ) -> Result<Opened, DriverError> {
-        if self.conns.len() >= self.config.max_connections {
-            return Err(DriverError::TooManyConnections(self.conns.len()));
-        }
         let id = self.fresh_id();
         // 16 alphanumeric characters: ~95 bits, so a guess or a clash is out of reach.
         let ufrag = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
         let pwd = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
-        self.demux.register(id, &ufrag)?;
+        let tcp = {
+            // The limit is the port's, over every worker.
+            let mut tables = self.port.lock();
+            let open = tables.demux.conn_count();
+            if open >= self.config.max_connections {
+                return Err(DriverError::TooManyConnections(open));
+            }
+            tables.demux.register(id, &ufrag)?;
+            tables.tcp.enabled()
+        };
         let limits = self.config.chain;
         let ice = Ice {
             local: self.local_addr,
             ufrag: &ufrag,
             pwd: &pwd,
-            tcp: self.tcp.enabled(),
+            tcp,
         };
         match Conn::answer(id, now, ice, offer, send, &limits) {
             Ok((conn, answer)) => {
@@ -326,7 +319,7 @@ impl Driver {
                 })
             }
             Err(e) => {
-                self.demux.forget(id);
+                self.port.lock().demux.forget(id);
                 Err(e)
             }
         }
@@ -334,51 +327,25 @@ impl Driver {
 
     fn fresh_id(&mut self) -> PeerId {
         loop {
-            let id = PeerId(self.next_id);
-            self.next_id = self.next_id.wrapping_add(1).max(1);
+            let id = PeerId::new(self.index, self.next_id);
+            self.next_id = PeerId::new(0, self.next_id.wrapping_add(1)).seq().max(1);
             if !self.conns.contains_key(&id) {
                 return id;
             }
         }
     }
 
-    fn input(&mut self, from: SocketAddr, datagram: &[u8], now: Instant) {
-        let stats = &mut self.out.stats;
-        stats.datagrams_in += 1;
-        match classify(datagram) {
-            Class::Stun => stats.stun_in += 1,
-            Class::Dtls => stats.dtls_in += 1,
-            Class::RtpOrRtcp => stats.rtp_in += 1,
-            Class::Garbage => {}
-        }
-        match self.demux.route(from, datagram) {
-            Route::Drop(reason) => {
-                self.drops.record(reason, from, now);
-            }
-            Route::Conn {
-                conn,
-                binding_request,
-            } => {
-                let message = BytesMut::from(datagram);
-                if self.read(conn, from, TransportProtocol::UDP, message, now) {
-                    self.drain(conn, now, binding_request.map(|txid| (from, txid)));
-                }
-            }
-        }
-    }
-
-    /// A frame (or a stream opening or closing) from a TCP stream.
-    fn tcp_input(&mut self, input: super::tcp::TcpInput, now: Instant) {
-        let Some(Feed {
+    /// A datagram the receive task found to be for one of this worker's connections.
+    fn received(&mut self, received: Received, now: Instant) {
+        let Received {
             conn,
             from,
+            protocol,
             datagram,
-        }) = self.tcp.input(input, &mut self.demux)
-        else {
-            return;
-        };
-        if self.read(conn, from, TransportProtocol::TCP, datagram, now) {
-            self.drain(conn, now, None);
+            binding,
+        } = received;
+        if self.read(conn, from, protocol, datagram, now) {
+            self.drain(conn, now, binding.map(|txid| (from, txid)));
         }
     }
 
@@ -453,15 +420,26 @@ impl Driver {
         let mut accepted = false;
         while let Some(w) = conn.pc.poll_write() {
             if w.transport.transport_protocol == TransportProtocol::TCP {
-                self.tcp.send(id, w.transport.peer_addr, w.message);
+                self.port
+                    .lock()
+                    .tcp
+                    .send(id, w.transport.peer_addr, w.message);
                 continue;
             }
-            if let Some((from, txid)) = binding {
-                if w.transport.peer_addr == from && binding_success_txid(&w.message) == Some(txid) {
-                    accepted = true;
+            // Only STUN matters to the demux (media, the bulk, never takes the lock).
+            if classify(&w.message) == Class::Stun {
+                if let Some((from, txid)) = binding {
+                    if w.transport.peer_addr == from
+                        && binding_success_txid(&w.message) == Some(txid)
+                    {
+                        accepted = true;
+                    }
                 }
+                self.port
+                    .lock()
+                    .demux
+                    .sent(id, w.transport.peer_addr, &w.message);
             }
-            self.demux.sent(id, w.transport.peer_addr, &w.message);
             self.out.datagram(w.transport.peer_addr, w.message);
         }
         let mut gone = false;
@@ -538,7 +516,7 @@ impl Driver {
         let next = next.map(|at| at.max(now + MIN_TIMER_STEP));
         self.timers.set(id, next);
         if let (true, Some((from, _))) = (accepted, binding) {
-            self.demux.learn(id, from);
+            self.port.lock().demux.learn(id, from);
         }
         if gone {
             self.close(id, now);
@@ -553,15 +531,17 @@ impl Driver {
         if let Err(e) = conn.pc.close().map_err(rtc_error) {
             tracing::debug!("media driver: closing {id}: {e}");
         }
+        let mut tables = self.port.lock();
         while let Some(w) = conn.pc.poll_write() {
             if w.transport.transport_protocol == TransportProtocol::TCP {
-                self.tcp.send(id, w.transport.peer_addr, w.message);
+                tables.tcp.send(id, w.transport.peer_addr, w.message);
                 continue;
             }
             self.out.datagram(w.transport.peer_addr, w.message);
         }
-        self.demux.forget(id);
-        self.tcp.forget(id);
+        tables.demux.forget(id);
+        tables.tcp.forget(id);
+        drop(tables);
         self.timers.remove(id);
         self.routes.forget(id);
     }
@@ -578,9 +558,9 @@ impl Driver {
         let s = &self.out.stats;
         let rate = |now: u64, before: u64| (now.saturating_sub(before) as f64 / then).round();
         tracing::debug!(
+            worker = self.index,
             connections = self.conns.len(),
             routes = self.routes.len(),
-            datagrams_in_per_s = rate(s.datagrams_in, was.datagrams_in),
             datagrams_out_per_s = rate(s.datagrams_out, was.datagrams_out),
             forwarded_per_s = rate(s.forwarded, was.forwarded),
             timeouts_per_s = rate(s.timeouts, was.timeouts),
