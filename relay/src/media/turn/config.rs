@@ -48,6 +48,15 @@ pub struct TurnLimits {
     pub nonce_lifetime: Duration,
     /// Longer datagrams (or stream frames) are dropped unread.
     pub max_message_len: usize,
+    /// Answers to unauthenticated requests over UDP, per client IP (see [`super::budget`]).
+    pub unauthenticated: super::budget::BudgetLimits,
+}
+
+impl TurnLimits {
+    /// How long an IP that used its whole budget of unauthenticated answers waits for the next.
+    pub fn unauthenticated_interval(&self) -> Duration {
+        Duration::from_secs_f64(1.0 / self.unauthenticated.per_second.max(f64::MIN_POSITIVE))
+    }
 }
 
 impl Default for TurnLimits {
@@ -61,6 +70,7 @@ impl Default for TurnLimits {
             channel_lifetime: Duration::from_secs(600),
             nonce_lifetime: Duration::from_secs(600),
             max_message_len: 4096,
+            unauthenticated: super::budget::BudgetLimits::default(),
         }
     }
 }

@@ -14,6 +14,8 @@
 //! - [`config`]: realm, secret, allowed peers, relayed address range, [`TurnLimits`].
 //! - [`nonce`]: stateless NONCEs bound to the client's 5-tuple.
 //! - [`auth`]: RFC 8489 long-term authentication of a request (401, 438, MESSAGE-INTEGRITY).
+//! - [`budget`]: per client IP, how many unauthenticated answers go out over UDP (no
+//!   reflection or amplification through the TURN port).
 //! - [`allocation`]: one allocation's permissions and channel bindings.
 //! - [`table`]: every allocation by 5-tuple and by relayed address, quotas, the port pool.
 //! - [`wire`]: classifying input, encoding answers (rtc-stun / rtc-turn codecs).
@@ -35,10 +37,13 @@
 //! decides what they mean (it hands the media driver the client's packets as if they came
 //! from the relayed address). Every table is bounded: allocations by [`TurnLimits`], and each
 //! allocation's permissions and channels by the allowed peers. Malformed input is dropped or
-//! answered with 400 and never panics (a property test feeds arbitrary bytes).
+//! answered with 400 and never panics (a property test feeds arbitrary bytes). Answers to
+//! unauthenticated requests over UDP (Binding, 401, 438, 400), whose source may be forged, are
+//! limited per client IP ([`budget`]), so the port cannot be used to reflect traffic at others.
 
 pub mod allocation;
 pub mod auth;
+pub mod budget;
 pub mod config;
 pub mod credentials;
 pub mod framing;

@@ -7,7 +7,8 @@
 
 use super::allocation::{Allocation, CHANNELS};
 use super::auth::{Authenticated, Authenticator};
-use super::config::{ConfigError, FiveTuple, TurnConfig, TurnLimits};
+use super::budget::AnswerBudget;
+use super::config::{ConfigError, FiveTuple, Transport, TurnConfig, TurnLimits};
 use super::table::AllocationTable;
 use super::wire::{self, Inbound, Seal};
 use rtc::stun::attributes::*;
@@ -46,6 +47,8 @@ pub struct TurnServer {
     allowed: HashSet<SocketAddr>,
     auth: Authenticator,
     table: AllocationTable,
+    /// Unauthenticated answers over UDP, per client IP.
+    budget: AnswerBudget,
 }
 
 impl TurnServer {
@@ -61,11 +64,17 @@ impl TurnServer {
             unix_now,
         )?;
         Ok(TurnServer {
+            budget: AnswerBudget::new(config.limits.unauthenticated, now),
             allowed: config.allowed_peers.iter().copied().collect(),
             table: AllocationTable::new(config.relay_ip, config.relay_ports.clone()),
             auth,
             config,
         })
+    }
+
+    /// Unauthenticated answers over UDP not sent because their IP was over its budget.
+    pub fn refused_answers(&self) -> u64 {
+        self.budget.refused()
     }
 
     /// The number of live allocations.
@@ -143,25 +152,39 @@ impl TurnServer {
     }
 
     fn handle_stun(&mut self, now: Instant, from: FiveTuple, mut m: Message) -> Vec<Output> {
-        let reply = if m.typ.class == CLASS_REQUEST {
+        let (reply, authenticated) = if m.typ.class == CLASS_REQUEST {
             match m.typ.method {
-                METHOD_BINDING => self.binding(from, &m),
+                METHOD_BINDING => (self.binding(from, &m), false),
                 METHOD_ALLOCATE
                 | METHOD_REFRESH
                 | METHOD_CREATE_PERMISSION
-                | METHOD_CHANNEL_BIND => self.authenticated_request(now, from, &mut m),
-                _ => wire::response(
-                    &m,
-                    CLASS_ERROR_RESPONSE,
-                    vec![wire::error_code(400, "Bad Request")],
-                    Seal::Plain,
+                | METHOD_CHANNEL_BIND => match self.auth.authenticate(now, from, &mut m) {
+                    Ok(auth) => (self.authenticated_request(now, from, &m, &auth), true),
+                    Err(challenge) => (challenge, false),
+                },
+                _ => (
+                    wire::response(
+                        &m,
+                        CLASS_ERROR_RESPONSE,
+                        vec![wire::error_code(400, "Bad Request")],
+                        Seal::Plain,
+                    ),
+                    false,
                 ),
             }
         } else if m.typ.class == CLASS_INDICATION && m.typ.method == METHOD_SEND {
             return self.send_indication(now, from, &m);
         } else {
-            None
+            (None, true)
         };
+        // Over UDP the source may be forged: answers nobody authenticated are budgeted per IP.
+        if reply.is_some()
+            && !authenticated
+            && from.transport == Transport::Udp
+            && !self.budget.allow(from.client.ip(), now)
+        {
+            return Vec::new();
+        }
         reply
             .map(|bytes| Output::ToClient { to: from, bytes })
             .into_iter()
@@ -181,26 +204,24 @@ impl TurnServer {
         )
     }
 
+    /// The answer to a request `auth` authenticated.
     fn authenticated_request(
         &mut self,
         now: Instant,
         from: FiveTuple,
-        m: &mut Message,
+        m: &Message,
+        auth: &Authenticated,
     ) -> Option<Vec<u8>> {
-        let auth = match self.auth.authenticate(now, from, m) {
-            Ok(a) => a,
-            Err(reply) => return reply,
-        };
         let unknown = wire::unknown_required(m);
         let result = if !unknown.is_empty() {
             let unknown = rtc::stun::uattrs::UnknownAttributes(unknown);
             Err((420, "Unknown Attribute", Some(unknown)))
         } else {
             match m.typ.method {
-                METHOD_ALLOCATE => self.allocate(now, from, m, &auth),
-                METHOD_REFRESH => self.refresh(now, from, m, &auth),
-                METHOD_CREATE_PERMISSION => self.create_permission(now, from, m, &auth),
-                _ => self.channel_bind(now, from, m, &auth),
+                METHOD_ALLOCATE => self.allocate(now, from, m, auth),
+                METHOD_REFRESH => self.refresh(now, from, m, auth),
+                METHOD_CREATE_PERMISSION => self.create_permission(now, from, m, auth),
+                _ => self.channel_bind(now, from, m, auth),
             }
             .map_err(|(code, reason)| (code, reason, None))
         };

@@ -635,6 +635,51 @@ fn closing_a_stream_deletes_its_allocation_and_transports_are_distinct_tuples() 
 }
 
 #[test]
+fn unauthenticated_answers_over_udp_are_budgeted_per_ip() {
+    let now = Instant::now();
+    let mut s = server(now);
+    let burst = TurnLimits::default().unauthenticated.burst as usize;
+    // A forged source floods unauthenticated Allocates (and Binding requests) over UDP.
+    let mut victim = Client::new(1000, valid_creds());
+    victim.tuple.transport = Transport::Udp;
+    let allocate = victim.request(METHOD_ALLOCATE, udp());
+    let answered = (0..200)
+        .filter(|_| !s.handle(now, victim.tuple, &allocate).is_empty())
+        .count();
+    assert_eq!(answered, burst, "a burst of 401s, then silence");
+    let binding = victim.request(METHOD_BINDING, vec![]);
+    assert!(s.handle(now, victim.tuple, &binding).is_empty());
+    assert_eq!(s.refused_answers(), 201 - burst as u64);
+    // Another IP is answered as before, and so is the same IP over TLS (the handshake proved
+    // its address).
+    let mut other = Client::new(1000, valid_creds());
+    other.tuple.transport = Transport::Udp;
+    other.tuple.client = ([203, 0, 113, 8], 1000).into();
+    other.allocate(&mut s, now);
+    let mut tls = Client::new(1000, valid_creds());
+    tls.allocate(&mut s, now);
+    // A moment later the flooded IP has earned one answer again.
+    let later = now + TurnLimits::default().unauthenticated_interval();
+    assert!(!s.handle(later, victim.tuple, &allocate).is_empty());
+    assert!(s.handle(later, victim.tuple, &allocate).is_empty());
+}
+
+#[test]
+fn authenticated_answers_over_udp_are_not_budgeted() {
+    let now = Instant::now();
+    let mut s = server(now);
+    let mut c = Client::new(1000, valid_creds());
+    c.tuple.transport = Transport::Udp;
+    c.allocate(&mut s, now);
+    let refresh = c.request(METHOD_REFRESH, vec![]);
+    for _ in 0..100 {
+        let m = c.call(&mut s, now, &refresh);
+        assert_eq!(code(&m), None, "every authenticated Refresh is answered");
+    }
+    assert_eq!(s.refused_answers(), 0);
+}
+
+#[test]
 fn invalid_configs_are_refused() {
     let now = Instant::now();
     let mut cfg = config();

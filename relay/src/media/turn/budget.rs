@@ -1,0 +1,221 @@
+//! How many answers the server sends, per client IP, to requests it has not authenticated over
+//! UDP (Binding responses, 401/438 challenges, 400s): a token bucket per IP.
+//!
+//! Over UDP the source address of a request can be forged, and an answer is larger than the
+//! request (a 401 carries REALM and NONCE), so without a budget the TURN port reflects and
+//! amplifies traffic at anyone. A browser needs a handful of such answers per allocation, so a
+//! budget of a few per second per IP never stands in a school's way. Over TCP and TLS the
+//! handshake proves the address, and authenticated answers prove the credentials: neither is
+//! counted. No IO: driven by the time passed in.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Instant;
+
+/// The budget's limits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BudgetLimits {
+    /// Answers per second an IP earns.
+    pub per_second: f64,
+    /// Answers an IP may have in hand (a burst after a quiet while).
+    pub burst: f64,
+    /// IPs tracked at most; beyond that, new IPs share one bucket of
+    /// [`Self::SHARED_FACTOR`] times one IP's budget.
+    pub max_ips: usize,
+}
+
+impl BudgetLimits {
+    pub const SHARED_FACTOR: f64 = 4.0;
+}
+
+impl Default for BudgetLimits {
+    fn default() -> Self {
+        // A school behind one NAT address may start thirty classroom PCs at once, each needing
+        // two or three such answers.
+        BudgetLimits {
+            per_second: 20.0,
+            burst: 60.0,
+            max_ips: 4_096,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn full(burst: f64, now: Instant) -> Bucket {
+        Bucket {
+            tokens: burst,
+            at: now,
+        }
+    }
+
+    /// Refills for the time since the last use, then takes one token if there is one.
+    fn take(&mut self, now: Instant, per_second: f64, burst: f64) -> bool {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * per_second).min(burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Whether it would be full again by `now` (so forgetting it changes nothing).
+    fn refilled(&self, now: Instant, per_second: f64, burst: f64) -> bool {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens + elapsed * per_second >= burst
+    }
+}
+
+/// The buckets of every IP answered lately.
+pub struct AnswerBudget {
+    limits: BudgetLimits,
+    buckets: HashMap<IpAddr, Bucket>,
+    /// The bucket of IPs beyond [`BudgetLimits::max_ips`].
+    shared: Bucket,
+    /// Answers refused since the start.
+    refused: u64,
+}
+
+impl AnswerBudget {
+    pub fn new(limits: BudgetLimits, now: Instant) -> AnswerBudget {
+        let burst = limits.burst * BudgetLimits::SHARED_FACTOR;
+        AnswerBudget {
+            limits,
+            buckets: HashMap::new(),
+            shared: Bucket::full(burst, now),
+            refused: 0,
+        }
+    }
+
+    /// Whether `ip` may be sent one more unauthenticated answer now (and counts it).
+    pub fn allow(&mut self, ip: IpAddr, now: Instant) -> bool {
+        let BudgetLimits {
+            per_second,
+            burst,
+            max_ips,
+        } = self.limits;
+        if !self.buckets.contains_key(&ip) && self.buckets.len() >= max_ips {
+            // Buckets that have refilled carry no information: forget them first.
+            self.buckets
+                .retain(|_, b| !b.refilled(now, per_second, burst));
+        }
+        let allowed = if let Some(bucket) = self.buckets.get_mut(&ip) {
+            bucket.take(now, per_second, burst)
+        } else if self.buckets.len() < max_ips {
+            let mut bucket = Bucket::full(burst, now);
+            let allowed = bucket.take(now, per_second, burst);
+            self.buckets.insert(ip, bucket);
+            allowed
+        } else {
+            let factor = BudgetLimits::SHARED_FACTOR;
+            self.shared.take(now, per_second * factor, burst * factor)
+        };
+        if !allowed {
+            self.refused += 1;
+        }
+        allowed
+    }
+
+    /// IPs tracked now.
+    pub fn tracked(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// Answers refused since the start.
+    pub fn refused(&self) -> u64 {
+        self.refused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::time::Duration;
+
+    fn ip(n: u32) -> IpAddr {
+        IpAddr::from(n.to_be_bytes())
+    }
+
+    fn limits() -> BudgetLimits {
+        BudgetLimits {
+            per_second: 10.0,
+            burst: 20.0,
+            max_ips: 8,
+        }
+    }
+
+    #[test]
+    fn an_ip_gets_its_burst_then_its_rate() {
+        let t0 = Instant::now();
+        let mut b = AnswerBudget::new(limits(), t0);
+        let burst = (0..100).filter(|_| b.allow(ip(1), t0)).count();
+        assert_eq!(burst, 20);
+        assert_eq!(b.refused(), 80);
+        // One second later: ten more, not twenty.
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!((0..100).filter(|_| b.allow(ip(1), t1)).count(), 10);
+    }
+
+    #[test]
+    fn one_flooded_ip_leaves_the_others_their_budget() {
+        let t0 = Instant::now();
+        let mut b = AnswerBudget::new(limits(), t0);
+        for _ in 0..1_000 {
+            b.allow(ip(1), t0);
+        }
+        assert!(b.allow(ip(2), t0), "another IP is answered");
+        assert!(!b.allow(ip(1), t0), "the flooded one is not");
+    }
+
+    #[test]
+    fn beyond_the_table_new_ips_share_one_bucket() {
+        let t0 = Instant::now();
+        let mut b = AnswerBudget::new(limits(), t0);
+        for n in 0..8 {
+            assert!(b.allow(ip(n), t0));
+        }
+        assert_eq!(b.tracked(), 8);
+        // The table is full of buckets in use: IPs 100.. share 4 x 20 answers.
+        let shared = (100..1_000).filter(|n| b.allow(ip(*n), t0)).count();
+        assert_eq!(shared, 80);
+        assert_eq!(b.tracked(), 8);
+        // Once the tracked IPs' buckets refilled, new IPs get buckets of their own again.
+        let later = t0 + Duration::from_secs(10);
+        assert!(b.allow(ip(5_000), later));
+        assert_eq!(b.tracked(), 1);
+    }
+
+    proptest! {
+        /// Whatever the traffic: the table stays bounded, and no IP gets more than its burst
+        /// plus what it earned over the time that passed.
+        #[test]
+        fn the_budget_holds(steps in proptest::collection::vec((0u32..40, 0u64..300), 1..400)) {
+            let t0 = Instant::now();
+            let mut b = AnswerBudget::new(limits(), t0);
+            let mut now = t0;
+            let mut answered: HashMap<u32, u32> = HashMap::new();
+            for (who, ms) in steps {
+                now += Duration::from_millis(ms);
+                if b.allow(ip(who), now) {
+                    *answered.entry(who).or_default() += 1;
+                }
+                prop_assert!(b.tracked() <= 8);
+            }
+            let secs = now.saturating_duration_since(t0).as_secs_f64();
+            // An IP's own bucket, or the shared one: never more than the shared one's share.
+            let most = BudgetLimits::SHARED_FACTOR * (20.0 + 10.0 * secs) + 20.0 + 10.0 * secs;
+            for (_, n) in answered {
+                prop_assert!(f64::from(n) <= most + 1e-9);
+            }
+        }
+    }
+}
