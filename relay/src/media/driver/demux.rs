@@ -35,7 +35,7 @@
 //! [RFC 7983]: https://www.rfc-editor.org/rfc/rfc7983#section-7
 //! [RFC 8445 §7.2.2]: https://www.rfc-editor.org/rfc/rfc8445#section-7.2.2
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use thiserror::Error;
 
@@ -109,10 +109,13 @@ pub enum DropReason {
     StrangerDtls,
     /// RTP or RTCP from an address no connection has.
     StrangerRtp,
+    /// Anything from the address of a connection that closed lately (its peer has not noticed
+    /// yet): expected, so counted but not logged as a warning.
+    AfterClose,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         DropReason::Garbage,
         DropReason::MalformedStun,
         DropReason::NoUsername,
@@ -120,7 +123,13 @@ impl DropReason {
         DropReason::StrangerStun,
         DropReason::StrangerDtls,
         DropReason::StrangerRtp,
+        DropReason::AfterClose,
     ];
+
+    /// Whether such drops are part of normal operation (not worth a warning).
+    pub fn is_expected(self) -> bool {
+        self == DropReason::AfterClose
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -131,6 +140,7 @@ impl DropReason {
             DropReason::StrangerStun => "STUN from a stranger",
             DropReason::StrangerDtls => "DTLS from a stranger",
             DropReason::StrangerRtp => "RTP/RTCP from a stranger",
+            DropReason::AfterClose => "from a connection that closed",
         }
     }
 }
@@ -170,6 +180,10 @@ pub struct Demux {
     /// `pending`'s keys, oldest first; at most `max_pending`.
     pending_order: VecDeque<TransactionId>,
     max_pending: usize,
+    /// The addresses of connections that closed lately, oldest first; at most
+    /// [`Self::RECENTLY_CLOSED`].
+    closed: VecDeque<SocketAddr>,
+    closed_set: HashSet<SocketAddr>,
 }
 
 struct Entry {
@@ -179,6 +193,10 @@ struct Entry {
 }
 
 impl Demux {
+    /// The addresses of closed connections remembered, so their peers' last packets are
+    /// recognised as such.
+    pub const RECENTLY_CLOSED: usize = 1_024;
+
     /// `max_addrs`: how many remote addresses one connection may have (at least 1);
     /// `max_pending`: how many of the connections' own binding requests await a response at
     /// most (the oldest is forgotten first).
@@ -191,6 +209,8 @@ impl Demux {
             pending: HashMap::new(),
             pending_order: VecDeque::new(),
             max_pending: max_pending.max(1),
+            closed: VecDeque::new(),
+            closed_set: HashSet::new(),
         }
     }
 
@@ -242,18 +262,33 @@ impl Demux {
             for addr in entry.addrs {
                 if self.addrs.get(&addr) == Some(&conn) {
                     self.addrs.remove(&addr);
+                    self.remember_closed(addr);
                 }
+            }
+        }
+    }
+
+    fn remember_closed(&mut self, addr: SocketAddr) {
+        if !self.closed_set.insert(addr) {
+            return;
+        }
+        self.closed.push_back(addr);
+        while self.closed.len() > Self::RECENTLY_CLOSED {
+            if let Some(oldest) = self.closed.pop_front() {
+                self.closed_set.remove(&oldest);
             }
         }
     }
 
     /// Where a datagram from `from` goes.
     pub fn route(&mut self, from: SocketAddr, datagram: &[u8]) -> Route {
+        let closed = &self.closed_set;
         let by_addr = |reason| match self.addrs.get(&from) {
             Some(&conn) => Route::Conn {
                 conn,
                 binding_request: None,
             },
+            None if closed.contains(&from) => Route::Drop(DropReason::AfterClose),
             None => Route::Drop(reason),
         };
         match classify(datagram) {
@@ -651,6 +686,50 @@ pub(crate) mod tests {
         assert_eq!(
             d.register(PeerId(3), "other"),
             Err(DemuxError::ConnTaken(PeerId(3)))
+        );
+    }
+
+    #[test]
+    fn a_closed_connections_address_is_recognised_for_a_while() {
+        let mut d = demux();
+        d.learn(PeerId(1), addr(1));
+        d.forget(PeerId(1));
+        // RTP and DTLS from its peer, which has not noticed yet: expected drops.
+        assert_eq!(
+            d.route(addr(1), &[0x80, 0x60]),
+            Route::Drop(DropReason::AfterClose)
+        );
+        assert_eq!(
+            d.route(addr(1), &[22, 254]),
+            Route::Drop(DropReason::AfterClose)
+        );
+        assert_eq!(
+            d.route(addr(9), &[0x80, 0x60]),
+            Route::Drop(DropReason::StrangerRtp)
+        );
+        // A new connection learning the address takes it back.
+        d.learn(PeerId(2), addr(1));
+        assert_eq!(
+            d.route(addr(1), &[0x80, 0x60]),
+            Route::Conn {
+                conn: PeerId(2),
+                binding_request: None
+            }
+        );
+        // Bounded: the oldest closed addresses are forgotten first.
+        d.register(PeerId(3), "ufragC").unwrap();
+        for port in 100..100 + Demux::RECENTLY_CLOSED as u16 + 1 {
+            d.learn(PeerId(3), addr(port));
+            d.forget(PeerId(3));
+            d.register(PeerId(3), "ufragC").unwrap();
+        }
+        assert_eq!(
+            d.route(addr(100), &[0x80, 0x60]),
+            Route::Drop(DropReason::StrangerRtp)
+        );
+        assert_eq!(
+            d.route(addr(101), &[0x80, 0x60]),
+            Route::Drop(DropReason::AfterClose)
         );
     }
 

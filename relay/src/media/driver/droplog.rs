@@ -32,6 +32,10 @@ impl DropLog {
     /// logged.
     pub fn record(&mut self, reason: DropReason, from: SocketAddr, now: Instant) -> bool {
         *self.totals.entry(reason).or_default() += 1;
+        if reason.is_expected() {
+            tracing::trace!(%from, reason = reason.as_str(), "media port: dropped a datagram");
+            return false;
+        }
         let quiet = self
             .last_line
             .is_none_or(|at| now.saturating_duration_since(at) >= self.interval);
@@ -82,9 +86,20 @@ mod tests {
         }
         assert_eq!(lines, 3, "0 s, 1 s and 2 s");
         assert!(log.record(DropReason::UnknownUfrag, from, t0 + Duration::from_secs(5)));
+        // The last packets of a closed connection's peer are counted, never logged.
+        let later = t0 + Duration::from_secs(60);
+        assert!(!log.record(DropReason::AfterClose, from, later));
+        assert!(
+            log.record(DropReason::Garbage, from, later),
+            "and take no line from others"
+        );
         assert_eq!(
             log.totals(),
-            vec![(DropReason::Garbage, 1000), (DropReason::UnknownUfrag, 1)]
+            vec![
+                (DropReason::Garbage, 1001),
+                (DropReason::UnknownUfrag, 1),
+                (DropReason::AfterClose, 1)
+            ]
         );
     }
 }
