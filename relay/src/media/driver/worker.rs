@@ -237,7 +237,7 @@ impl Driver {
                     None => Err(DriverError::UnknownConn(conn)),
                 };
                 match result {
-                    Ok(()) => self.drain(conn, now, None),
+                    Ok(()) => self.drain_writes(conn, now),
                     Err(e) => {
                         self.out.stats.write_errors += 1;
                         tracing::debug!("media driver: write RTP: {e}");
@@ -414,6 +414,24 @@ impl Driver {
     /// Takes everything `id`'s state machine produced. `binding`: a binding request just fed to
     /// it, whose source is learned if the connection answered it with success.
     fn drain(&mut self, id: PeerId, now: Instant, binding: Option<(SocketAddr, TransactionId)>) {
+        self.drain_some(id, now, binding, true);
+    }
+
+    /// Takes what writing RTP on `id` produced: its datagrams and its next deadline. Writing
+    /// raises no events and reads nothing (those come from reads and deadlines, each followed by
+    /// a full [`Self::drain`]), and each of rtc's polls walks every handler of the connection,
+    /// so the copies a worker forwards skip the two polls that would find nothing.
+    fn drain_writes(&mut self, id: PeerId, now: Instant) {
+        self.drain_some(id, now, None, false);
+    }
+
+    fn drain_some(
+        &mut self,
+        id: PeerId,
+        now: Instant,
+        binding: Option<(SocketAddr, TransactionId)>,
+        events_and_reads: bool,
+    ) {
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
@@ -443,7 +461,7 @@ impl Driver {
             self.out.datagram(w.transport.peer_addr, w.message);
         }
         let mut gone = false;
-        while let Some(event) = conn.pc.poll_event() {
+        while let Some(event) = events_and_reads.then(|| conn.pc.poll_event()).flatten() {
             match event {
                 RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) => match state {
                     RTCPeerConnectionState::Connected => {
@@ -483,7 +501,9 @@ impl Driver {
                 _ => {}
             }
         }
-        while let Some(TaggedRTCMessage { message, .. }) = conn.pc.poll_read() {
+        while let Some(TaggedRTCMessage { message, .. }) =
+            events_and_reads.then(|| conn.pc.poll_read()).flatten()
+        {
             match message {
                 RTCMessage::RtpPacket(track_id, packet) => {
                     if self.config.rtp_events {
@@ -597,7 +617,7 @@ impl Driver {
         touched.sort_unstable();
         touched.dedup();
         for conn in touched {
-            self.drain(conn, now, None);
+            self.drain_writes(conn, now);
         }
     }
 
