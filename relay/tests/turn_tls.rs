@@ -211,6 +211,28 @@ async fn a_tls_client_allocates_and_garbage_harms_nobody() {
     asks_for_credentials(&mut plain, "over TCP").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_stream_is_closed_after_the_handshake_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, _) = certificate(dir.path());
+    let addr = relay_with_tls(dir.path(), &cert, &key).await;
+    let servers = ice_servers(addr).await;
+    let tls_at = SocketAddr::from(([127, 0, 0, 1], port(&servers[0].urls[2])));
+
+    // Connects and says nothing: no ClientHello.
+    let started = std::time::Instant::now();
+    let mut silent = TcpStream::connect(tls_at).await.unwrap();
+    let mut rest = Vec::new();
+    let limit = turn_tls::HANDSHAKE + Duration::from_secs(5);
+    let ended = tokio::time::timeout(limit, silent.read_to_end(&mut rest)).await;
+    assert!(ended.is_ok(), "closed within {limit:?}");
+    assert!(
+        started.elapsed() >= turn_tls::HANDSHAKE - Duration::from_secs(1),
+        "not before the limit: {:?}",
+        started.elapsed()
+    );
+}
+
 /// Runs the relay binary with `options` (and a data folder of its own); it must exit with an
 /// error. Returns what it printed on stderr.
 fn refused(options: &[&str]) -> String {
