@@ -190,8 +190,23 @@ pub enum StartRefused {
     TurnTlsWithoutCertificate,
     #[error("--turn-tls-cert, --turn-tls-key and --turn-tls-name need --turn-tls-port")]
     TurnTlsWithoutPort,
+    #[error("--turn-tls-name {0:?} is not a host name (letters, digits, '-' and '.')")]
+    TurnTlsName(String),
     #[error("{0}")]
     TurnTls(#[from] crate::media::turn_tls::TurnTlsError),
+}
+
+/// A DNS name as a `turns:` URL may carry it (an IP address is one too, IPv6 excepted).
+fn is_host_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// TURN over TLS as the options ask: `None` without --turn-tls-port; refused when the port
@@ -205,6 +220,9 @@ fn turn_tls(cli: &Cli) -> Result<Option<TurnTlsConfig>, StartRefused> {
     ) {
         (None, None, None, None) => Ok(None),
         (None, ..) => Err(StartRefused::TurnTlsWithoutPort),
+        (Some(_), _, _, Some(name)) if !is_host_name(name) => {
+            Err(StartRefused::TurnTlsName(name.clone()))
+        }
         (Some(port), Some(cert), Some(key), name) => Ok(Some(TurnTlsConfig {
             port,
             name: name.clone(),
@@ -439,7 +457,24 @@ async fn shutdown() {
 
 #[cfg(test)]
 mod tests {
-    use super::QUIET_LOGS;
+    use super::{is_host_name, QUIET_LOGS};
+
+    #[test]
+    fn turn_tls_names_are_host_names() {
+        for good in ["turn.example.org", "relay-1", "192.0.2.7"] {
+            assert!(is_host_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "a..b",
+            "turn.example.org:443",
+            "a b",
+            "x?transport=udp",
+            "[::1]",
+        ] {
+            assert!(!is_host_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn the_default_log_filter_parses_and_quiets_srtp_replays() {

@@ -294,4 +294,28 @@ fn tls_without_a_usable_certificate_is_refused_by_name() {
         cert,
     ]);
     assert!(e.contains("cert.pem") && e.contains("key"), "{e}");
+    let e = refused(&[
+        "--turn-tls-port",
+        "0",
+        "--turn-tls-cert",
+        cert,
+        "--turn-tls-key",
+        key,
+        "--turn-tls-name",
+        "turn.example.org:443",
+    ]);
+    assert!(e.contains("--turn-tls-name"), "{e}");
+
+    // A taken port.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().port().to_string();
+    let e = refused(&[
+        "--turn-tls-port",
+        &taken,
+        "--turn-tls-cert",
+        cert,
+        "--turn-tls-key",
+        key,
+    ]);
+    assert!(e.contains("TURN TLS port") && e.contains(&taken), "{e}");
 }

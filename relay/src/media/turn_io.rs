@@ -64,6 +64,11 @@ const CREDENTIALS_FOR: Duration = Duration::from_secs(12 * 3600);
 pub enum TurnIoError {
     #[error("TURN port: {0}")]
     Io(#[from] std::io::Error),
+    #[error("TURN TLS port {at}: {source}")]
+    TlsPort {
+        at: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("TURN: {0}")]
     Config(String),
 }
@@ -122,13 +127,6 @@ fn host(ip: IpAddr) -> String {
     }
 }
 
-/// Binds a TCP listener (std, for tokio later), refusing a taken port.
-fn listen(at: SocketAddr) -> Result<std::net::TcpListener, TurnIoError> {
-    let listener = std::net::TcpListener::bind(at)?;
-    listener.set_nonblocking(true)?;
-    Ok(listener)
-}
-
 /// Binds UDP and TCP at `settings.plain` and TLS at `settings.tls` (each if set) and starts the
 /// task. `media`: the relay's media address as the pages see it (the only peer); `diverted`:
 /// the driver's datagrams for relayed addresses.
@@ -144,7 +142,8 @@ pub fn start(
         let udp = std::net::UdpSocket::bind(bind)?;
         udp.set_nonblocking(true)?;
         let local = udp.local_addr()?;
-        let listener = listen(local)?;
+        let listener = std::net::TcpListener::bind(local)?;
+        listener.set_nonblocking(true)?;
         let public = SocketAddr::new(settings.public_ip, local.port());
         urls.push(format!("turn:{public}?transport=udp"));
         urls.push(format!("turn:{public}?transport=tcp"));
@@ -157,7 +156,10 @@ pub fn start(
     }
     let mut tls = None;
     if let Some(settings_tls) = &settings.tls {
-        let listener = listen(settings_tls.bind)?;
+        let at = settings_tls.bind;
+        let listener = std::net::TcpListener::bind(at)
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|source| TurnIoError::TlsPort { at, source })?;
         let local = listener.local_addr()?;
         let name = match &settings_tls.name {
             Some(name) => name.clone(),
