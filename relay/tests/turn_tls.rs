@@ -33,8 +33,8 @@ fn certificate(dir: &Path) -> (PathBuf, PathBuf, CertificateDer<'static>) {
 }
 
 /// The relay's router and media plane with TURN on UDP/TCP and TLS (both on any free port),
-/// served on 127.0.0.1.
-async fn relay_with_tls(dir: &Path, cert: &Path, key: &Path) -> SocketAddr {
+/// served on 127.0.0.1; `name`: `--turn-tls-name`.
+async fn relay_with_tls(dir: &Path, cert: &Path, key: &Path, name: Option<&str>) -> SocketAddr {
     let store = relay::store::Store::open(&format!("sqlite://{}", dir.join("t.db").display()))
         .await
         .unwrap();
@@ -44,7 +44,7 @@ async fn relay_with_tls(dir: &Path, cert: &Path, key: &Path) -> SocketAddr {
             turn_port: Some(0),
             turn_tls: Some(TurnTlsConfig {
                 port: 0,
-                name: None,
+                name: name.map(str::to_string),
                 server: turn_tls::load(cert, key).expect("the test certificate loads"),
             }),
             ..MediaConfig::default()
@@ -153,7 +153,7 @@ fn port(url: &str) -> u16 {
 async fn a_tls_client_allocates_and_garbage_harms_nobody() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key, der) = certificate(dir.path());
-    let addr = relay_with_tls(dir.path(), &cert, &key).await;
+    let addr = relay_with_tls(dir.path(), &cert, &key, None).await;
 
     let servers = ice_servers(addr).await;
     assert_eq!(
@@ -215,8 +215,12 @@ async fn a_tls_client_allocates_and_garbage_harms_nobody() {
 async fn a_silent_stream_is_closed_after_the_handshake_limit() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key, _) = certificate(dir.path());
-    let addr = relay_with_tls(dir.path(), &cert, &key).await;
+    let addr = relay_with_tls(dir.path(), &cert, &key, Some("turn.tongpin.test")).await;
     let servers = ice_servers(addr).await;
+    assert!(
+        servers[0].urls[2].starts_with("turns:turn.tongpin.test:"),
+        "the TLS URL carries --turn-tls-name: {servers:?}"
+    );
     let tls_at = SocketAddr::from(([127, 0, 0, 1], port(&servers[0].urls[2])));
 
     // Connects and says nothing: no ClientHello.
