@@ -4,6 +4,7 @@ use crate::accounts::{password, StaffRole};
 use crate::auth::{now_secs, Signer};
 use crate::http::app;
 use crate::media::config::{self, IceServer, MediaConfig};
+use crate::media::turn_tls::TurnTlsConfig;
 use crate::state::AppState;
 use crate::{demo, store::Store};
 use clap::{Parser, Subcommand};
@@ -115,6 +116,21 @@ pub struct Cli {
     /// credentials. Off by default.
     #[arg(long, env = "TONGPIN_TURN_PORT", global = true)]
     pub turn_port: Option<u16>,
+    /// Also run TURN over TLS (`turns:`) on this TCP port on --media-ip, e.g. 443 on an address
+    /// of its own, for classrooms whose firewall lets only HTTPS out. Needs --turn-tls-cert and
+    /// --turn-tls-key; shares --turn-port's credentials. Off by default.
+    #[arg(long, env = "TONGPIN_TURN_TLS_PORT", global = true)]
+    pub turn_tls_port: Option<u16>,
+    /// The TLS certificate chain for --turn-tls-port (PEM, server certificate first).
+    #[arg(long, env = "TONGPIN_TURN_TLS_CERT", global = true)]
+    pub turn_tls_cert: Option<PathBuf>,
+    /// The private key of --turn-tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "TONGPIN_TURN_TLS_KEY", global = true)]
+    pub turn_tls_key: Option<PathBuf>,
+    /// The host name in the pages' `turns:` URLs, as the certificate names it (default: the
+    /// announced, else the bound, media IP).
+    #[arg(long, env = "TONGPIN_TURN_TLS_NAME", global = true)]
+    pub turn_tls_name: Option<String>,
     /// A STUN or TURN server the pages use for their own connections (repeatable; same syntax),
     /// e.g. TURN over TCP/TLS for schools whose firewall blocks UDP. None by default.
     #[arg(long, value_parser = parse_ice, global = true)]
@@ -179,6 +195,50 @@ pub enum StartRefused {
          a new installation on purpose, remove the key file first"
     )]
     KeyWithoutDatabase { key: String, database: String },
+    #[error("--turn-tls-port needs --turn-tls-cert and --turn-tls-key (PEM files)")]
+    TurnTlsWithoutCertificate,
+    #[error("--turn-tls-cert, --turn-tls-key and --turn-tls-name need --turn-tls-port")]
+    TurnTlsWithoutPort,
+    #[error("--turn-tls-name {0:?} is not a host name (letters, digits, '-' and '.')")]
+    TurnTlsName(String),
+    #[error("{0}")]
+    TurnTls(#[from] crate::media::turn_tls::TurnTlsError),
+}
+
+/// A DNS name as a `turns:` URL may carry it (an IP address is one too, IPv6 excepted).
+fn is_host_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// TURN over TLS as the options ask: `None` without --turn-tls-port; refused when the port
+/// lacks its certificate or key (or they lack the port), or when they cannot be read.
+fn turn_tls(cli: &Cli) -> Result<Option<TurnTlsConfig>, StartRefused> {
+    match (
+        cli.turn_tls_port,
+        &cli.turn_tls_cert,
+        &cli.turn_tls_key,
+        &cli.turn_tls_name,
+    ) {
+        (None, None, None, None) => Ok(None),
+        (None, ..) => Err(StartRefused::TurnTlsWithoutPort),
+        (Some(_), _, _, Some(name)) if !is_host_name(name) => {
+            Err(StartRefused::TurnTlsName(name.clone()))
+        }
+        (Some(port), Some(cert), Some(key), name) => Ok(Some(TurnTlsConfig {
+            port,
+            name: name.clone(),
+            server: crate::media::turn_tls::load(cert, key)?,
+        })),
+        (Some(_), ..) => Err(StartRefused::TurnTlsWithoutCertificate),
+    }
 }
 
 /// The default log filter. webrtc-rs warns on every connection about things that are fine here
@@ -304,6 +364,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         println!("account «{login}» saved ({})", role.column());
         return Ok(());
     }
+    let turn_tls = turn_tls(&cli)?;
     let listener = tokio::net::TcpListener::bind(&cli.listen).await?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");
@@ -335,6 +396,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             port: cli.media_port,
             workers: cli.media_workers,
             turn_port: cli.turn_port,
+            turn_tls,
             client_ice_servers: cli.client_ice_server.clone(),
             max_http_participants: cli.whip_whep_limit,
             ..MediaConfig::default()
@@ -405,7 +467,24 @@ async fn shutdown() {
 
 #[cfg(test)]
 mod tests {
-    use super::QUIET_LOGS;
+    use super::{is_host_name, QUIET_LOGS};
+
+    #[test]
+    fn turn_tls_names_are_host_names() {
+        for good in ["turn.example.org", "relay-1", "192.0.2.7"] {
+            assert!(is_host_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "a..b",
+            "turn.example.org:443",
+            "a b",
+            "x?transport=udp",
+            "[::1]",
+        ] {
+            assert!(!is_host_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn the_default_log_filter_parses_and_quiets_srtp_replays() {

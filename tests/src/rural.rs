@@ -64,6 +64,15 @@ pub struct RuralDsl {
     _videos: tempfile::TempDir,
 }
 
+/// What a scenario adds to the defaults ([`RuralDsl::start_configured`]).
+#[derive(Clone, Debug, Default)]
+pub struct Extras {
+    /// Extra relay options (e.g. `--turn-port`).
+    pub relay_options: Vec<String>,
+    /// Extra flags for the rural classroom's Chromium.
+    pub classroom_flags: Vec<String>,
+}
+
 /// What the teacher's fake camera shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Camera {
@@ -102,12 +111,30 @@ impl RuralDsl {
 
     /// [`RuralDsl::start_on`] with extra relay options (e.g. `--turn-port`).
     pub async fn start_with(profile: &Profile, camera: Camera, relay_options: &[&str]) -> RuralDsl {
+        let options: Vec<String> = relay_options.iter().map(|o| o.to_string()).collect();
+        RuralDsl::start_configured(profile, camera, |_| Extras {
+            relay_options: options,
+            ..Extras::default()
+        })
+        .await
+    }
+
+    /// [`RuralDsl::start_on`] with the relay options and the classroom's extra Chromium flags
+    /// that `extras` chooses once the link exists (given the relay's address on it, e.g. for a
+    /// certificate naming it).
+    pub async fn start_configured(
+        profile: &Profile,
+        camera: Camera,
+        extras: impl FnOnce(&str) -> Extras,
+    ) -> RuralDsl {
         let school = TestNet::create("school");
         let link = EmulatedLink::create("rural");
         link.apply(profile, Duration::ZERO);
         // The relay binds the link's relay side; the school reaches it through its own pair.
         school.route_to(&link.relay_ip);
-        let relay = TestRelay::start_at(&link.relay_ip, 0, relay_options).await;
+        let extras = extras(&link.relay_ip);
+        let relay_options: Vec<&str> = extras.relay_options.iter().map(String::as_str).collect();
+        let relay = TestRelay::start_at(&link.relay_ip, 0, &relay_options).await;
         let school_driver = Chromedriver::start_in(&school).await;
         let rural_driver = Chromedriver::start_in_namespace(
             &link.classroom_ns,
@@ -135,7 +162,7 @@ impl RuralDsl {
             &rural_driver,
             &relay,
             &relay.link(Role::Classroom(room)),
-            &[],
+            &extras.classroom_flags,
         )
         .await;
         // The first picture on a link smaller than the teacher's stream is slow, a known weak

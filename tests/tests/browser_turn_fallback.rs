@@ -1,38 +1,67 @@
 //! A classroom whose firewall lets neither UDP nor TCP reach the relay's media port, but does
-//! let TCP (or, second test, UDP) reach its TURN port, still has the lesson: its Chromium allocates a relayed address
-//! on the relay's embedded TURN server (`--turn-port`) with the credentials the relay handed its
-//! page, and its media goes through it. The link emulator drops every TCP and UDP packet to or
-//! from the media port (and in the first test every UDP packet); the teacher's school is not
-//! blocked. Each test runs on a link of its own, with its own relay address.
+//! let TCP (or, second site, UDP) reach its TURN port, still has the lesson: its Chromium
+//! allocates a relayed address on the relay's embedded TURN server (`--turn-port`) with the
+//! credentials the relay handed its page, and its media goes through it. The link emulator
+//! drops every TCP and UDP packet to or from the media port (and in the first site every UDP
+//! packet); the teacher's school is not blocked. Each site runs on a link of its own, with its
+//! own relay address.
+//!
+//! The third site has no plain TURN port at all, only TURN over TLS (`--turn-tls-port`, a
+//! certificate made for the relay's address on the link): with UDP blocked and the media port
+//! closed, `turns:` is the classroom's only way. Its Chromium trusts the test certificate by
+//! its key's hash (`--ignore-certificate-errors-spki-list`), as it verifies `turns:` servers
+//! like web sites.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use tests::link::pipeline::Settings;
 use tests::link::profiles::{Profile, P5_UDP_BLOCKED};
-use tests::rural::{Camera, RuralDsl};
+use tests::rural::{Camera, Extras, RuralDsl};
 /// The relay listens on the link's own address, so fixed ports clash with no other test.
 const MEDIA_PORT: u16 = 21_531;
 const TURN_PORT: u16 = 21_532;
+const TURN_TLS_PORT: u16 = 21_533;
 
-/// One after the other (two sites at once would be four Chromiums on two cores): UDP blocked
-/// and the media port closed, so TURN over TCP; then only the media port closed, so TURN over
-/// UDP (or TCP).
+/// One site at a time: two at once would be four Chromiums on two cores.
+static ONE_SITE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// UDP blocked and the media port closed, so TURN over TCP; then only the media port closed, so
+/// TURN over UDP (or TCP).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_classroom_that_reaches_only_the_turn_port_has_the_lesson() {
+    let _one = ONE_SITE.lock().await;
     turn_only(true).await;
     turn_only(false).await;
 }
 
-async fn turn_only(block_udp: bool) {
+/// The link's settings with the media port closed (and UDP too if `block_udp`).
+fn media_port_closed(block_udp: bool) -> Profile {
     let closed = Settings {
         block_port: MEDIA_PORT,
         block_udp,
         ..P5_UDP_BLOCKED.down
     };
-    let profile = Profile {
+    Profile {
         name: "media port closed",
         down: closed,
         up: closed,
         ..P5_UDP_BLOCKED
-    };
+    }
+}
+
+/// Asserts that the link dropped the classroom's tries at the media port.
+fn tried_the_media_port(site: &RuralDsl) -> serde_json::Value {
+    let stats = site.link.stats();
+    let blocked = |dir: &str| stats[dir]["dropped_blocked"].as_u64().unwrap_or(0);
+    assert!(
+        blocked("up") > 0,
+        "the classroom's browser tried the media port and the link dropped it: {stats}"
+    );
+    stats
+}
+
+async fn turn_only(block_udp: bool) {
+    let profile = media_port_closed(block_udp);
     let (media, turn) = (MEDIA_PORT.to_string(), TURN_PORT.to_string());
     let site = RuralDsl::start_with(
         &profile,
@@ -42,14 +71,84 @@ async fn turn_only(block_udp: bool) {
     .await;
 
     let (from, to) = site.plays_both_ways("through TURN").await;
-    let stats = site.link.stats();
+    let stats = tried_the_media_port(&site);
     eprintln!(
         "TURN only (UDP blocked: {block_udp}): {from:?} -> {to:?}; emulator counters {stats}"
     );
-    let blocked = |dir: &str| stats[dir]["dropped_blocked"].as_u64().unwrap_or(0);
-    assert!(
-        blocked("up") > 0,
-        "the classroom's browser tried the media port and the link dropped it: {stats}"
-    );
+    site.close().await;
+}
+
+/// A certificate for the relay's address on the link, made with the `openssl` command.
+struct TestCertificate {
+    cert: PathBuf,
+    key: PathBuf,
+    /// Base64 of the SHA-256 of its SubjectPublicKeyInfo, as Chromium's
+    /// `--ignore-certificate-errors-spki-list` takes it.
+    spki: String,
+}
+
+impl TestCertificate {
+    fn create(dir: &Path, ip: &str) -> TestCertificate {
+        let (cert, key) = (dir.join("turn-cert.pem"), dir.join("turn-key.pem"));
+        let made = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+            .args(["-subj", "/CN=tongpin TURN test"])
+            .arg("-addext")
+            .arg(format!("subjectAltName=IP:{ip}"))
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("the openssl command");
+        assert!(made.status.success(), "openssl req: {made:?}");
+        let hashed = Command::new("sh")
+            .arg("-c")
+            .arg(
+                "openssl x509 -in \"$1\" -pubkey -noout | openssl pkey -pubin -outform der \
+                 | openssl dgst -sha256 -binary | openssl base64 -A",
+            )
+            .arg("sh")
+            .arg(&cert)
+            .output()
+            .expect("the openssl command");
+        assert!(hashed.status.success(), "the key's hash: {hashed:?}");
+        let spki = String::from_utf8_lossy(&hashed.stdout).trim().to_string();
+        assert_eq!(spki.len(), 44, "a base64 SHA-256: {spki:?}");
+        TestCertificate { cert, key, spki }
+    }
+}
+
+/// UDP blocked, the media port closed, no plain TURN port: only `turns:` on [`TURN_TLS_PORT`].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_classroom_that_reaches_only_the_tls_turn_port_has_the_lesson() {
+    let _one = ONE_SITE.lock().await;
+    let dir = tempfile::tempdir().expect("a folder for the certificate");
+    let site = RuralDsl::start_configured(&media_port_closed(true), Camera::Default, |relay_ip| {
+        let made = TestCertificate::create(dir.path(), relay_ip);
+        let path = |p: &Path| p.display().to_string();
+        Extras {
+            relay_options: vec![
+                "--media-port".into(),
+                MEDIA_PORT.to_string(),
+                "--turn-tls-port".into(),
+                TURN_TLS_PORT.to_string(),
+                "--turn-tls-cert".into(),
+                path(&made.cert),
+                "--turn-tls-key".into(),
+                path(&made.key),
+            ],
+            classroom_flags: vec![format!(
+                "--ignore-certificate-errors-spki-list={}",
+                made.spki
+            )],
+        }
+    })
+    .await;
+
+    let (from, to) = site.plays_both_ways("through TURN over TLS").await;
+    let stats = tried_the_media_port(&site);
+    eprintln!("TURN over TLS only: {from:?} -> {to:?}; emulator counters {stats}");
     site.close().await;
 }

@@ -20,8 +20,11 @@ pub struct MediaConfig {
     pub port: u16,
     /// How many workers run the connections, each lesson on one (0: one per core).
     pub workers: usize,
-    /// The embedded TURN server's port (UDP and TCP on `bind_ip`); `None`: no TURN server.
+    /// The embedded TURN server's port (UDP and TCP on `bind_ip`); `None`: none there.
     pub turn_port: Option<u16>,
+    /// The embedded TURN server's TLS port (`turns:` on `bind_ip`), certificate and name;
+    /// `None`: none. With neither this nor `turn_port`, no TURN server.
+    pub turn_tls: Option<super::turn_tls::TurnTlsConfig>,
     /// STUN and TURN servers handed to the pages for their peer connections (a relay with a
     /// public address needs none itself; a classroom behind a firewall may need TURN).
     pub client_ice_servers: Vec<IceServer>,
@@ -45,6 +48,7 @@ impl Default for MediaConfig {
             port: 0,
             workers: 0,
             turn_port: None,
+            turn_tls: None,
             client_ice_servers: Vec::new(),
             keyframe_gap_ms: 300,
             retransmit: RetransmitLimits::default(),

@@ -18,7 +18,8 @@
 //! - [`throttle`]: hands deadlines to an interceptor at most once per period (no IO).
 //! - [`turn`]: a TURN server core (no IO, not yet wired to sockets) that relays only to the
 //!   relay's own media address, with TURN REST credentials.
-//! - [`turn_io`]: the TURN server's UDP and TCP sockets, and its link to the driver.
+//! - [`turn_io`]: the TURN server's UDP, TCP and TLS sockets, and its link to the driver.
+//! - [`turn_tls`]: the TURN server's certificate and key (`turns:`).
 //! - [`lesson`]: one lesson's publications and subscriptions, and the RTP forwarding between them.
 //!
 //! [`Media`] holds the lessons that have media now.
@@ -40,6 +41,7 @@ pub mod sdp;
 pub mod throttle;
 pub mod turn;
 pub mod turn_io;
+pub mod turn_tls;
 
 use driver::{DriverConfig, DriverError};
 use lesson::{LessonMedia, MediaContext};
@@ -73,7 +75,8 @@ impl Media {
             retransmit: config.retransmit,
             pacing: config.pacing,
         };
-        let diverted = config.turn_port.map(|_| {
+        let has_turn = config.turn_port.is_some() || config.turn_tls.is_some();
+        let diverted = has_turn.then(|| {
             let (to, from_driver) = tokio::sync::mpsc::channel(turn_io::DIVERT_QUEUE);
             driver.divert = Some(driver::Divert {
                 ip: turn_io::RELAY_IP,
@@ -82,17 +85,24 @@ impl Media {
             from_driver
         });
         let (handle, events) = driver::start(driver)?;
-        let turn = match (config.turn_port, diverted) {
-            (Some(port), Some(diverted)) => {
+        let turn = match diverted {
+            Some(diverted) => {
                 let public_ip = config.announced_ip.unwrap_or(config.bind_ip);
                 let settings = turn_io::TurnSettings {
-                    bind: SocketAddr::new(config.bind_ip, port),
-                    public: SocketAddr::new(public_ip, port),
+                    plain: config
+                        .turn_port
+                        .map(|port| SocketAddr::new(config.bind_ip, port)),
+                    tls: config.turn_tls.as_ref().map(|tls| turn_io::TlsSettings {
+                        bind: SocketAddr::new(config.bind_ip, tls.port),
+                        name: tls.name.clone(),
+                        server: Arc::clone(&tls.server),
+                    }),
+                    public_ip,
                 };
                 let media = SocketAddr::new(public_ip, handle.local_addr().port());
                 Some(turn_io::start(&settings, media, handle.clone(), diverted)?)
             }
-            _ => None,
+            None => None,
         };
         let ctx = Arc::new(MediaContext::new(config, handle, turn));
         tokio::spawn(lesson::events::dispatch(Arc::downgrade(&ctx), events));
