@@ -22,6 +22,7 @@ pub mod media;
 pub mod netns;
 pub mod relay;
 pub mod rural;
+pub mod tls;
 pub mod wait;
 
 /// Every wait in these tests is bounded by this unless it says otherwise.

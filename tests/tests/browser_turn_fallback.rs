@@ -12,11 +12,10 @@
 //! its key's hash (`--ignore-certificate-errors-spki-list`), as it verifies `turns:` servers
 //! like web sites.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use tests::link::pipeline::Settings;
 use tests::link::profiles::{Profile, P5_UDP_BLOCKED};
 use tests::rural::{Camera, Extras, RuralDsl};
+use tests::tls::TestCertificate;
 /// The relay listens on the link's own address, so fixed ports clash with no other test.
 const MEDIA_PORT: u16 = 21_531;
 const TURN_PORT: u16 = 21_532;
@@ -78,48 +77,6 @@ async fn turn_only(block_udp: bool) {
     site.close().await;
 }
 
-/// A certificate for the relay's address on the link, made with the `openssl` command.
-struct TestCertificate {
-    cert: PathBuf,
-    key: PathBuf,
-    /// Base64 of the SHA-256 of its SubjectPublicKeyInfo, as Chromium's
-    /// `--ignore-certificate-errors-spki-list` takes it.
-    spki: String,
-}
-
-impl TestCertificate {
-    fn create(dir: &Path, ip: &str) -> TestCertificate {
-        let (cert, key) = (dir.join("turn-cert.pem"), dir.join("turn-key.pem"));
-        let made = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
-            .args(["-subj", "/CN=tongpin TURN test"])
-            .arg("-addext")
-            .arg(format!("subjectAltName=IP:{ip}"))
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .output()
-            .expect("the openssl command");
-        assert!(made.status.success(), "openssl req: {made:?}");
-        let hashed = Command::new("sh")
-            .arg("-c")
-            .arg(
-                "openssl x509 -in \"$1\" -pubkey -noout | openssl pkey -pubin -outform der \
-                 | openssl dgst -sha256 -binary | openssl base64 -A",
-            )
-            .arg("sh")
-            .arg(&cert)
-            .output()
-            .expect("the openssl command");
-        assert!(hashed.status.success(), "the key's hash: {hashed:?}");
-        let spki = String::from_utf8_lossy(&hashed.stdout).trim().to_string();
-        assert_eq!(spki.len(), 44, "a base64 SHA-256: {spki:?}");
-        TestCertificate { cert, key, spki }
-    }
-}
-
 /// UDP blocked, the media port closed, no plain TURN port: only `turns:` on [`TURN_TLS_PORT`].
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_classroom_that_reaches_only_the_tls_turn_port_has_the_lesson() {
@@ -127,18 +84,10 @@ async fn a_classroom_that_reaches_only_the_tls_turn_port_has_the_lesson() {
     let dir = tempfile::tempdir().expect("a folder for the certificate");
     let site = RuralDsl::start_configured(&media_port_closed(true), Camera::Default, |relay_ip| {
         let made = TestCertificate::create(dir.path(), relay_ip);
-        let path = |p: &Path| p.display().to_string();
+        let mut relay_options = vec!["--media-port".into(), MEDIA_PORT.to_string()];
+        relay_options.extend(made.relay_options(TURN_TLS_PORT));
         Extras {
-            relay_options: vec![
-                "--media-port".into(),
-                MEDIA_PORT.to_string(),
-                "--turn-tls-port".into(),
-                TURN_TLS_PORT.to_string(),
-                "--turn-tls-cert".into(),
-                path(&made.cert),
-                "--turn-tls-key".into(),
-                path(&made.key),
-            ],
+            relay_options,
             classroom_flags: vec![format!(
                 "--ignore-certificate-errors-spki-list={}",
                 made.spki

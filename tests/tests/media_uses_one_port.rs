@@ -2,7 +2,8 @@
 //! teacher publishing and twenty classrooms receiving (twenty-one peer connections), the relay
 //! process has exactly one UDP socket (the media port every answer names) and listens on TCP at
 //! exactly the HTTP port and the same media port number (ICE-TCP). Read from the kernel's socket
-//! table (`ss`) for the relay's process id.
+//! table (`ss`) for the relay's process id. With the embedded TURN server on (UDP, TCP and TLS),
+//! its ports are added, and nothing else.
 
 use shared::ids::Role;
 use std::collections::BTreeSet;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tests::media::{stream, TestPeer};
 use tests::relay::{extra_classroom, TestRelay};
+use tests::tls::TestCertificate;
 
 const CLASSROOMS: u32 = 20;
 
@@ -94,15 +96,61 @@ async fn twenty_one_connections_use_one_udp_port_and_the_same_tcp_port() {
         BTreeSet::from([media_port]),
         "the relay holds one UDP socket, the media port"
     );
-    let http_port: u16 = relay
-        .base
-        .rsplit_once(':')
-        .and_then(|(_, p)| p.parse().ok())
-        .expect("the HTTP port");
     let listening = ports_of(pid, &["-H", "-l", "-n", "-p", "-t"]);
     assert_eq!(
         listening,
-        BTreeSet::from([http_port, media_port]),
+        BTreeSet::from([http_port(&relay), media_port]),
         "the relay listens on TCP at the HTTP port and the media port only"
+    );
+}
+
+/// A port number free for both UDP and TCP on 127.0.0.1 (the TURN server takes both).
+fn free_udp_and_tcp_port() -> u16 {
+    for _ in 0..50 {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a UDP port");
+        let port = udp.local_addr().expect("its address").port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no port free for both UDP and TCP in 50 tries");
+}
+
+fn http_port(relay: &TestRelay) -> u16 {
+    relay
+        .base
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .expect("the HTTP port")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_turn_the_relay_adds_only_the_turn_ports() {
+    let dir = tempfile::tempdir().expect("a folder for the certificate");
+    let certificate = TestCertificate::create(dir.path(), "127.0.0.1");
+    let turn_port = free_udp_and_tcp_port();
+    let tls_port = free_udp_and_tcp_port();
+    let turn = turn_port.to_string();
+    let mut options = vec!["--turn-port".to_string(), turn];
+    options.extend(certificate.relay_options(tls_port));
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let relay = TestRelay::start_with_options(0, &options).await;
+    let pid = relay.pid().expect("the relay's pid");
+    let mut teacher = relay.joined(Role::Teacher, 1).await;
+    let (publisher, offer) = TestPeer::publisher().await;
+    let (_, answer) = teacher.offer(None, offer).await.expect("publish accepted");
+    let media_port = *candidate_ports(&answer, "udp").first().expect("a port");
+    publisher.accept(answer).await;
+    assert!(publisher.connected(Duration::from_secs(10)).await);
+
+    assert_eq!(
+        ports_of(pid, &["-H", "-a", "-n", "-p", "-u"]),
+        BTreeSet::from([media_port, turn_port]),
+        "UDP: the media port and the TURN port"
+    );
+    assert_eq!(
+        ports_of(pid, &["-H", "-l", "-n", "-p", "-t"]),
+        BTreeSet::from([http_port(&relay), media_port, turn_port, tls_port]),
+        "TCP: HTTP, the media port, TURN and TURN over TLS"
     );
 }
