@@ -17,6 +17,10 @@
 //! - latency: from the publisher's send stamp to the subscriber's receipt (one clock,
 //!   [`tests::media::clock`]), over every packet of every subscriber. It includes the publisher's
 //!   SRTP encryption and the subscriber's decryption in this process, not only the relay.
+//!
+//! And the set-up: the N classrooms join all at once (WebSocket, sources, offer, answer, ICE and
+//! DTLS, concurrently), and for each, the time from sending its offer to its first packet of the
+//! teacher's (who streams all along).
 
 use shared::ids::{PageId, Role};
 use std::collections::HashSet;
@@ -217,6 +221,8 @@ struct Round {
     gaps: u64,
     latencies_us: Vec<u64>,
     setup: Duration,
+    /// Per subscriber that received anything: from its offer to its first packet, sorted (µs).
+    first_packet_us: Vec<u64>,
 }
 
 async fn round(n: u32, progress: Arc<Mutex<String>>) -> Round {
@@ -248,10 +254,11 @@ async fn round(n: u32, progress: Arc<Mutex<String>>) -> Round {
         Arc::clone(&stop),
     ));
 
-    let mut subscribers = Vec::new();
-    for k in 0..n {
+    // Every classroom joins at once: their sign-ins, offers and handshakes overlap.
+    let relay_ref = &relay;
+    let joins = (0..n).map(|k| async move {
         let mut c = joined(
-            &relay,
+            relay_ref,
             Role::Classroom(extra_classroom(k)),
             100 + u64::from(k),
         )
@@ -269,17 +276,22 @@ async fn round(n: u32, progress: Arc<Mutex<String>>) -> Round {
             .map(|s| s.id)
             .expect("the teacher's source");
         let (peer, offer) = TestPeer::subscriber().await;
+        let offered = clock();
         let (_, answer) = c
             .offer(Some(source), offer)
             .await
             .expect("subscribe accepted");
         peer.accept(answer).await;
+        (c, peer, offered)
+    });
+    let mut subscribers = Vec::new();
+    let mut offered_at = Vec::new();
+    for (c, peer, offered) in futures_util::future::join_all(joins).await {
         subscribers.push(peer);
+        offered_at.push(offered);
         clients.push(keep_alive(c, Arc::clone(&stop)));
-        if (k + 1) % 50 == 0 {
-            note(format!("{} subscriptions answered", k + 1));
-        }
     }
+    note(format!("{n} subscriptions answered"));
     let mut connected = 0;
     for peer in &subscribers {
         connected += usize::from(peer.connected(Duration::from_secs(30)).await);
@@ -299,6 +311,15 @@ async fn round(n: u32, progress: Arc<Mutex<String>>) -> Round {
     tokio::time::sleep(TAIL).await;
     note("analysing".into());
 
+    let mut first_packet_us: Vec<u64> = subscribers
+        .iter()
+        .zip(&offered_at)
+        .filter_map(|(peer, offered)| {
+            let first = peer.received().iter().map(|r| r.at).min()?;
+            Some(first.saturating_sub(*offered).as_micros() as u64)
+        })
+        .collect();
+    first_packet_us.sort_unstable();
     let (mut received, mut gaps) = (0u64, 0u64);
     let mut latencies_us = Vec::new();
     for peer in &subscribers {
@@ -344,6 +365,7 @@ async fn round(n: u32, progress: Arc<Mutex<String>>) -> Round {
         gaps,
         latencies_us,
         setup,
+        first_packet_us,
     }
 }
 
@@ -368,9 +390,9 @@ async fn main() {
     };
     let tick_s = ticks_per_second();
     println!(
-        "| N | connected | packets sent | packets forwarded | relay CPU µs/packet | relay CPU (s) | bench process CPU (s) | other CPU (s) | received | loss % | seq gaps | kernel UDP drops | p50 ms | p99 ms | max ms |"
+        "| N | connected | packets sent | packets forwarded | relay CPU µs/packet | relay CPU (s) | bench process CPU (s) | other CPU (s) | received | loss % | seq gaps | kernel UDP drops | p50 ms | p99 ms | max ms | offer to first packet p50 / p99 / max s |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in counts {
         let progress = Arc::new(Mutex::new(String::from("starting")));
         let task = tokio::spawn(round(n, Arc::clone(&progress)));
@@ -405,7 +427,7 @@ async fn main() {
             (w.end_us - w.start_us) as f64 / 1e6
         );
         println!(
-            "| {} | {}/{} | {} | {} | {:.1} | {relay_s:.2} | {:.2} | {:.2} | {} | {:.3} | {} | {} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {}/{} | {} | {} | {:.1} | {relay_s:.2} | {:.2} | {:.2} | {} | {:.3} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} / {:.2} / {:.2} |",
             r.n,
             r.connected,
             r.n,
@@ -421,6 +443,9 @@ async fn main() {
             pct(&r.latencies_us, 0.5),
             pct(&r.latencies_us, 0.99),
             pct(&r.latencies_us, 1.0),
+            pct(&r.first_packet_us, 0.5) / 1000.0,
+            pct(&r.first_packet_us, 0.99) / 1000.0,
+            pct(&r.first_packet_us, 1.0) / 1000.0,
         );
         // Let the previous relay's ports and the peers' tasks wind down.
         tokio::time::sleep(Duration::from_secs(2)).await;
