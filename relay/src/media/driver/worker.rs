@@ -601,12 +601,13 @@ impl Driver {
         }
     }
 
-    /// Sends the turn's datagrams in batches ([`batch`]; runs to one destination with UDP GSO), waiting while the kernel's buffer is
-    /// full; a datagram the kernel refuses (an unreachable peer) is counted and skipped.
+    /// Sends the turn's datagrams in batches ([`batch`]; a run to one destination with UDP GSO),
+    /// waiting while the kernel's buffer is full; a datagram the kernel refuses (an unreachable
+    /// peer) is counted and skipped.
     async fn send(&mut self, socket: &UdpSocket) {
         /// UDP GSO on the driver's socket, on until the kernel refuses it at first use
         /// ([`batch::Gso`]). One per process, shared by the workers: a relay has one media
-        /// socket, and the kernel's answer depends on the device, the same for every socket.
+        /// socket (the drivers of a test process share it, all on loopback).
         static GSO: batch::Gso = batch::Gso::new();
         let datagrams = std::mem::take(&mut self.out.datagrams);
         let mut next = 0;
