@@ -282,6 +282,10 @@ pub struct DriverStats {
     pub dtls_in: u64,
     pub rtp_in: u64,
     pub datagrams_out: u64,
+    /// Of `datagrams_out`, messages sent with UDP GSO (`UDP_SEGMENT`: one message, several
+    /// datagrams to one destination), and the datagrams (segments) they carried.
+    pub gso_messages: u64,
+    pub gso_segments: u64,
     /// Connection deadlines handled.
     pub timeouts: u64,
     /// Connections that failed handling a deadline (a DTLS handshake out of retransmissions).
@@ -307,6 +311,8 @@ impl DriverStats {
     fn add_worker(&mut self, worker: &DriverStats) {
         self.connections += worker.connections;
         self.datagrams_out += worker.datagrams_out;
+        self.gso_messages += worker.gso_messages;
+        self.gso_segments += worker.gso_segments;
         self.timeouts += worker.timeouts;
         self.timeout_failures += worker.timeout_failures;
         self.read_errors += worker.read_errors;

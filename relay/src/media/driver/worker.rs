@@ -621,17 +621,24 @@ impl Driver {
         }
     }
 
-    /// Sends the turn's datagrams in batches ([`batch`]), waiting while the kernel's buffer is
-    /// full; a datagram the kernel refuses (an unreachable peer) is counted and skipped.
+    /// Sends the turn's datagrams in batches ([`batch`]; a run to one destination with UDP GSO),
+    /// waiting while the kernel's buffer is full; a datagram the kernel refuses (an unreachable
+    /// peer) is counted and skipped.
     async fn send(&mut self, socket: &UdpSocket) {
+        /// UDP GSO on the driver's socket, on until the kernel refuses it at first use
+        /// ([`batch::Gso`]). One per process, shared by the workers: a relay has one media
+        /// socket (the drivers of a test process share it, all on loopback).
+        static GSO: batch::Gso = batch::Gso::new();
         let datagrams = std::mem::take(&mut self.out.datagrams);
         let mut next = 0;
         while next < datagrams.len() {
-            match batch::send_some(socket, &datagrams[next..]) {
-                Ok(0) => break,
-                Ok(n) => {
-                    next += n;
-                    self.out.stats.datagrams_out += n as u64;
+            match batch::send_some(socket, &datagrams[next..], &GSO) {
+                Ok(sent) if sent.datagrams == 0 => break,
+                Ok(sent) => {
+                    next += sent.datagrams;
+                    self.out.stats.datagrams_out += sent.datagrams as u64;
+                    self.out.stats.gso_messages += sent.gso_messages as u64;
+                    self.out.stats.gso_segments += sent.gso_segments as u64;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     if let Err(e) = socket.writable().await {
