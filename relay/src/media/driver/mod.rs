@@ -29,7 +29,8 @@
 //! - `worker`: a worker's task.
 //! - `port`: the tables the receive task and the workers share (one mutex, never held across
 //!   an await; the media a worker forwards never takes it).
-//! - `batch`: a turn's datagrams handed to the kernel in as few calls as possible (`sendmmsg`).
+//! - `batch`: a turn's datagrams handed to the kernel in as few calls as possible (`sendmmsg`,
+//!   and UDP GSO for a run of datagrams to one destination).
 //! - `sockopt`: the socket's kernel buffers, sized for every connection's bursts.
 //!
 //! The application talks to the task through a [`MediaDriverHandle`] (commands over a bounded
@@ -394,13 +395,16 @@ pub fn start(
             .saturating_mul(PENDING_CHECKS_PER_CONN),
     );
     let port = Arc::new(port::Port::new(demux, tcp_routes));
+    let gso = Arc::new(batch::Gso::new());
     let (events, event_rx) = mpsc::channel(config.event_capacity.max(1));
     let count = config.workers.clamp(1, PeerId::MAX_WORKERS);
     let mut workers = Vec::with_capacity(count);
     let mut received_by = Vec::with_capacity(count);
     for index in 0..count {
         let (commands, command_rx) = mpsc::channel(config.command_capacity.max(1));
-        let (received, received_rx) = mpsc::channel(config.received_capacity.max(1));
+        // Batches of up to RECV_BATCH datagrams: at most `received_capacity` datagrams queued.
+        let batches = (config.received_capacity / receive::RECV_BATCH).max(1);
+        let (received, received_rx) = mpsc::channel(batches);
         workers.push(commands);
         received_by.push(received);
         let io = worker::WorkerIo {
@@ -408,6 +412,7 @@ pub fn start(
             socket: Arc::clone(&socket),
             local_addr,
             port: Arc::clone(&port),
+            gso: Arc::clone(&gso),
             commands: command_rx,
             received: received_rx,
             events: events.clone(),

@@ -3,6 +3,11 @@
 //! finds the connection it belongs to ([`super::port`]) and hands it to the worker that owns that
 //! connection, without waiting: a worker whose queue is full loses the datagram (counted in
 //! [`DriverStats::worker_queue_drops`]), and every other worker keeps receiving.
+//!
+//! What one read turn takes from the socket (up to [`RECV_BATCH`] datagrams already queued)
+//! goes to each worker as one [`Batch`], so the worker handles a video frame's packets in one
+//! turn: each Subscriber's copies are drained, and sent, together (one `sendmmsg`, one GSO
+//! run), as when one task did everything.
 
 use super::demux::{classify, Class, PeerId, Route, TransactionId};
 use super::droplog::DropLog;
@@ -18,7 +23,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
 /// Datagrams (or TCP frames) read in one turn at most (one awaited, the rest already queued).
-const RECV_BATCH: usize = 64;
+pub(super) const RECV_BATCH: usize = 64;
 /// Larger datagrams are cut (and then refused by the connection): no media packet is this big.
 const RECV_BUF: usize = 2_048;
 /// How often the counters are logged (at debug level).
@@ -35,6 +40,9 @@ pub(super) struct Received {
     pub binding: Option<TransactionId>,
 }
 
+/// The datagrams of one read turn for one worker, in arrival order.
+pub(super) type Batch = Vec<Received>;
+
 /// What the handle asks of the receive task.
 pub(super) enum Control {
     /// A datagram from the TURN server, as if it had arrived on the socket from `from`.
@@ -48,7 +56,9 @@ pub(super) enum Control {
 
 struct Receiver {
     port: Arc<Port>,
-    workers: Vec<mpsc::Sender<Received>>,
+    workers: Vec<mpsc::Sender<Batch>>,
+    /// This turn's datagrams, by worker.
+    pending: Vec<Batch>,
     drops: DropLog,
     stats: DriverStats,
     /// When the counters were last logged, and their values then.
@@ -59,12 +69,13 @@ struct Receiver {
 pub(super) async fn run(
     socket: Arc<UdpSocket>,
     port: Arc<Port>,
-    workers: Vec<mpsc::Sender<Received>>,
+    workers: Vec<mpsc::Sender<Batch>>,
     mut control: mpsc::Receiver<Control>,
     mut tcp: Inbound,
 ) {
     let mut receiver = Receiver {
         port,
+        pending: workers.iter().map(|_| Vec::new()).collect(),
         workers,
         drops: DropLog::new(Duration::from_secs(1)),
         stats: DriverStats::default(),
@@ -105,6 +116,7 @@ pub(super) async fn run(
                 }
             }
         }
+        receiver.hand_over();
         receiver.log_counters(Instant::now());
     }
 }
@@ -162,11 +174,22 @@ impl Receiver {
     }
 
     fn dispatch(&mut self, received: Received) {
-        let Some(worker) = self.workers.get(received.conn.worker()) else {
-            return;
-        };
-        if let Err(mpsc::error::TrySendError::Full(_)) = worker.try_send(received) {
-            self.stats.worker_queue_drops += 1;
+        if let Some(batch) = self.pending.get_mut(received.conn.worker()) {
+            batch.push(received);
+        }
+    }
+
+    /// Hands each worker this turn's datagrams for it, without waiting.
+    fn hand_over(&mut self) {
+        for (worker, batch) in self.workers.iter().zip(self.pending.iter_mut()) {
+            if batch.is_empty() {
+                continue;
+            }
+            let count = batch.len();
+            let full = std::mem::replace(batch, Vec::with_capacity(count));
+            if let Err(mpsc::error::TrySendError::Full(_)) = worker.try_send(full) {
+                self.stats.worker_queue_drops += count as u64;
+            }
         }
     }
 

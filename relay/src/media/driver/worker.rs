@@ -12,7 +12,7 @@ use super::batch;
 use super::conn::{rtc_error, Conn, Ice};
 use super::demux::{binding_success_txid, classify, Class, PeerId, TransactionId};
 use super::port::Port;
-use super::receive::Received;
+use super::receive::{Batch, Received};
 use super::routes::Routes;
 use super::timers::Timers;
 use super::{Command, DriverConfig, DriverError, DriverEvent, DriverStats, Opened};
@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-/// Received datagrams taken in one turn at most (one awaited, the rest already queued).
-const RECV_BATCH: usize = 64;
+/// Received datagrams taken in one turn (one batch awaited, more batches while under this).
+const RECV_BATCH: usize = super::receive::RECV_BATCH;
 /// Commands taken in one turn at most.
 const COMMAND_BATCH: usize = 64;
 /// A deadline already past is handled again no sooner than this, so a connection whose timer
@@ -114,6 +114,8 @@ struct Driver {
     config: DriverConfig,
     /// The shared port's tables (the demux and the TCP streams).
     port: Arc<Port>,
+    /// Whether the shared socket takes UDP GSO (on until the kernel refuses it at first use).
+    gso: Arc<batch::Gso>,
     timers: Timers,
     conns: HashMap<PeerId, Conn>,
     next_id: u32,
@@ -132,8 +134,9 @@ pub(super) struct WorkerIo {
     pub socket: Arc<UdpSocket>,
     pub local_addr: SocketAddr,
     pub port: Arc<Port>,
+    pub gso: Arc<batch::Gso>,
     pub commands: mpsc::Receiver<Command>,
-    pub received: mpsc::Receiver<Received>,
+    pub received: mpsc::Receiver<Batch>,
     pub events: mpsc::Sender<DriverEvent>,
 }
 
@@ -144,6 +147,7 @@ pub(super) async fn run(io: WorkerIo, config: DriverConfig) {
         socket,
         local_addr,
         port,
+        gso,
         mut commands,
         mut received,
         events,
@@ -152,6 +156,7 @@ pub(super) async fn run(io: WorkerIo, config: DriverConfig) {
         index,
         local_addr,
         port,
+        gso,
         timers: Timers::default(),
         conns: HashMap::new(),
         next_id: 1,
@@ -193,13 +198,21 @@ pub(super) async fn run(io: WorkerIo, config: DriverConfig) {
                     }
                 }
             }
-            datagram = received.recv() => {
+            batch = received.recv() => {
                 // The receive task stops only after every handle, so commands end first.
-                let Some(datagram) = datagram else { break };
-                driver.received(datagram, Instant::now());
-                for _ in 1..RECV_BATCH {
+                let Some(batch) = batch else { break };
+                let mut taken = batch.len();
+                for datagram in batch {
+                    driver.received(datagram, Instant::now());
+                }
+                while taken < RECV_BATCH {
                     match received.try_recv() {
-                        Ok(datagram) => driver.received(datagram, Instant::now()),
+                        Ok(batch) => {
+                            taken += batch.len();
+                            for datagram in batch {
+                                driver.received(datagram, Instant::now());
+                            }
+                        }
                         Err(_) => break,
                     }
                 }
@@ -625,14 +638,10 @@ impl Driver {
     /// waiting while the kernel's buffer is full; a datagram the kernel refuses (an unreachable
     /// peer) is counted and skipped.
     async fn send(&mut self, socket: &UdpSocket) {
-        /// UDP GSO on the driver's socket, on until the kernel refuses it at first use
-        /// ([`batch::Gso`]). One per process, shared by the workers: a relay has one media
-        /// socket (the drivers of a test process share it, all on loopback).
-        static GSO: batch::Gso = batch::Gso::new();
         let datagrams = std::mem::take(&mut self.out.datagrams);
         let mut next = 0;
         while next < datagrams.len() {
-            match batch::send_some(socket, &datagrams[next..], &GSO) {
+            match batch::send_some(socket, &datagrams[next..], &self.gso) {
                 Ok(sent) if sent.datagrams == 0 => break,
                 Ok(sent) => {
                     next += sent.datagrams;
