@@ -1,13 +1,10 @@
 //! The interceptors on each of the relay's peer connections (webrtc-rs's `rtc-interceptor`
 //! chain), and the codecs' feedback they need negotiated.
 //!
-//! A connection the relay receives media on (a Publisher's): receiver and sender reports, NACKs
-//! for what the relay receives, and transport-wide feedback to the Publisher (so its browser
-//! estimates its uplink).
+//! Every connection: sender and receiver reports, NACKs for what the relay receives, and
+//! transport-wide feedback to the Publisher (so its browser estimates its uplink).
 //!
-//! A connection the relay sends media on (a Subscriber's) receives none, so it has none of the
-//! receiving side's interceptors (each would be one more hop for every copy the relay
-//! forwards), only sender reports, and:
+//! A connection the relay sends media on (a Subscriber's) adds:
 //! - [`BoundedNackResponder`] instead of `rtc-interceptor`'s unbounded one;
 //! - congestion control over the Subscriber's transport-wide feedback ([`LinkEstimator`]), which
 //!   drives
@@ -20,16 +17,13 @@ use super::pacing::{Estimate, PacingLimits, SubscriberPacer};
 use super::retransmit::{BoundedNackResponder, RetransmitLimits};
 use super::throttle::Throttled;
 use rtc::interceptor::{
-    CongestionControlBuilder, NackGeneratorBuilder, Registry, SenderReportBuilder, Slot,
-    TwccSenderBuilder,
+    CongestionControlBuilder, NackGeneratorBuilder, Registry, Slot, TwccSenderBuilder,
 };
 use rtc::peer_connection::configuration::interceptor_registry::{
     configure_rtcp_reports, configure_simulcast_extension_headers, configure_twcc_receiver_only,
 };
 use rtc::peer_connection::configuration::media_engine::MediaEngine;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCPFeedback, RTCRtpHeaderExtensionCapability, RtpCodecKind, TYPE_RTCP_FB_TRANSPORT_CC,
-};
+use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RtpCodecKind, TYPE_RTCP_FB_TRANSPORT_CC};
 
 /// How often congestion control prunes its send history (it keeps 2 s of it).
 const HISTORY_PRUNE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
@@ -44,11 +38,11 @@ pub fn registry(
     estimate: &Estimate,
 ) -> Result<Registry, rtc::shared::error::Error> {
     configure_simulcast_extension_headers(engine)?;
+    let registry = Registry::new().with(Slot::NackGenerator, NackGeneratorBuilder::new().build());
+    let registry = configure_twcc_receiver_only(registry, engine)?;
+    let registry = configure_rtcp_reports(registry);
     if !sends_media {
-        let registry =
-            Registry::new().with(Slot::NackGenerator, NackGeneratorBuilder::new().build());
-        let registry = configure_twcc_receiver_only(registry, engine)?;
-        return Ok(configure_rtcp_reports(registry));
+        return Ok(registry);
     }
     // What the Subscriber must report on: every packet carries a transport-wide number.
     for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
@@ -59,17 +53,10 @@ pub fn registry(
             },
             kind,
         );
-        engine.register_header_extension(
-            RTCRtpHeaderExtensionCapability {
-                uri: rtc::sdp::extmap::TRANSPORT_CC_URI.to_owned(),
-            },
-            kind,
-            None,
-        )?;
     }
+    // The receive-only registration above covers both kinds' header extension already.
     let estimator = LinkEstimator::new(pacing.initial_bps, pacing.min_bps, pacing.max_bps);
-    Ok(Registry::new()
-        .with(Slot::SenderReport, SenderReportBuilder::new().build())
+    Ok(registry
         .with(Slot::NackResponder, BoundedNackResponder::new(retransmit))
         .with(Slot::TwccSender, TwccSenderBuilder::new().build())
         .with(
