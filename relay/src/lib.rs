@@ -29,5 +29,6 @@ pub mod room;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod token_bucket;
 pub mod whip;
 pub mod ws;

@@ -7,6 +7,7 @@ use super::write::fatal;
 use crate::media::lesson::LessonMedia;
 use crate::room::task::{Command, Outbound};
 use crate::room::ConnId;
+use crate::token_bucket::{Rate, TokenBucket};
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::stream::SplitStream;
@@ -19,8 +20,10 @@ use tokio::sync::mpsc;
 
 /// Sustained messages per second a connection may send, and the burst above that.
 /// (A teacher's pen sends about 25 ink batches and 30 pointer moves a second.)
-const RATE_PER_SEC: f64 = 500.0;
-const RATE_BURST: f64 = 1000.0;
+const MESSAGE_RATE: Rate = Rate {
+    per_second: 500.0,
+    burst: 1000.0,
+};
 /// Malformed frames tolerated before the connection is closed.
 const MAX_MALFORMED: u32 = 20;
 
@@ -50,7 +53,7 @@ pub(super) async fn read_loop(
     idle_limit: Duration,
 ) -> Ending {
     let (room, conn, out) = (connection.room, connection.conn, connection.out);
-    let mut bucket = TokenBucket::new();
+    let mut bucket = TokenBucket::full(MESSAGE_RATE, Instant::now());
     let mut ink = InkCseq::default();
     let mut malformed = 0u32;
     loop {
@@ -91,7 +94,7 @@ pub(super) async fn read_loop(
                 return Ending::Lost;
             }
         };
-        if !bucket.take() {
+        if !bucket.take(MESSAGE_RATE, Instant::now()) {
             fatal(out, CloseCode::RATE_LIMITED, "too many messages; slow down").await;
             return Ending::Closed;
         }
@@ -218,34 +221,4 @@ fn reply_error(out: &mpsc::Sender<Outbound>, code: u16, message: &str) {
         message: message.to_string(),
     });
     let _ = out.try_send(Outbound::Frame(Bytes::from(frame)));
-}
-
-/// Messages a connection may send per second, as a token bucket. Hand-written rather than the
-/// `governor` crate: it is one owner's counter (no sharing, no atomics, no clock abstraction), so
-/// twenty lines say all of it and cost nothing per message.
-struct TokenBucket {
-    tokens: f64,
-    at: Instant,
-}
-
-impl TokenBucket {
-    fn new() -> Self {
-        TokenBucket {
-            tokens: RATE_BURST,
-            at: Instant::now(),
-        }
-    }
-
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SEC)
-            .min(RATE_BURST);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
 }

@@ -8,6 +8,7 @@
 //! handshake proves the address, and authenticated answers prove the credentials: neither is
 //! counted. No IO: driven by the time passed in.
 
+use crate::token_bucket::{Rate, TokenBucket};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Instant;
@@ -26,6 +27,22 @@ pub struct BudgetLimits {
 
 impl BudgetLimits {
     pub const SHARED_FACTOR: f64 = 4.0;
+
+    /// One IP's rate.
+    fn rate(&self) -> Rate {
+        Rate {
+            per_second: self.per_second,
+            burst: self.burst,
+        }
+    }
+
+    /// The rate of the bucket the untracked IPs share.
+    fn shared_rate(&self) -> Rate {
+        Rate {
+            per_second: self.per_second * Self::SHARED_FACTOR,
+            burst: self.burst * Self::SHARED_FACTOR,
+        }
+    }
 }
 
 impl Default for BudgetLimits {
@@ -40,83 +57,42 @@ impl Default for BudgetLimits {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-impl Bucket {
-    fn full(burst: f64, now: Instant) -> Bucket {
-        Bucket {
-            tokens: burst,
-            at: now,
-        }
-    }
-
-    /// Refills for the time since the last use, then takes one token if there is one.
-    fn take(&mut self, now: Instant, per_second: f64, burst: f64) -> bool {
-        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * per_second).min(burst);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Whether it would be full again by `now` (so forgetting it changes nothing).
-    fn refilled(&self, now: Instant, per_second: f64, burst: f64) -> bool {
-        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
-        self.tokens + elapsed * per_second >= burst
-    }
-}
-
 /// The buckets of every IP answered lately.
 pub struct AnswerBudget {
     limits: BudgetLimits,
-    buckets: HashMap<IpAddr, Bucket>,
+    buckets: HashMap<IpAddr, TokenBucket>,
     /// The bucket of IPs beyond [`BudgetLimits::max_ips`].
-    shared: Bucket,
+    shared: TokenBucket,
     /// Answers refused since the start.
     refused: u64,
 }
 
 impl AnswerBudget {
     pub fn new(limits: BudgetLimits, now: Instant) -> AnswerBudget {
-        let burst = limits.burst * BudgetLimits::SHARED_FACTOR;
         AnswerBudget {
             limits,
             buckets: HashMap::new(),
-            shared: Bucket::full(burst, now),
+            shared: TokenBucket::full(limits.shared_rate(), now),
             refused: 0,
         }
     }
 
     /// Whether `ip` may be sent one more unauthenticated answer now (and counts it).
     pub fn allow(&mut self, ip: IpAddr, now: Instant) -> bool {
-        let BudgetLimits {
-            per_second,
-            burst,
-            max_ips,
-        } = self.limits;
-        if !self.buckets.contains_key(&ip) && self.buckets.len() >= max_ips {
+        let rate = self.limits.rate();
+        if !self.buckets.contains_key(&ip) && self.buckets.len() >= self.limits.max_ips {
             // Buckets that have refilled carry no information: forget them first.
-            self.buckets
-                .retain(|_, b| !b.refilled(now, per_second, burst));
+            self.buckets.retain(|_, b| !b.refilled(rate, now));
         }
         let allowed = if let Some(bucket) = self.buckets.get_mut(&ip) {
-            bucket.take(now, per_second, burst)
-        } else if self.buckets.len() < max_ips {
-            let mut bucket = Bucket::full(burst, now);
-            let allowed = bucket.take(now, per_second, burst);
+            bucket.take(rate, now)
+        } else if self.buckets.len() < self.limits.max_ips {
+            let mut bucket = TokenBucket::full(rate, now);
+            let allowed = bucket.take(rate, now);
             self.buckets.insert(ip, bucket);
             allowed
         } else {
-            let factor = BudgetLimits::SHARED_FACTOR;
-            self.shared.take(now, per_second * factor, burst * factor)
+            self.shared.take(self.limits.shared_rate(), now)
         };
         if !allowed {
             self.refused += 1;
