@@ -73,14 +73,7 @@ pub(super) async fn run(
     mut control: mpsc::Receiver<Control>,
     mut tcp: Inbound,
 ) {
-    let mut receiver = Receiver {
-        port,
-        pending: workers.iter().map(|_| Vec::new()).collect(),
-        workers,
-        drops: DropLog::new(Duration::from_secs(1)),
-        stats: DriverStats::default(),
-        logged: (Instant::now(), DriverStats::default()),
-    };
+    let mut receiver = Receiver::new(port, workers);
     let mut buf = vec![0u8; RECV_BUF];
     loop {
         tokio::select! {
@@ -122,6 +115,17 @@ pub(super) async fn run(
 }
 
 impl Receiver {
+    fn new(port: Arc<Port>, workers: Vec<mpsc::Sender<Batch>>) -> Receiver {
+        Receiver {
+            port,
+            pending: workers.iter().map(|_| Vec::new()).collect(),
+            workers,
+            drops: DropLog::new(Duration::from_secs(1)),
+            stats: DriverStats::default(),
+            logged: (Instant::now(), DriverStats::default()),
+        }
+    }
+
     /// A UDP datagram (or one the TURN server relayed) from `from`.
     fn datagram(&mut self, from: SocketAddr, datagram: &[u8], now: Instant) {
         let stats = &mut self.stats;
@@ -217,5 +221,93 @@ impl Receiver {
             "media driver: receive counters"
         );
         self.logged = (now, s.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::driver::demux::Demux;
+    use crate::media::driver::tcp::TcpRoutes;
+    use std::sync::atomic::AtomicU64;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    /// An RTP packet's first bytes: enough for the demux to route it by address.
+    const RTP: [u8; 12] = [0x80, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1];
+
+    /// A receiver for two workers whose queues hold `capacity` batches, with one connection on
+    /// each worker, at addresses 1000 (worker 0) and 2000 (worker 1).
+    fn receiver(capacity: usize) -> (Receiver, [mpsc::Receiver<Batch>; 2]) {
+        let port = Arc::new(Port::new(
+            Demux::new(4, 16),
+            TcpRoutes::new(false, Arc::new(AtomicU64::new(0))),
+        ));
+        for (worker, remote) in [(0, 1000), (1, 2000)] {
+            let conn = PeerId::new(worker, 1);
+            let mut tables = port.lock();
+            tables
+                .demux
+                .register(conn, &format!("ufrag{worker}"))
+                .expect("a fresh ufrag");
+            tables.demux.learn(conn, addr(remote));
+        }
+        let (to_0, from_0) = mpsc::channel(capacity);
+        let (to_1, from_1) = mpsc::channel(capacity);
+        (Receiver::new(port, vec![to_0, to_1]), [from_0, from_1])
+    }
+
+    #[test]
+    fn a_read_turn_reaches_each_worker_as_one_batch_in_order() {
+        let (mut r, [mut w0, mut w1]) = receiver(4);
+        let now = Instant::now();
+        for (from, seq) in [(1000, 1), (2000, 1), (1000, 2), (1000, 3)] {
+            let mut packet = RTP;
+            packet[3] = seq;
+            r.datagram(addr(from), &packet, now);
+        }
+        r.hand_over();
+        let batch = w0.try_recv().expect("worker 0's batch");
+        let seqs: Vec<u8> = batch.iter().map(|d| d.datagram[3]).collect();
+        assert_eq!(
+            seqs,
+            vec![1, 2, 3],
+            "worker 0 gets its three, in order, at once"
+        );
+        assert!(batch.iter().all(|d| d.conn == PeerId::new(0, 1)));
+        assert_eq!(w1.try_recv().expect("worker 1's batch").len(), 1);
+        assert!(
+            w0.try_recv().is_err() && w1.try_recv().is_err(),
+            "one batch each"
+        );
+        // Nothing pending: the next turn hands over nothing.
+        r.hand_over();
+        assert!(w0.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_worker_that_falls_behind_loses_only_its_own_datagrams() {
+        let (mut r, [mut w0, mut w1]) = receiver(1);
+        let now = Instant::now();
+        // Worker 0 takes nothing: its queue fills with the first turn.
+        for turn in 0..5u8 {
+            let mut packet = RTP;
+            packet[3] = turn;
+            r.datagram(addr(1000), &packet, now);
+            r.datagram(addr(1000), &packet, now);
+            r.datagram(addr(2000), &packet, now);
+            r.hand_over();
+            let batch = w1.try_recv().expect("worker 1 keeps receiving");
+            assert_eq!(batch[0].datagram[3], turn);
+        }
+        assert_eq!(
+            r.counters().worker_queue_drops,
+            8,
+            "worker 0's later four turns"
+        );
+        assert_eq!(w0.try_recv().expect("its first turn").len(), 2);
+        assert!(w0.try_recv().is_err());
     }
 }
