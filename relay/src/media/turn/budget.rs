@@ -11,7 +11,7 @@
 use crate::token_bucket::{Rate, TokenBucket};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The budget's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,7 +65,13 @@ pub struct AnswerBudget {
     shared: TokenBucket,
     /// Answers refused since the start.
     refused: u64,
+    /// When the table was last swept for refilled buckets.
+    swept: Option<Instant>,
 }
+
+/// A full table is swept for refilled buckets at most this often: under a flood from many
+/// (forged) addresses, a sweep per request would cost a walk of the whole table per datagram.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 impl AnswerBudget {
     pub fn new(limits: BudgetLimits, now: Instant) -> AnswerBudget {
@@ -74,15 +80,21 @@ impl AnswerBudget {
             buckets: HashMap::new(),
             shared: TokenBucket::full(limits.shared_rate(), now),
             refused: 0,
+            swept: None,
         }
     }
 
     /// Whether `ip` may be sent one more unauthenticated answer now (and counts it).
     pub fn allow(&mut self, ip: IpAddr, now: Instant) -> bool {
         let rate = self.limits.rate();
-        if !self.buckets.contains_key(&ip) && self.buckets.len() >= self.limits.max_ips {
+        let sweep_due = self
+            .swept
+            .is_none_or(|at| now.saturating_duration_since(at) >= SWEEP_EVERY);
+        if sweep_due && !self.buckets.contains_key(&ip) && self.buckets.len() >= self.limits.max_ips
+        {
             // Buckets that have refilled carry no information: forget them first.
             self.buckets.retain(|_, b| !b.refilled(rate, now));
+            self.swept = Some(now);
         }
         let allowed = if let Some(bucket) = self.buckets.get_mut(&ip) {
             bucket.take(rate, now)
@@ -115,7 +127,6 @@ impl AnswerBudget {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::time::Duration;
 
     fn ip(n: u32) -> IpAddr {
         IpAddr::from(n.to_be_bytes())
@@ -168,6 +179,25 @@ mod tests {
         let later = t0 + Duration::from_secs(10);
         assert!(b.allow(ip(5_000), later));
         assert_eq!(b.tracked(), 1);
+    }
+
+    #[test]
+    fn a_full_table_is_swept_at_most_once_a_second() {
+        let t0 = Instant::now();
+        let mut b = AnswerBudget::new(limits(), t0);
+        for n in 0..8 {
+            b.allow(ip(n), t0);
+        }
+        // A new IP sweeps the full table (nothing has refilled) and goes to the shared bucket.
+        b.allow(ip(100), t0);
+        // 2.5 s later the tracked buckets have refilled; 0.9 s after the sweep a new IP would
+        // find them so, but waits for the next sweep.
+        let refilled = t0 + Duration::from_millis(2_500);
+        b.swept = Some(refilled - Duration::from_millis(900));
+        b.allow(ip(101), refilled);
+        assert_eq!(b.tracked(), 8, "no sweep within a second of the last");
+        b.allow(ip(102), refilled + Duration::from_millis(100));
+        assert_eq!(b.tracked(), 1, "the next one sweeps them away");
     }
 
     proptest! {
