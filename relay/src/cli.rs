@@ -41,11 +41,11 @@ pub struct Cli {
     /// Mark the console's sign-in cookie Secure (when served over HTTPS, e.g. behind a proxy).
     #[arg(long, env = "TONGPIN_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
-    /// Close a lesson connection that sent nothing for this many seconds (browsers ping every 10).
+    /// Close a lesson connection that sent nothing for this many seconds (browsers ping every 2).
     #[arg(
         long,
         env = "TONGPIN_IDLE_TIMEOUT_SECS",
-        default_value_t = 45,
+        default_value_t = 20,
         global = true
     )]
     pub idle_timeout_secs: u64,

@@ -21,7 +21,7 @@ use std::time::Duration;
 /// Settings from the command line.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// A lesson connection that sends nothing for this long is closed (browsers ping every 10 s),
+    /// A lesson connection that sends nothing for this long is closed (browsers ping every 2 s),
     /// so a classroom whose link died silently does not stay "online".
     pub idle_limit: Duration,
     /// Mark the sign-in cookie `Secure` (serve over HTTPS, e.g. behind a proxy).
@@ -37,7 +37,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            idle_limit: Duration::from_secs(45),
+            idle_limit: Duration::from_secs(20),
             secure_cookies: false,
             open_before: Duration::from_secs(15 * 60),
             close_after: Duration::from_secs(15 * 60),
@@ -70,7 +70,7 @@ struct Inner {
 
 impl AppState {
     /// `idle_limit`: a lesson connection that sends nothing for this long is closed (browsers
-    /// ping every 10 s), so a classroom whose link died silently does not stay "online".
+    /// ping every 2 s), so a classroom whose link died silently does not stay "online".
     /// Starts the media plane on the current tokio runtime; fails if its port is taken.
     pub fn new(
         store: Store,

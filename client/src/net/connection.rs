@@ -1,9 +1,11 @@
 //! The lesson's connection loop, the one owner of the WebSocket: it connects, hands every decoded
-//! message to the lesson component, sends what the component asks, pings every 10 s, drops a
-//! connection that has been silent for 25 s and reconnects with backoff. What the messages mean
-//! is the business of [`crate::state`]; this module only moves them.
+//! message to the lesson component, sends what the component asks, pings, drops a socket that
+//! never opened or went silent ([`crate::net::liveness`]) and reconnects: soon after a dead link,
+//! with backoff after anything else. What the messages mean is the business of
+//! [`crate::state`]; this module only moves them.
 
 use crate::net::backoff::Backoff;
+use crate::net::liveness::{Due, Liveness};
 use crate::net::socket::{Socket, SocketEvent};
 use crate::state::{close_is_final, Conn};
 use futures::channel::mpsc;
@@ -13,10 +15,8 @@ use shared::codec::{decode_server as decode, encode_client};
 use shared::protocol::{ClientMsg, InkCseq, ServerMsg};
 use yew::Callback;
 
-const PING_EVERY_MS: f64 = 10_000.0;
-const SILENCE_LIMIT_MS: f64 = 25_000.0;
-/// How often the loop checks the two timers above.
-const CHECK_EVERY_MS: u32 = 1_000;
+/// How often the loop asks [`Liveness`] what is due.
+const CHECK_EVERY_MS: u32 = 250;
 
 /// Close codes the loop uses for connections it drops itself (never sent; not final).
 const DROPPED_SILENT: u16 = 4000;
@@ -66,6 +66,8 @@ impl Net {
 
 enum End {
     Closed(u16, String),
+    /// The page gave the socket up: the link looks dead (see [`crate::net::liveness`]).
+    Dead(u16),
     /// The component is gone.
     Quit,
 }
@@ -85,8 +87,10 @@ async fn run(url: String, events: Callback<Event>, mut commands: mpsc::Unbounded
             }
             Err(_) => End::Closed(NO_SOCKET, String::new()),
         };
-        let End::Closed(code, reason) = end else {
-            return;
+        let (code, reason, dead) = match end {
+            End::Closed(code, reason) => (code, reason, false),
+            End::Dead(code) => (code, String::new(), true),
+            End::Quit => return,
         };
         if close_is_final(code) {
             events.emit(Event::Closed {
@@ -96,7 +100,11 @@ async fn run(url: String, events: Callback<Event>, mut commands: mpsc::Unbounded
             });
             return;
         }
-        let (attempt, delay) = backoff.next(js_sys::Math::random());
+        let (attempt, delay) = if dead {
+            backoff.soon(js_sys::Math::random())
+        } else {
+            backoff.next(js_sys::Math::random())
+        };
         events.emit(Event::Closed {
             code,
             reason,
@@ -122,24 +130,23 @@ async fn connection(
     backoff: &mut Backoff,
 ) -> End {
     let mut checks = IntervalStream::new(CHECK_EVERY_MS).fuse();
-    let mut heard = now();
-    let mut pinged = now();
+    let mut liveness = Liveness::new(now());
     let mut nonce: u32 = 0;
-    let mut greeted = false;
     // Pen batches go out as compact `Ink` (cseq implied) on this connection.
     let mut ink = InkCseq::default();
     loop {
         select! {
             event = frames.next() => match event {
                 Some(SocketEvent::Open) => {
-                    heard = now();
+                    liveness.opened(now());
                     events.emit(Event::Opened(conn));
                 }
                 Some(SocketEvent::Frame(frame)) => {
-                    heard = now();
                     match decode(&frame) {
                         Ok(msg) => {
-                            if matches!(msg, ServerMsg::Welcome { .. }) {
+                            let welcome = matches!(msg, ServerMsg::Welcome { .. });
+                            liveness.heard(now(), welcome);
+                            if welcome {
                                 backoff.reset();
                             }
                             events.emit(Event::Message(conn, msg));
@@ -152,7 +159,9 @@ async fn connection(
             },
             command = commands.next() => match command {
                 Some(Command::Send(to, msg)) if to == conn => {
-                    greeted |= matches!(msg, ClientMsg::Hello { .. });
+                    if matches!(msg, ClientMsg::Hello { .. }) {
+                        liveness.greeted(now());
+                    }
                     socket.send(&encode_client(&ink.compact(msg)));
                 }
                 Some(Command::Reconnect(to)) if to == conn => {
@@ -161,16 +170,14 @@ async fn connection(
                 Some(Command::Send(..) | Command::Reconnect(_)) => {}
                 None => return End::Quit,
             },
-            _ = checks.next() => {
-                let t = now();
-                if t - heard > SILENCE_LIMIT_MS {
-                    return End::Closed(DROPPED_SILENT, String::new());
-                }
-                if greeted && t - pinged >= PING_EVERY_MS {
+            _ = checks.next() => match liveness.check(now()) {
+                Due::Nothing => {}
+                Due::Ping => {
                     nonce = nonce.wrapping_add(1);
-                    pinged = t;
                     socket.send(&encode_client(&ClientMsg::Ping { nonce }));
                 }
+                // Dropping the socket (when this returns) closes it, open or still connecting.
+                Due::Drop(_) => return End::Dead(DROPPED_SILENT),
             }
         }
     }
