@@ -43,6 +43,13 @@ if [ ! -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ] || \
   (cd "$TOOLS_DIR" && npm install --no-audit --no-fund --silent "binaryen@${BINARYEN_VERSION}")
 fi
 
+# brotli compresses the built client (scripts/build-client.sh); gzip comes with Debian.
+if ! command -v brotli >/dev/null || ! command -v gzip >/dev/null; then
+  log "installing brotli and gzip from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli gzip >/dev/null
+fi
+
 if [ "$WANT_CHROMIUM" = "--with-chromium" ]; then
   # A CJK font so the Chinese interface renders in headless screenshots.
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then

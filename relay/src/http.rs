@@ -12,7 +12,15 @@ use tower_http::services::{ServeDir, ServeFile};
 pub fn app(state: AppState) -> Router {
     let dist = state.dist().to_path_buf();
     let index = dist.join("index.html");
-    let client = ServeDir::new(&dist).fallback(ServeFile::new(&index));
+    // The build writes `<file>.br` and `<file>.gz` beside each file (scripts/build-client.sh).
+    let client = ServeDir::new(&dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(&index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/lessons/{lesson}/ws", get(crate::ws::upgrade))
@@ -23,7 +31,8 @@ pub fn app(state: AppState) -> Router {
             crate::client_files::Root::new(&dist),
             crate::client_files::confine,
         );
-        router.fallback_service(confined.layer(client))
+        let cached = axum::middleware::from_fn(crate::client_files::caching);
+        router.fallback_service(cached.layer(confined.layer(client)))
     } else {
         router.fallback(|| async {
             (
