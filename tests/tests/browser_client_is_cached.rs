@@ -49,6 +49,7 @@ async fn the_client_arrives_compressed_and_then_comes_from_the_cache() {
     let b = Browser::open(&driver, &[]).await;
 
     let first = open(&b, &format!("{}/", relay.base)).await;
+    eprintln!("first load, every resource [name, wire, sent, used]: {first}");
     for suffix in ["_bg.wasm", ".js", ".css"] {
         let e = entry(&first, suffix);
         let (wire, sent, used) = (bytes(e, 1), bytes(e, 2), bytes(e, 3));
