@@ -58,6 +58,26 @@ pub fn closed(code: u16, reason: &str, server_error: Option<&str>) -> String {
     }
 }
 
+/// How a classroom's link fares, in a word for the teacher's grid.
+pub fn link_grade(grade: shared::link::LinkGrade) -> &'static str {
+    use shared::link::LinkGrade;
+    match grade {
+        LinkGrade::Good => "网络良好",
+        LinkGrade::Fair => "网络一般",
+        LinkGrade::Poor => "网络较差",
+    }
+}
+
+/// The figures behind a classroom's link grade (the badge's tooltip).
+pub fn link_details(link: &shared::link::ClassroomLink) -> String {
+    format!(
+        "丢包 {:.1}%，往返 {} 毫秒，接收 {} kbit/s",
+        f64::from(link.loss_permille) / 10.0,
+        link.rtt_ms,
+        link.receiving_kbps
+    )
+}
+
 /// A participant's role in the teacher's roster.
 #[cfg(target_arch = "wasm32")]
 pub fn role(role: shared::ids::Role) -> &'static str {
@@ -83,6 +103,24 @@ mod tests {
         assert_eq!(
             closed(4404, "x", Some("lesson 9 does not exist")),
             "课堂不存在或已结束（lesson 9 does not exist）"
+        );
+    }
+
+    #[test]
+    fn a_link_s_figures_read_as_percent_milliseconds_and_kbit() {
+        use shared::ids::ClassroomId;
+        use shared::link::{ClassroomLink, LinkGrade};
+        let link = ClassroomLink {
+            classroom: ClassroomId(2),
+            grade: LinkGrade::Fair,
+            loss_permille: 34,
+            rtt_ms: 320,
+            receiving_kbps: 712,
+        };
+        assert_eq!(link_grade(link.grade), "网络一般");
+        assert_eq!(
+            link_details(&link),
+            "丢包 3.4%，往返 320 毫秒，接收 712 kbit/s"
         );
     }
 

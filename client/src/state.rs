@@ -8,6 +8,7 @@ use crate::labels;
 use crate::net::outbox::Outbox;
 use shared::board::Board;
 use shared::ids::{PageId, Role};
+use shared::link::ClassroomLink;
 use shared::protocol::{
     Attendee, ClientMsg, ClientOp, CloseCode, Pointer, ServerMsg, PROTOCOL_VERSION,
 };
@@ -81,6 +82,9 @@ pub struct LessonState {
     /// The teacher's laser pointer, as the relay last said.
     pub pointer: Option<Pointer>,
     pub roster: Vec<Attendee>,
+    /// How each classroom's link fares, as the relay last said (the teacher's and observers'
+    /// pages).
+    pub links: Vec<ClassroomLink>,
     /// The teacher's strokes not yet on the board.
     pub local: LocalInk,
     outbox: Outbox,
@@ -111,6 +115,7 @@ impl LessonState {
             status: Status::Connecting,
             pointer: None,
             roster: Vec::new(),
+            links: Vec::new(),
             local: LocalInk::default(),
             outbox: Outbox::default(),
             conn: None,
@@ -219,6 +224,10 @@ impl LessonState {
             ServerMsg::Roster(roster) => {
                 self.roster = roster;
                 out.view = true;
+            }
+            ServerMsg::Links(links) => {
+                out.view = self.links != links;
+                self.links = links;
             }
             ServerMsg::Pong { .. } => {}
             msg @ (ServerMsg::MediaAnswer { .. }

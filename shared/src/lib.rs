@@ -8,12 +8,14 @@
 //! - [`protocol`]: the messages on the lesson WebSocket ([`protocol::ClientMsg`], [`protocol::ServerMsg`]).
 //! - [`codec`]: the binary wire format (postcard) with size limits and validation.
 //! - [`token`]: the claims inside a join link's token (signing happens in the relay).
+//! - [`link`]: how a classroom's link fares (good, fair, poor) and the figures behind it.
 //! - [`schedule`]: timetable rules: terms and holidays, weekly series, clash checks.
 
 pub mod board;
 pub mod codec;
 pub mod geometry;
 pub mod ids;
+pub mod link;
 pub mod points;
 pub mod protocol;
 pub mod schedule;

@@ -285,6 +285,9 @@ pub enum ServerMsg {
     /// connections use (for classrooms whose network blocks UDP or hides them behind strict NAT).
     /// Empty unless the relay is configured with some.
     IceServers(Vec<IceServer>),
+    /// To the teacher (and observers), every 2 s while classrooms receive the lesson: how each
+    /// classroom's link fares (what the relay measures on the media it sends there).
+    Links(Vec<crate::link::ClassroomLink>),
 }
 
 /// A STUN or TURN server, as `RTCIceServer` takes it.

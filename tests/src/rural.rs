@@ -49,6 +49,18 @@ impl Watched {
     }
 }
 
+/// The rural classroom's link as the teacher's grid shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkSeen {
+    /// `good`, `fair` or `poor`.
+    pub grade: String,
+    pub loss_permille: u64,
+    pub rtt_ms: u64,
+    pub receiving_kbps: u64,
+    /// The badge's tooltip (the figures in words).
+    pub tooltip: String,
+}
+
 /// The running scenario. Fields drop in order: pages, then their browsers, the relay, the
 /// school's network, the emulated link (its namespaces and emulator).
 pub struct RuralDsl {
@@ -254,6 +266,32 @@ impl RuralDsl {
              return t && +t.dataset.frames > {frames}; }})()",
             self.room.0
         )
+    }
+
+    /// How the teacher's grid grades the rural classroom's link (`good`, `fair`, `poor`), with
+    /// its loss (per mille) and round trip (ms); `None` before the relay has reported it.
+    pub async fn link_seen_by_the_teacher(&self) -> Option<LinkSeen> {
+        let v = self
+            .teacher
+            .eval(&format!(
+                "(() => {{ const b = document.querySelector('.grid-cell[data-classroom=\"{}\"] .link-grade'); \
+                 return b ? [b.dataset.link, +b.dataset.lossPermille, +b.dataset.rttMs, \
+                 +b.dataset.receivingKbps, b.title] : null; }})()",
+                self.room.0
+            ))
+            .await;
+        let grade = v.get(0)?.as_str()?.to_string();
+        Some(LinkSeen {
+            grade,
+            loss_permille: v.get(1).and_then(|n| n.as_u64()).unwrap_or(0),
+            rtt_ms: v.get(2).and_then(|n| n.as_u64()).unwrap_or(0),
+            receiving_kbps: v.get(3).and_then(|n| n.as_u64()).unwrap_or(0),
+            tooltip: v
+                .get(4)
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_string(),
+        })
     }
 
     /// Frames the teacher's page decoded of the rural classroom (sent through its uplink).

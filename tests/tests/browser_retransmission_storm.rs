@@ -13,7 +13,8 @@
 //!   SRTP leaves in clear);
 //! - the teacher's audio keeps coming (in every 10 s, at least 8 s of it played from packets that
 //!   arrived, not concealed);
-//! - every stroke the teacher draws is on the classroom's board within 2 s.
+//! - every stroke the teacher draws is on the classroom's board within 2 s;
+//! - the teacher's grid grades the classroom's link fair or poor, not good.
 
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -133,6 +134,21 @@ async fn a_classroom_on_a_link_smaller_than_the_stream_keeps_the_lesson() {
         "10 s spans with under 8 s of audio: {quiet:?}"
     );
     assert!(late.is_empty(), "strokes later than 2 s: {late:?}");
+
+    // The teacher sees that this classroom's link is not a good one (5% loss, 300 ms round
+    // trip), and why.
+    let seen = dsl.link_seen_by_the_teacher().await;
+    eprintln!("storm: the teacher sees {seen:?}");
+    let seen = seen.expect("the teacher's grid grades the classroom's link");
+    assert!(
+        seen.grade == "poor" || seen.grade == "fair",
+        "a 5% loss, 300 ms link is not graded good: {seen:?}"
+    );
+    assert!(
+        seen.loss_permille >= 20 || seen.rtt_ms >= 300,
+        "the figures behind the grade: {seen:?}"
+    );
+    dsl.teacher.screenshot("storm-teacher.png").await;
     dsl.classroom.screenshot("storm-classroom.png").await;
     dsl.close().await;
 }

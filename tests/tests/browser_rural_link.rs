@@ -63,6 +63,25 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
             Duration::from_secs(30),
         )
         .await;
+    // The teacher's grid says how the rural classroom's link fares: rural DSL (0.5% loss, 80 ms
+    // round trip) is a good link.
+    let seen = wait::until(
+        "the teacher's grid grading the rural classroom's link good",
+        Duration::from_secs(30),
+        async || match dsl.link_seen_by_the_teacher().await {
+            Some(seen) if seen.grade == "good" => Ok(seen),
+            other => Err(format!("{other:?}")),
+        },
+    )
+    .await;
+    eprintln!("rural DSL: the teacher sees {seen:?}");
+    assert!(
+        (60..300).contains(&seen.rtt_ms)
+            && seen.receiving_kbps > 0
+            && seen.tooltip.contains("往返"),
+        "the figures behind the grade: {seen:?}"
+    );
+    dsl.teacher.screenshot("rural-dsl-teacher.png").await;
     dsl.classroom.screenshot("rural-dsl-classroom.png").await;
     dsl.close().await;
 }

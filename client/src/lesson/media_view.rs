@@ -2,6 +2,7 @@
 //! classrooms with audio levels and the floor, and everyone's own camera and microphone controls.
 
 use super::{Lesson, Msg};
+use crate::labels;
 use crate::media::{DeviceKind, MediaEvent, TileStats};
 use shared::ids::{ClassroomId, MediaId, Role};
 use yew::prelude::*;
@@ -103,6 +104,24 @@ impl Lesson {
         }
     }
 
+    /// How classroom `id`'s link fares (good, fair, poor), the figures in its tooltip; nothing
+    /// until the relay has measured it.
+    fn link_badge(&self, id: ClassroomId) -> Html {
+        let Some(link) = self.state.links.iter().find(|l| l.classroom == id) else {
+            return html! {};
+        };
+        let grade = link.grade.as_str();
+        html! {
+            <span class={classes!("link-grade", grade)} data-link={grade}
+                data-loss-permille={link.loss_permille.to_string()}
+                data-rtt-ms={link.rtt_ms.to_string()}
+                data-receiving-kbps={link.receiving_kbps.to_string()}
+                title={labels::link_details(link)}>
+                { labels::link_grade(link.grade) }
+            </span>
+        }
+    }
+
     /// The teacher's grid: every classroom's camera, its audio level, and the floor.
     pub(super) fn classroom_grid(&self, ctx: &Context<Self>) -> Html {
         let rooms = self.media.classroom_sources();
@@ -119,6 +138,7 @@ impl Lesson {
                     html! {
                         <div class={classes!("grid-cell", has_floor.then_some("has-floor"))} data-classroom={id.0.to_string()}>
                             { self.video_tile(source, None, self.classroom_name(id)) }
+                            { self.link_badge(id) }
                             <button class="floor-button" data-classroom={id.0.to_string()} {onclick}>
                                 { if has_floor { "收回发言权" } else { "请TA发言" } }
                             </button>

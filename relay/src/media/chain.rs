@@ -13,6 +13,7 @@
 
 use super::estimator::LinkEstimator;
 use super::interceptor::{KeyframeRequests, SLOT};
+use super::link_meter::LinkMeter;
 use super::pacing::{Estimate, PacingLimits, SubscriberPacer};
 use super::retransmit::{BoundedNackResponder, RetransmitLimits};
 use super::throttle::Throttled;
@@ -29,13 +30,15 @@ use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RtpCodecKind, TYPE_RTCP_FB_
 const HISTORY_PRUNE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The interceptors for one connection; registers in `engine` the feedback they use. The
-/// [`Estimate`] is the Subscriber's link's, written by its pacer (none on other connections).
+/// [`Estimate`] is the Subscriber's link's, written by its pacer, and the [`LinkMeter`] what its
+/// estimator last saw (neither is written on other connections).
 pub fn registry(
     retransmit: RetransmitLimits,
     pacing: PacingLimits,
     engine: &mut MediaEngine,
     sends_media: bool,
     estimate: &Estimate,
+    meter: &LinkMeter,
 ) -> Result<Registry, rtc::shared::error::Error> {
     configure_simulcast_extension_headers(engine)?;
     let registry = Registry::new().with(Slot::NackGenerator, NackGeneratorBuilder::new().build());
@@ -55,7 +58,8 @@ pub fn registry(
         );
     }
     // The receive-only registration above covers both kinds' header extension already.
-    let estimator = LinkEstimator::new(pacing.initial_bps, pacing.min_bps, pacing.max_bps);
+    let estimator = LinkEstimator::new(pacing.initial_bps, pacing.min_bps, pacing.max_bps)
+        .with_meter(meter.clone());
     Ok(registry
         .with(Slot::NackResponder, BoundedNackResponder::new(retransmit))
         .with(Slot::TwccSender, TwccSenderBuilder::new().build())

@@ -26,6 +26,7 @@
 //!   stays small;
 //! - in between, it holds.
 
+use super::link_meter::LinkMeter;
 use rtc::interceptor::{BandwidthEstimator, EstimatorStats, PacketReport};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -50,6 +51,9 @@ const CEILING_OVER_DELIVERED: f64 = 2.0;
 const NEAR_FULL: f64 = 0.85;
 const NEAR_FULL_GROWTH_BPS: f64 = 50_000.0;
 const CEILING_MARGIN_BPS: f64 = 500_000.0;
+/// The round trip is the smallest sample of this long (a sample includes up to one feedback
+/// interval of the Subscriber's waiting; the smallest has almost none).
+const RTT_WINDOW: Duration = Duration::from_secs(2);
 
 pub struct LinkEstimator {
     target: f64,
@@ -71,6 +75,11 @@ pub struct LinkEstimator {
     last_decrease: Option<Instant>,
     /// What arrived per second the last time the link was full.
     full_at: Option<f64>,
+    /// Round trip samples (when, seconds): a feedback's arrival less the departure of the
+    /// newest packet it reports as arrived.
+    rtts: VecDeque<(Instant, f64)>,
+    /// Where the lesson reads loss, round trip and rate.
+    meter: Option<LinkMeter>,
 }
 
 impl LinkEstimator {
@@ -89,7 +98,24 @@ impl LinkEstimator {
             last_change: None,
             last_decrease: None,
             full_at: None,
+            rtts: VecDeque::new(),
+            meter: None,
         }
+    }
+
+    /// Writes each feedback's loss, round trip and delivered rate to `meter`.
+    pub fn with_meter(mut self, meter: LinkMeter) -> LinkEstimator {
+        self.meter = Some(meter);
+        self
+    }
+
+    /// The smallest round trip of the last [`RTT_WINDOW`] of feedback.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.rtts
+            .iter()
+            .map(|(_, r)| *r)
+            .reduce(f64::min)
+            .map(Duration::from_secs_f64)
     }
 
     /// The queueing delay the last feedback showed.
@@ -138,6 +164,22 @@ impl LinkEstimator {
             .is_some_and(|(t, _)| now.saturating_duration_since(*t) > DELIVERY_WINDOW)
         {
             self.delivered.pop_front();
+        }
+        if let Some(newest) = reports
+            .iter()
+            .filter(|r| r.arrived)
+            .map(|r| r.departure)
+            .max()
+        {
+            self.rtts
+                .push_back((now, now.saturating_duration_since(newest).as_secs_f64()));
+        }
+        while self
+            .rtts
+            .front()
+            .is_some_and(|(t, _)| now.saturating_duration_since(*t) > RTT_WINDOW)
+        {
+            self.rtts.pop_front();
         }
         if let Some(smallest) = delays.iter().copied().reduce(f64::min) {
             match self.base.back_mut() {
@@ -241,6 +283,10 @@ impl BandwidthEstimator for LinkEstimator {
         }
         self.observe(now, reports);
         self.decide(now);
+        if let Some(meter) = &self.meter {
+            let rtt = self.rtt().map(|r| r.as_secs_f64());
+            meter.write(self.loss, rtt, self.delivered_bps(now));
+        }
     }
 
     fn target_bitrate(&self) -> f64 {
@@ -344,6 +390,56 @@ mod tests {
                 ecn: Ecn::default(),
             });
         }
+    }
+
+    /// Feeds `est` 4 s of a 1,000-byte packet every 10 ms from `from_ms` (every 20th lost), each
+    /// arriving `one_way_ms` after it left, with feedback every 100 ms that reports what arrived
+    /// and reaches the relay `one_way_ms` later.
+    fn feed(est: &mut LinkEstimator, t0: Instant, from_ms: u64, one_way_ms: u64) {
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut next = from_ms;
+        for feedback_ms in (from_ms + 100..from_ms + 4_000).step_by(100) {
+            let generated = feedback_ms - one_way_ms;
+            let mut reports = Vec::new();
+            while next + one_way_ms <= generated {
+                let id = next / 10;
+                let arrived = id % 20 != 19;
+                reports.push(PacketReport {
+                    ssrc: 1,
+                    id,
+                    rtp_sequence_number: id as u16,
+                    is_twcc: true,
+                    twcc_sequence_number: id as u16,
+                    size: 1000,
+                    arrived,
+                    departure: at(next),
+                    arrival: arrived.then(|| Duration::from_millis(next + one_way_ms)),
+                    ecn: Ecn::default(),
+                });
+                next += 10;
+            }
+            est.on_reports(at(feedback_ms), &reports);
+        }
+    }
+
+    #[test]
+    fn the_meter_reads_loss_round_trip_and_rate() {
+        let meter = LinkMeter::default();
+        let mut est =
+            LinkEstimator::new(1_000_000.0, 100_000.0, 20_000_000.0).with_meter(meter.clone());
+        assert_eq!(meter.read(), None);
+        let t0 = Instant::now();
+        // 40 ms each way: an 80 ms round trip, whatever the feedback's own waiting.
+        feed(&mut est, t0, 0, 40);
+        let r = meter.read().expect("a reading");
+        assert!((80..=90).contains(&r.rtt_ms), "{r:?}");
+        assert!((40..=60).contains(&r.loss_permille), "{r:?}");
+        // 100 packets a second of 8,000 bits, 95% of them arriving (the window is about a second).
+        assert!((700_000..=900_000).contains(&r.delivered_bps), "{r:?}");
+        // Queues (240 ms each way now) show in the round trip once the 2 s window has passed.
+        feed(&mut est, t0, 4_000, 240);
+        let r = meter.read().expect("a reading");
+        assert!((480..=490).contains(&r.rtt_ms), "{r:?}");
     }
 
     #[test]

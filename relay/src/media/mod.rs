@@ -15,9 +15,13 @@
 //! - [`retransmit`]: answers a Subscriber's NACKs within limits (no IO).
 //! - [`publisher_rate`]: caps a Publisher's video at its slowest Subscriber's link (no IO).
 //! - [`pacing`]: paces what a Subscriber is sent at the estimated rate, audio first (no IO).
+//! - [`estimator`]: estimates a Subscriber's link from its transport-wide feedback (no IO).
+//! - [`link_meter`]: the loss, round trip and rate the estimator last saw, for the lesson's
+//!   report to the teacher.
+//! - [`link_report`]: smooths those readings into each classroom's link grade (no IO).
 //! - [`throttle`]: hands deadlines to an interceptor at most once per period (no IO).
-//! - [`turn`]: a TURN server core (no IO, not yet wired to sockets) that relays only to the
-//!   relay's own media address, with TURN REST credentials.
+//! - [`turn`]: a TURN server core (no IO) that relays only to the relay's own media address,
+//!   with TURN REST credentials.
 //! - [`turn_io`]: the TURN server's UDP, TCP and TLS sockets, and its link to the driver.
 //! - [`turn_tls`]: the TURN server's certificate and key (`turns:`).
 //! - [`lesson`]: one lesson's publications and subscriptions, and the RTP forwarding between them.
@@ -34,6 +38,8 @@ pub mod forwarding;
 pub mod interceptor;
 pub mod keyframes;
 pub mod lesson;
+pub mod link_meter;
+pub mod link_report;
 pub mod pacing;
 pub mod publisher_rate;
 pub mod retransmit;

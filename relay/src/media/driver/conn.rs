@@ -5,6 +5,7 @@ use super::demux::PeerId;
 use super::{ChainLimits, DriverError, SendTrack};
 use crate::media::chain;
 use crate::media::codecs;
+use crate::media::link_meter::LinkMeter;
 use crate::media::pacing::Estimate;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::ice::tcp_type::TcpType;
@@ -77,6 +78,8 @@ pub(super) struct Conn {
     pub remote_tracks: HashMap<String, RTCRtpReceiverId>,
     /// What the remote's link carries, as estimated on a connection that sends.
     pub estimate: Estimate,
+    /// The loss, round trip and rate its estimator last saw (a connection that sends).
+    pub meter: LinkMeter,
 }
 
 /// A connection's ICE side: its credentials and its one host candidate (and, with `tcp`, a
@@ -111,12 +114,14 @@ impl Conn {
         // The same interceptors as the lessons' connections: bounded retransmissions, the link
         // estimate and the pacer on a connection that sends.
         let estimate = Estimate::default();
+        let meter = LinkMeter::default();
         let registry = chain::registry(
             limits.retransmit,
             limits.pacing,
             &mut engine,
             !send.is_empty(),
             &estimate,
+            &meter,
         )
         .map_err(rtc_error)?;
         let settings = SettingEngineBuilder::new()
@@ -199,6 +204,7 @@ impl Conn {
                 opened: now,
                 remote_tracks: HashMap::new(),
                 estimate,
+                meter,
             },
             sdp,
         ))

@@ -270,6 +270,9 @@ pub struct Opened {
     /// The remote's link as the connection estimates it (on a connection that sends), for the
     /// lesson's cap on its Publishers ([`crate::media::publisher_rate`]).
     pub estimate: crate::media::pacing::Estimate,
+    /// The loss, round trip and rate the connection's estimator last saw (one that sends), for
+    /// the lesson's report to the teacher.
+    pub meter: crate::media::link_meter::LinkMeter,
 }
 
 /// Counters of the driver since it started.

@@ -323,12 +323,14 @@ impl Driver {
         match Conn::answer(id, now, ice, offer, send, &limits) {
             Ok((conn, answer)) => {
                 let estimate = conn.estimate.clone();
+                let meter = conn.meter.clone();
                 self.conns.insert(id, conn);
                 self.drain(id, now, None);
                 Ok(Opened {
                     conn: id,
                     answer,
                     estimate,
+                    meter,
                 })
             }
             Err(e) => {

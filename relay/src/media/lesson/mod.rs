@@ -22,9 +22,11 @@
 //!   requests.
 //! - `events`: the driver's events, handed to the lesson owning the connection.
 //! - `rate`: caps each Publisher's video at its slowest Subscriber's link (REMB, each second).
+//! - `links`: every 2 s, how each classroom's link fares, to the teacher and observers.
 //! - `notifier`: media notices to one WebSocket connection, never dropped, never blocking.
 
 pub(super) mod events;
+mod links;
 mod notifier;
 mod publication;
 mod rate;
@@ -37,6 +39,7 @@ use crate::media::config::MediaConfig;
 use crate::media::driver::{DriverError, MediaDriverHandle, PeerId};
 use crate::media::forwarding::{Forwarding, Kind, MediaError, RouteChange, TrackId};
 use crate::media::keyframes::KeyframeGate;
+use crate::media::link_meter::LinkMeter;
 use crate::media::pacing::Estimate;
 use crate::media::sdp::SdpError;
 use crate::room::task::Outbound;
@@ -189,6 +192,8 @@ struct Subscription {
     tracks: Vec<Arc<Relayed>>,
     /// The Subscriber's link, as its connection's congestion controller estimates it.
     estimate: Estimate,
+    /// What its estimator last saw (loss, round trip, rate), for the teacher's grid.
+    meter: LinkMeter,
 }
 
 #[derive(Default)]
@@ -245,6 +250,7 @@ impl LessonMedia {
         });
         tokio::spawn(keyframe_timer(Arc::downgrade(&media)));
         tokio::spawn(rate::publisher_rate_timer(Arc::downgrade(&media)));
+        tokio::spawn(links::link_report_timer(Arc::downgrade(&media)));
         media
     }
 

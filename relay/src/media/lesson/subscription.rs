@@ -85,6 +85,7 @@ impl LessonMedia {
                         peer: opened.conn,
                         tracks,
                         estimate: opened.estimate,
+                        meter: opened.meter,
                     },
                 );
                 self.ctx.own(opened.conn, self, media);

@@ -1,0 +1,100 @@
+//! What a Subscriber's link showed lately, shared between the connection's estimator (which
+//! writes it from the Subscriber's transport-wide feedback, [`super::estimator`]) and the
+//! lesson (which reports it to the teacher, [`super::lesson`]). Plain atomics: the estimator
+//! runs on the driver's worker, the lesson reads from anywhere, neither waits.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// One reading ([`LinkMeter::read`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkReading {
+    /// Packets lost over the last second, per mille.
+    pub loss_permille: u16,
+    /// The smallest round trip of the last two seconds (queueing included), milliseconds.
+    pub rtt_ms: u32,
+    /// What arrived over the last second, bits per second.
+    pub delivered_bps: u64,
+    /// Feedback batches read so far: a reading with none is no reading.
+    pub feedbacks: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LinkMeter(Arc<Meter>);
+
+#[derive(Debug, Default)]
+struct Meter {
+    loss_permille: AtomicU32,
+    rtt_ms: AtomicU32,
+    delivered_bps: AtomicU64,
+    feedbacks: AtomicU64,
+}
+
+impl LinkMeter {
+    /// The latest reading; `None` before the first feedback.
+    pub fn read(&self) -> Option<LinkReading> {
+        let m = &self.0;
+        let feedbacks = m.feedbacks.load(Ordering::Relaxed);
+        (feedbacks > 0).then(|| LinkReading {
+            loss_permille: m.loss_permille.load(Ordering::Relaxed).min(1000) as u16,
+            rtt_ms: m.rtt_ms.load(Ordering::Relaxed),
+            delivered_bps: m.delivered_bps.load(Ordering::Relaxed),
+            feedbacks,
+        })
+    }
+
+    /// A new reading: `loss` a share (0-1), `rtt` in seconds, `delivered` bits per second.
+    pub fn write(&self, loss: f64, rtt: Option<f64>, delivered: f64) {
+        let m = &self.0;
+        let permille = (loss.clamp(0.0, 1.0) * 1000.0).round() as u32;
+        m.loss_permille.store(permille, Ordering::Relaxed);
+        if let Some(rtt) = rtt.filter(|r| r.is_finite()) {
+            let ms = (rtt.max(0.0) * 1000.0).round().min(f64::from(u32::MAX)) as u32;
+            m.rtt_ms.store(ms, Ordering::Relaxed);
+        }
+        let bps = if delivered.is_finite() {
+            delivered.max(0.0) as u64
+        } else {
+            0
+        };
+        m.delivered_bps.store(bps, Ordering::Relaxed);
+        m.feedbacks.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_read_before_the_first_feedback() {
+        assert_eq!(LinkMeter::default().read(), None);
+    }
+
+    #[test]
+    fn a_reading_is_what_was_written_clamped() {
+        let meter = LinkMeter::default();
+        let reader = meter.clone();
+        meter.write(0.0123, Some(0.0815), 1_234_567.8);
+        assert_eq!(
+            reader.read(),
+            Some(LinkReading {
+                loss_permille: 12,
+                rtt_ms: 82,
+                delivered_bps: 1_234_567,
+                feedbacks: 1,
+            })
+        );
+        // Out of range or unknown: clamped, or the last round trip kept.
+        meter.write(7.0, None, f64::NAN);
+        assert_eq!(
+            reader.read(),
+            Some(LinkReading {
+                loss_permille: 1000,
+                rtt_ms: 82,
+                delivered_bps: 0,
+                feedbacks: 2,
+            })
+        );
+    }
+}
