@@ -19,6 +19,9 @@
 //! - [`link_meter`]: the loss, round trip and rate the estimator last saw, for the lesson's
 //!   report to the teacher.
 //! - [`link_report`]: smooths those readings into each classroom's link grade (no IO).
+//! - [`vp8`]: the VP8 payload descriptor: key frames, picture ID, TL0PICIDX (no IO).
+//! - [`simulcast`]: one Subscriber's layer of a simulcast Track: which layer, and the switch at
+//!   a key frame with continuous numbers (no IO; not wired yet).
 //! - [`throttle`]: hands deadlines to an interceptor at most once per period (no IO).
 //! - [`turn`]: a TURN server core (no IO) that relays only to the relay's own media address,
 //!   with TURN REST credentials.
@@ -44,10 +47,12 @@ pub mod pacing;
 pub mod publisher_rate;
 pub mod retransmit;
 pub mod sdp;
+pub mod simulcast;
 pub mod throttle;
 pub mod turn;
 pub mod turn_io;
 pub mod turn_tls;
+pub mod vp8;
 
 use driver::{DriverConfig, DriverError};
 use lesson::{LessonMedia, MediaContext};

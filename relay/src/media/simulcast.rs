@@ -1,0 +1,546 @@
+//! One Subscriber's view of a simulcast Track (no IO). A Publisher that sends simulcast sends
+//! the same camera as several layers (encodings of different sizes and rates, lowest first); a
+//! Subscriber receives one of them, the one its link carries:
+//!
+//! - [`LayerChoice`] picks the layer from the Subscriber's link estimate and what each layer
+//!   sends now: the highest that fits, down at once, up only after the estimate has allowed it
+//!   for [`UP_HOLD`]; no layer at all (video paused, audio goes on) when even the lowest does
+//!   not fit.
+//! - [`LayerForwarder`] forwards the chosen layer's packets and switches only at a key frame of
+//!   the layer it switches to, rewriting sequence numbers, timestamps and the VP8 picture ID and
+//!   TL0PICIDX so that the Subscriber's decoder sees one continuous stream under one SSRC.
+//!
+//! Not wired into the driver yet (Rural links issue): the pure core first, with its tests.
+
+use super::vp8::Vp8Packet;
+use std::time::{Duration, Instant};
+
+/// Most layers a simulcast Track may have (Chromium sends three); a packet of a higher layer is
+/// not counted ([`LayerRates::record`] refuses it).
+pub const MAX_LAYERS: usize = 4;
+/// How long a higher layer must have fitted before the Subscriber is switched up to it.
+pub const UP_HOLD: Duration = Duration::from_secs(5);
+/// RTP clock of video (90 kHz).
+const VIDEO_CLOCK_HZ: u64 = 90_000;
+
+/// What the forwarder needs of one received packet of a simulcast Track.
+#[derive(Clone, Copy, Debug)]
+pub struct Incoming {
+    /// Its layer: 0 the lowest.
+    pub layer: usize,
+    pub seq: u16,
+    pub timestamp: u32,
+    /// Its VP8 descriptor, if the codec is VP8 and it parsed.
+    pub vp8: Option<Vp8Packet>,
+}
+
+/// What to send the Subscriber for one packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forward {
+    /// Send it with these numbers (the picture ID and TL0PICIDX go into the VP8 descriptor:
+    /// [`super::vp8::rewrite`]).
+    Send {
+        seq: u16,
+        timestamp: u32,
+        picture_id: u16,
+        tl0picidx: u8,
+    },
+    /// Not for this Subscriber (another layer, or before the switch point).
+    Drop,
+}
+
+/// How a layer's numbers map to the Subscriber's.
+#[derive(Clone, Copy, Debug)]
+struct Mapping {
+    layer: usize,
+    seq: u16,
+    timestamp: u32,
+    picture_id: u16,
+    tl0picidx: u8,
+    /// The first sequence number forwarded from this layer: older ones are dropped.
+    from_seq: u16,
+}
+
+/// The Subscriber's stream as sent so far.
+#[derive(Clone, Copy, Debug)]
+struct Sent {
+    seq: u16,
+    timestamp: u32,
+    picture_id: u16,
+    tl0picidx: u8,
+    at: Instant,
+}
+
+/// Forwards one layer of a simulcast Track to one Subscriber.
+#[derive(Clone, Debug, Default)]
+pub struct LayerForwarder {
+    target: Option<usize>,
+    mapping: Option<Mapping>,
+    sent: Option<Sent>,
+}
+
+/// `a` comes after `b` in 16-bit sequence space.
+fn newer(a: u16, b: u16) -> bool {
+    a != b && a.wrapping_sub(b) < 0x8000
+}
+
+impl LayerForwarder {
+    /// The layer to forward from now on (`None`: none, video paused). The switch happens at the
+    /// target layer's next key frame; until then the current layer goes on.
+    pub fn set_target(&mut self, layer: Option<usize>) {
+        self.target = layer;
+        if layer.is_none() {
+            self.mapping = None;
+        }
+    }
+
+    pub fn target(&self) -> Option<usize> {
+        self.target
+    }
+
+    /// The layer being forwarded.
+    pub fn current(&self) -> Option<usize> {
+        self.mapping.map(|m| m.layer)
+    }
+
+    /// The target layer is not forwarded yet: its Publisher should be asked for a key frame.
+    pub fn waits_for_keyframe(&self) -> bool {
+        self.target.is_some() && self.target != self.current()
+    }
+
+    /// What to do with `packet`, received at `now`.
+    pub fn forward(&mut self, now: Instant, packet: &Incoming) -> Forward {
+        let keyframe = packet.vp8.is_some_and(|v| v.keyframe);
+        if Some(packet.layer) == self.target && self.current() != self.target && keyframe {
+            self.switch_to(now, packet);
+        }
+        let Some(m) = self.mapping else {
+            return Forward::Drop;
+        };
+        if packet.layer != m.layer || newer(m.from_seq, packet.seq) {
+            return Forward::Drop;
+        }
+        let seq = packet.seq.wrapping_add(m.seq);
+        let timestamp = packet.timestamp.wrapping_add(m.timestamp);
+        let (picture_id, tl0picidx) = match packet.vp8 {
+            Some(v) => (
+                v.picture_id
+                    .map_or(0, |p| p.value().wrapping_add(m.picture_id) & 0x7FFF),
+                v.tl0picidx.map_or(0, |t| t.wrapping_add(m.tl0picidx)),
+            ),
+            None => (0, 0),
+        };
+        let is_newest = self.sent.is_none_or(|s| newer(seq, s.seq));
+        if is_newest {
+            self.sent = Some(Sent {
+                seq,
+                timestamp,
+                picture_id,
+                tl0picidx,
+                at: now,
+            });
+        }
+        Forward::Send {
+            seq,
+            timestamp,
+            picture_id,
+            tl0picidx,
+        }
+    }
+
+    /// Starts forwarding `packet`'s layer with it (a key frame's first packet): its numbers
+    /// continue the Subscriber's stream.
+    fn switch_to(&mut self, now: Instant, packet: &Incoming) {
+        let (picture_in, tl0_in) = packet.vp8.map_or((0, 0), |v| {
+            (
+                v.picture_id.map_or(0, |p| p.value()),
+                v.tl0picidx.unwrap_or(0),
+            )
+        });
+        let (seq, timestamp, picture_id, tl0picidx) = match self.sent {
+            // Continue: the next number of each, the timestamp advanced by the time since.
+            Some(s) => {
+                let elapsed = now.saturating_duration_since(s.at);
+                let ticks = (elapsed.as_micros() as u64 * VIDEO_CLOCK_HZ / 1_000_000).max(1);
+                (
+                    s.seq.wrapping_add(1),
+                    s.timestamp.wrapping_add(ticks as u32),
+                    s.picture_id.wrapping_add(1) & 0x7FFF,
+                    s.tl0picidx.wrapping_add(1),
+                )
+            }
+            // The first layer: its own numbers.
+            None => (packet.seq, packet.timestamp, picture_in, tl0_in),
+        };
+        self.mapping = Some(Mapping {
+            layer: packet.layer,
+            seq: seq.wrapping_sub(packet.seq),
+            timestamp: timestamp.wrapping_sub(packet.timestamp),
+            picture_id: picture_id.wrapping_sub(picture_in),
+            tl0picidx: tl0picidx.wrapping_sub(tl0_in),
+            from_seq: packet.seq,
+        });
+    }
+}
+
+/// What each layer of a simulcast Track sends: bytes over the last second, in ten slots of
+/// 100 ms per layer (fixed memory, whatever the packet rate).
+#[derive(Clone, Debug, Default)]
+pub struct LayerRates {
+    /// Per layer: (the slot's number, bytes) for the last ten slots.
+    layers: [[(u64, u64); SLOTS]; MAX_LAYERS],
+    epoch: Option<Instant>,
+}
+
+const SLOTS: usize = 10;
+const SLOT: Duration = Duration::from_millis(100);
+
+impl LayerRates {
+    fn slot(&mut self, now: Instant) -> u64 {
+        let epoch = *self.epoch.get_or_insert(now);
+        (now.saturating_duration_since(epoch).as_millis() / SLOT.as_millis()) as u64 + 1
+    }
+
+    /// A packet of `bytes` of `layer` arrived at `now`; `false` (not counted) if the layer is
+    /// beyond [`MAX_LAYERS`].
+    pub fn record(&mut self, now: Instant, layer: usize, bytes: usize) -> bool {
+        let slot = self.slot(now);
+        let Some(slots) = self.layers.get_mut(layer) else {
+            return false;
+        };
+        let cell = &mut slots[(slot % SLOTS as u64) as usize];
+        if cell.0 != slot {
+            *cell = (slot, 0);
+        }
+        cell.1 = cell.1.saturating_add(bytes as u64);
+        true
+    }
+
+    /// Bits per second each layer sent over the last second, lowest first, up to the highest
+    /// layer that sent anything; `None` for a layer that sent nothing in it.
+    pub fn rates(&mut self, now: Instant) -> Vec<Option<f64>> {
+        let slot = self.slot(now);
+        let mut rates: Vec<Option<f64>> = self
+            .layers
+            .iter()
+            .map(|slots| {
+                let bytes: u64 = slots
+                    .iter()
+                    .filter(|(s, _)| *s + (SLOTS as u64) > slot && *s <= slot)
+                    .map(|(_, b)| *b)
+                    .sum();
+                (bytes > 0).then(|| bytes as f64 * 8.0 / (SLOT * SLOTS as u32).as_secs_f64())
+            })
+            .collect();
+        while rates.last().is_some_and(Option::is_none) {
+            rates.pop();
+        }
+        rates
+    }
+}
+
+/// Picks a Subscriber's layer.
+#[derive(Clone, Debug, Default)]
+pub struct LayerChoice {
+    started: bool,
+    chosen: Option<usize>,
+    /// A higher layer than the chosen one fits, since then.
+    higher_since: Option<Instant>,
+}
+
+impl LayerChoice {
+    /// The layer for a Subscriber whose link carries `budget_bps` for this video now, given the
+    /// bits per second each layer sends (`None`: not arriving now), lowest first. `None`: no
+    /// layer fits, the video pauses.
+    pub fn choose(
+        &mut self,
+        now: Instant,
+        budget_bps: f64,
+        layers: &[Option<f64>],
+    ) -> Option<usize> {
+        let fits = layers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rate)| rate.map(|r| (i, r)))
+            .filter(|(_, rate)| *rate <= budget_bps)
+            .map(|(i, _)| i)
+            .next_back();
+        let arriving = self
+            .chosen
+            .is_none_or(|c| layers.get(c).is_some_and(Option::is_some));
+        // `None` (paused) orders below every layer.
+        if !self.started {
+            self.started = true;
+            self.chosen = fits;
+        } else if fits < self.chosen || !arriving {
+            self.chosen = fits;
+            self.higher_since = None;
+        } else if fits > self.chosen {
+            let since = *self.higher_since.get_or_insert(now);
+            if now.saturating_duration_since(since) >= UP_HOLD {
+                self.chosen = fits;
+                self.higher_since = None;
+            }
+        } else {
+            self.higher_since = None;
+        }
+        self.chosen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::vp8::{self, PictureId};
+    use proptest::prelude::*;
+
+    /// A VP8 packet of `layer` as Chromium sends it (15-bit picture ID, TL0PICIDX).
+    fn packet(layer: usize, seq: u16, ts: u32, pid: u16, tl0: u8, key: bool) -> Incoming {
+        let bytes = [
+            0x90,
+            0xC0,
+            0x80 | (pid >> 8) as u8,
+            (pid & 0xFF) as u8,
+            tl0,
+            if key { 0x10 } else { 0x11 },
+        ];
+        Incoming {
+            layer,
+            seq,
+            timestamp: ts,
+            vp8: Some(vp8::parse(&bytes).expect("parses")),
+        }
+    }
+
+    fn sent(f: Forward) -> (u16, u32, u16, u8) {
+        match f {
+            Forward::Send {
+                seq,
+                timestamp,
+                picture_id,
+                tl0picidx,
+            } => (seq, timestamp, picture_id, tl0picidx),
+            Forward::Drop => panic!("dropped"),
+        }
+    }
+
+    #[test]
+    fn nothing_goes_until_the_target_layer_s_key_frame() {
+        let t = Instant::now();
+        let mut f = LayerForwarder::default();
+        f.set_target(Some(1));
+        assert!(f.waits_for_keyframe());
+        assert_eq!(
+            f.forward(t, &packet(1, 10, 900, 5, 1, false)),
+            Forward::Drop
+        );
+        assert_eq!(f.forward(t, &packet(0, 70, 900, 9, 3, true)), Forward::Drop);
+        // The first layer keeps its own numbers.
+        assert_eq!(
+            sent(f.forward(t, &packet(1, 11, 3900, 6, 2, true))),
+            (11, 3900, 6, 2)
+        );
+        assert!(!f.waits_for_keyframe());
+        assert_eq!(
+            sent(f.forward(t, &packet(1, 12, 3900, 6, 2, false))),
+            (12, 3900, 6, 2)
+        );
+        assert_eq!(
+            f.forward(t, &packet(0, 71, 3900, 10, 3, false)),
+            Forward::Drop
+        );
+    }
+
+    #[test]
+    fn a_switch_continues_every_number_of_the_stream() {
+        let t = Instant::now();
+        let mut f = LayerForwarder::default();
+        f.set_target(Some(2));
+        sent(f.forward(t, &packet(2, 100, 1000, 300, 40, true)));
+        sent(f.forward(t, &packet(2, 101, 4000, 301, 41, false)));
+        // Down to layer 0: layer 2 goes on until layer 0's key frame.
+        f.set_target(Some(0));
+        let later = t + Duration::from_millis(33);
+        assert_eq!(
+            sent(f.forward(later, &packet(2, 102, 7000, 302, 42, false))).0,
+            102
+        );
+        assert_eq!(
+            f.forward(later, &packet(0, 5000, 50, 77, 9, false)),
+            Forward::Drop
+        );
+        let at = later + Duration::from_millis(20);
+        let (seq, ts, pid, tl0) = sent(f.forward(at, &packet(0, 5001, 60, 78, 10, true)));
+        assert_eq!((seq, pid, tl0), (103, 303, 43));
+        assert_eq!(
+            ts,
+            7000 + 20 * 90,
+            "the time since the last packet, at 90 kHz"
+        );
+        assert_eq!(
+            sent(f.forward(at, &packet(0, 5002, 3060, 79, 10, false))),
+            (104, 3000 + ts, 304, 43)
+        );
+        // The old layer, and the new one's packets from before the switch, are dropped.
+        assert_eq!(
+            f.forward(at, &packet(2, 103, 10000, 303, 43, false)),
+            Forward::Drop
+        );
+        assert_eq!(
+            f.forward(at, &packet(0, 5000, 50, 77, 9, false)),
+            Forward::Drop
+        );
+    }
+
+    #[test]
+    fn numbers_wrap_around() {
+        let t = Instant::now();
+        let mut f = LayerForwarder::default();
+        f.set_target(Some(0));
+        sent(f.forward(t, &packet(0, 65535, u32::MAX, 0x7FFF, 255, true)));
+        assert_eq!(
+            sent(f.forward(t, &packet(0, 0, 2999, 0, 0, false))),
+            (0, 2999, 0, 0)
+        );
+        f.set_target(Some(1));
+        let (seq, _, pid, tl0) = sent(f.forward(t, &packet(1, 40, 10, 12, 7, true)));
+        assert_eq!((seq, pid, tl0), (1, 1, 1));
+    }
+
+    #[test]
+    fn no_target_pauses_the_video() {
+        let t = Instant::now();
+        let mut f = LayerForwarder::default();
+        f.set_target(Some(0));
+        sent(f.forward(t, &packet(0, 1, 0, 1, 1, true)));
+        f.set_target(None);
+        assert!(!f.waits_for_keyframe());
+        assert_eq!(f.forward(t, &packet(0, 2, 0, 1, 1, true)), Forward::Drop);
+        // Back on: from the next key frame, continuing the numbers.
+        f.set_target(Some(0));
+        assert_eq!(f.forward(t, &packet(0, 3, 0, 2, 1, false)), Forward::Drop);
+        assert_eq!(sent(f.forward(t, &packet(0, 9, 90, 3, 2, true))).0, 2);
+    }
+
+    const RATES: [Option<f64>; 3] = [Some(150_000.0), Some(500_000.0), Some(1_500_000.0)];
+
+    #[test]
+    fn the_first_choice_is_the_highest_that_fits_at_once() {
+        let t = Instant::now();
+        assert_eq!(
+            LayerChoice::default().choose(t, 2_000_000.0, &RATES),
+            Some(2)
+        );
+        assert_eq!(LayerChoice::default().choose(t, 600_000.0, &RATES), Some(1));
+        assert_eq!(LayerChoice::default().choose(t, 100_000.0, &RATES), None);
+    }
+
+    #[test]
+    fn down_at_once_up_after_the_hold() {
+        let t = Instant::now();
+        let mut c = LayerChoice::default();
+        assert_eq!(c.choose(t, 2_000_000.0, &RATES), Some(2));
+        assert_eq!(
+            c.choose(t + Duration::from_secs(1), 600_000.0, &RATES),
+            Some(1)
+        );
+        assert_eq!(
+            c.choose(t + Duration::from_secs(2), 100_000.0, &RATES),
+            None
+        );
+        // Room again: not before the hold.
+        let back = t + Duration::from_secs(3);
+        assert_eq!(c.choose(back, 2_000_000.0, &RATES), None);
+        assert_eq!(
+            c.choose(
+                back + UP_HOLD - Duration::from_millis(1),
+                2_000_000.0,
+                &RATES
+            ),
+            None
+        );
+        assert_eq!(c.choose(back + UP_HOLD, 2_000_000.0, &RATES), Some(2));
+        // A dip during the hold starts it again.
+        let mut c = LayerChoice::default();
+        c.choose(t, 600_000.0, &RATES);
+        c.choose(t + Duration::from_secs(1), 2_000_000.0, &RATES);
+        c.choose(t + Duration::from_secs(2), 600_000.0, &RATES);
+        assert_eq!(
+            c.choose(t + Duration::from_secs(6), 2_000_000.0, &RATES),
+            Some(1)
+        );
+        assert_eq!(
+            c.choose(t + Duration::from_secs(11), 2_000_000.0, &RATES),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn a_layer_that_stops_arriving_is_left_at_once() {
+        let t = Instant::now();
+        let mut c = LayerChoice::default();
+        assert_eq!(c.choose(t, 2_000_000.0, &RATES), Some(2));
+        let no_top = [RATES[0], RATES[1], None];
+        assert_eq!(
+            c.choose(t + Duration::from_secs(1), 2_000_000.0, &no_top),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn layer_rates_cover_the_last_second() {
+        let t = Instant::now();
+        let mut r = LayerRates::default();
+        for ms in (0..1000).step_by(20) {
+            let at = t + Duration::from_millis(ms);
+            assert!(r.record(at, 0, 375)); // 150 kbit/s
+            assert!(r.record(at, 2, 3750)); // 1.5 Mbit/s
+        }
+        let rates = r.rates(t + Duration::from_millis(999));
+        assert_eq!(rates.len(), 3);
+        assert!((rates[0].unwrap() - 150_000.0).abs() < 1.0, "{rates:?}");
+        assert_eq!(rates[1], None);
+        assert!((rates[2].unwrap() - 1_500_000.0).abs() < 1.0, "{rates:?}");
+        // A second later with nothing more: nothing arrives.
+        assert!(r.rates(t + Duration::from_millis(2_100)).is_empty());
+        assert!(!r.record(t, MAX_LAYERS, 100), "too many layers");
+    }
+
+    proptest! {
+        /// Whatever the layers do, the Subscriber's sequence numbers go up by one from packet to
+        /// packet it is sent (in arrival order, without reordering), across every switch.
+        #[test]
+        fn the_subscriber_s_sequence_has_no_gap_and_no_repeat(
+            steps in proptest::collection::vec((0usize..3, any::<bool>(), 0u8..4), 1..300)
+        ) {
+            let t = Instant::now();
+            let mut f = LayerForwarder::default();
+            let mut seqs = [1000u16, 20_000, 65_000];
+            let mut last: Option<u16> = None;
+            for (i, (layer, key, retarget)) in steps.into_iter().enumerate() {
+                if retarget == 0 {
+                    f.set_target(Some(i % 3));
+                }
+                seqs[layer] = seqs[layer].wrapping_add(1);
+                let p = packet(layer, seqs[layer], i as u32 * 90, i as u16, 0, key);
+                if let Forward::Send { seq, .. } = f.forward(t + Duration::from_millis(i as u64), &p) {
+                    if let Some(l) = last {
+                        prop_assert_eq!(seq, l.wrapping_add(1));
+                    }
+                    last = Some(seq);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn picture_ids_read_back_from_a_rewritten_packet() {
+        let mut bytes = vec![0x90, 0xC0, 0x80 | 0x12, 0x34, 9, 0x10];
+        let p = vp8::parse(&bytes).unwrap();
+        vp8::rewrite(&mut bytes, &p, 0x0102, 200);
+        assert_eq!(
+            vp8::parse(&bytes).unwrap().picture_id,
+            Some(PictureId::Long(0x0102))
+        );
+    }
+}
