@@ -68,6 +68,16 @@ pub fn link_grade(grade: shared::link::LinkGrade) -> &'static str {
     }
 }
 
+/// A classroom's own link, in plain words for the people in the classroom.
+pub fn own_link(grade: shared::link::LinkGrade) -> &'static str {
+    use shared::link::LinkGrade;
+    match grade {
+        LinkGrade::Good => "本教室网络良好",
+        LinkGrade::Fair => "本教室网络一般，画面可能偶尔卡顿",
+        LinkGrade::Poor => "本教室网络较差，优先保证声音，画面可能卡顿",
+    }
+}
+
 /// The figures behind a classroom's link grade (the badge's tooltip).
 pub fn link_details(link: &shared::link::ClassroomLink) -> String {
     format!(

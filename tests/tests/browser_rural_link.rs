@@ -81,6 +81,15 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
             && seen.tooltip.contains("往返"),
         "the figures behind the grade: {seen:?}"
     );
+    // The classroom's page says the same of its own link, in plain words.
+    dsl.classroom
+        .until(
+            "the classroom's page saying its link is good",
+            "document.querySelector('#own-link')?.dataset.link === 'good' && \
+             document.querySelector('#own-link').textContent.includes('网络良好')",
+            Duration::from_secs(10),
+        )
+        .await;
     dsl.teacher.screenshot("rural-dsl-teacher.png").await;
     dsl.classroom.screenshot("rural-dsl-classroom.png").await;
     dsl.close().await;

@@ -122,6 +122,24 @@ impl Lesson {
         }
     }
 
+    /// A classroom's own link, in plain words under the teacher's picture (the figures in its
+    /// tooltip); nothing on other pages or before the relay has measured it.
+    fn own_link(&self) -> Html {
+        let Role::Classroom(me) = self.state.role else {
+            return html! {};
+        };
+        let Some(link) = self.state.links.iter().find(|l| l.classroom == me) else {
+            return html! {};
+        };
+        let grade = link.grade.as_str();
+        html! {
+            <p id="own-link" class={classes!("link-grade", "own", grade)} data-link={grade}
+                title={labels::link_details(link)} role="status">
+                { labels::own_link(link.grade) }
+            </p>
+        }
+    }
+
     /// The teacher's grid: every classroom's camera, its audio level, and the floor.
     pub(super) fn classroom_grid(&self, ctx: &Context<Self>) -> Html {
         let rooms = self.media.classroom_sources();
@@ -168,6 +186,7 @@ impl Lesson {
                 } else {
                     <div class="tile waiting">{ "等待老师的画面…" }</div>
                 }
+                { self.own_link() }
                 if let Some((source, id)) = floor_source {
                     <div class="floor-tile">
                         { self.video_tile(source, Some("floor-video"), format!("正在发言：{}", self.classroom_name(id))) }

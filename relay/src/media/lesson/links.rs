@@ -1,6 +1,7 @@
 //! Every 2 s, how each classroom's link fares ([`LinkReport`]) goes to the lesson's teacher and
-//! observers as [`ServerMsg::Links`]: what the relay's estimator saw on the Subscription that
-//! carries most to that classroom (the teacher's picture, as a rule).
+//! observers as [`ServerMsg::Links`], and to each classroom its own: what the relay's estimator
+//! saw on the Subscription that carries most to that classroom (the teacher's picture, as a
+//! rule).
 
 use super::{lock, LessonMedia};
 use crate::media::link_meter::LinkReading;
@@ -39,8 +40,19 @@ pub(super) async fn link_report_timer(media: Weak<LessonMedia>) {
             continue;
         }
         for m in inner.members.values() {
-            if let (Role::Teacher | Role::Observer, Some(notify)) = (m.role, &m.notify) {
-                notify.send(ServerMsg::Links(links.clone()));
+            let Some(notify) = &m.notify else { continue };
+            match m.role {
+                Role::Teacher | Role::Observer => notify.send(ServerMsg::Links(links.clone())),
+                Role::Classroom(room) => {
+                    let own: Vec<_> = links
+                        .iter()
+                        .filter(|l| l.classroom == room)
+                        .copied()
+                        .collect();
+                    if !own.is_empty() {
+                        notify.send(ServerMsg::Links(own));
+                    }
+                }
             }
         }
     }
