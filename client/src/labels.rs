@@ -128,6 +128,8 @@ mod tests {
             receiving_kbps: 712,
         };
         assert_eq!(link_grade(link.grade), "网络一般");
+        assert_eq!(own_link(LinkGrade::Good), "本教室网络良好");
+        assert!(own_link(LinkGrade::Poor).contains("优先保证声音"));
         assert_eq!(
             link_details(&link),
             "丢包 3.4%，往返 320 毫秒，接收 712 kbit/s"
