@@ -108,6 +108,28 @@ fn number(v: &serde_json::Value, field: &str) -> u64 {
     v.get(field).and_then(|n| n.as_u64()).unwrap_or(0)
 }
 
+/// What a classroom's page shows of the teacher now (its tile's stats, refreshed each second).
+pub async fn watched_in(classroom: &Browser) -> Watched {
+    let v = classroom
+        .eval(
+            "(() => { const t = document.querySelector('figure:has(#teacher-video)'); \
+             const d = t ? t.dataset : {}; \
+             return { frames: +(d.frames || 0), freezes: +(d.freezes || 0), \
+             freeze_ms: +(d.freezeMs || 0), \
+             audio_samples: +(d.audioSamples || 0), audio_concealed: +(d.audioConcealed || 0), \
+             width: document.querySelector('#teacher-video')?.videoWidth || 0 }; })()",
+        )
+        .await;
+    Watched {
+        frames: number(&v, "frames"),
+        freezes: number(&v, "freezes"),
+        freeze_ms: number(&v, "freeze_ms"),
+        audio_samples: number(&v, "audio_samples"),
+        audio_concealed: number(&v, "audio_concealed"),
+        width: number(&v, "width"),
+    }
+}
+
 impl RuralDsl {
     /// Sets up both sites, opens the teacher's page at the school and the classroom's page on the
     /// rural link, and returns once the rural classroom decodes the teacher's video and audio.
@@ -205,25 +227,14 @@ impl RuralDsl {
 
     /// What the rural classroom shows of the teacher now.
     pub async fn watched(&self) -> Watched {
-        let v = self
-            .classroom
-            .eval(
-                "(() => { const t = document.querySelector('figure:has(#teacher-video)'); \
-                 const d = t ? t.dataset : {}; \
-                 return { frames: +(d.frames || 0), freezes: +(d.freezes || 0), \
-                 freeze_ms: +(d.freezeMs || 0), \
-                 audio_samples: +(d.audioSamples || 0), audio_concealed: +(d.audioConcealed || 0), \
-                 width: document.querySelector('#teacher-video')?.videoWidth || 0 }; })()",
-            )
-            .await;
-        Watched {
-            frames: number(&v, "frames"),
-            freezes: number(&v, "freezes"),
-            freeze_ms: number(&v, "freeze_ms"),
-            audio_samples: number(&v, "audio_samples"),
-            audio_concealed: number(&v, "audio_concealed"),
-            width: number(&v, "width"),
-        }
+        watched_in(&self.classroom).await
+    }
+
+    /// Opens a second classroom's page (`CLASSROOMS[1]`) at the school, whose link to the relay
+    /// is not shaped: a classroom on a good link beside the rural one.
+    pub async fn open_school_classroom(&self) -> Browser {
+        let link = self.relay.link(Role::Classroom(CLASSROOMS[1]));
+        open(&self._drivers.0, &self.relay, &link, &[]).await
     }
 
     /// Waits (10 s at most) until the classroom has heard 4 s more of the teacher's audio and

@@ -67,10 +67,31 @@ pub(super) fn constraint(id: Option<String>) -> JsValue {
     }
 }
 
-/// Camera and microphone; if only one of them exists, that one.
+/// What the camera should deliver: the teacher's camera is asked for 1280x720, so that its three
+/// simulcast layers (browsers send fewer layers of a smaller picture) exist; others take the
+/// camera's default.
+fn video_constraint(id: Option<String>, hd: bool) -> JsValue {
+    if !hd {
+        return constraint(id);
+    }
+    let c = match constraint(id) {
+        v if v.is_object() => Object::from(v),
+        _ => Object::new(),
+    };
+    for (name, value) in [("width", 1280), ("height", 720)] {
+        let ideal = Object::new();
+        let _ = Reflect::set(&ideal, &"ideal".into(), &value.into());
+        let _ = Reflect::set(&c, &name.into(), &ideal);
+    }
+    c.into()
+}
+
+/// Camera and microphone; if only one of them exists, that one. `hd`: the camera at 1280x720
+/// if it can.
 pub(super) async fn get_user_media(
     audio: Option<String>,
     video: Option<String>,
+    hd: bool,
 ) -> Result<MediaStream, String> {
     if web_sys::window().is_some_and(|w| !w.is_secure_context()) {
         return Err(
@@ -94,7 +115,7 @@ pub(super) async fn get_user_media(
             JsValue::FALSE
         });
         c.set_video(&if v {
-            constraint(video.clone())
+            video_constraint(video.clone(), hd)
         } else {
             JsValue::FALSE
         });
@@ -124,8 +145,9 @@ pub(super) async fn get_user_media_only(
     audio: Option<String>,
     video: Option<String>,
     only_audio: bool,
+    hd: bool,
 ) -> Result<MediaStreamTrack, String> {
-    let stream = get_user_media(audio, video).await?;
+    let stream = get_user_media(audio, video, hd).await?;
     let tracks = if only_audio {
         stream.get_audio_tracks()
     } else {

@@ -151,8 +151,9 @@ impl MediaPlane {
         if self.publishes() && !self.asked {
             self.asked = true;
             let events = self.events.clone();
+            let hd = self.role == Role::Teacher;
             spawn_local(async move {
-                let result = get_user_media(None, None).await;
+                let result = get_user_media(None, None, hd).await;
                 events.emit(MediaEvent::LocalStream(result));
             });
         }
@@ -313,13 +314,14 @@ impl MediaPlane {
             }
             MediaEvent::ChooseDevice { kind, id } => {
                 let events = self.events.clone();
+                let hd = self.role == Role::Teacher;
                 spawn_local(async move {
                     let (audio, video) = match kind {
                         DeviceKind::Camera => (None, Some(id)),
                         DeviceKind::Microphone => (Some(id), None),
                     };
                     let only_audio = audio.is_some();
-                    let result = get_user_media_only(audio, video, only_audio).await;
+                    let result = get_user_media_only(audio, video, only_audio, hd).await;
                     events.emit(MediaEvent::Replaced(result.map(|t| (kind, t))));
                 });
                 fx.view = false;
@@ -462,10 +464,7 @@ impl MediaPlane {
             let init = RtcRtpTransceiverInit::new();
             init.set_direction(RtcRtpTransceiverDirection::Sendonly);
             init.set_streams(&streams);
-            let encoding = Object::new();
-            let cap = max_bitrate(self.role, &track.kind());
-            let _ = Reflect::set(&encoding, &"maxBitrate".into(), &cap.into());
-            init.set_send_encodings(&Array::of1(&encoding));
+            init.set_send_encodings(&encodings(self.role, &track.kind()));
             pc.add_transceiver_with_media_stream_track_and_init(&track, &init);
         }
         let req = self.plan.publish();
@@ -625,6 +624,38 @@ impl MediaPlane {
 /// "rural DSL" (2 Mbit/s down, 512 kbit/s up) receives the teacher and sends its own camera.
 /// The relay forwards one stream per Track to everyone, so the teacher's camera is capped at what
 /// the slowest classroom can take.
+/// The encodings a track is sent as: the teacher's camera as three simulcast layers (rids "0",
+/// "1", "2", lowest first: a quarter, half and the whole picture), each classroom's relay
+/// forwarding the one its link carries; everything else as one encoding.
+fn encodings(role: Role, kind: &str) -> Array {
+    let encoding = |rid: Option<&str>, scale: f64, cap: f64| {
+        let e = Object::new();
+        if let Some(rid) = rid {
+            let _ = Reflect::set(&e, &"rid".into(), &rid.into());
+            let _ = Reflect::set(&e, &"scaleResolutionDownBy".into(), &scale.into());
+        }
+        let _ = Reflect::set(&e, &"maxBitrate".into(), &cap.into());
+        e
+    };
+    match (role, kind) {
+        (Role::Teacher, "video") => {
+            let list = Array::new();
+            for (rid, scale, cap) in SIMULCAST {
+                list.push(&encoding(Some(rid), scale, cap));
+            }
+            list
+        }
+        _ => Array::of1(&encoding(None, 1.0, max_bitrate(role, kind))),
+    }
+}
+
+/// The teacher's simulcast layers: rid, scale-down factor, bit rate cap.
+const SIMULCAST: [(&str, f64, f64); 3] = [
+    ("0", 4.0, 150_000.0),
+    ("1", 2.0, 500_000.0),
+    ("2", 1.0, 1_200_000.0),
+];
+
 fn max_bitrate(role: Role, kind: &str) -> f64 {
     match (role, kind) {
         (_, "audio") => 48_000.0,

@@ -80,7 +80,23 @@ pub(super) struct Conn {
     pub estimate: Estimate,
     /// The loss, round trip and rate its estimator last saw (a connection that sends).
     pub meter: LinkMeter,
+    /// The simulcast layer of each SSRC seen on a remote track (see [`Conn::layer_of`]).
+    layers: HashMap<u32, SsrcLayer>,
 }
+
+/// What an SSRC of a remote track is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SsrcLayer {
+    /// Not simulcast: forwarded as it is.
+    Single,
+    /// Simulcast layer `n` (rid "n").
+    Layer(usize),
+    /// A rid the relay does not know (dropped).
+    Unknown,
+}
+
+/// SSRCs remembered per connection (a simulcast Track has a few; more are not cached).
+const MAX_SSRCS: usize = 32;
 
 /// A connection's ICE side: its credentials and its one host candidate (and, with `tcp`, a
 /// passive TCP host candidate at the same IP and port number).
@@ -205,9 +221,45 @@ impl Conn {
                 remote_tracks: HashMap::new(),
                 estimate,
                 meter,
+                layers: HashMap::new(),
             },
             sdp,
         ))
+    }
+
+    /// What `ssrc` of remote track `track_id` is: one of its simulcast layers (named by rid) or
+    /// the whole Track.
+    pub fn layer_of(&mut self, track_id: &str, ssrc: u32) -> SsrcLayer {
+        if let Some(known) = self.layers.get(&ssrc) {
+            return *known;
+        }
+        let Some(receiver) = self.remote_tracks.get(track_id).copied() else {
+            return SsrcLayer::Single;
+        };
+        let Some(r) = self.pc.rtp_receiver(receiver) else {
+            return SsrcLayer::Single;
+        };
+        let track = r.track();
+        let simulcast = track
+            .codings()
+            .iter()
+            .any(|c| !c.rtp_coding_parameters.rid.is_empty());
+        let layer = match (simulcast, track.rid(ssrc)) {
+            (false, _) => SsrcLayer::Single,
+            (true, Some(rid)) => match super::layers::layer_of_rid(rid) {
+                Some(n) => SsrcLayer::Layer(n),
+                None => {
+                    tracing::info!(conn = %self.id, rid = %rid, "a simulcast layer with an unknown rid is dropped");
+                    SsrcLayer::Unknown
+                }
+            },
+            // Not matched to its rid yet: nothing to forward it as (not remembered).
+            (true, None) => return SsrcLayer::Unknown,
+        };
+        if self.layers.len() < MAX_SSRCS {
+            self.layers.insert(ssrc, layer);
+        }
+        layer
     }
 
     /// Sends `packet` on local track `track`, with the SSRC and payload type negotiated for it.

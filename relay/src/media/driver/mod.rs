@@ -76,6 +76,7 @@ mod conn;
 pub mod demux;
 mod droplog;
 pub mod framing;
+pub mod layers;
 mod port;
 mod receive;
 pub mod routes;

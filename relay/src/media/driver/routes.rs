@@ -9,7 +9,7 @@ use super::demux::PeerId;
 use std::collections::HashMap;
 
 /// Where one copy goes: a connection and its local track.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sink {
     pub conn: PeerId,
     pub track: usize,

@@ -9,8 +9,9 @@
 //! then written to each of its sinks, and each sink drained in turn (see [`super::routes`]).
 
 use super::batch;
-use super::conn::{rtc_error, Conn, Ice};
+use super::conn::{rtc_error, Conn, Ice, SsrcLayer};
 use super::demux::{binding_success_txid, classify, Class, PeerId, TransactionId};
+use super::layers::Layers;
 use super::port::Port;
 use super::receive::{Batch, Received};
 use super::routes::Routes;
@@ -21,9 +22,12 @@ use rand::distributions::{Alphanumeric, DistString};
 use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
 use rtc::peer_connection::message::{RTCMessage, TaggedRTCMessage};
 use rtc::peer_connection::state::RTCPeerConnectionState;
-use rtc::rtp;
+use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
 use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
+use rtc::{rtcp, rtp};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -123,7 +127,9 @@ struct Driver {
     due: Vec<PeerId>,
     routes: Routes,
     /// Packets received on routed tracks this turn, to be written to their sinks.
-    forward: Vec<(PeerId, String, rtp::Packet)>,
+    forward: Vec<(PeerId, String, rtp::Packet, SsrcLayer)>,
+    /// Simulcast Tracks and each sink's layer of one.
+    layers: Layers,
     /// When the counters were last logged, and their values then.
     logged: (Instant, DriverStats),
 }
@@ -174,6 +180,7 @@ pub(super) async fn run(io: WorkerIo, config: DriverConfig) {
         due: Vec::new(),
         routes: Routes::default(),
         forward: Vec::new(),
+        layers: Layers::default(),
         logged: (Instant::now(), DriverStats::default()),
         config,
     };
@@ -262,6 +269,7 @@ impl Driver {
                 track_id,
                 packets,
             } => {
+                let packets = self.for_layers(conn, &track_id, packets);
                 let result = match self.conns.get_mut(&conn) {
                     Some(c) => c.write_rtcp(now, &track_id, packets),
                     None => Err(DriverError::UnknownConn(conn)),
@@ -501,7 +509,9 @@ impl Driver {
                         let track = r.track();
                         (track.kind(), track.codec(init.ssrc).cloned())
                     });
-                    if let Some((kind, codec)) = opened {
+                    // A simulcast Track opens once per layer: the lesson hears of it once.
+                    let again = conn.remote_tracks.contains_key(&init.track_id);
+                    if let (Some((kind, codec)), false) = (opened, again) {
                         conn.remote_tracks
                             .insert(init.track_id.clone(), init.receiver_id);
                         self.out.emit(DriverEvent::TrackOpened {
@@ -529,7 +539,8 @@ impl Driver {
                         });
                     }
                     if !self.routes.sinks(id, &track_id).is_empty() {
-                        self.forward.push((id, track_id, packet));
+                        let layer = conn.layer_of(&track_id, packet.header.ssrc);
+                        self.forward.push((id, track_id, packet, layer));
                     }
                 }
                 RTCMessage::RtcpPacket(track_id, packets) => {
@@ -579,6 +590,7 @@ impl Driver {
         drop(tables);
         self.timers.remove(id);
         self.routes.forget(id);
+        self.layers.forget(id);
     }
 
     /// Every [`COUNTERS_EVERY`], at debug level: what the driver did per second since the last
@@ -605,18 +617,70 @@ impl Driver {
         self.logged = (now, s.clone());
     }
 
+    /// RTCP the lesson writes about a Publisher's Track, made right for a simulcast Track: a key
+    /// frame request goes to every layer (the lesson does not know which layer the Subscriber
+    /// that asked receives), and a bit rate cap (REMB) is dropped, since each Subscriber gets the
+    /// layer its link carries and a cap at the slowest link would take the high layer from all.
+    fn for_layers(
+        &self,
+        conn: PeerId,
+        track_id: &str,
+        packets: Vec<Box<dyn rtcp::Packet>>,
+    ) -> Vec<Box<dyn rtcp::Packet>> {
+        let ssrcs = self.layers.ssrcs(conn, track_id);
+        if ssrcs.is_empty() {
+            return packets;
+        }
+        let mut out: Vec<Box<dyn rtcp::Packet>> = Vec::new();
+        for p in packets {
+            let any = p.as_any();
+            if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
+                for ssrc in &ssrcs {
+                    out.push(Box::new(PictureLossIndication {
+                        sender_ssrc: 0,
+                        media_ssrc: *ssrc,
+                    }));
+                }
+            } else if !any.is::<ReceiverEstimatedMaximumBitrate>() {
+                out.push(p);
+            }
+        }
+        out
+    }
+
     /// Writes the packets received on routed tracks to their sinks. A sink's connection may
     /// refuse a copy (not connected yet, its pacer full): that sink loses it, no one else.
     fn forward(&mut self, now: Instant) {
         let mut forward = std::mem::take(&mut self.forward);
         let mut touched: Vec<PeerId> = Vec::new();
-        for (source, track_id, packet) in forward.drain(..) {
+        let mut asks = Vec::new();
+        for (source, track_id, packet, layer) in forward.drain(..) {
             let packet = crate::media::fanout::for_subscribers(packet);
+            let layer = match layer {
+                SsrcLayer::Single => None,
+                SsrcLayer::Layer(n) => {
+                    self.layers.received(now, source, &track_id, n, &packet);
+                    Some(n)
+                }
+                SsrcLayer::Unknown => continue,
+            };
             for sink in self.routes.sinks(source, &track_id) {
                 let Some(c) = self.conns.get_mut(&sink.conn) else {
                     continue;
                 };
-                match c.write_rtp(now, sink.track, packet.clone()) {
+                let copy = match layer {
+                    None => packet.clone(),
+                    Some(n) => {
+                        let estimate = c.estimate.get().map(|bps| bps as f64);
+                        match self.layers.for_sink(
+                            now, source, &track_id, *sink, estimate, n, &packet, &mut asks,
+                        ) {
+                            Some(copy) => copy,
+                            None => continue,
+                        }
+                    }
+                };
+                match c.write_rtp(now, sink.track, copy) {
                     Ok(()) => {
                         self.out.stats.forwarded += 1;
                         touched.push(sink.conn);
@@ -633,6 +697,18 @@ impl Driver {
         touched.dedup();
         for conn in touched {
             self.drain_writes(conn, now);
+        }
+        for ask in asks {
+            let pli: Box<dyn rtcp::Packet> = Box::new(PictureLossIndication {
+                sender_ssrc: 0,
+                media_ssrc: ask.ssrc,
+            });
+            if let Some(c) = self.conns.get_mut(&ask.source) {
+                match c.write_rtcp(now, &ask.track_id, vec![pli]) {
+                    Ok(()) => self.drain(ask.source, now, None),
+                    Err(e) => tracing::debug!("media driver: key frame request: {e}"),
+                }
+            }
         }
     }
 

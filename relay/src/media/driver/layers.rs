@@ -1,0 +1,300 @@
+//! Simulcast in the driver (no IO): a Publisher's simulcast Track arrives as several layers
+//! (one SSRC each, named by rid "0", "1", "2"..., lowest first); each Subscriber sink of it gets
+//! one layer, chosen from its link's estimate ([`LayerChoice`]) and switched at key frames with
+//! continuous numbers ([`LayerForwarder`]). This module keeps that state per Track and per sink
+//! and tells the worker what to send and which key frames to ask for.
+
+use super::demux::PeerId;
+use super::routes::Sink;
+use crate::media::simulcast::{
+    Forward, Incoming, LayerChoice, LayerForwarder, LayerRates, MAX_LAYERS,
+};
+use crate::media::vp8;
+use bytes::BytesMut;
+use rtc::rtp;
+use rtc::shared::marshal::MarshalSize;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How often a sink's layer is chosen again.
+const CHOOSE_EVERY: Duration = Duration::from_millis(500);
+/// Key frame requests for one layer, at most this often.
+const KEYFRAME_GAP: Duration = Duration::from_millis(500);
+/// The share of a Subscriber's link estimate the video may take (the rest for repairs), and
+/// what its audio takes off first. The estimate never grows past about twice what the link
+/// delivers plus 500 kbit/s (`media::estimator`), so from the middle layer (~500 kbit/s) the
+/// top one (~1.2 Mbit/s) must fit in 95% of 1.5 Mbit/s less the audio.
+const VIDEO_SHARE: f64 = 0.95;
+const AUDIO_BPS: f64 = 50_000.0;
+
+/// The layer a rid names: "0" to "3" (lowest first). Anything else names none.
+pub fn layer_of_rid(rid: &str) -> Option<usize> {
+    match rid.parse::<usize>() {
+        Ok(layer) if layer < MAX_LAYERS && rid.len() == 1 => Some(layer),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Default)]
+struct TrackLayers {
+    ssrcs: [Option<u32>; MAX_LAYERS],
+    rates: LayerRates,
+    asked: [Option<Instant>; MAX_LAYERS],
+}
+
+#[derive(Debug, Default)]
+struct SinkLayer {
+    forwarder: LayerForwarder,
+    choice: LayerChoice,
+    chosen_at: Option<Instant>,
+}
+
+/// Every simulcast Track of a worker and every sink's layer of one.
+#[derive(Debug, Default)]
+pub struct Layers {
+    tracks: HashMap<(PeerId, String), TrackLayers>,
+    sinks: HashMap<(PeerId, String, Sink), SinkLayer>,
+}
+
+/// A key frame to ask a Publisher for: its connection, Track and the layer's SSRC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyframeAsk {
+    pub source: PeerId,
+    pub track_id: String,
+    pub ssrc: u32,
+}
+
+impl Layers {
+    /// A packet of `layer` of `source`'s Track `track_id` arrived.
+    pub fn received(
+        &mut self,
+        now: Instant,
+        source: PeerId,
+        track_id: &str,
+        layer: usize,
+        packet: &rtp::Packet,
+    ) {
+        let track = self
+            .tracks
+            .entry((source, track_id.to_owned()))
+            .or_default();
+        if let Some(ssrc) = track.ssrcs.get_mut(layer) {
+            *ssrc = Some(packet.header.ssrc);
+        }
+        track.rates.record(
+            now,
+            layer,
+            packet.payload.len() + packet.header.marshal_size(),
+        );
+    }
+
+    /// The SSRCs of `source`'s Track `track_id`'s layers, if it is a simulcast Track.
+    pub fn ssrcs(&self, source: PeerId, track_id: &str) -> Vec<u32> {
+        self.tracks
+            .get(&(source, track_id.to_owned()))
+            .map(|t| t.ssrcs.iter().flatten().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// What `sink` (whose link is estimated at `estimate_bps`, if known) is sent of `packet`
+    /// (layer `layer` of `source`'s Track `track_id`): the packet with its numbers rewritten, or
+    /// nothing. A key frame the sink waits for is added to `asks`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn for_sink(
+        &mut self,
+        now: Instant,
+        source: PeerId,
+        track_id: &str,
+        sink: Sink,
+        estimate_bps: Option<f64>,
+        layer: usize,
+        packet: &rtp::Packet,
+        asks: &mut Vec<KeyframeAsk>,
+    ) -> Option<rtp::Packet> {
+        let track = self.tracks.get_mut(&(source, track_id.to_owned()))?;
+        let state = self
+            .sinks
+            .entry((source, track_id.to_owned(), sink))
+            .or_default();
+        if state
+            .chosen_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= CHOOSE_EVERY)
+        {
+            // Until the link is estimated, the middle of what arrives.
+            let budget = match estimate_bps {
+                Some(bps) => bps * VIDEO_SHARE - AUDIO_BPS,
+                None => 700_000.0,
+            };
+            let rates = track.rates.rates(now);
+            let target = state.choice.choose(now, budget, &rates);
+            state.forwarder.set_target(target);
+            state.chosen_at = Some(now);
+        }
+        if state.forwarder.waits_for_keyframe() {
+            if let Some(target) = state.forwarder.target() {
+                let due = track.asked[target]
+                    .is_none_or(|t| now.saturating_duration_since(t) >= KEYFRAME_GAP);
+                if let (true, Some(ssrc)) = (due, track.ssrcs[target]) {
+                    track.asked[target] = Some(now);
+                    asks.push(KeyframeAsk {
+                        source,
+                        track_id: track_id.to_owned(),
+                        ssrc,
+                    });
+                }
+            }
+        }
+        let parsed = vp8::parse(&packet.payload).ok();
+        let incoming = Incoming {
+            layer,
+            seq: packet.header.sequence_number,
+            timestamp: packet.header.timestamp,
+            vp8: parsed,
+        };
+        match state.forwarder.forward(now, &incoming) {
+            Forward::Drop => None,
+            Forward::Send {
+                seq,
+                timestamp,
+                picture_id,
+                tl0picidx,
+            } => {
+                let mut out = packet.clone();
+                out.header.sequence_number = seq;
+                out.header.timestamp = timestamp;
+                if let Some(p) = parsed.filter(|p| p.picture_id.is_some() || p.tl0picidx.is_some())
+                {
+                    let mut payload = BytesMut::from(&packet.payload[..]);
+                    vp8::rewrite(&mut payload, &p, picture_id, tl0picidx);
+                    out.payload = payload.freeze();
+                }
+                Some(out)
+            }
+        }
+    }
+
+    /// The layer `sink` receives of `source`'s Track `track_id` now, if any.
+    pub fn current(&self, source: PeerId, track_id: &str, sink: Sink) -> Option<usize> {
+        self.sinks
+            .get(&(source, track_id.to_owned(), sink))
+            .and_then(|s| s.forwarder.current())
+    }
+
+    /// A connection closed: its Tracks and its sinks go.
+    pub fn forget(&mut self, conn: PeerId) {
+        self.tracks.retain(|(source, _), _| *source != conn);
+        self.sinks
+            .retain(|(source, _, sink), _| *source != conn && sink.conn != conn);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    #[test]
+    fn rids_name_layers_zero_to_three_only() {
+        assert_eq!(layer_of_rid("0"), Some(0));
+        assert_eq!(layer_of_rid("3"), Some(3));
+        for bad in ["4", "q", "", "00", "-1", "1 ", "999999999999999999999"] {
+            assert_eq!(layer_of_rid(bad), None, "{bad:?}");
+        }
+    }
+
+    fn vp8_packet(ssrc: u32, seq: u16, key: bool, size: usize) -> rtp::Packet {
+        let mut payload = vec![
+            0x90,
+            0xC0,
+            0x80,
+            seq as u8,
+            1,
+            if key { 0x10 } else { 0x11 },
+        ];
+        payload.resize(size, 0);
+        rtp::Packet {
+            header: rtp::header::Header {
+                version: 2,
+                payload_type: 96,
+                sequence_number: seq,
+                timestamp: u32::from(seq) * 3000,
+                ssrc,
+                ..Default::default()
+            },
+            payload: Bytes::from(payload),
+        }
+    }
+
+    #[test]
+    fn a_weak_sink_gets_the_low_layer_and_a_strong_one_the_high() {
+        let t = Instant::now();
+        let source = PeerId(1);
+        let weak = Sink {
+            conn: PeerId(2),
+            track: 0,
+        };
+        let strong = Sink {
+            conn: PeerId(3),
+            track: 0,
+        };
+        let mut layers = Layers::default();
+        let mut asks = Vec::new();
+        // A second of both layers: layer 0 ~160 kbit/s, layer 2 ~1.2 Mbit/s.
+        let mut sent = (0, 0);
+        for i in 0..50u16 {
+            let at = t + Duration::from_millis(u64::from(i) * 20);
+            let low = vp8_packet(100, i, i % 25 == 0, 400);
+            let high = vp8_packet(300, 1000 + i, i % 25 == 0, 3000);
+            layers.received(at, source, "cam", 0, &low);
+            layers.received(at, source, "cam", 2, &high);
+            if i < 25 {
+                continue; // the rates cover half a second first
+            }
+            for (sink, est) in [(weak, 400_000.0), (strong, 3_000_000.0)] {
+                for (layer, p) in [(0, &low), (2, &high)] {
+                    if let Some(out) =
+                        layers.for_sink(at, source, "cam", sink, Some(est), layer, p, &mut asks)
+                    {
+                        if sink == weak {
+                            assert_eq!(out.header.ssrc, 100);
+                            sent.0 += 1;
+                        } else {
+                            assert_eq!(out.header.ssrc, 300);
+                            sent.1 += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(layers.current(source, "cam", weak), Some(0));
+        assert_eq!(layers.current(source, "cam", strong), Some(2));
+        assert_eq!(sent, (25, 25));
+        assert_eq!(layers.ssrcs(source, "cam").len(), 2);
+        layers.forget(source);
+        assert!(layers.ssrcs(source, "cam").is_empty());
+        assert!(layers.sinks.is_empty());
+    }
+
+    #[test]
+    fn a_sink_waiting_for_its_layer_asks_for_a_key_frame_at_most_every_half_second() {
+        let t = Instant::now();
+        let source = PeerId(1);
+        let sink = Sink {
+            conn: PeerId(2),
+            track: 0,
+        };
+        let mut layers = Layers::default();
+        let mut asks = Vec::new();
+        for i in 0..100u16 {
+            let at = t + Duration::from_millis(u64::from(i) * 20);
+            let p = vp8_packet(100, i, false, 400);
+            layers.received(at, source, "cam", 0, &p);
+            assert!(layers
+                .for_sink(at, source, "cam", sink, Some(1_000_000.0), 0, &p, &mut asks)
+                .is_none());
+        }
+        // Two seconds without a key frame: asked at 0, 0.5, 1 and 1.5 s.
+        assert_eq!(asks.len(), 4, "{asks:?}");
+        assert!(asks.iter().all(|a| a.ssrc == 100 && a.source == source));
+    }
+}
