@@ -78,13 +78,36 @@ pub fn own_link(grade: shared::link::LinkGrade) -> &'static str {
     }
 }
 
+/// A classroom's own link and picture, in plain words: the picture's state comes first when the
+/// link does not carry the whole of it.
+pub fn own_link_and_picture(link: &shared::link::ClassroomLink) -> &'static str {
+    use shared::link::Picture;
+    match link.picture {
+        Picture::Paused => "本教室网络太慢，老师的画面已暂停，仅保留声音",
+        _ => own_link(link.grade),
+    }
+}
+
+/// How much of the teacher's picture a classroom receives.
+pub fn picture(picture: shared::link::Picture) -> &'static str {
+    use shared::link::Picture;
+    match picture {
+        Picture::Whole => "完整画面",
+        Picture::Layer(0) => "低清画面",
+        Picture::Layer(1) => "标清画面",
+        Picture::Layer(_) => "高清画面",
+        Picture::Paused => "画面暂停，仅声音",
+    }
+}
+
 /// The figures behind a classroom's link grade (the badge's tooltip).
 pub fn link_details(link: &shared::link::ClassroomLink) -> String {
     format!(
-        "丢包 {:.1}%，往返 {} 毫秒，接收 {} kbit/s",
+        "丢包 {:.1}%，往返 {} 毫秒，接收 {} kbit/s，{}",
         f64::from(link.loss_permille) / 10.0,
         link.rtt_ms,
-        link.receiving_kbps
+        link.receiving_kbps,
+        picture(link.picture)
     )
 }
 
@@ -119,21 +142,32 @@ mod tests {
     #[test]
     fn a_link_s_figures_read_as_percent_milliseconds_and_kbit() {
         use shared::ids::ClassroomId;
-        use shared::link::{ClassroomLink, LinkGrade};
+        use shared::link::{ClassroomLink, LinkGrade, Picture};
         let link = ClassroomLink {
             classroom: ClassroomId(2),
             grade: LinkGrade::Fair,
             loss_permille: 34,
             rtt_ms: 320,
             receiving_kbps: 712,
+            picture: Picture::Layer(1),
         };
         assert_eq!(link_grade(link.grade), "网络一般");
         assert_eq!(own_link(LinkGrade::Good), "本教室网络良好");
         assert!(own_link(LinkGrade::Poor).contains("优先保证声音"));
         assert_eq!(
             link_details(&link),
-            "丢包 3.4%，往返 320 毫秒，接收 712 kbit/s"
+            "丢包 3.4%，往返 320 毫秒，接收 712 kbit/s，标清画面"
         );
+        assert_eq!(
+            own_link_and_picture(&link),
+            "本教室网络一般，画面可能偶尔卡顿"
+        );
+        let paused = ClassroomLink {
+            picture: Picture::Paused,
+            grade: LinkGrade::Poor,
+            ..link
+        };
+        assert!(own_link_and_picture(&paused).contains("仅保留声音"));
     }
 
     #[test]

@@ -49,6 +49,31 @@ impl LinkGrade {
     }
 }
 
+/// How much of the teacher's picture a classroom receives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Picture {
+    /// The picture as sent (the teacher sends one layer, or nothing was chosen yet).
+    #[default]
+    Whole,
+    /// Simulcast layer `n` (0 the smallest) of the layers the teacher sends.
+    Layer(u8),
+    /// None: the link does not carry even the smallest layer; the sound goes on.
+    Paused,
+}
+
+impl Picture {
+    /// The word for the page's markup and tests (`data-picture`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Picture::Whole => "whole",
+            Picture::Layer(0) => "low",
+            Picture::Layer(1) => "middle",
+            Picture::Layer(_) => "high",
+            Picture::Paused => "paused",
+        }
+    }
+}
+
 /// One classroom's link, from the relay to the classroom (what the classroom receives).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassroomLink {
@@ -60,6 +85,21 @@ pub struct ClassroomLink {
     pub rtt_ms: u32,
     /// What arrived in the classroom, kilobits per second.
     pub receiving_kbps: u32,
+    /// How much of the teacher's picture it receives.
+    pub picture: Picture,
+}
+
+impl LinkGrade {
+    /// The grade of a link that also decides how much of the picture gets through: a paused
+    /// picture is a poor link, the smallest layer at best a fair one, whatever loss and round
+    /// trip say.
+    pub fn with_picture(self, picture: Picture) -> LinkGrade {
+        match (self, picture) {
+            (_, Picture::Paused) => LinkGrade::Poor,
+            (LinkGrade::Good, Picture::Layer(0)) => LinkGrade::Fair,
+            (grade, _) => grade,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -84,6 +124,35 @@ mod tests {
         assert_eq!(LinkGrade::of(0, 599), LinkGrade::Fair);
         assert_eq!(LinkGrade::of(0, 600), LinkGrade::Poor);
         assert_eq!(LinkGrade::of(u16::MAX, u32::MAX), LinkGrade::Poor);
+    }
+
+    #[test]
+    fn the_picture_a_classroom_gets_caps_its_grade() {
+        assert_eq!(
+            LinkGrade::Good.with_picture(Picture::Whole),
+            LinkGrade::Good
+        );
+        assert_eq!(
+            LinkGrade::Good.with_picture(Picture::Layer(2)),
+            LinkGrade::Good
+        );
+        assert_eq!(
+            LinkGrade::Good.with_picture(Picture::Layer(0)),
+            LinkGrade::Fair
+        );
+        assert_eq!(
+            LinkGrade::Good.with_picture(Picture::Paused),
+            LinkGrade::Poor
+        );
+        assert_eq!(
+            LinkGrade::Fair.with_picture(Picture::Paused),
+            LinkGrade::Poor
+        );
+        assert_eq!(
+            LinkGrade::Poor.with_picture(Picture::Layer(2)),
+            LinkGrade::Poor
+        );
+        assert_eq!(Picture::Layer(1).as_str(), "middle");
     }
 
     #[test]

@@ -2,9 +2,14 @@
 //! 1280x720 picture), and each classroom receives the one its link carries. A rural classroom
 //! on P2 (800 kbit/s down, 150 ms each way, 1% loss, through the user-space link emulator) gets
 //! a lower layer than a classroom at the school on an unshaped link, which keeps the whole
-//! picture; both keep decoding. Real Chromium everywhere.
+//! picture; both keep decoding. When the rural link then drops to 100 kbit/s, less than the
+//! smallest layer and the sound together, the relay pauses that classroom's picture and keeps
+//! its sound, the page says so, and the picture comes back when the link does. Real Chromium
+//! everywhere.
 
 use std::time::Duration;
+use tests::link::control::Direction;
+use tests::link::pipeline::Settings;
 use tests::link::profiles::P2_SLOW;
 use tests::rural::{watched_in, Camera, RuralDsl};
 use tests::wait;
@@ -60,6 +65,59 @@ async fn each_classroom_gets_the_layer_its_link_carries() {
         rural_widths.iter().all(|w| *w > 0 && *w < 1280),
         "the rural classroom on 800 kbit/s never gets the 1.2 Mbit/s layer: {rural_widths:?}"
     );
+
+    // Audio first: a link too slow for any picture keeps the sound.
+    dsl.link.set(
+        Direction::Down,
+        &Settings {
+            rate_bps: 100_000,
+            ..P2_SLOW.down
+        },
+    );
+    dsl.classroom
+        .until(
+            "the rural classroom's page saying the picture is paused, the sound kept",
+            "document.querySelector('#own-link')?.dataset.picture === 'paused' && \
+             document.querySelector('#own-link').textContent.includes('仅保留声音')",
+            Duration::from_secs(40),
+        )
+        .await;
+    let paused = dsl.watched().await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let later = dsl.watched().await;
+    let heard = later.heard().saturating_sub(paused.heard());
+    eprintln!(
+        "simulcast: paused at 100 kbit/s: {paused:?} -> {later:?} ({:.1} s of sound in 6 s)",
+        heard as f64 / 48_000.0
+    );
+    assert!(
+        heard >= 4 * 48_000,
+        "the sound goes on while the picture is paused: {paused:?} -> {later:?}"
+    );
+    // The link back: the picture comes back by itself.
+    dsl.link.set(Direction::Down, &P2_SLOW.down);
+    dsl.classroom
+        .until(
+            "the rural classroom's picture back",
+            "document.querySelector('#own-link') && \
+             document.querySelector('#own-link').dataset.picture !== 'paused'",
+            Duration::from_secs(60),
+        )
+        .await;
+    let back = dsl.watched().await;
+    wait::until(
+        "new frames of the teacher in the rural classroom",
+        Duration::from_secs(20),
+        async || {
+            let now = dsl.watched().await;
+            if now.frames > back.frames + 10 {
+                Ok(())
+            } else {
+                Err(format!("{back:?} -> {now:?}"))
+            }
+        },
+    )
+    .await;
     school.close().await;
     dsl.close().await;
 }

@@ -113,6 +113,7 @@ impl Lesson {
         let grade = link.grade.as_str();
         html! {
             <span class={classes!("link-grade", grade)} data-link={grade}
+                data-picture={link.picture.as_str()}
                 data-loss-permille={link.loss_permille.to_string()}
                 data-rtt-ms={link.rtt_ms.to_string()}
                 data-receiving-kbps={link.receiving_kbps.to_string()}
@@ -134,8 +135,9 @@ impl Lesson {
         let grade = link.grade.as_str();
         html! {
             <p id="own-link" class={classes!("link-grade", "own", grade)} data-link={grade}
+                data-picture={link.picture.as_str()}
                 title={labels::link_details(link)} role="status">
-                { labels::own_link(link.grade) }
+                { labels::own_link_and_picture(link) }
             </p>
         }
     }

@@ -3,6 +3,7 @@
 //! lesson (which reports it to the teacher, [`super::lesson`]). Plain atomics: the estimator
 //! runs on the driver's worker, the lesson reads from anywhere, neither waits.
 
+use shared::link::Picture;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -17,6 +18,9 @@ pub struct LinkReading {
     pub delivered_bps: u64,
     /// Feedback batches read so far: a reading with none is no reading.
     pub feedbacks: u64,
+    /// How much of the picture the connection carries (written by the driver's worker for a
+    /// simulcast Track).
+    pub picture: Picture,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -28,6 +32,8 @@ struct Meter {
     rtt_ms: AtomicU32,
     delivered_bps: AtomicU64,
     feedbacks: AtomicU64,
+    /// 0: whole; 1: paused; 2 + n: layer n.
+    picture: AtomicU32,
 }
 
 impl LinkMeter {
@@ -40,7 +46,22 @@ impl LinkMeter {
             rtt_ms: m.rtt_ms.load(Ordering::Relaxed),
             delivered_bps: m.delivered_bps.load(Ordering::Relaxed),
             feedbacks,
+            picture: match m.picture.load(Ordering::Relaxed) {
+                0 => Picture::Whole,
+                1 => Picture::Paused,
+                n => Picture::Layer((n - 2).min(u32::from(u8::MAX)) as u8),
+            },
         })
+    }
+
+    /// How much of the picture the connection carries now.
+    pub fn set_picture(&self, picture: Picture) {
+        let code = match picture {
+            Picture::Whole => 0,
+            Picture::Paused => 1,
+            Picture::Layer(n) => 2 + u32::from(n),
+        };
+        self.0.picture.store(code, Ordering::Relaxed);
     }
 
     /// A new reading: `loss` a share (0-1), `rtt` in seconds, `delivered` bits per second.
@@ -83,6 +104,7 @@ mod tests {
                 rtt_ms: 82,
                 delivered_bps: 1_234_567,
                 feedbacks: 1,
+                picture: Picture::Whole,
             })
         );
         // Out of range or unknown: clamped, or the last round trip kept.
@@ -94,7 +116,17 @@ mod tests {
                 rtt_ms: 82,
                 delivered_bps: 0,
                 feedbacks: 2,
+                picture: Picture::Whole,
             })
         );
+        for picture in [
+            Picture::Paused,
+            Picture::Layer(0),
+            Picture::Layer(2),
+            Picture::Whole,
+        ] {
+            meter.set_picture(picture);
+            assert_eq!(reader.read().map(|r| r.picture), Some(picture));
+        }
     }
 }

@@ -51,10 +51,11 @@ impl LinkReport {
             let rtt_ms = smoothed.rtt_ms.round().clamp(0.0, f64::from(u32::MAX)) as u32;
             links.push(ClassroomLink {
                 classroom,
-                grade: LinkGrade::of(loss_permille, rtt_ms),
+                grade: LinkGrade::of(loss_permille, rtt_ms).with_picture(r.picture),
                 loss_permille,
                 rtt_ms,
                 receiving_kbps: (r.delivered_bps / 1000).min(u64::from(u32::MAX)) as u32,
+                picture: r.picture,
             });
             next.insert(classroom, smoothed);
         }
@@ -72,6 +73,7 @@ fn mix(old: f64, new: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::link::Picture;
 
     fn reading(loss_permille: u16, rtt_ms: u32, feedbacks: u64) -> LinkReading {
         LinkReading {
@@ -79,6 +81,7 @@ mod tests {
             rtt_ms,
             delivered_bps: 750_000,
             feedbacks,
+            picture: Picture::Whole,
         }
     }
 
@@ -94,7 +97,22 @@ mod tests {
                 loss_permille: 5,
                 rtt_ms: 80,
                 receiving_kbps: 750,
+                picture: Picture::Whole,
             }]
+        );
+    }
+
+    #[test]
+    fn a_paused_picture_makes_the_link_poor() {
+        let mut report = LinkReport::default();
+        let paused = LinkReading {
+            picture: Picture::Paused,
+            ..reading(0, 40, 1)
+        };
+        let links = report.update([(ClassroomId(1), paused)]);
+        assert_eq!(
+            (links[0].grade, links[0].picture),
+            (LinkGrade::Poor, Picture::Paused)
         );
     }
 

@@ -13,6 +13,7 @@ use crate::media::vp8;
 use bytes::BytesMut;
 use rtc::rtp;
 use rtc::shared::marshal::MarshalSize;
+use shared::link::Picture;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -180,6 +181,17 @@ impl Layers {
             .and_then(|s| s.forwarder.current())
     }
 
+    /// How much of the picture `sink` gets of `source`'s Track `track_id`: paused when no layer
+    /// fits its link, the layer it receives, or `None` while it waits for its first key frame.
+    pub fn picture(&self, source: PeerId, track_id: &str, sink: Sink) -> Option<Picture> {
+        let state = self.sinks.get(&(source, track_id.to_owned(), sink))?;
+        match (state.forwarder.target(), state.forwarder.current()) {
+            (None, _) if state.chosen_at.is_some() => Some(Picture::Paused),
+            (_, Some(layer)) => Some(Picture::Layer(layer.min(usize::from(u8::MAX)) as u8)),
+            _ => None,
+        }
+    }
+
     /// A connection closed: its Tracks and its sinks go.
     pub fn forget(&mut self, conn: PeerId) {
         self.tracks.retain(|(source, _), _| *source != conn);
@@ -268,6 +280,30 @@ mod tests {
         }
         assert_eq!(layers.current(source, "cam", weak), Some(0));
         assert_eq!(layers.current(source, "cam", strong), Some(2));
+        assert_eq!(layers.picture(source, "cam", weak), Some(Picture::Layer(0)));
+        // A link that carries not even the lowest layer: paused.
+        let hopeless = Sink {
+            conn: PeerId(4),
+            track: 0,
+        };
+        let at = t + Duration::from_secs(1);
+        let p = vp8_packet(100, 60, false, 400);
+        assert!(layers
+            .for_sink(
+                at,
+                source,
+                "cam",
+                hopeless,
+                Some(60_000.0),
+                0,
+                &p,
+                &mut asks
+            )
+            .is_none());
+        assert_eq!(
+            layers.picture(source, "cam", hopeless),
+            Some(Picture::Paused)
+        );
         assert_eq!(sent, (25, 25));
         assert_eq!(layers.ssrcs(source, "cam").len(), 2);
         layers.forget(source);

@@ -672,9 +672,13 @@ impl Driver {
                     None => packet.clone(),
                     Some(n) => {
                         let estimate = c.estimate.get().map(|bps| bps as f64);
-                        match self.layers.for_sink(
+                        let copy = self.layers.for_sink(
                             now, source, &track_id, *sink, estimate, n, &packet, &mut asks,
-                        ) {
+                        );
+                        if let Some(picture) = self.layers.picture(source, &track_id, *sink) {
+                            c.meter.set_picture(picture);
+                        }
+                        match copy {
                             Some(copy) => copy,
                             None => continue,
                         }

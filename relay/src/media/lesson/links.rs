@@ -22,7 +22,9 @@ pub(super) async fn link_report_timer(media: Weak<LessonMedia>) {
         tick.tick().await;
         let Some(media) = media.upgrade() else { return };
         let inner = lock(&media.inner);
-        let mut best: BTreeMap<ClassroomId, LinkReading> = BTreeMap::new();
+        // Per classroom: its Subscription to the teacher if it has one, else the one that
+        // carries most.
+        let mut best: BTreeMap<ClassroomId, (bool, LinkReading)> = BTreeMap::new();
         for s in inner.subscriptions.values() {
             let Some(Role::Classroom(room)) = inner.members.get(&s.owner).map(|m| m.role) else {
                 continue;
@@ -30,11 +32,17 @@ pub(super) async fn link_report_timer(media: Weak<LessonMedia>) {
             let Some(reading) = s.meter.read() else {
                 continue;
             };
-            let entry = best.entry(room).or_insert(reading);
-            if reading.delivered_bps > entry.delivered_bps {
-                *entry = reading;
+            let of_teacher = inner
+                .publications
+                .get(&s.source)
+                .and_then(|p| inner.members.get(&p.owner))
+                .is_some_and(|m| m.role == Role::Teacher);
+            let entry = best.entry(room).or_insert((of_teacher, reading));
+            if (of_teacher, reading.delivered_bps) > (entry.0, entry.1.delivered_bps) {
+                *entry = (of_teacher, reading);
             }
         }
+        let best = best.into_iter().map(|(room, (_, reading))| (room, reading));
         let links = report.update(best);
         if links.is_empty() {
             continue;
