@@ -88,6 +88,30 @@ pub fn own_link_and_picture(link: &shared::link::ClassroomLink) -> &'static str 
     }
 }
 
+/// The attendance table's heading for the minutes a classroom received `picture`.
+pub fn picture_minutes(picture: shared::link::Picture) -> &'static str {
+    use shared::link::Picture;
+    match picture {
+        Picture::Whole => "完整画面（分钟）",
+        Picture::Layer(0) => "低清（分钟）",
+        Picture::Layer(1) => "标清（分钟）",
+        Picture::Layer(_) => "高清（分钟）",
+        Picture::Paused => "仅声音（分钟）",
+    }
+}
+
+/// The attendance table's heading for a classroom's outages.
+pub const OUTAGES: &str = "网络中断";
+
+/// A classroom's outages in a lesson: how many, and their minutes.
+pub fn outages(count: u64, minutes: &str) -> String {
+    if count == 0 {
+        "无".to_string()
+    } else {
+        format!("{count} 次，共 {minutes} 分钟")
+    }
+}
+
 /// How much of the teacher's picture a classroom receives.
 pub fn picture(picture: shared::link::Picture) -> &'static str {
     use shared::link::Picture;
@@ -168,6 +192,16 @@ mod tests {
             ..link
         };
         assert!(own_link_and_picture(&paused).contains("仅保留声音"));
+    }
+
+    #[test]
+    fn outages_and_picture_minutes_read_naturally() {
+        use shared::link::Picture;
+        assert_eq!(OUTAGES, "网络中断");
+        assert_eq!(outages(0, "0.0"), "无");
+        assert_eq!(outages(2, "1.5"), "2 次，共 1.5 分钟");
+        assert_eq!(picture_minutes(Picture::Paused), "仅声音（分钟）");
+        assert_eq!(picture_minutes(Picture::Layer(2)), "高清（分钟）");
     }
 
     #[test]

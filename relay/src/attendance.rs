@@ -1,6 +1,8 @@
 //! Attendance of one classroom in one lesson, from the stretches it was connected: minutes
-//! present within the lesson, whether it came late or not at all. Pure; the times are passed in.
+//! present within the lesson, whether it came late or not at all, and how long it received each
+//! picture of the teacher ([`LinkSeconds`]). Pure; the times are passed in.
 
+use crate::media::link_time::LinkTime;
 use serde::Serialize;
 use shared::schedule::Slot;
 
@@ -126,6 +128,94 @@ mod tests {
             }],
         );
         assert_eq!(p.minutes, 10);
+    }
+}
+
+/// How long a classroom received each picture of the teacher in a lesson, and its outages
+/// ([`crate::media::link_time`]), in whole seconds as the report shows them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LinkSeconds {
+    /// On the teacher's high layer.
+    pub high_seconds: u64,
+    pub middle_seconds: u64,
+    pub low_seconds: u64,
+    /// On the whole picture of a teacher who sends a single layer.
+    pub whole_seconds: u64,
+    /// The sound alone: the link carried no layer of the picture.
+    pub audio_only_seconds: u64,
+    /// In outages (no feedback from the classroom for 4 s or more), from when each was noticed.
+    pub outage_seconds: u64,
+    pub outages: u64,
+}
+
+impl From<&LinkTime> for LinkSeconds {
+    fn from(t: &LinkTime) -> LinkSeconds {
+        LinkSeconds {
+            high_seconds: t.high_ms / 1000,
+            middle_seconds: t.middle_ms / 1000,
+            low_seconds: t.low_ms / 1000,
+            whole_seconds: t.whole_ms / 1000,
+            audio_only_seconds: t.audio_only_ms / 1000,
+            outage_seconds: t.outage_ms / 1000,
+            outages: t.outages,
+        }
+    }
+}
+
+impl LinkSeconds {
+    /// The CSV's columns for these figures.
+    pub const CSV_HEADER: [&'static str; 7] = [
+        "high_minutes",
+        "middle_minutes",
+        "low_minutes",
+        "whole_picture_minutes",
+        "audio_only_minutes",
+        "outages",
+        "outage_minutes",
+    ];
+
+    /// The CSV's cells: minutes with one decimal, outages as a count.
+    pub fn csv_cells(&self) -> [String; 7] {
+        let minutes = |s: u64| format!("{:.1}", s as f64 / 60.0);
+        [
+            minutes(self.high_seconds),
+            minutes(self.middle_seconds),
+            minutes(self.low_seconds),
+            minutes(self.whole_seconds),
+            minutes(self.audio_only_seconds),
+            self.outages.to_string(),
+            minutes(self.outage_seconds),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod link_seconds_tests {
+    use super::*;
+
+    #[test]
+    fn link_time_shows_as_seconds_and_the_csv_as_minutes() {
+        let time = LinkTime {
+            high_ms: 90_999,
+            low_ms: 30_000,
+            audio_only_ms: 6_000,
+            outage_ms: 12_500,
+            outages: 2,
+            ..LinkTime::default()
+        };
+        let seconds = LinkSeconds::from(&time);
+        assert_eq!(
+            (
+                seconds.high_seconds,
+                seconds.low_seconds,
+                seconds.outage_seconds
+            ),
+            (90, 30, 12)
+        );
+        assert_eq!(
+            seconds.csv_cells(),
+            ["1.5", "0.0", "0.5", "0.0", "0.1", "2", "0.2"].map(String::from)
+        );
     }
 }
 

@@ -98,6 +98,7 @@ impl AppState {
     ) -> Result<AppState, MediaStartError> {
         let rooms = Rooms::new(store.clone());
         let media = Media::start(config.media.clone())?;
+        media.record_link_time(link_time_writer(store.clone()));
         Ok(AppState(Arc::new(Inner {
             store,
             rooms,
@@ -196,4 +197,21 @@ impl FromRef<AppState> for Signer {
     fn from_ref(state: &AppState) -> Signer {
         state.0.signer.clone()
     }
+}
+
+/// Batches of link time waiting for the database (a lesson hands one over every 10 s at most).
+const LINK_TIME_QUEUE: usize = 256;
+
+/// A task storing the lessons' link time ([`crate::media::Media::record_link_time`]) as it
+/// comes; a failed write is logged and the next one tried.
+fn link_time_writer(store: Store) -> tokio::sync::mpsc::Sender<crate::media::LinkTimeBatch> {
+    let (to, mut from) = tokio::sync::mpsc::channel::<crate::media::LinkTimeBatch>(LINK_TIME_QUEUE);
+    tokio::spawn(async move {
+        while let Some((lesson, batch)) = from.recv().await {
+            if let Err(e) = store.add_link_time(lesson, &batch).await {
+                tracing::warn!(%lesson, error = %e, "recording link time failed");
+            }
+        }
+    });
+    to
 }

@@ -9,6 +9,7 @@ use common::wait::until;
 use common::Console;
 use futures_util::{SinkExt, StreamExt};
 use relay::auth::{now_secs, Signer};
+use relay::media::link_time::LinkTime;
 use shared::codec::encode_client;
 use shared::ids::{ClassroomId, LessonId, PageId, Role};
 use shared::protocol::{ClientMsg, PROTOCOL_VERSION};
@@ -90,14 +91,27 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
         .await;
     assert_eq!(csv.content_type.as_deref(), Some("text/csv; charset=utf-8"));
     let lines: Vec<&str> = csv.text.lines().collect();
-    assert_eq!(lines[0], "classroom,name,minutes,first_joined,late,missing");
+    assert_eq!(
+        lines[0],
+        "classroom,name,minutes,first_joined,late,missing,high_minutes,middle_minutes,\
+         low_minutes,whole_picture_minutes,audio_only_minutes,outages,outage_minutes"
+    );
     assert!(
         lines[1].starts_with("2,武川县哈乐镇中心小学 · 五年级一班,0,20"),
         "{}",
         csv.text
     );
-    assert!(lines[1].ends_with(",false"), "{}", csv.text);
-    assert!(lines[2].ends_with(",,false,true"), "{}", csv.text);
+    // No media in this lesson: no time on any picture.
+    assert!(
+        lines[1].ends_with(",false,0.0,0.0,0.0,0.0,0.0,0,0.0"),
+        "{}",
+        csv.text
+    );
+    assert!(
+        lines[2].ends_with(",,false,true,0.0,0.0,0.0,0.0,0.0,0,0.0"),
+        "{}",
+        csv.text
+    );
 
     // The school reports: school 2's classroom attended the demo lesson, school 3's did not.
     let today = time::OffsetDateTime::now_utc()
@@ -146,4 +160,72 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     server.abort();
+}
+
+/// What the lessons' media hands to the store adds up per classroom, and the report (JSON and
+/// CSV) shows it: seconds in JSON, minutes in the CSV.
+#[tokio::test]
+async fn link_time_adds_up_in_the_attendance_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (router, state) = common::router_and_state(dir.path()).await;
+    let (room, other) = (ClassroomId(2), ClassroomId(3));
+    let first = LinkTime {
+        high_ms: 60_000,
+        low_ms: 20_000,
+        audio_only_ms: 9_500,
+        ..LinkTime::default()
+    };
+    let second = LinkTime {
+        high_ms: 30_000,
+        audio_only_ms: 600,
+        outage_ms: 12_000,
+        outages: 1,
+        ..LinkTime::default()
+    };
+    let store = state.store();
+    store
+        .add_link_time(LessonId(1), &[(room, first)])
+        .await
+        .unwrap();
+    store
+        .add_link_time(
+            LessonId(1),
+            &[
+                (room, second),
+                (
+                    other,
+                    LinkTime {
+                        whole_ms: 5_000,
+                        ..LinkTime::default()
+                    },
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    // A lesson that does not exist is refused by the database, not stored.
+    assert!(store
+        .add_link_time(LessonId(99), &[(room, first)])
+        .await
+        .is_err());
+
+    let bureau = Console::sign_in(&router, "bureau").await;
+    let (status, report) = bureau
+        .call(Method::GET, "/api/lessons/1/attendance", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = report["classrooms"].as_array().unwrap();
+    assert_eq!(
+        rows[0]["link"],
+        serde_json::json!({"high_seconds": 90, "middle_seconds": 0, "low_seconds": 20,
+            "whole_seconds": 0, "audio_only_seconds": 10, "outage_seconds": 12, "outages": 1}),
+        "{report}"
+    );
+    assert_eq!(rows[1]["link"]["whole_seconds"], 5, "{report}");
+    assert_eq!(rows[2]["link"]["whole_seconds"], 0, "{report}");
+    let csv = bureau
+        .send(Method::GET, "/api/lessons/1/attendance?format=csv", None)
+        .await;
+    let line = csv.text.lines().nth(1).unwrap_or_default().to_string();
+    assert!(line.ends_with(",1.5,0.0,0.3,0.0,0.2,1,0.2"), "{}", csv.text);
 }

@@ -1,6 +1,7 @@
 //! WHIP and WHEP check an offer before it reaches WebRTC: one without ICE credentials or a DTLS
 //! fingerprint, without media sections, with garbage lines or malformed m= lines is a 400 with a
-//! clear reason (it was a 500 from deep inside webrtc-rs); an oversized one is a 413.
+//! clear reason (it was a 500 from deep inside webrtc-rs), and so is a simulcast offer whose
+//! layers are not named 0 to 3 or are more than four; an oversized one is a 413.
 
 mod common;
 
@@ -67,6 +68,26 @@ async fn malformed_offers_are_refused_with_400_before_webrtc() {
         (
             offer(ICE).replace("m=video 9 UDP/TLS/RTP/SAVPF 96", "m=video"),
             "m= line",
+        ),
+        // Simulcast: layers named other than 0 to 3, or more than four of them.
+        (
+            offer(&format!("{ICE}{FINGERPRINT}")).replace(
+                "a=sendonly\r\n",
+                "a=rid:h send\r\na=rid:m send\r\na=simulcast:send h;m\r\na=sendonly\r\n",
+            ),
+            "rid the relay does not know",
+        ),
+        (
+            offer(&format!("{ICE}{FINGERPRINT}")).replace(
+                "a=sendonly\r\n",
+                &format!(
+                    "{}a=simulcast:send 0;1;2;3;4\r\na=sendonly\r\n",
+                    (0..5)
+                        .map(|r| format!("a=rid:{r} send\r\n"))
+                        .collect::<String>()
+                ),
+            ),
+            "at most 4",
         ),
     ] {
         let (status, reason) = post(&router, body.clone()).await;

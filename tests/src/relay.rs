@@ -10,6 +10,8 @@ use tokio::process::{Child, Command};
 
 /// The demo lesson the relay is seeded with, and its three classrooms.
 pub const LESSON: LessonId = relay::demo::DEMO_LESSON;
+/// The demo admin's password when `TONGPIN_DEMO_ADMIN_PASSWORD` is not set.
+pub const DEMO_ADMIN_PASSWORD: &str = "tongpin-demo-admin";
 pub const CLASSROOMS: [ClassroomId; 3] = [ClassroomId(2), ClassroomId(3), ClassroomId(4)];
 
 /// The id of the `k`th extra classroom of [`TestRelay::start_with`].
@@ -126,6 +128,31 @@ impl TestRelay {
 
     pub fn signer(&self) -> Signer {
         Signer::load_or_create(&self.data.join("token.key")).expect("the relay's token key")
+    }
+
+    /// The demo's bureau admin, signed in to the API.
+    pub async fn bureau_admin(&self) -> crate::http::Staff {
+        crate::http::Staff::sign_in(&self.base, "admin", DEMO_ADMIN_PASSWORD).await
+    }
+
+    /// How long `classroom` received each picture of the teacher in the demo lesson, and its
+    /// outages, as the attendance report read by `staff` says (its `link` object).
+    pub async fn link_time_of(
+        &self,
+        staff: &crate::http::Staff,
+        classroom: ClassroomId,
+    ) -> serde_json::Value {
+        let report = staff
+            .get_json(&format!("/api/lessons/{LESSON}/attendance"))
+            .await;
+        report["classrooms"]
+            .as_array()
+            .and_then(|rows| {
+                rows.iter()
+                    .find(|r| r["classroom"] == serde_json::json!(classroom.0))
+            })
+            .map(|r| r["link"].clone())
+            .unwrap_or_else(|| panic!("classroom {classroom} in the attendance report: {report}"))
     }
 
     /// A valid token for the demo lesson.

@@ -305,6 +305,27 @@ impl RuralDsl {
         })
     }
 
+    /// The rural classroom's time on each picture and in outages, from the attendance report
+    /// (the relay stores it every 10 s), once `done` holds for it; panics with the last report
+    /// after `within`.
+    pub async fn link_time_until(
+        &self,
+        what: &str,
+        within: Duration,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let admin = self.relay.bureau_admin().await;
+        crate::wait::until(what, within, async || {
+            let time = self.relay.link_time_of(&admin, self.room).await;
+            if done(&time) {
+                Ok(time)
+            } else {
+                Err(time.to_string())
+            }
+        })
+        .await
+    }
+
     /// Frames the teacher's page decoded of the rural classroom (sent through its uplink).
     pub async fn teacher_frames_of_the_classroom(&self) -> u64 {
         self.teacher

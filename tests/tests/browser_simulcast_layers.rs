@@ -4,8 +4,8 @@
 //! a lower layer than a classroom at the school on an unshaped link, which keeps the whole
 //! picture; both keep decoding. When the rural link then drops to 100 kbit/s, less than the
 //! smallest layer and the sound together, the relay pauses that classroom's picture and keeps
-//! its sound, the page says so, and the picture comes back when the link does. Real Chromium
-//! everywhere.
+//! its sound, the page says so, and the picture comes back when the link does; the attendance
+//! report counts the classroom's time on each. Real Chromium everywhere.
 
 use std::time::Duration;
 use tests::link::control::Direction;
@@ -118,6 +118,19 @@ async fn each_classroom_gets_the_layer_its_link_carries() {
         },
     )
     .await;
+    // The attendance report has the rural classroom's time on a lower layer and on the sound
+    // alone (stored every 10 s while the lesson has media).
+    let time = dsl
+        .link_time_until(
+            "the rural classroom's time on a layer and on the sound alone in the report",
+            Duration::from_secs(30),
+            |t| {
+                let s = |k: &str| t[k].as_u64().unwrap_or(0);
+                s("audio_only_seconds") >= 4 && s("low_seconds") + s("middle_seconds") >= 10
+            },
+        )
+        .await;
+    eprintln!("simulcast: the rural classroom's link time in the report: {time}");
     school.close().await;
     dsl.close().await;
 }

@@ -5,7 +5,7 @@ use super::api::Api;
 use super::bind::{self, Form, Select, TextInput};
 use super::failure::FailureView;
 use super::forms::lessons::{LessonEdit, Reach};
-use super::model::{role_label, Attendance, Failure, JoinLink, LessonRow};
+use super::model::{minutes, role_label, Attendance, Failure, JoinLink, LessonRow, LinkSeconds};
 use super::names::Names;
 use super::week::{clock, date_time};
 use serde_json::Value;
@@ -331,7 +331,11 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 <h3>{ format!("考勤：{}", a.title) }</h3>
                 <table id="attendance" class="attendance">
                     <thead><tr><th>{ "教室" }</th><th>{ "名称" }</th><th>{ "在线分钟" }</th>
-                        <th>{ "首次加入" }</th><th>{ "迟到" }</th><th>{ "缺席" }</th></tr></thead>
+                        <th>{ "首次加入" }</th><th>{ "迟到" }</th><th>{ "缺席" }</th>
+                        { for LinkSeconds::default().by_picture().iter().map(|(p, _)| html! {
+                            <th>{ crate::labels::picture_minutes(*p) }</th>
+                        }) }
+                        <th>{ crate::labels::OUTAGES }</th></tr></thead>
                     <tbody>
                         { for a.classrooms.iter().map(|r| html! {
                             <tr data-classroom={r.classroom.to_string()}>
@@ -341,6 +345,13 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                                 <td>{ r.first_joined.map(date_time).unwrap_or_else(|| "—".into()) }</td>
                                 <td>{ if r.late { "是" } else { "否" } }</td>
                                 <td>{ if r.missing { "是" } else { "否" } }</td>
+                                { for r.link.by_picture().iter().map(|(p, s)| html! {
+                                    <td data-picture={p.as_str()} data-seconds={s.to_string()}>{ minutes(*s) }</td>
+                                }) }
+                                <td class="outages" data-outages={r.link.outages.to_string()}
+                                    data-seconds={r.link.outage_seconds.to_string()}>
+                                    { crate::labels::outages(r.link.outages, &minutes(r.link.outage_seconds)) }
+                                </td>
                             </tr>
                         }) }
                     </tbody>

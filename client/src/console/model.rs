@@ -121,6 +121,40 @@ pub struct AttendanceRow {
     pub first_joined: Option<i64>,
     pub late: bool,
     pub missing: bool,
+    /// How long it received each picture of the teacher, and its outages.
+    #[serde(default)]
+    pub link: LinkSeconds,
+}
+
+/// A classroom's seconds on each picture of the teacher in a lesson, and its outages.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct LinkSeconds {
+    pub high_seconds: u64,
+    pub middle_seconds: u64,
+    pub low_seconds: u64,
+    pub whole_seconds: u64,
+    pub audio_only_seconds: u64,
+    pub outage_seconds: u64,
+    pub outages: u64,
+}
+
+impl LinkSeconds {
+    /// Each picture with its seconds, in the attendance table's column order.
+    pub fn by_picture(&self) -> [(shared::link::Picture, u64); 5] {
+        use shared::link::Picture;
+        [
+            (Picture::Layer(2), self.high_seconds),
+            (Picture::Layer(1), self.middle_seconds),
+            (Picture::Layer(0), self.low_seconds),
+            (Picture::Whole, self.whole_seconds),
+            (Picture::Paused, self.audio_only_seconds),
+        ]
+    }
+}
+
+/// Seconds as minutes with one decimal, as the attendance table and its CSV show them.
+pub fn minutes(seconds: u64) -> String {
+    format!("{:.1}", seconds as f64 / 60.0)
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -323,6 +357,18 @@ mod tests {
         .unwrap();
         assert!(a.classrooms[0].missing);
         assert_eq!(a.classrooms[0].first_joined, None);
+        assert_eq!(a.classrooms[0].link, LinkSeconds::default());
+        let with_link: AttendanceRow = serde_json::from_str(
+            r#"{"classroom":3,"name":"三班","minutes":40,"first_joined":null,"late":false,
+                "missing":false,"link":{"high_seconds":120,"middle_seconds":0,"low_seconds":30,
+                "whole_seconds":0,"audio_only_seconds":9,"outage_seconds":6,"outages":1}}"#,
+        )
+        .unwrap();
+        let by_picture = with_link.link.by_picture();
+        assert_eq!(by_picture[0], (shared::link::Picture::Layer(2), 120));
+        assert_eq!(by_picture[4], (shared::link::Picture::Paused, 9));
+        assert_eq!(minutes(by_picture[0].1), "2.0");
+        assert_eq!(minutes(9), "0.1");
     }
 
     #[test]

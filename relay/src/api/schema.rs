@@ -24,6 +24,8 @@ pub struct ClassroomAttendance {
     pub name: String,
     #[serde(flatten)]
     pub presence: crate::attendance::Presence,
+    /// How long it received each picture of the teacher, and its outages.
+    pub link: crate::attendance::LinkSeconds,
 }
 
 pub use docs_only::*;

@@ -250,6 +250,7 @@ pub async fn attendance(
         end: info.ends_at,
     };
     let stretches = state.store().attendance(id).await?;
+    let link_time = state.store().link_time(id).await?;
     let now = crate::auth::now_secs() as i64;
     let rows: Vec<ClassroomAttendance> = info
         .classrooms
@@ -264,19 +265,27 @@ pub async fn attendance(
                 classroom: *classroom,
                 name: name.clone(),
                 presence: crate::attendance::presence(slot, now, &mine),
+                link: link_time
+                    .get(classroom)
+                    .map(crate::attendance::LinkSeconds::from)
+                    .unwrap_or_default(),
             }
         })
         .collect();
     if q.format.as_deref() == Some("csv") {
+        let header: Vec<&str> = [
+            "classroom",
+            "name",
+            "minutes",
+            "first_joined",
+            "late",
+            "missing",
+        ]
+        .into_iter()
+        .chain(crate::attendance::LinkSeconds::CSV_HEADER)
+        .collect();
         let csv = crate::attendance::csv_report::table(
-            &[
-                "classroom",
-                "name",
-                "minutes",
-                "first_joined",
-                "late",
-                "missing",
-            ],
+            &header,
             rows.iter().map(|r| {
                 [
                     r.classroom.to_string(),
@@ -289,6 +298,8 @@ pub async fn attendance(
                     r.presence.late.to_string(),
                     r.presence.missing.to_string(),
                 ]
+                .into_iter()
+                .chain(r.link.csv_cells())
             }),
         )?;
         let headers = [

@@ -422,6 +422,57 @@ mod tests {
         }
     }
 
+    /// Feedback from a Subscriber that lies: every packet "arrived" at the same instant (an
+    /// empty link of infinite speed), or at absurd times. The estimate stays finite, within its
+    /// floor and cap, and never past what was delivered can justify.
+    #[test]
+    fn feedback_claiming_absurd_bandwidth_is_clamped() {
+        let sent_bps = 800_000.0;
+        for lie in [(|_: u64| Duration::ZERO) as fn(u64) -> Duration, |id| {
+            if id % 2 == 0 {
+                Duration::ZERO
+            } else {
+                Duration::MAX / 2
+            }
+        }] {
+            let t0 = Instant::now();
+            let mut est = LinkEstimator::new(500_000.0, 100_000.0, 20_000_000.0);
+            let mut id = 0u64;
+            for step in 1..=600u64 {
+                let now = t0 + Duration::from_millis(step * 100);
+                // 10 packets of 1,000 bytes per 100 ms: 800 kbit/s sent.
+                let reports: Vec<PacketReport> = (0..10)
+                    .map(|k| {
+                        id += 1;
+                        PacketReport {
+                            ssrc: 1,
+                            id,
+                            rtp_sequence_number: id as u16,
+                            is_twcc: true,
+                            twcc_sequence_number: id as u16,
+                            size: 1000,
+                            arrived: true,
+                            departure: now - Duration::from_millis(100 - 10 * k),
+                            arrival: Some(lie(id)),
+                            ecn: Ecn::default(),
+                        }
+                    })
+                    .collect();
+                est.on_reports(now, &reports);
+                let target = est.target_bitrate();
+                assert!(
+                    target.is_finite() && (100_000.0..=20_000_000.0).contains(&target),
+                    "{target} at step {step}"
+                );
+                assert!(
+                    target <= 2.0 * sent_bps + CEILING_MARGIN_BPS + 1.0,
+                    "{target} at step {step}: more than 800 kbit/s delivered can justify"
+                );
+                assert!(est.loss().is_finite() && est.rtt().is_some());
+            }
+        }
+    }
+
     #[test]
     fn the_meter_reads_loss_round_trip_and_rate() {
         let meter = LinkMeter::default();

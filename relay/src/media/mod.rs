@@ -43,6 +43,7 @@ pub mod keyframes;
 pub mod lesson;
 pub mod link_meter;
 pub mod link_report;
+pub mod link_time;
 pub mod pacing;
 pub mod publisher_rate;
 pub mod retransmit;
@@ -61,6 +62,13 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use thiserror::Error;
+use tokio::sync::mpsc;
+
+/// One lesson's time on each picture per classroom, since the last batch.
+pub type LinkTimeBatch = (
+    LessonId,
+    Vec<(shared::ids::ClassroomId, link_time::LinkTime)>,
+);
 
 #[derive(Debug, Error)]
 pub enum MediaStartError {
@@ -131,6 +139,12 @@ impl Media {
                 .entry(lesson)
                 .or_insert_with(|| LessonMedia::new(lesson, Arc::clone(&self.ctx))),
         )
+    }
+
+    /// Where each lesson's [`link_time::LinkTime`] goes to be stored: every
+    /// [`link_time::FLUSH_EVERY`] while it has media, and when its media ends. Set once.
+    pub fn record_link_time(&self, to: mpsc::Sender<LinkTimeBatch>) {
+        let _ = self.ctx.link_time.set(to);
     }
 
     /// The lesson's media plane if it has one.

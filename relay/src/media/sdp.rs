@@ -3,6 +3,7 @@
 //! and the announced address written into the relay's answer.
 
 use super::forwarding::Kind;
+use super::simulcast::MAX_LAYERS;
 use std::net::IpAddr;
 use thiserror::Error;
 
@@ -28,6 +29,10 @@ pub enum SdpError {
     NoIce(&'static str),
     #[error("the offer's {0} section has no DTLS fingerprint (a=fingerprint:<hash> <hex>)")]
     NoFingerprint(&'static str),
+    #[error("the offer's video section sends {0} simulcast layers; at most {max} (rids 0 to {top})", max = MAX_LAYERS, top = MAX_LAYERS - 1)]
+    TooManyLayers(usize),
+    #[error("the offer's simulcast layer {0:?} has a rid the relay does not know; name the layers 0 (the smallest) to {top}", top = MAX_LAYERS - 1)]
+    UnknownRid(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,7 +201,35 @@ pub fn published_kinds(sdp: &str) -> Result<Vec<Kind>, SdpError> {
         })
         .collect::<Result<Vec<Kind>, SdpError>>()?;
     check_transport(sdp)?;
+    check_simulcast(sdp)?;
     Ok(kinds)
+}
+
+/// The simulcast layers a publisher's offer sends (`a=rid:<id> send`) are named "0" (the
+/// smallest) to "3", at most [`MAX_LAYERS`]: the relay orders layers by their rid and would
+/// otherwise forward none of an unknown one.
+fn check_simulcast(sdp: &str) -> Result<(), SdpError> {
+    let mut sent = 0usize;
+    for rid in sdp
+        .lines()
+        .filter_map(|l| l.trim_end().strip_prefix("a=rid:"))
+    {
+        let mut fields = rid.split(' ');
+        let (Some(id), Some("send")) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        sent += 1;
+        if sent > MAX_LAYERS {
+            return Err(SdpError::TooManyLayers(
+                sdp.lines().filter(|l| l.starts_with("a=rid:")).count(),
+            ));
+        }
+        if crate::media::driver::layers::layer_of_rid(id).is_none() {
+            // Cut: the rid goes into the reply and the log.
+            return Err(SdpError::UnknownRid(id.chars().take(16).collect()));
+        }
+    }
+    Ok(())
 }
 
 /// The kinds a subscriber's offer receives; every audio/video section must receive.
@@ -256,6 +289,40 @@ mod tests {
         );
         let recv = OFFER.replace("a=sendonly", "a=recvonly");
         assert_eq!(received_kinds(&recv), Ok(vec![Kind::Audio, Kind::Video]));
+    }
+
+    #[test]
+    fn a_simulcast_offer_names_its_layers_0_to_3() {
+        let with = |rids: &[&str]| {
+            let lines: String = rids.iter().map(|r| format!("a=rid:{r} send\r\n")).collect();
+            format!(
+                "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n\
+                 a=fingerprint:sha-256 AB:CD\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n{lines}\
+                 a=sendonly\r\n"
+            )
+        };
+        assert_eq!(check_simulcast(&with(&["0", "1", "2"])), Ok(()));
+        assert_eq!(check_simulcast(&with(&[])), Ok(()));
+        // A layer the offer only receives is not the publisher's.
+        assert_eq!(
+            check_simulcast(&with(&["0", "1"]).replace("a=rid:1 send", "a=rid:h recv")),
+            Ok(())
+        );
+        assert_eq!(
+            check_simulcast(&with(&["h", "m", "l"])),
+            Err(SdpError::UnknownRid("h".into()))
+        );
+        assert_eq!(
+            check_simulcast(&with(&["0", "1", "2", "3", "4"])),
+            Err(SdpError::TooManyLayers(5))
+        );
+        let long = "9".repeat(400);
+        assert_eq!(
+            check_simulcast(&with(&[long.as_str()])),
+            Err(SdpError::UnknownRid("9".repeat(16)))
+        );
+        let refused = check_simulcast(&with(&["q"])).unwrap_err().to_string();
+        assert!(refused.contains("0 (the smallest) to 3"), "{refused}");
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct MediaContext {
     /// The embedded TURN server, when `--turn-port` is set.
     pub turn: Option<crate::media::turn_io::Turn>,
     peers: Mutex<HashMap<PeerId, PeerOwner>>,
+    /// Where the lessons' time on each picture goes ([`crate::media::Media::record_link_time`]).
+    pub(super) link_time: std::sync::OnceLock<mpsc::Sender<crate::media::LinkTimeBatch>>,
     next_media: AtomicU64,
     epoch: Instant,
 }
@@ -113,6 +115,7 @@ impl MediaContext {
             driver,
             turn,
             peers: Mutex::new(HashMap::new()),
+            link_time: std::sync::OnceLock::new(),
             next_media: AtomicU64::new(1),
             epoch: Instant::now(),
         }

@@ -24,7 +24,9 @@ impl LessonMedia {
         conn: ConnId,
         offer: String,
     ) -> Result<(MediaId, String), LessonMediaError> {
-        let kinds = sdp::published_kinds(&offer)?;
+        let kinds = sdp::published_kinds(&offer).inspect_err(|e| {
+            tracing::info!(lesson = %self.lesson, error = %e, "a publisher's offer is refused");
+        })?;
         let earlier: Vec<MediaId> = {
             let inner = lock(&self.inner);
             match inner.table.role(conn) {
