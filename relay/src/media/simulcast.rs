@@ -4,8 +4,8 @@
 //!
 //! - [`LayerChoice`] picks the layer from the Subscriber's link estimate and what each layer
 //!   sends now: the highest that fits, down at once, up only after the estimate has allowed it
-//!   for [`UP_HOLD`]; no layer at all (video paused, audio goes on) when even the lowest does
-//!   not fit.
+//!   for [`UP_HOLD`] (longer after a switch up that failed: [`FAILED_UP_WITHIN`]); no layer at
+//!   all (video paused, audio goes on) when even the lowest has not fitted for [`PAUSE_HOLD`].
 //! - [`LayerForwarder`] forwards the chosen layer's packets and switches only at a key frame of
 //!   the layer it switches to, rewriting sequence numbers, timestamps and the VP8 picture ID and
 //!   TL0PICIDX so that the Subscriber's decoder sees one continuous stream under one SSRC.
@@ -246,7 +246,25 @@ pub struct LayerChoice {
     chosen: Option<usize>,
     /// A higher layer than the chosen one fits, since then.
     higher_since: Option<Instant>,
+    /// Not even the lowest layer fits, since then.
+    nothing_since: Option<Instant>,
+    /// The last switch up, while it may still fail.
+    up_at: Option<Instant>,
+    /// The last switch up that failed, while the longer hold lasts.
+    failed_at: Option<Instant>,
+    /// The hold before a switch up now (0: [`UP_HOLD`]).
+    up_hold: Duration,
 }
+
+/// Not even the lowest layer fitting for this long pauses the picture; until then the lowest
+/// layer goes on (an estimate dips while a queue drains after a drop in the link's rate).
+pub const PAUSE_HOLD: Duration = Duration::from_secs(2);
+/// A switch up followed by a switch down within this long failed: the next one waits twice as
+/// long, up to [`UP_HOLD_MAX`], so a link just under a layer's rate does not flap.
+pub const FAILED_UP_WITHIN: Duration = Duration::from_secs(10);
+pub const UP_HOLD_MAX: Duration = Duration::from_secs(40);
+/// This long without a failed switch up and the hold is [`UP_HOLD`] again.
+pub const FORGIVEN_AFTER: Duration = Duration::from_secs(60);
 
 impl LayerChoice {
     /// The layer for a Subscriber whose link carries `budget_bps` for this video now, given the
@@ -265,26 +283,61 @@ impl LayerChoice {
             .filter(|(_, rate)| *rate <= budget_bps)
             .map(|(i, _)| i)
             .next_back();
+        let lowest = layers.iter().position(Option::is_some);
         let arriving = self
             .chosen
             .is_none_or(|c| layers.get(c).is_some_and(Option::is_some));
+        let since = |t: Option<Instant>| t.map(|t| now.saturating_duration_since(t));
+        if since(self.up_at).is_some_and(|d| d >= FAILED_UP_WITHIN) {
+            self.up_at = None;
+        }
+        if since(self.failed_at).is_some_and(|d| d >= FORGIVEN_AFTER) {
+            self.failed_at = None;
+            self.up_hold = UP_HOLD;
+        }
+        if fits.is_some() {
+            self.nothing_since = None;
+        }
         // `None` (paused) orders below every layer.
         if !self.started {
             self.started = true;
             self.chosen = fits;
+            self.up_hold = UP_HOLD;
         } else if fits < self.chosen || !arriving {
-            self.chosen = fits;
+            // Nothing fits: the lowest layer until that has lasted, then none.
+            let next = match fits {
+                Some(layer) => Some(layer),
+                None => {
+                    let nothing = *self.nothing_since.get_or_insert(now);
+                    if now.saturating_duration_since(nothing) >= PAUSE_HOLD {
+                        None
+                    } else {
+                        lowest.filter(|l| self.chosen.is_some_and(|c| *l <= c))
+                    }
+                }
+            };
+            if next < self.chosen && self.up_at.take().is_some() {
+                self.failed_at = Some(now);
+                self.up_hold = (self.up_hold.max(UP_HOLD) * 2).min(UP_HOLD_MAX);
+            }
+            self.chosen = next;
             self.higher_since = None;
         } else if fits > self.chosen {
             let since = *self.higher_since.get_or_insert(now);
-            if now.saturating_duration_since(since) >= UP_HOLD {
+            if now.saturating_duration_since(since) >= self.up_hold.max(UP_HOLD) {
                 self.chosen = fits;
                 self.higher_since = None;
+                self.up_at = Some(now);
             }
         } else {
             self.higher_since = None;
         }
         self.chosen
+    }
+
+    /// The hold before the next switch up.
+    pub fn up_hold(&self) -> Duration {
+        self.up_hold.max(UP_HOLD)
     }
 }
 
@@ -444,12 +497,17 @@ mod tests {
             c.choose(t + Duration::from_secs(1), 600_000.0, &RATES),
             Some(1)
         );
+        // Nothing fits: the lowest layer, then none once that has lasted.
         assert_eq!(
             c.choose(t + Duration::from_secs(2), 100_000.0, &RATES),
+            Some(0)
+        );
+        assert_eq!(
+            c.choose(t + Duration::from_secs(2) + PAUSE_HOLD, 100_000.0, &RATES),
             None
         );
         // Room again: not before the hold.
-        let back = t + Duration::from_secs(3);
+        let back = t + Duration::from_secs(5);
         assert_eq!(c.choose(back, 2_000_000.0, &RATES), None);
         assert_eq!(
             c.choose(
@@ -473,6 +531,75 @@ mod tests {
             c.choose(t + Duration::from_secs(11), 2_000_000.0, &RATES),
             Some(2)
         );
+    }
+
+    #[test]
+    fn a_switch_up_that_fails_makes_the_next_wait_longer_until_it_is_forgiven() {
+        let t = Instant::now();
+        let at = |secs: u64| t + Duration::from_secs(secs);
+        let mut c = LayerChoice::default();
+        assert_eq!(c.choose(at(0), 600_000.0, &RATES), Some(1));
+        // Room for the top layer for the hold: up; the link cannot carry it after all: down.
+        c.choose(at(1), 2_000_000.0, &RATES);
+        assert_eq!(c.choose(at(6), 2_000_000.0, &RATES), Some(2));
+        assert_eq!(c.choose(at(8), 600_000.0, &RATES), Some(1));
+        assert_eq!(c.up_hold(), 2 * UP_HOLD);
+        // The next switch up waits twice as long.
+        c.choose(at(9), 2_000_000.0, &RATES);
+        assert_eq!(c.choose(at(9) + UP_HOLD, 2_000_000.0, &RATES), Some(1));
+        assert_eq!(c.choose(at(9) + 2 * UP_HOLD, 2_000_000.0, &RATES), Some(2));
+        // Failing again doubles it again, up to the most.
+        assert_eq!(c.choose(at(20), 600_000.0, &RATES), Some(1));
+        assert_eq!(c.up_hold(), 4 * UP_HOLD);
+        for k in 0..6 {
+            let from = at(30 + 50 * k);
+            c.choose(from, 2_000_000.0, &RATES);
+            c.choose(from + UP_HOLD_MAX, 2_000_000.0, &RATES);
+            c.choose(
+                from + UP_HOLD_MAX + Duration::from_secs(1),
+                600_000.0,
+                &RATES,
+            );
+        }
+        assert_eq!(c.up_hold(), UP_HOLD_MAX);
+        // A switch down long after the switch up is the link changing, not a failed switch; and
+        // a minute without a failure forgives the failures.
+        let later = at(1_000);
+        assert_eq!(c.choose(later, 600_000.0, &RATES), Some(1));
+        assert_eq!(c.up_hold(), UP_HOLD);
+        c.choose(later, 2_000_000.0, &RATES);
+        assert_eq!(c.choose(later + UP_HOLD, 2_000_000.0, &RATES), Some(2));
+        assert_eq!(
+            c.choose(later + UP_HOLD + FAILED_UP_WITHIN, 600_000.0, &RATES),
+            Some(1)
+        );
+        assert_eq!(c.up_hold(), UP_HOLD);
+    }
+
+    #[test]
+    fn nothing_fitting_for_a_moment_keeps_the_lowest_layer() {
+        let t = Instant::now();
+        let mut c = LayerChoice::default();
+        assert_eq!(c.choose(t, 2_000_000.0, &RATES), Some(2));
+        // A dip under every layer after a drop, shorter than the pause hold: the lowest layer.
+        assert_eq!(
+            c.choose(t + Duration::from_secs(1), 50_000.0, &RATES),
+            Some(0)
+        );
+        assert_eq!(
+            c.choose(t + Duration::from_millis(2_500), 200_000.0, &RATES),
+            Some(0)
+        );
+        // A second dip starts its own hold.
+        assert_eq!(
+            c.choose(t + Duration::from_secs(3), 50_000.0, &RATES),
+            Some(0)
+        );
+        assert_eq!(
+            c.choose(t + Duration::from_millis(4_900), 50_000.0, &RATES),
+            Some(0)
+        );
+        assert_eq!(c.choose(t + Duration::from_secs(5), 50_000.0, &RATES), None);
     }
 
     #[test]
