@@ -40,9 +40,34 @@ pub struct Watched {
     pub audio_concealed: u64,
     /// The teacher's `<video>` element's decoded width in pixels.
     pub width: u64,
+    /// Video frames' time in the jitter buffer, all together (ms), and how many left it.
+    pub jitter_buffer_ms: u64,
+    pub jitter_buffer_frames: u64,
+    /// Time spent decoding video frames, all together (ms).
+    pub decode_ms: u64,
+    /// The teacher's connection's round trip now (ms).
+    pub rtt_ms: u64,
 }
 
 impl Watched {
+    /// Glass to glass between two readings, estimated: half the round trip (the way from the
+    /// relay's side; the teacher's own leg at the school is a LAN's), plus the average time a
+    /// frame waited in the jitter buffer and took to decode over the window. `None` if no
+    /// frame left the buffer in it.
+    pub fn glass_to_glass_ms(from: &Watched, to: &Watched) -> Option<f64> {
+        let frames = to
+            .jitter_buffer_frames
+            .checked_sub(from.jitter_buffer_frames)?;
+        let decoded = to.frames.checked_sub(from.frames)?;
+        if frames == 0 || decoded == 0 {
+            return None;
+        }
+        let buffered =
+            to.jitter_buffer_ms.saturating_sub(from.jitter_buffer_ms) as f64 / frames as f64;
+        let decoding = to.decode_ms.saturating_sub(from.decode_ms) as f64 / decoded as f64;
+        Some(to.rtt_ms as f64 / 2.0 + buffered + decoding)
+    }
+
     /// Audio samples played from packets that arrived (not concealed).
     pub fn heard(&self) -> u64 {
         self.audio_samples.saturating_sub(self.audio_concealed)
@@ -108,6 +133,14 @@ fn number(v: &serde_json::Value, field: &str) -> u64 {
     v.get(field).and_then(|n| n.as_u64()).unwrap_or(0)
 }
 
+/// Milliseconds since the epoch on this machine's clock (the pages' `Date.now()` uses it too).
+pub fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
 /// What a classroom's page shows of the teacher now (its tile's stats, refreshed each second).
 pub async fn watched_in(classroom: &Browser) -> Watched {
     let v = classroom
@@ -117,6 +150,9 @@ pub async fn watched_in(classroom: &Browser) -> Watched {
              return { frames: +(d.frames || 0), freezes: +(d.freezes || 0), \
              freeze_ms: +(d.freezeMs || 0), \
              audio_samples: +(d.audioSamples || 0), audio_concealed: +(d.audioConcealed || 0), \
+             jitter_buffer_ms: +(d.jitterBufferMs || 0), \
+             jitter_buffer_frames: +(d.jitterBufferFrames || 0), \
+             decode_ms: +(d.decodeMs || 0), rtt_ms: +(d.rttMs || 0), \
              width: document.querySelector('#teacher-video')?.videoWidth || 0 }; })()",
         )
         .await;
@@ -127,6 +163,10 @@ pub async fn watched_in(classroom: &Browser) -> Watched {
         audio_samples: number(&v, "audio_samples"),
         audio_concealed: number(&v, "audio_concealed"),
         width: number(&v, "width"),
+        jitter_buffer_ms: number(&v, "jitter_buffer_ms"),
+        jitter_buffer_frames: number(&v, "jitter_buffer_frames"),
+        decode_ms: number(&v, "decode_ms"),
+        rtt_ms: number(&v, "rtt_ms"),
     }
 }
 
@@ -322,6 +362,97 @@ impl RuralDsl {
             } else {
                 Err(time.to_string())
             }
+        })
+        .await
+    }
+
+    /// From now on the classroom's page records when the teacher's tile's stats (refreshed each
+    /// second) show new video frames and new audio heard (played from packets that arrived,
+    /// not concealed), with the page's clock, every 20 ms.
+    pub async fn watch_media(&self) {
+        self.classroom
+            .eval(
+                "(() => { window.__framesAt = []; window.__heardAt = []; \
+                 let f = -1, h = -1; setInterval(() => { \
+                 const d = document.querySelector('figure:has(#teacher-video)')?.dataset || {}; \
+                 const frames = +(d.frames || 0); \
+                 const heard = (+(d.audioSamples || 0)) - (+(d.audioConcealed || 0)); \
+                 if (frames > f) { f = frames; window.__framesAt.push(Date.now()); } \
+                 if (heard > h) { h = heard; window.__heardAt.push(Date.now()); } }, 20); \
+                 return true; })()",
+            )
+            .await;
+    }
+
+    /// The first new video frame and the first new audio after `since` (page clock ms) that
+    /// [`RuralDsl::watch_media`] recorded, waiting up to `within`.
+    pub async fn media_after(&self, what: &str, since: f64, within: Duration) -> (f64, f64) {
+        crate::wait::until(what, within, async || {
+            let js = format!(
+                "[window.__framesAt.find(t => t > {since}) || 0, \
+                  window.__heardAt.find(t => t > {since}) || 0]"
+            );
+            let v = self.classroom.eval(&js).await;
+            let at = |i: usize| v.get(i).and_then(|t| t.as_f64()).unwrap_or(0.0);
+            match (at(0), at(1)) {
+                (frames, heard) if frames > 0.0 && heard > 0.0 => Ok((frames, heard)),
+                (frames, heard) => Err(format!(
+                    "new frames at {frames}, new audio at {heard}; the tile shows {:?}",
+                    self.watched().await
+                )),
+            }
+        })
+        .await
+    }
+
+    /// From now on the classroom's page records each change of the picture the relay says it
+    /// gets (`#own-link[data-picture]`, sent every 2 s), every 50 ms, with the page's clock.
+    pub async fn watch_pictures(&self) {
+        self.classroom
+            .eval(
+                "(() => { window.__pictures = []; let last = ''; setInterval(() => { \
+                 const p = document.querySelector('#own-link')?.dataset.picture || ''; \
+                 if (p !== last) { last = p; window.__pictures.push([Date.now(), p]); } }, 50); \
+                 return true; })()",
+            )
+            .await;
+    }
+
+    /// The picture changes recorded since [`RuralDsl::watch_pictures`]: (page clock ms, "high",
+    /// "middle", "low", "paused" or "whole").
+    pub async fn pictures(&self) -> Vec<(f64, String)> {
+        let v = self.classroom.eval("window.__pictures || []").await;
+        v.as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|e| Some((e.get(0)?.as_f64()?, e.get(1)?.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first time (page clock ms) at or after `since` that the page showed a picture for
+    /// which `wanted` holds; the picture in force at `since` counts from `since` on.
+    pub async fn picture_after(
+        &self,
+        what: &str,
+        since: f64,
+        within: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> f64 {
+        crate::wait::until(what, within, async || {
+            let seen = self.pictures().await;
+            let before = seen.iter().rev().find(|(t, _)| *t <= since);
+            let candidates = before
+                .map(|(_, p)| (since, p.clone()))
+                .into_iter()
+                .chain(seen.iter().filter(|(t, _)| *t > since).cloned());
+            for (t, p) in candidates {
+                if wanted(&p) {
+                    return Ok(t);
+                }
+            }
+            Err(format!("{seen:?}"))
         })
         .await
     }

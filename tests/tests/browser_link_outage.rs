@@ -12,10 +12,10 @@
 //! stats are refreshed once a second). `cargo bench -p tests --bench rural_link` reports the
 //! figures.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tests::browser::Device;
 use tests::link::profiles::P4_OUTAGE;
-use tests::rural::{Camera, RuralDsl};
+use tests::rural::{epoch_ms, Camera, RuralDsl};
 use tests::wait;
 
 /// Records in the classroom's page when its board first held each number of strokes.
@@ -24,26 +24,8 @@ const WATCH_STROKES: &str = "(() => { window.__strokesSeen = {}; setInterval(() 
     if (!(n in window.__strokesSeen)) window.__strokesSeen[n] = Date.now(); }, 10); \
     return true; })()";
 
-/// Records in the classroom's page when the teacher's tile's stats (refreshed each second) show
-/// new video frames and new audio heard (played from packets that arrived, not concealed).
-const WATCH_MEDIA: &str = "(() => { window.__framesAt = []; window.__heardAt = []; \
-    let f = -1, h = -1; setInterval(() => { \
-    const d = document.querySelector('figure:has(#teacher-video)')?.dataset || {}; \
-    const frames = +(d.frames || 0), heard = (+(d.audioSamples || 0)) - (+(d.audioConcealed || 0)); \
-    if (frames > f) { f = frames; window.__framesAt.push(Date.now()); } \
-    if (heard > h) { h = heard; window.__heardAt.push(Date.now()); } }, 20); \
-    return true; })()";
-
 const BOARD_BACK: Duration = Duration::from_secs(4);
 const MEDIA_BACK: Duration = Duration::from_secs(5);
-
-/// Milliseconds since the epoch on this machine's clock (the pages' `Date.now()` uses it too).
-fn epoch_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64() * 1000.0)
-        .unwrap_or(0.0)
-}
 
 /// When the classroom's board first held `n` strokes (page clock, ms), waiting up to `wait`.
 async fn stroke_seen(dsl: &RuralDsl, n: u32, wait: Duration) -> f64 {
@@ -73,7 +55,7 @@ async fn stroke_seen(dsl: &RuralDsl, n: u32, wait: Duration) -> f64 {
 async fn after_an_outage_the_classroom_has_its_lesson_back_within_seconds() {
     let dsl = RuralDsl::start_on(&P4_OUTAGE, Camera::Default).await;
     dsl.classroom.eval(WATCH_STROKES).await;
-    dsl.classroom.eval(WATCH_MEDIA).await;
+    dsl.watch_media().await;
     dsl.classroom.eval("(window.__sameDocument = 'yes')").await;
     let board = dsl.teacher.element("#board").await;
 
@@ -109,26 +91,13 @@ async fn after_an_outage_the_classroom_has_its_lesson_back_within_seconds() {
     // return, as the page saw them (nothing new arrives in a dead link's last second and a half:
     // the jitter buffer is empty by then).
     let quiet_from = cut_at + 1_500.0;
-    let media = wait::until(
-        "the teacher's sound and picture back in the classroom",
-        Duration::from_secs(40),
-        async || {
-            let js = format!(
-                "[window.__framesAt.find(t => t > {quiet_from}) || 0, \
-                  window.__heardAt.find(t => t > {quiet_from}) || 0]"
-            );
-            let v = dsl.classroom.eval(&js).await;
-            let at = |i: usize| v.get(i).and_then(|t| t.as_f64()).unwrap_or(0.0);
-            match (at(0), at(1)) {
-                (frames, heard) if frames > 0.0 && heard > 0.0 => Ok((frames, heard)),
-                (frames, heard) => Err(format!(
-                    "new frames at {frames}, new audio at {heard}; the tile shows {:?}",
-                    dsl.watched().await
-                )),
-            }
-        },
-    )
-    .await;
+    let media = dsl
+        .media_after(
+            "the teacher's sound and picture back in the classroom",
+            quiet_from,
+            Duration::from_secs(40),
+        )
+        .await;
     let log = dsl
         .classroom
         .eval(&format!(

@@ -8,81 +8,28 @@
 //! The assertions leave a margin for a loaded 2-core CI machine (down within 8 s, up within
 //! 40 s); the measured figures are printed.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tests::link::profiles::P6_SLOWDOWN;
-use tests::rural::{Camera, RuralDsl};
-use tests::wait;
+use tests::rural::{epoch_ms, Camera, RuralDsl};
 
 const DOWN_WITHIN: Duration = Duration::from_secs(8);
 const UP_WITHIN: Duration = Duration::from_secs(40);
 
-/// Records in the classroom's page each change of the picture the relay says it gets, with the
-/// page's clock.
-const WATCH_PICTURE: &str = "(() => { window.__pictures = []; let last = ''; \
-    setInterval(() => { const p = document.querySelector('#own-link')?.dataset.picture || ''; \
-    if (p !== last) { last = p; window.__pictures.push([Date.now(), p]); } }, 50); \
-    return true; })()";
-
-/// Milliseconds since the epoch on this machine's clock (the pages' `Date.now()` uses it too).
-fn epoch_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64() * 1000.0)
-        .unwrap_or(0.0)
-}
-
-/// The picture changes the page recorded: (page clock ms, "high" | "middle" | "low" | ...).
-async fn pictures(dsl: &RuralDsl) -> Vec<(f64, String)> {
-    let v = dsl.classroom.eval("window.__pictures || []").await;
-    v.as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|e| Some((e.get(0)?.as_f64()?, e.get(1)?.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The first time at or after `since` that the page showed a picture for which `wanted` holds.
-async fn picture_after(
-    dsl: &RuralDsl,
-    what: &str,
-    since: f64,
-    within: Duration,
-    wanted: impl Fn(&str) -> bool,
-) -> f64 {
-    wait::until(what, within, async || {
-        let seen = pictures(dsl).await;
-        // The picture in force at `since` counts from `since` on.
-        let before = seen.iter().rev().find(|(t, _)| *t <= since);
-        let candidates = before
-            .map(|(_, p)| (since, p.clone()))
-            .into_iter()
-            .chain(seen.iter().filter(|(t, _)| *t > since).cloned());
-        for (t, p) in candidates {
-            if wanted(&p) {
-                return Ok(t);
-            }
-        }
-        Err(format!("{seen:?}"))
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_layer_follows_a_slowdown_down_and_back_up() {
     let dsl = RuralDsl::start_on(&P6_SLOWDOWN, Camera::Default).await;
-    dsl.classroom.eval(WATCH_PICTURE).await;
+    dsl.watch_pictures().await;
     // Settled on rural DSL: the middle or high layer.
-    let settled = picture_after(
-        &dsl,
-        "the classroom on rural DSL getting the middle or high layer",
-        epoch_ms(),
-        Duration::from_secs(60),
-        |p| p == "middle" || p == "high",
-    )
-    .await;
-    let settled_on = pictures(&dsl)
+    let settled = dsl
+        .picture_after(
+            "the classroom on rural DSL getting the middle or high layer",
+            epoch_ms(),
+            Duration::from_secs(60),
+            |p| p == "middle" || p == "high",
+        )
+        .await;
+    let settled_on = dsl
+        .pictures()
         .await
         .last()
         .map(|(_, p)| p.clone())
@@ -95,14 +42,14 @@ async fn the_layer_follows_a_slowdown_down_and_back_up() {
     dsl.link.apply(&P6_SLOWDOWN, from);
     let slowed_at = epoch_ms();
     let heard_before = dsl.watched().await.heard();
-    let down_at = picture_after(
-        &dsl,
-        "the classroom stepped down to the low layer",
-        slowed_at,
-        Duration::from_secs(30),
-        |p| p == "low",
-    )
-    .await;
+    let down_at = dsl
+        .picture_after(
+            "the classroom stepped down to the low layer",
+            slowed_at,
+            Duration::from_secs(30),
+            |p| p == "low",
+        )
+        .await;
     let down = Duration::from_millis((down_at - slowed_at).max(0.0) as u64);
     eprintln!("slowdown: down to the low layer {down:?} after the drop");
 
@@ -119,18 +66,18 @@ async fn the_layer_follows_a_slowdown_down_and_back_up() {
     // The link back.
     dsl.link.apply(&P6_SLOWDOWN, from + length);
     let back_at = epoch_ms();
-    let up_at = picture_after(
-        &dsl,
-        "the classroom stepped back up",
-        back_at,
-        Duration::from_secs(60),
-        |p| p == "middle" || p == "high",
-    )
-    .await;
+    let up_at = dsl
+        .picture_after(
+            "the classroom stepped back up",
+            back_at,
+            Duration::from_secs(60),
+            |p| p == "middle" || p == "high",
+        )
+        .await;
     let up = Duration::from_millis((up_at - back_at).max(0.0) as u64);
     eprintln!(
         "slowdown: back up {up:?} after the recovery; pictures {:?}",
-        pictures(&dsl).await
+        dsl.pictures().await
     );
 
     assert!(

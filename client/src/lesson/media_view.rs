@@ -33,7 +33,11 @@ impl Lesson {
                 data-freeze-ms={stats.freeze_ms.to_string()}
                 data-audio-level={format!("{:.3}", stats.audio_level)}
                 data-audio-samples={stats.audio_samples.to_string()}
-                data-audio-concealed={stats.audio_concealed.to_string()}>
+                data-audio-concealed={stats.audio_concealed.to_string()}
+                data-jitter-buffer-ms={stats.jitter_buffer_ms.to_string()}
+                data-jitter-buffer-frames={stats.jitter_buffer_frames.to_string()}
+                data-decode-ms={stats.decode_ms.to_string()}
+                data-rtt-ms={stats.rtt_ms.to_string()}>
                 <video id={id} data-source={source.to_string()} autoplay=true playsinline=true></video>
                 <figcaption>
                     <span class="tile-name">{ label }</span>

@@ -23,6 +23,15 @@ pub struct TileStats {
     pub audio_samples: u64,
     /// Of those, samples the browser made up for lost or late packets (`concealedSamples`).
     pub audio_concealed: u64,
+    /// Video frames held in the jitter buffer, all together, milliseconds
+    /// (`jitterBufferDelay`), and how many frames left it (`jitterBufferEmittedCount`).
+    pub jitter_buffer_ms: u64,
+    pub jitter_buffer_frames: u64,
+    /// Time spent decoding those frames, all together, milliseconds (`totalDecodeTime`).
+    pub decode_ms: u64,
+    /// The connection's round trip now, milliseconds (`currentRoundTripTime` of its nominated
+    /// candidate pair).
+    pub rtt_ms: u64,
 }
 
 pub(super) fn media_elements() -> Vec<HtmlMediaElement> {
@@ -88,7 +97,18 @@ pub(super) fn read_stats(report: &JsValue) -> TileStats {
     };
     for entry in entries.flatten() {
         let value = Reflect::get(&entry, &1.into()).unwrap_or(JsValue::UNDEFINED);
-        if text(&value, "type") != "inbound-rtp" {
+        let kind = text(&value, "type");
+        if kind == "candidate-pair" {
+            let nominated = Reflect::get(&value, &"nominated".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if nominated && text(&value, "state") == "succeeded" {
+                stats.rtt_ms = (number(&value, "currentRoundTripTime") * 1000.0) as u64;
+            }
+            continue;
+        }
+        if kind != "inbound-rtp" {
             continue;
         }
         match text(&value, "kind").as_str() {
@@ -97,6 +117,9 @@ pub(super) fn read_stats(report: &JsValue) -> TileStats {
                 stats.width = number(&value, "frameWidth") as u32;
                 stats.freezes = number(&value, "freezeCount") as u64;
                 stats.freeze_ms = (number(&value, "totalFreezesDuration") * 1000.0) as u64;
+                stats.jitter_buffer_ms = (number(&value, "jitterBufferDelay") * 1000.0) as u64;
+                stats.jitter_buffer_frames = number(&value, "jitterBufferEmittedCount") as u64;
+                stats.decode_ms = (number(&value, "totalDecodeTime") * 1000.0) as u64;
             }
             "audio" => {
                 stats.audio_level = number(&value, "audioLevel");
