@@ -2,8 +2,8 @@
 //! present within the lesson, whether it came late or not at all, and how long it received each
 //! picture of the teacher ([`LinkSeconds`]). Pure; the times are passed in.
 
-use crate::media::link_time::LinkTime;
 use serde::Serialize;
+use shared::link::Picture;
 use shared::schedule::Slot;
 
 /// Joining more than this many seconds after the start counts as late.
@@ -131,8 +131,52 @@ mod tests {
     }
 }
 
+/// Milliseconds on each picture of the teacher and in outages, and how many outages began,
+/// added up by the lesson's media ([`crate::media::link_time`]) and stored per lesson and
+/// classroom.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LinkTime {
+    pub high_ms: u64,
+    pub middle_ms: u64,
+    pub low_ms: u64,
+    /// The whole picture of a teacher sending a single layer.
+    pub whole_ms: u64,
+    /// The sound alone: the link carried no layer of the picture.
+    pub audio_only_ms: u64,
+    pub outage_ms: u64,
+    pub outages: u64,
+}
+
+impl LinkTime {
+    pub fn is_empty(&self) -> bool {
+        *self == LinkTime::default()
+    }
+
+    /// Adds `other` (saturating).
+    pub fn add(&mut self, other: &LinkTime) {
+        self.high_ms = self.high_ms.saturating_add(other.high_ms);
+        self.middle_ms = self.middle_ms.saturating_add(other.middle_ms);
+        self.low_ms = self.low_ms.saturating_add(other.low_ms);
+        self.whole_ms = self.whole_ms.saturating_add(other.whole_ms);
+        self.audio_only_ms = self.audio_only_ms.saturating_add(other.audio_only_ms);
+        self.outage_ms = self.outage_ms.saturating_add(other.outage_ms);
+        self.outages = self.outages.saturating_add(other.outages);
+    }
+
+    /// The figure that time on `picture` goes to.
+    pub fn on(&mut self, picture: Picture) -> &mut u64 {
+        match picture {
+            Picture::Whole => &mut self.whole_ms,
+            Picture::Layer(0) => &mut self.low_ms,
+            Picture::Layer(1) => &mut self.middle_ms,
+            Picture::Layer(_) => &mut self.high_ms,
+            Picture::Paused => &mut self.audio_only_ms,
+        }
+    }
+}
+
 /// How long a classroom received each picture of the teacher in a lesson, and its outages
-/// ([`crate::media::link_time`]), in whole seconds as the report shows them.
+/// ([`LinkTime`]), in whole seconds as the report shows them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LinkSeconds {
     /// On the teacher's high layer.

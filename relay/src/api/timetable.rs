@@ -273,49 +273,58 @@ pub async fn attendance(
         })
         .collect();
     if q.format.as_deref() == Some("csv") {
-        let header: Vec<&str> = [
-            "classroom",
-            "name",
-            "minutes",
-            "first_joined",
-            "late",
-            "missing",
-        ]
-        .into_iter()
-        .chain(crate::attendance::LinkSeconds::CSV_HEADER)
-        .collect();
-        let csv = crate::attendance::csv_report::table(
-            &header,
-            rows.iter().map(|r| {
-                [
-                    r.classroom.to_string(),
-                    crate::attendance::csv_report::text(&r.name),
-                    r.presence.minutes.to_string(),
-                    r.presence
-                        .first_joined
-                        .map(shanghai_time)
-                        .unwrap_or_default(),
-                    r.presence.late.to_string(),
-                    r.presence.missing.to_string(),
-                ]
-                .into_iter()
-                .chain(r.link.csv_cells())
-            }),
-        )?;
-        let headers = [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"lesson-{id}-attendance.csv\""),
-            ),
-        ];
-        return Ok((headers, csv).into_response());
+        return attendance_csv(id, &rows);
     }
     Ok(Json(json!({"lesson": id, "title": info.title, "starts_at": info.starts_at, "ends_at": info.ends_at, "classrooms": rows}))
         .into_response())
+}
+
+/// The lesson's attendance report as a CSV download.
+fn attendance_csv(
+    id: LessonId,
+    rows: &[ClassroomAttendance],
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let header: Vec<&str> = [
+        "classroom",
+        "name",
+        "minutes",
+        "first_joined",
+        "late",
+        "missing",
+    ]
+    .into_iter()
+    .chain(crate::attendance::LinkSeconds::CSV_HEADER)
+    .collect();
+    let csv = crate::attendance::csv_report::table(
+        &header,
+        rows.iter().map(|r| {
+            [
+                r.classroom.to_string(),
+                crate::attendance::csv_report::text(&r.name),
+                r.presence.minutes.to_string(),
+                r.presence
+                    .first_joined
+                    .map(shanghai_time)
+                    .unwrap_or_default(),
+                r.presence.late.to_string(),
+                r.presence.missing.to_string(),
+            ]
+            .into_iter()
+            .chain(r.link.csv_cells())
+        }),
+    )?;
+    let headers = [
+        (
+            axum::http::header::CONTENT_TYPE,
+            "text/csv; charset=utf-8".to_string(),
+        ),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"lesson-{id}-attendance.csv\""),
+        ),
+    ];
+    Ok((headers, csv).into_response())
 }
 
 /// `YYYY-MM-DD HH:MM` in Asia/Shanghai.

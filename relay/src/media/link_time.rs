@@ -7,7 +7,7 @@
 //! had some: a working link sends feedback many times a second, even for the sound alone. Its
 //! time counts from when it is noticed (the seconds before are still on the picture it had).
 
-use serde::Serialize;
+use crate::attendance::LinkTime;
 use shared::ids::ClassroomId;
 use shared::link::Picture;
 use std::collections::BTreeMap;
@@ -19,47 +19,6 @@ pub const OUTAGE_AFTER: Duration = Duration::from_secs(4);
 pub const FLUSH_EVERY: Duration = Duration::from_secs(10);
 /// A longer gap between two rounds counts as this long (a stalled timer adds no minutes).
 const MAX_STEP: Duration = Duration::from_secs(10);
-
-/// Milliseconds on each picture and in outages, and how many outages began.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct LinkTime {
-    pub high_ms: u64,
-    pub middle_ms: u64,
-    pub low_ms: u64,
-    /// The whole picture of a teacher sending a single layer.
-    pub whole_ms: u64,
-    /// The sound alone: the link carried no layer of the picture.
-    pub audio_only_ms: u64,
-    pub outage_ms: u64,
-    pub outages: u64,
-}
-
-impl LinkTime {
-    pub fn is_empty(&self) -> bool {
-        *self == LinkTime::default()
-    }
-
-    /// Adds `other` (saturating).
-    pub fn add(&mut self, other: &LinkTime) {
-        self.high_ms = self.high_ms.saturating_add(other.high_ms);
-        self.middle_ms = self.middle_ms.saturating_add(other.middle_ms);
-        self.low_ms = self.low_ms.saturating_add(other.low_ms);
-        self.whole_ms = self.whole_ms.saturating_add(other.whole_ms);
-        self.audio_only_ms = self.audio_only_ms.saturating_add(other.audio_only_ms);
-        self.outage_ms = self.outage_ms.saturating_add(other.outage_ms);
-        self.outages = self.outages.saturating_add(other.outages);
-    }
-
-    fn on(&mut self, picture: Picture) -> &mut u64 {
-        match picture {
-            Picture::Whole => &mut self.whole_ms,
-            Picture::Layer(0) => &mut self.low_ms,
-            Picture::Layer(1) => &mut self.middle_ms,
-            Picture::Layer(_) => &mut self.high_ms,
-            Picture::Paused => &mut self.audio_only_ms,
-        }
-    }
-}
 
 /// One classroom's reading in a round: feedback batches read so far and the picture it gets.
 #[derive(Clone, Copy, Debug)]

@@ -67,7 +67,7 @@ use tokio::sync::mpsc;
 /// One lesson's time on each picture per classroom, since the last batch.
 pub type LinkTimeBatch = (
     LessonId,
-    Vec<(shared::ids::ClassroomId, link_time::LinkTime)>,
+    Vec<(shared::ids::ClassroomId, crate::attendance::LinkTime)>,
 );
 
 #[derive(Debug, Error)]
@@ -141,7 +141,7 @@ impl Media {
         )
     }
 
-    /// Where each lesson's [`link_time::LinkTime`] goes to be stored: every
+    /// Where each lesson's [`crate::attendance::LinkTime`] goes to be stored: every
     /// [`link_time::FLUSH_EVERY`] while it has media, and when its media ends. Set once.
     pub fn record_link_time(&self, to: mpsc::Sender<LinkTimeBatch>) {
         let _ = self.ctx.link_time.set(to);

@@ -2,8 +2,7 @@
 //! picture of the teacher.
 
 use super::{Store, StoreError};
-use crate::attendance::Stretch;
-use crate::media::link_time::LinkTime;
+use crate::attendance::{LinkTime, Stretch};
 use shared::ids::{ClassroomId, LessonId};
 use sqlx::Row;
 use std::collections::BTreeMap;

@@ -54,7 +54,7 @@ pub(super) async fn link_report_timer(media: Weak<LessonMedia>) {
 async fn hand_over(
     to: &mpsc::Sender<LinkTimeBatch>,
     lesson: shared::ids::LessonId,
-    batch: Vec<(ClassroomId, crate::media::link_time::LinkTime)>,
+    batch: Vec<(ClassroomId, crate::attendance::LinkTime)>,
 ) {
     if batch.is_empty() {
         return;
@@ -72,7 +72,7 @@ fn links_round(
     report: &mut LinkReport,
     clock: &mut LinkClock,
     now: Duration,
-) -> Vec<(ClassroomId, crate::media::link_time::LinkTime)> {
+) -> Vec<(ClassroomId, crate::attendance::LinkTime)> {
     let inner = lock(&media.inner);
     // Per classroom: its Subscription to the teacher if it has one, else the one that
     // carries most.
