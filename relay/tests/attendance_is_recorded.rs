@@ -17,6 +17,18 @@ use shared::token::Claims;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
+/// Yesterday and the day after tomorrow (Asia/Shanghai), as a report's `from` and `to`.
+fn around_today() -> (String, String) {
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(shared::schedule::slot::SHANGHAI)
+        .date();
+    let day = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    (
+        day(today.previous_day().unwrap()),
+        day(today.next_day().unwrap().next_day().unwrap()),
+    )
+}
+
 #[tokio::test]
 async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
     let dir = tempfile::tempdir().unwrap();
@@ -114,14 +126,7 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
     );
 
     // The school reports: school 2's classroom attended the demo lesson, school 3's did not.
-    let today = time::OffsetDateTime::now_utc()
-        .to_offset(shared::schedule::slot::SHANGHAI)
-        .date();
-    let day = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
-    let (from, to) = (
-        day(today.previous_day().unwrap()),
-        day(today.next_day().unwrap().next_day().unwrap()),
-    );
+    let (from, to) = around_today();
     for (school, attended, rate) in [(2, 1, 100), (3, 0, 0)] {
         let (status, r) = bureau
             .call(
@@ -149,7 +154,9 @@ async fn a_classroom_that_joined_is_present_and_one_that_did_not_is_missing() {
         .await;
     assert!(
         csv.text.starts_with(
-            "classroom,name,scheduled,attended,late,rate_percent\r\n2,五年级一班,1,1,"
+            "classroom,name,scheduled,attended,late,rate_percent,high_minutes,middle_minutes,\
+             low_minutes,whole_picture_minutes,audio_only_minutes,outages,outage_minutes\r\n\
+             2,五年级一班,1,1,"
         ),
         "{}",
         csv.text
@@ -225,6 +232,19 @@ async fn link_time_adds_up_in_the_attendance_report() {
     assert_eq!(rows[2]["link"]["whole_seconds"], 0, "{report}");
     let csv = bureau
         .send(Method::GET, "/api/lessons/1/attendance?format=csv", None)
+        .await;
+    let line = csv.text.lines().nth(1).unwrap_or_default().to_string();
+    assert!(line.ends_with(",1.5,0.0,0.3,0.0,0.2,1,0.2"), "{}", csv.text);
+
+    // The school's report sums it over the lessons in its range (here the one demo lesson).
+    let (from, to) = around_today();
+    let path = format!("/api/reports/schools/2?from={from}&to={to}");
+    let (status, school) = bureau.call(Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(school["classrooms"][0]["classroom"], 2, "{school}");
+    assert_eq!(school["classrooms"][0]["link"], rows[0]["link"], "{school}");
+    let csv = bureau
+        .send(Method::GET, &format!("{path}&format=csv"), None)
         .await;
     let line = csv.text.lines().nth(1).unwrap_or_default().to_string();
     assert!(line.ends_with(",1.5,0.0,0.3,0.0,0.2,1,0.2"), "{}", csv.text);

@@ -1,6 +1,7 @@
 //! Reports: a school's attendance over a date range (lessons held against scheduled, and per
-//! classroom: scheduled, attended, late, rate), with its CSV; and the iCalendar feed address of a
-//! teacher's or a classroom's timetable, to subscribe to in a calendar app.
+//! classroom: scheduled, attended, late, rate, minutes on the sound alone and outages), with its
+//! CSV; and the iCalendar feed address of a teacher's or a classroom's timetable, to subscribe to
+//! in a calendar app.
 
 use super::api::Api;
 use super::bind::{self, Form, Select, TextInput};
@@ -29,6 +30,9 @@ struct ClassroomRow {
     attended: u32,
     late: u32,
     rate: u32,
+    /// Its time on each picture of the teacher over those lessons, and its outages.
+    #[serde(default)]
+    link: super::model::LinkSeconds,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -127,7 +131,9 @@ pub fn reports(props: &ReportsProps) -> Html {
                 <p id="school-summary">{ format!("已开课 {} 节 / 排课 {} 节", r.lessons_held, r.lessons_scheduled) }</p>
                 <table id="school-report-table" class="attendance">
                     <thead><tr><th>{ "教室" }</th><th>{ "名称" }</th><th>{ "应到" }</th>
-                        <th>{ "实到" }</th><th>{ "迟到" }</th><th>{ "出勤率" }</th></tr></thead>
+                        <th>{ "实到" }</th><th>{ "迟到" }</th><th>{ "出勤率" }</th>
+                        <th>{ crate::labels::picture_minutes(shared::link::Picture::Paused) }</th>
+                        <th>{ crate::labels::OUTAGES }</th></tr></thead>
                     <tbody>
                         { for r.classrooms.iter().map(|c| html! {
                             <tr data-classroom={c.classroom.to_string()}>
@@ -137,6 +143,12 @@ pub fn reports(props: &ReportsProps) -> Html {
                                 <td>{ c.attended }</td>
                                 <td>{ c.late }</td>
                                 <td>{ format!("{}%", c.rate) }</td>
+                                <td class="audio-only" data-seconds={c.link.audio_only_seconds.to_string()}>
+                                    { super::model::minutes(c.link.audio_only_seconds) }
+                                </td>
+                                <td class="outages" data-outages={c.link.outages.to_string()}>
+                                    { crate::labels::outages(c.link.outages, &super::model::minutes(c.link.outage_seconds)) }
+                                </td>
                             </tr>
                         }) }
                     </tbody>

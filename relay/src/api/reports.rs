@@ -5,7 +5,7 @@ use super::error::{ApiError, FieldError};
 use super::extract::{ApiPath, ApiQuery};
 use super::session::Staff;
 use crate::accounts::permissions::Action;
-use crate::attendance::{presence, Tally};
+use crate::attendance::{presence, LinkSeconds, LinkTime, Tally};
 use crate::auth::now_secs;
 use crate::state::AppState;
 use crate::store::timetable::{parse_date, LessonFilter};
@@ -70,19 +70,21 @@ pub async fn school(
             message: "after from, at most a year later".into(),
         }]));
     }
+    let report = tally(&state, school, from, to).await?;
+    if q.format.as_deref() == Some("csv") {
+        return csv_table(id, &report);
+    }
     let SchoolTally {
         rooms,
         tallies,
+        links,
         scheduled,
         held,
-    } = tally(&state, school, from, to).await?;
+    } = report;
     let rows: Vec<serde_json::Value> = tallies
         .iter()
-        .map(|(c, t)| json!({"classroom": c, "name": rooms.get(c), "scheduled": t.scheduled, "attended": t.attended, "late": t.late, "rate": t.rate()}))
+        .map(|(c, t)| json!({"classroom": c, "name": rooms.get(c), "scheduled": t.scheduled, "attended": t.attended, "late": t.late, "rate": t.rate(), "link": link_of(&links, *c)}))
         .collect();
-    if q.format.as_deref() == Some("csv") {
-        return csv_table(id, &rooms, &tallies);
-    }
     Ok(Json(json!({"school": school, "from": q.from, "to": q.to, "lessons_scheduled": scheduled, "lessons_held": held, "classrooms": rows})).into_response())
 }
 
@@ -91,6 +93,8 @@ pub async fn school(
 struct SchoolTally {
     rooms: BTreeMap<ClassroomId, String>,
     tallies: BTreeMap<ClassroomId, Tally>,
+    /// Each classroom's time on each picture of the teacher, over the lessons counted.
+    links: BTreeMap<ClassroomId, LinkTime>,
     scheduled: u32,
     held: u32,
 }
@@ -122,6 +126,7 @@ async fn tally(
         .await?;
     let mut tallies: BTreeMap<ClassroomId, Tally> =
         rooms.keys().map(|c| (*c, Tally::default())).collect();
+    let mut links: BTreeMap<ClassroomId, LinkTime> = BTreeMap::new();
     let (mut scheduled, mut held) = (0u32, 0u32);
     for lesson in lessons.iter().filter(|l| l.starts_at <= now) {
         let mine: Vec<ClassroomId> = std::iter::once(lesson.master_classroom)
@@ -133,6 +138,11 @@ async fn tally(
         }
         scheduled += 1;
         let stretches = state.store().attendance(lesson.id).await?;
+        for (c, time) in state.store().link_time(lesson.id).await? {
+            if mine.contains(&c) && c != lesson.master_classroom {
+                links.entry(c).or_default().add(&time);
+            }
+        }
         let mut by_room: HashMap<ClassroomId, Vec<_>> = HashMap::new();
         for (c, s) in stretches {
             by_room.entry(c).or_default().push(s);
@@ -155,28 +165,37 @@ async fn tally(
     Ok(SchoolTally {
         rooms,
         tallies,
+        links,
         scheduled,
         held,
     })
 }
 
+/// A classroom's link time in the report.
+fn link_of(links: &BTreeMap<ClassroomId, LinkTime>, classroom: ClassroomId) -> LinkSeconds {
+    links
+        .get(&classroom)
+        .map(LinkSeconds::from)
+        .unwrap_or_default()
+}
+
 /// The report as a CSV download.
-fn csv_table(
-    id: u64,
-    rooms: &BTreeMap<ClassroomId, String>,
-    tallies: &BTreeMap<ClassroomId, Tally>,
-) -> Result<Response, ApiError> {
+fn csv_table(id: u64, report: &SchoolTally) -> Result<Response, ApiError> {
+    let header: Vec<&str> = [
+        "classroom",
+        "name",
+        "scheduled",
+        "attended",
+        "late",
+        "rate_percent",
+    ]
+    .into_iter()
+    .chain(LinkSeconds::CSV_HEADER)
+    .collect();
     let csv = crate::attendance::csv_report::table(
-        &[
-            "classroom",
-            "name",
-            "scheduled",
-            "attended",
-            "late",
-            "rate_percent",
-        ],
-        tallies.iter().map(|(c, t)| {
-            let name = rooms.get(c).map(String::as_str).unwrap_or("");
+        &header,
+        report.tallies.iter().map(|(c, t)| {
+            let name = report.rooms.get(c).map(String::as_str).unwrap_or("");
             [
                 c.to_string(),
                 crate::attendance::csv_report::text(name),
@@ -185,6 +204,8 @@ fn csv_table(
                 t.late.to_string(),
                 t.rate().to_string(),
             ]
+            .into_iter()
+            .chain(link_of(&report.links, *c).csv_cells())
         }),
     )?;
     let headers = [

@@ -194,6 +194,8 @@ mod docs_only {
         late: u32,
         /// Attended / scheduled in percent (100 when nothing was scheduled).
         rate: u32,
+        /// Its time on each picture of the teacher over those lessons, and its outages.
+        link: crate::attendance::LinkSeconds,
     }
 
     /// A classroom device's lesson: the current one with its join link, or none and the next one.
