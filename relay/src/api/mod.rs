@@ -21,6 +21,7 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod csv_download;
 pub mod device;
 pub mod error;
 pub mod extract;

@@ -208,15 +208,8 @@ fn csv_table(id: u64, report: &SchoolTally) -> Result<Response, ApiError> {
             .chain(link_of(&report.links, *c).csv_cells())
         }),
     )?;
-    let headers = [
-        (
-            axum::http::header::CONTENT_TYPE,
-            "text/csv; charset=utf-8".to_string(),
-        ),
-        (
-            axum::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"school-{id}-attendance.csv\""),
-        ),
-    ];
-    Ok((headers, csv).into_response())
+    Ok(super::csv_download::csv_download(
+        &format!("school-{id}-attendance.csv"),
+        csv,
+    ))
 }

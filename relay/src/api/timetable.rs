@@ -284,7 +284,6 @@ fn attendance_csv(
     id: LessonId,
     rows: &[ClassroomAttendance],
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     let header: Vec<&str> = [
         "classroom",
         "name",
@@ -314,17 +313,10 @@ fn attendance_csv(
             .chain(r.link.csv_cells())
         }),
     )?;
-    let headers = [
-        (
-            axum::http::header::CONTENT_TYPE,
-            "text/csv; charset=utf-8".to_string(),
-        ),
-        (
-            axum::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"lesson-{id}-attendance.csv\""),
-        ),
-    ];
-    Ok((headers, csv).into_response())
+    Ok(super::csv_download::csv_download(
+        &format!("lesson-{id}-attendance.csv"),
+        csv,
+    ))
 }
 
 /// `YYYY-MM-DD HH:MM` in Asia/Shanghai.
