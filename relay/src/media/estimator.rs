@@ -306,6 +306,23 @@ mod tests {
     use super::*;
     use rtc::rtcp::transport_feedbacks::cc_feedback_report::Ecn;
 
+    /// The report of packet `id`, 1,000 bytes, sent at `departure`; `arrival` on the
+    /// Subscriber's clock, or lost.
+    fn report(id: u64, departure: Instant, arrival: Option<Duration>) -> PacketReport {
+        PacketReport {
+            ssrc: 1,
+            id,
+            rtp_sequence_number: id as u16,
+            is_twcc: true,
+            twcc_sequence_number: id as u16,
+            size: 1000,
+            arrived: arrival.is_some(),
+            departure,
+            arrival,
+            ecn: Ecn::default(),
+        }
+    }
+
     /// A simulated link: packets of 1,000 bytes through a bottleneck with a drop-tail queue of
     /// 300 ms and 50 ms of delay, losing every `loss_every`th packet at random (0: none), with
     /// feedback every 100 ms.
@@ -377,18 +394,11 @@ mod tests {
                 (!random_loss)
                     .then(|| Duration::from_secs_f64((start + service_ms + 50.0) / 1000.0))
             };
-            self.pending.push(PacketReport {
-                ssrc: 1,
+            self.pending.push(report(
                 id,
-                rtp_sequence_number: id as u16,
-                is_twcc: true,
-                twcc_sequence_number: id as u16,
-                size: 1000,
-                arrived: arrival.is_some(),
-                departure: self.t0 + Duration::from_secs_f64(now_ms / 1000.0),
+                self.t0 + Duration::from_secs_f64(now_ms / 1000.0),
                 arrival,
-                ecn: Ecn::default(),
-            });
+            ));
         }
     }
 
@@ -404,18 +414,11 @@ mod tests {
             while next + one_way_ms <= generated {
                 let id = next / 10;
                 let arrived = id % 20 != 19;
-                reports.push(PacketReport {
-                    ssrc: 1,
+                reports.push(report(
                     id,
-                    rtp_sequence_number: id as u16,
-                    is_twcc: true,
-                    twcc_sequence_number: id as u16,
-                    size: 1000,
-                    arrived,
-                    departure: at(next),
-                    arrival: arrived.then(|| Duration::from_millis(next + one_way_ms)),
-                    ecn: Ecn::default(),
-                });
+                    at(next),
+                    arrived.then(|| Duration::from_millis(next + one_way_ms)),
+                ));
                 next += 10;
             }
             est.on_reports(at(feedback_ms), &reports);
@@ -444,18 +447,7 @@ mod tests {
                 let reports: Vec<PacketReport> = (0..10)
                     .map(|k| {
                         id += 1;
-                        PacketReport {
-                            ssrc: 1,
-                            id,
-                            rtp_sequence_number: id as u16,
-                            is_twcc: true,
-                            twcc_sequence_number: id as u16,
-                            size: 1000,
-                            arrived: true,
-                            departure: now - Duration::from_millis(100 - 10 * k),
-                            arrival: Some(lie(id)),
-                            ecn: Ecn::default(),
-                        }
+                        report(id, now - Duration::from_millis(100 - 10 * k), Some(lie(id)))
                     })
                     .collect();
                 est.on_reports(now, &reports);
