@@ -7,8 +7,9 @@
 
 use bytes::Bytes;
 use relay::media::driver::demux::PeerId;
-use relay::media::driver::layers::Layers;
+use relay::media::driver::layers::{Layers, SinkLink};
 use relay::media::driver::routes::Sink;
+use relay::media::probe::LinkProbe;
 use rtc::rtp;
 use std::time::{Duration, Instant};
 
@@ -49,6 +50,8 @@ fn main() {
         let t0 = Instant::now();
         let source = PeerId(1);
         let mut layers = Layers::default();
+        // Links that cannot be probed: the choice as it was before probes.
+        let unprobed = LinkProbe::default();
         let mut asks = Vec::new();
         // Estimates spread from 300 kbit/s to 3 Mbit/s: every layer has Subscribers.
         let sinks: Vec<(Sink, f64)> = (0..n)
@@ -81,17 +84,13 @@ fn main() {
                     layers.received(at, source, "cam", layer, &p);
                     for (sink, estimate) in &sinks {
                         decisions += 1;
+                        let link = SinkLink {
+                            estimate_bps: Some(*estimate),
+                            probe: &unprobed,
+                            rtt: None,
+                        };
                         if layers
-                            .for_sink(
-                                at,
-                                source,
-                                "cam",
-                                *sink,
-                                Some(*estimate),
-                                layer,
-                                &p,
-                                &mut asks,
-                            )
+                            .for_sink(at, source, "cam", *sink, &link, layer, &p, &mut asks)
                             .is_some()
                         {
                             copies += 1;

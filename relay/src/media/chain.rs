@@ -10,12 +10,18 @@
 //!   drives
 //! - [`SubscriberPacer`] instead of `rtc-interceptor`'s single-FIFO pacer;
 //! - [`KeyframeRequests`], letting the Subscriber's PLI/FIR through to the relay.
+//!
+//! The transport-wide numbering and the congestion control's send history also follow each
+//! video stream's retransmission SSRC ([`WithRtx`]): the pacer's link probes go out on it, and
+//! the estimator must hear of them ([`super::probe`]).
 
 use super::estimator::LinkEstimator;
 use super::interceptor::{KeyframeRequests, SLOT};
 use super::link_meter::LinkMeter;
 use super::pacing::{Estimate, PacingLimits, SubscriberPacer};
+use super::probe::LinkProbe;
 use super::retransmit::{BoundedNackResponder, RetransmitLimits};
+use super::rtx::WithRtx;
 use super::throttle::Throttled;
 use rtc::interceptor::{
     CongestionControlBuilder, NackGeneratorBuilder, Registry, Slot, TwccSenderBuilder,
@@ -29,16 +35,23 @@ use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RtpCodecKind, TYPE_RTCP_FB_
 /// How often congestion control prunes its send history (it keeps 2 s of it).
 const HISTORY_PRUNE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// The interceptors for one connection; registers in `engine` the feedback they use. The
-/// [`Estimate`] is the Subscriber's link's, written by its pacer, and the [`LinkMeter`] what its
-/// estimator last saw (neither is written on other connections).
+/// What a connection's interceptors share with the driver: the [`Estimate`] of the
+/// Subscriber's link, written by its pacer; the [`LinkMeter`], what its estimator last saw; and
+/// the [`LinkProbe`] the layer choice orders probes on (none is used on other connections).
+#[derive(Clone, Debug, Default)]
+pub struct LinkHandles {
+    pub estimate: Estimate,
+    pub meter: LinkMeter,
+    pub probe: LinkProbe,
+}
+
+/// The interceptors for one connection; registers in `engine` the feedback they use.
 pub fn registry(
     retransmit: RetransmitLimits,
     pacing: PacingLimits,
     engine: &mut MediaEngine,
     sends_media: bool,
-    estimate: &Estimate,
-    meter: &LinkMeter,
+    link: &LinkHandles,
 ) -> Result<Registry, rtc::shared::error::Error> {
     configure_simulcast_extension_headers(engine)?;
     let registry = Registry::new().with(Slot::NackGenerator, NackGeneratorBuilder::new().build());
@@ -59,18 +72,25 @@ pub fn registry(
     }
     // The receive-only registration above covers both kinds' header extension already.
     let estimator = LinkEstimator::new(pacing.initial_bps, pacing.min_bps, pacing.max_bps)
-        .with_meter(meter.clone());
+        .with_meter(link.meter.clone())
+        .with_probe(link.probe.clone());
     Ok(registry
         .with(Slot::NackResponder, BoundedNackResponder::new(retransmit))
-        .with(Slot::TwccSender, TwccSenderBuilder::new().build())
+        .with(
+            Slot::TwccSender,
+            WithRtx::new(TwccSenderBuilder::new().build()),
+        )
         .with(
             Slot::CongestionControl,
             // Its history prune walks every packet sent in the last 2 s: not on every wake-up.
             Throttled::new(
-                CongestionControlBuilder::new(estimator).build(),
+                WithRtx::new(CongestionControlBuilder::new(estimator).build()),
                 HISTORY_PRUNE_EVERY,
             ),
         )
-        .with(Slot::Pacer, SubscriberPacer::new(pacing, estimate.clone()))
+        .with(
+            Slot::Pacer,
+            SubscriberPacer::with_probe(pacing, link.estimate.clone(), link.probe.clone()),
+        )
         .with(Slot::from(SLOT), KeyframeRequests::default()))
 }

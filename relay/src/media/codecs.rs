@@ -3,7 +3,7 @@
 //! offer of them.
 
 use rtc::peer_connection::configuration::media_engine::{
-    MediaEngine, MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
+    MediaEngine, MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_RTX, MIME_TYPE_VP8,
 };
 use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind, TYPE_RTCP_FB_GOOG_REMB,
@@ -86,6 +86,11 @@ pub fn publisher_engine() -> Result<MediaEngine, rtc::shared::error::Error> {
 
 /// A Subscriber's connection offers exactly the codecs its Tracks carry (the Publisher's), so
 /// packets are forwarded as they are. Audio is payload type 111, video 96 on.
+///
+/// Each video codec also gets its retransmission format (RFC 4588 `rtx`, payload type 35 on),
+/// where the Subscriber's browser offers one: the relay's pacer sends its link probes as
+/// retransmissions of what it sent lately (`super::pacing`), on their own SSRC, so they take
+/// nothing from the picture's numbering.
 pub fn subscriber_engine(
     codecs: &[(RtpCodecKind, RTCRtpCodec)],
 ) -> Result<MediaEngine, rtc::shared::error::Error> {
@@ -97,9 +102,27 @@ pub fn subscriber_engine(
         } else {
             96 + i as u8
         };
+        let video_pt = params.payload_type;
         engine.register_codec(params, *kind)?;
+        if *kind == RtpCodecKind::Video {
+            engine.register_codec(rtx(video_pt, 35 + i as u8), RtpCodecKind::Video)?;
+        }
     }
     Ok(engine)
+}
+
+/// The retransmission format of the codec with payload type `apt`, itself payload type `pt`.
+pub fn rtx(apt: u8, pt: u8) -> RTCRtpCodecParameters {
+    RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec {
+            mime_type: MIME_TYPE_RTX.to_string(),
+            clock_rate: 90_000,
+            channels: 0,
+            sdp_fmtp_line: format!("apt={apt}"),
+            rtcp_feedback: Vec::new(),
+        },
+        payload_type: pt,
+    }
 }
 
 /// The lesson's kind of a Track, for webrtc-rs's codec kind.

@@ -24,9 +24,13 @@
 //!   frames) must not pull the estimate, and so the next request, down with it. Near the rate at
 //!   which the link was last full, growth is 50 kbit/s a second instead, so the next overshoot
 //!   stays small;
-//! - in between, it holds.
+//! - in between, it holds;
+//! - a probe that passed ([`super::probe`]) raises the estimate to the rate it proved, and the
+//!   link is no longer "near full": what the link carried is known again. A full link is
+//!   reported to the probe, which then fails.
 
 use super::link_meter::LinkMeter;
+use super::probe::LinkProbe;
 use rtc::interceptor::{BandwidthEstimator, EstimatorStats, PacketReport};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -80,6 +84,8 @@ pub struct LinkEstimator {
     rtts: VecDeque<(Instant, f64)>,
     /// Where the lesson reads loss, round trip and rate.
     meter: Option<LinkMeter>,
+    /// Where probes are told of a full link, and tell what they proved.
+    probe: Option<LinkProbe>,
 }
 
 impl LinkEstimator {
@@ -100,7 +106,14 @@ impl LinkEstimator {
             full_at: None,
             rtts: VecDeque::new(),
             meter: None,
+            probe: None,
         }
+    }
+
+    /// Reports each full link to `probe`, and takes what its passed probes proved.
+    pub fn with_probe(mut self, probe: LinkProbe) -> LinkEstimator {
+        self.probe = Some(probe);
+        self
     }
 
     /// Writes each feedback's loss, round trip and delivered rate to `meter`.
@@ -227,6 +240,17 @@ impl LinkEstimator {
     }
 
     fn decide(&mut self, now: Instant) {
+        if let Some(proven) = self.probe.as_ref().and_then(LinkProbe::take_proven) {
+            self.target = self.target.max(proven).clamp(self.min, self.max);
+            self.full_at = None;
+            self.last_change = Some(now);
+            tracing::debug!(
+                proven = proven as u64,
+                target = self.target as u64,
+                "a probe proved a Subscriber's link"
+            );
+            return;
+        }
         let since = |t: Option<Instant>| t.map(|t| now.saturating_duration_since(t));
         if since(self.last_change).is_some_and(|d| d < INTERVAL) {
             return;
@@ -242,6 +266,9 @@ impl LinkEstimator {
                 self.last_decrease = Some(now);
                 self.last_change = Some(now);
                 self.full_at = Some(delivered);
+                if let Some(probe) = &self.probe {
+                    probe.link_full();
+                }
                 tracing::debug!(
                     queue_ms = self.queue_ms as i64,
                     loss = self.loss,
@@ -493,6 +520,32 @@ mod tests {
         let last = *est.last().expect("estimates");
         assert!(last < 800_000.0, "{est:?}");
         assert!(last > 400_000.0, "{est:?}");
+    }
+
+    #[test]
+    fn a_full_link_fails_a_probe_and_a_passed_probe_raises_the_estimate() {
+        let probe = LinkProbe::default();
+        let mut sim = Sim::new(2_500_000.0);
+        sim.est =
+            LinkEstimator::new(2_500_000.0, 100_000.0, 20_000_000.0).with_probe(probe.clone());
+        // A fixed 1 Mbit/s stream into 800 kbit/s: full, and the probe hears of it.
+        sim.run(5, 800_000.0, 0, |_| 1_000_000.0);
+        assert!(probe.fulls() >= 1);
+        // The link widens; a 600 kbit/s stream sends into it and the queue drains. Near where
+        // the link was full, the estimate grows 50 kbit/s a second at most.
+        sim.run(2, 3_000_000.0, 0, |_| 600_000.0);
+        let fulls = probe.fulls();
+        let slow = sim.run(4, 3_000_000.0, 0, |_| 600_000.0);
+        let before = *slow.last().expect("estimates");
+        assert_eq!(probe.fulls(), fulls, "an empty link is not full");
+        // A probe proved 1.5 Mbit/s: the estimate is at least that at the next feedback, and
+        // grows by 8% a second from there (the link is not near full any more).
+        probe.prove(1_500_000.0);
+        let after = sim.run(3, 3_000_000.0, 0, |_| 1_000_000.0);
+        assert!(before < 1_500_000.0, "{slow:?}");
+        assert!(after[0] >= 1_500_000.0, "{after:?}");
+        assert!(after[2] > after[0] * 1.1, "{after:?}");
+        assert_eq!(probe.take_proven(), None, "taken once");
     }
 
     #[test]

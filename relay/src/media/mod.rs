@@ -16,12 +16,14 @@
 //! - [`publisher_rate`]: caps a Publisher's video at its slowest Subscriber's link (no IO).
 //! - [`pacing`]: paces what a Subscriber is sent at the estimated rate, audio first (no IO).
 //! - [`estimator`]: estimates a Subscriber's link from its transport-wide feedback (no IO).
+//! - [`probe`]: probes a Subscriber's link before a switch up to a higher layer (no IO).
+//! - [`rtx`]: retransmissions on their own SSRC, as the pacer sends its probes (no IO).
 //! - [`link_meter`]: the loss, round trip and rate the estimator last saw, for the lesson's
 //!   report to the teacher.
 //! - [`link_report`]: smooths those readings into each classroom's link grade (no IO).
 //! - [`vp8`]: the VP8 payload descriptor: key frames, picture ID, TL0PICIDX (no IO).
 //! - [`simulcast`]: one Subscriber's layer of a simulcast Track: which layer, and the switch at
-//!   a key frame with continuous numbers (no IO; not wired yet).
+//!   a key frame with continuous numbers (no IO).
 //! - [`throttle`]: hands deadlines to an interceptor at most once per period (no IO).
 //! - [`turn`]: a TURN server core (no IO) that relays only to the relay's own media address,
 //!   with TURN REST credentials.
@@ -45,8 +47,10 @@ pub mod link_meter;
 pub mod link_report;
 pub mod link_time;
 pub mod pacing;
+pub mod probe;
 pub mod publisher_rate;
 pub mod retransmit;
+pub mod rtx;
 pub mod sdp;
 pub mod simulcast;
 pub mod throttle;

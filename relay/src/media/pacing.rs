@@ -8,7 +8,9 @@
 //!
 //! 1. audio: a lesson is followed by ear first;
 //! 2. retransmissions ([`super::retransmit`]): they repair what the Subscriber is waiting for;
-//! 3. video.
+//! 3. video;
+//! 4. link probes ([`super::probe`]): while the layer choice has ordered one, retransmissions
+//!    of the video it sent lately, on the retransmission SSRC, at the order's extra rate.
 //!
 //! Each queue is bounded in time: a packet that waited longer than
 //! [`PacingLimits::max_delay`] is dropped (the Subscriber's NACKs and keyframe requests repair
@@ -19,12 +21,18 @@
 //! tests, some WHEP players) gives the controller nothing to estimate from; there the pacer lets
 //! everything through rather than pace at a guess forever.
 
-use rtc::interceptor::{Attribute, Interceptor, Pacer, Packet, StreamInfo, TaggedPacket};
+use super::probe::LinkProbe;
+use super::rtx;
+use rtc::interceptor::{
+    Attribute, AttributedPacket, Interceptor, Pacer, Packet, StreamInfo, TaggedPacket,
+};
+use rtc::rtp;
 use rtc::sansio::Protocol;
 use rtc::sdp::extmap::TRANSPORT_CC_URI;
 use rtc::shared::error::Error;
 use rtc::shared::marshal::MarshalSize;
-use std::collections::{HashSet, VecDeque};
+use rtc::shared::TransportContext;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -95,6 +103,77 @@ enum Lane {
     Audio = 0,
     Resend = 1,
     Video = 2,
+    Probe = 3,
+}
+
+/// Video packets kept for probes, per connection.
+const RECENT: usize = 64;
+/// Probe packets waiting at most.
+const PROBE_QUEUE: usize = 32;
+/// How often probe packets are made while an order lasts.
+const PROBE_STEP: Duration = Duration::from_millis(10);
+
+/// What the pacer needs to send probes.
+#[derive(Default)]
+struct Prober {
+    probe: LinkProbe,
+    /// A video stream's retransmission SSRC and payload type, by its SSRC.
+    rtx: HashMap<u32, (u32, u8)>,
+    /// The next number of each retransmission stream.
+    rtx_seq: HashMap<u32, u16>,
+    /// The video sent lately on a stream with a retransmission SSRC.
+    recent: VecDeque<(TransportContext, rtp::Packet)>,
+    next: usize,
+    owed_bits: f64,
+    last: Option<Instant>,
+    sent: u64,
+}
+
+impl Prober {
+    fn remember(&mut self, packet: &TaggedPacket) {
+        if let Packet::Rtp(rtp) = &packet.message.packet {
+            if self.rtx.contains_key(&rtp.header.ssrc) {
+                if self.recent.len() >= RECENT {
+                    self.recent.pop_front();
+                }
+                self.recent.push_back((packet.transport, rtp.clone()));
+            }
+        }
+    }
+
+    /// Probe packets owed at `now` under the order in force, into `lane`.
+    fn fill(&mut self, now: Instant, lane: &mut VecDeque<TaggedPacket>) {
+        let Some(order) = self.probe.order_at(now) else {
+            self.owed_bits = 0.0;
+            self.last = None;
+            return;
+        };
+        let elapsed = self
+            .last
+            .map_or(Duration::ZERO, |l| now.saturating_duration_since(l))
+            .min(PROBE_STEP * 5);
+        self.last = Some(now);
+        self.owed_bits += order.extra_bps.max(0.0) * elapsed.as_secs_f64();
+        while self.owed_bits > 0.0 && lane.len() < PROBE_QUEUE && !self.recent.is_empty() {
+            self.next = (self.next + 1) % self.recent.len();
+            let Some((transport, packet)) = self.recent.get(self.next) else {
+                break;
+            };
+            let Some(&(ssrc, pt)) = self.rtx.get(&packet.header.ssrc) else {
+                break;
+            };
+            let seq = self.rtx_seq.entry(ssrc).or_insert_with(rand::random::<u16>);
+            *seq = seq.wrapping_add(1);
+            let copy = rtx::encapsulate(packet, ssrc, pt, *seq);
+            self.owed_bits -= (copy.marshal_size() * 8) as f64;
+            self.sent += 1;
+            lane.push_back(TaggedPacket {
+                now,
+                transport: *transport,
+                message: AttributedPacket::new(Packet::Rtp(copy)),
+            });
+        }
+    }
 }
 
 pub struct SubscriberPacer {
@@ -104,7 +183,8 @@ pub struct SubscriberPacer {
     /// Set once a local stream carries transport-wide sequence numbers.
     estimated: bool,
     audio: HashSet<u32>,
-    lanes: [VecDeque<TaggedPacket>; 3],
+    lanes: [VecDeque<TaggedPacket>; 4],
+    prober: Prober,
     /// RTCP, and everything while `estimated` is false.
     through: VecDeque<TaggedPacket>,
     released: VecDeque<TaggedPacket>,
@@ -123,7 +203,20 @@ fn bits(packet: &TaggedPacket) -> f64 {
 
 impl SubscriberPacer {
     pub fn new(limits: PacingLimits, estimate: Estimate) -> SubscriberPacer {
+        SubscriberPacer::with_probe(limits, estimate, LinkProbe::default())
+    }
+
+    /// A pacer that sends the probes ordered on `probe`.
+    pub fn with_probe(
+        limits: PacingLimits,
+        estimate: Estimate,
+        probe: LinkProbe,
+    ) -> SubscriberPacer {
         SubscriberPacer {
+            prober: Prober {
+                probe,
+                ..Prober::default()
+            },
             estimate,
             bucket: Pacer::new(limits.initial_bps),
             limits,
@@ -140,6 +233,11 @@ impl SubscriberPacer {
 
     pub fn counts(&self) -> PacingCounts {
         self.counts
+    }
+
+    /// Probe packets made so far.
+    pub fn probes_sent(&self) -> u64 {
+        self.prober.sent
     }
 
     pub fn target_bps(&self) -> f64 {
@@ -178,6 +276,7 @@ impl SubscriberPacer {
             );
         }
         self.bucket.refill(now);
+        self.prober.fill(now, &mut self.lanes[Lane::Probe as usize]);
         let max_delay = self.limits.max_delay;
         for lane in &mut self.lanes {
             while lane
@@ -188,7 +287,12 @@ impl SubscriberPacer {
                 self.counts.dropped_late += 1;
             }
         }
-        while let Some(lane) = self.lanes.iter_mut().find(|l| !l.is_empty()) {
+        while let Some((index, lane)) = self
+            .lanes
+            .iter_mut()
+            .enumerate()
+            .find(|(_, l)| !l.is_empty())
+        {
             let Some(head) = lane.front() else { break };
             let size = bits(head);
             if !self.bucket.can_release(size) {
@@ -200,6 +304,9 @@ impl SubscriberPacer {
             self.bucket.consume(size);
             packet.now = now;
             self.counts.sent += 1;
+            if index == Lane::Video as usize {
+                self.prober.remember(&packet);
+            }
             self.released.push_back(packet);
         }
     }
@@ -267,8 +374,21 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for SubscriberPacer {
     }
 
     fn poll_timeout(&mut self) -> Option<Instant> {
-        let head = self.lanes.iter().find_map(|l| l.front())?;
-        self.bucket.releasable_at(bits(head))
+        let release = self
+            .lanes
+            .iter()
+            .find_map(|l| l.front())
+            .and_then(|head| self.bucket.releasable_at(bits(head)));
+        // While a probe is ordered, probe packets are made every step.
+        let probe = self
+            .prober
+            .last
+            .filter(|_| self.prober.probe.ordered())
+            .map(|last| last + PROBE_STEP);
+        match (release, probe) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -283,11 +403,20 @@ impl Interceptor for SubscriberPacer {
             .any(|e| e.uri == TRANSPORT_CC_URI)
         {
             self.estimated = true;
+            if let (Some(ssrc), Some(pt)) = (info.ssrc_rtx, info.payload_type_rtx) {
+                self.prober.rtx.insert(info.ssrc, (ssrc, pt));
+                self.prober.probe.set_able();
+            }
         }
     }
 
     fn unbind_local_stream(&mut self, info: &StreamInfo) {
         self.audio.remove(&info.ssrc);
+        self.prober.rtx.remove(&info.ssrc);
+        let rtx = &self.prober.rtx;
+        self.prober
+            .recent
+            .retain(|(_, p)| rtx.contains_key(&p.header.ssrc));
     }
 
     fn bind_remote_stream(&mut self, _info: &StreamInfo) {}
@@ -451,6 +580,97 @@ mod tests {
         }
         assert!(p.queued() <= 64);
         assert!(p.counts().dropped_full >= 1000 - 64 - 20);
+    }
+
+    #[test]
+    fn an_ordered_probe_sends_recent_video_again_on_the_retransmission_ssrc() {
+        use crate::media::probe::{LinkProbe, Order};
+        const RTX: u32 = 9;
+        let t = Instant::now();
+        let probe = LinkProbe::default();
+        let mut p = SubscriberPacer::with_probe(
+            PacingLimits::default(),
+            Estimate::default(),
+            probe.clone(),
+        );
+        let twcc = vec![RTPHeaderExtension {
+            id: 3,
+            uri: TRANSPORT_CC_URI.into(),
+        }];
+        // Audio has no retransmission SSRC: the pacer cannot probe yet.
+        p.bind_local_stream(&StreamInfo {
+            ssrc: AUDIO,
+            mime_type: "audio/opus".into(),
+            rtp_header_extensions: twcc.clone(),
+            ..Default::default()
+        });
+        assert!(!probe.able());
+        p.bind_local_stream(&StreamInfo {
+            ssrc: VIDEO,
+            ssrc_rtx: Some(RTX),
+            payload_type: 96,
+            payload_type_rtx: Some(97),
+            mime_type: "video/VP8".into(),
+            rtp_header_extensions: twcc,
+            ..Default::default()
+        });
+        assert!(probe.able());
+        for seq in 0..10 {
+            p.handle_write(packet(t, VIDEO, seq)).expect("write");
+        }
+        assert_eq!(run(&mut p, t, Duration::from_millis(100)).len(), 10);
+        // 500 kbit/s for 600 ms: 300 kbit, ~280 packets of 1,016 bits (the original number
+        // added), in the order they were sent.
+        probe.order(Order {
+            extra_bps: 500_000.0,
+            until: t + Duration::from_millis(700),
+        });
+        p.handle_timeout(t + Duration::from_millis(100))
+            .expect("timeout");
+        let mut sent = Vec::new();
+        let mut now = t + Duration::from_millis(100);
+        while let Some(at) = p.poll_timeout() {
+            if at > t + Duration::from_secs(2) {
+                break;
+            }
+            now = at.max(now);
+            p.handle_timeout(now).expect("timeout");
+            while let Some(m) = p.poll_write() {
+                if let Packet::Rtp(r) = m.message.packet {
+                    sent.push((now, r));
+                }
+            }
+        }
+        assert!(sent.iter().all(|(_, r)| r.header.ssrc == RTX));
+        assert!(sent.iter().all(|(_, r)| r.header.payload_type == 97));
+        let numbers: Vec<u16> = sent
+            .iter()
+            .map(|(_, r)| u16::from_be_bytes([r.payload[0], r.payload[1]]))
+            .collect();
+        assert_eq!(&numbers[..3], &[1, 2, 3], "recent packets, oldest first");
+        assert!(
+            sent.windows(2).all(|w| w[1]
+                .1
+                .header
+                .sequence_number
+                .wrapping_sub(w[0].1.header.sequence_number)
+                == 1),
+            "the retransmission stream is numbered without gaps"
+        );
+        assert!((250..=310).contains(&sent.len()), "{} sent", sent.len());
+        assert!(sent
+            .iter()
+            .all(|(at, _)| *at <= t + Duration::from_millis(700)));
+        assert_eq!(p.probes_sent(), sent.len() as u64);
+        // A full link ends the next order at once.
+        probe.order(Order {
+            extra_bps: 500_000.0,
+            until: now + Duration::from_millis(600),
+        });
+        probe.link_full();
+        p.handle_timeout(now + Duration::from_millis(50))
+            .expect("timeout");
+        assert!(drain(&mut p).is_empty());
     }
 
     #[test]

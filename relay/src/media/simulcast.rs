@@ -12,6 +12,7 @@
 //!
 //! Not wired into the driver yet (Rural links issue): the pure core first, with its tests.
 
+use super::probe::{Trial, Verdict, PROBE_MARGIN};
 use super::vp8::Vp8Packet;
 use std::time::{Duration, Instant};
 
@@ -254,6 +255,32 @@ pub struct LayerChoice {
     failed_at: Option<Instant>,
     /// The hold before a switch up now (0: [`UP_HOLD`]).
     up_hold: Duration,
+    /// The probe of the link before a switch up, while it runs.
+    trial: Option<Trial>,
+}
+
+/// What the layer choice knows of the Subscriber's link's probes ([`super::probe`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProbeView {
+    /// How many times the estimator found the link full so far.
+    pub fulls: u64,
+    pub rtt: Option<Duration>,
+}
+
+/// What to do about probes after a choice.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ProbeStep {
+    /// Order a probe: `extra_bps` on top of what is sent now, for [`PROBE_LENGTH`].
+    Start { extra_bps: f64 },
+    /// The probe passed: the link carried this layer's `video_bps` (and what goes with it).
+    Passed { video_bps: f64 },
+}
+
+/// A layer choice and what to do about probes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Choice {
+    pub layer: Option<usize>,
+    pub probe: Option<ProbeStep>,
 }
 
 /// Not even the lowest layer fitting for this long pauses the picture; until then the lowest
@@ -265,6 +292,9 @@ pub const FAILED_UP_WITHIN: Duration = Duration::from_secs(10);
 pub const UP_HOLD_MAX: Duration = Duration::from_secs(40);
 /// This long without a failed switch up and the hold is [`UP_HOLD`] again.
 pub const FORGIVEN_AFTER: Duration = Duration::from_secs(60);
+/// A failed probe doubles the hold too, but only up to this: it cost a short queue, not a
+/// frozen picture, and a link that came back should be found soon.
+pub const PROBE_HOLD_MAX: Duration = Duration::from_secs(10);
 
 impl LayerChoice {
     /// The layer for a Subscriber whose link carries `budget_bps` for this video now, given the
@@ -276,6 +306,20 @@ impl LayerChoice {
         budget_bps: f64,
         layers: &[Option<f64>],
     ) -> Option<usize> {
+        self.choose_probing(now, budget_bps, layers, None).layer
+    }
+
+    /// [`LayerChoice::choose`] on a link that can be probed (`probe`: `Some`). There a switch
+    /// up is made only after a probe passed; and every hold the next layer up is probed even
+    /// if the estimate does not allow it yet (a link that carries little because little was
+    /// sent says nothing about the rest of it).
+    pub fn choose_probing(
+        &mut self,
+        now: Instant,
+        budget_bps: f64,
+        layers: &[Option<f64>],
+        probe: Option<ProbeView>,
+    ) -> Choice {
         let fits = layers
             .iter()
             .enumerate()
@@ -298,6 +342,28 @@ impl LayerChoice {
         if fits.is_some() {
             self.nothing_since = None;
         }
+        let mut step = None;
+        let verdict = match (self.trial, probe) {
+            (Some(trial), Some(view)) => trial.verdict(now, view.fulls, view.rtt),
+            _ => Verdict::Pending,
+        };
+        if verdict == Verdict::Failed {
+            self.trial = None;
+            self.higher_since = None;
+            self.failed_at = Some(now);
+            self.up_hold = (self.up_hold.max(UP_HOLD) * 2).min(PROBE_HOLD_MAX.max(self.up_hold));
+        }
+        // The next layer up that arrives.
+        let next_up = layers
+            .iter()
+            .enumerate()
+            .skip(self.chosen.map_or(0, |c| c + 1))
+            .find_map(|(i, rate)| rate.map(|_| i));
+        let rate = |layer: Option<usize>| {
+            layer
+                .and_then(|l| layers.get(l).copied().flatten())
+                .unwrap_or(0.0)
+        };
         // `None` (paused) orders below every layer.
         if !self.started {
             self.started = true;
@@ -322,6 +388,35 @@ impl LayerChoice {
             }
             self.chosen = next;
             self.higher_since = None;
+            self.trial = None;
+        } else if let Some(view) = probe {
+            // Up only through a probe: to what the estimate allows, or else one layer.
+            let up = if fits > self.chosen { fits } else { next_up };
+            if up.is_none() {
+                self.higher_since = None;
+                self.trial = None;
+            } else if let Some(trial) = self.trial {
+                if verdict == Verdict::Passed {
+                    self.chosen = Some(trial.layer);
+                    self.trial = None;
+                    self.higher_since = None;
+                    self.up_at = Some(now);
+                    step = Some(ProbeStep::Passed {
+                        video_bps: trial.total_bps,
+                    });
+                }
+            } else {
+                let since = *self.higher_since.get_or_insert(now);
+                if let (Some(layer), true) = (
+                    up,
+                    now.saturating_duration_since(since) >= self.up_hold.max(UP_HOLD),
+                ) {
+                    let target = rate(Some(layer));
+                    let extra = (target - rate(self.chosen)).max(0.0) * PROBE_MARGIN;
+                    self.trial = Some(Trial::new(layer, now, target, view.fulls));
+                    step = Some(ProbeStep::Start { extra_bps: extra });
+                }
+            }
         } else if fits > self.chosen {
             let since = *self.higher_since.get_or_insert(now);
             if now.saturating_duration_since(since) >= self.up_hold.max(UP_HOLD) {
@@ -332,7 +427,10 @@ impl LayerChoice {
         } else {
             self.higher_since = None;
         }
-        self.chosen
+        Choice {
+            layer: self.chosen,
+            probe: step,
+        }
     }
 
     /// The hold before the next switch up.
@@ -486,6 +584,155 @@ mod tests {
         );
         assert_eq!(LayerChoice::default().choose(t, 600_000.0, &RATES), Some(1));
         assert_eq!(LayerChoice::default().choose(t, 100_000.0, &RATES), None);
+    }
+
+    /// A choice on a probed link whose estimator found it full `fulls` times, 100 ms round trip.
+    fn probed(c: &mut LayerChoice, at: Instant, budget: f64, fulls: u64) -> Choice {
+        c.choose_probing(
+            at,
+            budget,
+            &RATES,
+            Some(ProbeView {
+                fulls,
+                rtt: Some(Duration::from_millis(100)),
+            }),
+        )
+    }
+
+    #[test]
+    fn on_a_probed_link_a_switch_up_waits_for_a_probe_that_passed() {
+        let t = Instant::now();
+        let s = Duration::from_secs;
+        let mut c = LayerChoice::default();
+        assert_eq!(probed(&mut c, t, 600_000.0, 0).layer, Some(1));
+        // Room for the top layer: after the hold, a probe of what the switch adds, with margin.
+        assert_eq!(probed(&mut c, t + s(1), 2_000_000.0, 0).probe, None);
+        let start = probed(&mut c, t + s(1) + UP_HOLD, 2_000_000.0, 0);
+        assert_eq!(start.layer, Some(1), "not before the probe passed");
+        match start.probe {
+            Some(ProbeStep::Start { extra_bps }) => {
+                assert!((extra_bps - 1_000_000.0 * PROBE_MARGIN).abs() < 1.0)
+            }
+            other => panic!("{other:?}"),
+        }
+        let started = t + s(1) + UP_HOLD;
+        let pending = probed(&mut c, started + Duration::from_millis(500), 2_000_000.0, 0);
+        assert_eq!(
+            pending,
+            Choice {
+                layer: Some(1),
+                probe: None
+            }
+        );
+        // Its packets have settled without the link filling: up.
+        let passed = probed(&mut c, started + s(2), 2_000_000.0, 0);
+        assert_eq!(passed.layer, Some(2));
+        assert_eq!(
+            passed.probe,
+            Some(ProbeStep::Passed {
+                video_bps: 1_500_000.0
+            })
+        );
+    }
+
+    #[test]
+    fn a_failed_probe_keeps_the_layer_and_the_next_waits_longer() {
+        let t = Instant::now();
+        let s = Duration::from_secs;
+        let mut c = LayerChoice::default();
+        probed(&mut c, t, 600_000.0, 0);
+        probed(&mut c, t + s(1), 2_000_000.0, 0);
+        let started = t + s(1) + UP_HOLD;
+        assert!(probed(&mut c, started, 2_000_000.0, 0).probe.is_some());
+        // The estimator found the link full while the probe was in flight.
+        let failed = probed(&mut c, started + Duration::from_millis(500), 2_000_000.0, 1);
+        assert_eq!(
+            failed,
+            Choice {
+                layer: Some(1),
+                probe: None
+            }
+        );
+        assert_eq!(c.up_hold(), UP_HOLD * 2);
+        // The next probe after twice the hold (from the failure), not before.
+        let failed_at = started + Duration::from_millis(500);
+        assert_eq!(
+            probed(
+                &mut c,
+                failed_at + Duration::from_millis(100),
+                2_000_000.0,
+                1
+            )
+            .probe,
+            None
+        );
+        assert_eq!(
+            probed(&mut c, failed_at + UP_HOLD, 2_000_000.0, 1).probe,
+            None
+        );
+        let again = failed_at + Duration::from_millis(100) + UP_HOLD * 2;
+        assert!(matches!(
+            probed(&mut c, again, 2_000_000.0, 1).probe,
+            Some(ProbeStep::Start { .. })
+        ));
+        // Failures double the hold only up to PROBE_HOLD_MAX
+        // (the hold counts from each failure).
+        let mut at = again;
+        for fulls in 2..6 {
+            at += Duration::from_millis(500);
+            assert_eq!(probed(&mut c, at, 2_000_000.0, fulls).probe, None);
+            at += PROBE_HOLD_MAX;
+            assert!(matches!(
+                probed(&mut c, at, 2_000_000.0, fulls).probe,
+                Some(ProbeStep::Start { .. })
+            ));
+        }
+        assert_eq!(c.up_hold(), PROBE_HOLD_MAX);
+        let pending = probed(&mut c, at + Duration::from_millis(100), 2_000_000.0, 5);
+        assert_eq!(pending.layer, Some(1));
+    }
+
+    #[test]
+    fn a_probed_link_tries_the_next_layer_even_when_the_estimate_does_not_allow_it() {
+        let t = Instant::now();
+        let s = Duration::from_secs;
+        let mut c = LayerChoice::default();
+        // Only the low layer fits; its sender sends little, so the estimate learns little.
+        assert_eq!(probed(&mut c, t, 300_000.0, 0).layer, Some(0));
+        assert_eq!(probed(&mut c, t + s(1), 300_000.0, 0).probe, None);
+        let start = probed(&mut c, t + s(1) + UP_HOLD, 300_000.0, 0);
+        match start.probe {
+            // One layer up: the middle one's rate less the low one's, with margin.
+            Some(ProbeStep::Start { extra_bps }) => {
+                assert!((extra_bps - 350_000.0 * PROBE_MARGIN).abs() < 1.0)
+            }
+            other => panic!("{other:?}"),
+        }
+        let passed = probed(&mut c, t + s(3) + UP_HOLD, 300_000.0, 0);
+        assert_eq!(passed.layer, Some(1));
+        // Paused, the lowest layer is what is tried.
+        let mut c = LayerChoice::default();
+        assert_eq!(probed(&mut c, t, 50_000.0, 0).layer, None);
+        probed(&mut c, t + s(1), 50_000.0, 0);
+        let start = probed(&mut c, t + s(1) + UP_HOLD, 50_000.0, 0);
+        assert!(
+            matches!(start.probe, Some(ProbeStep::Start { extra_bps }) if (extra_bps - 150_000.0 * PROBE_MARGIN).abs() < 1.0)
+        );
+        // The top layer has nothing above it: no probe.
+        let mut c = LayerChoice::default();
+        probed(&mut c, t, 2_000_000.0, 0);
+        for i in 1..30 {
+            assert_eq!(probed(&mut c, t + s(i), 2_000_000.0, 0).probe, None);
+        }
+        // A drop while a probe runs ends it: no switch up when it would have passed.
+        let mut c = LayerChoice::default();
+        probed(&mut c, t, 600_000.0, 0);
+        probed(&mut c, t + s(1), 2_000_000.0, 0);
+        assert!(probed(&mut c, t + s(1) + UP_HOLD, 2_000_000.0, 0)
+            .probe
+            .is_some());
+        assert_eq!(probed(&mut c, t + s(7), 300_000.0, 0).layer, Some(0));
+        assert_eq!(probed(&mut c, t + s(8), 2_000_000.0, 0).layer, Some(0));
     }
 
     #[test]

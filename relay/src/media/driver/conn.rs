@@ -7,6 +7,7 @@ use crate::media::chain;
 use crate::media::codecs;
 use crate::media::link_meter::LinkMeter;
 use crate::media::pacing::Estimate;
+use crate::media::probe::LinkProbe;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::ice::tcp_type::TcpType;
 use rtc::media_stream::MediaStreamTrack;
@@ -80,6 +81,8 @@ pub(super) struct Conn {
     pub estimate: Estimate,
     /// The loss, round trip and rate its estimator last saw (a connection that sends).
     pub meter: LinkMeter,
+    /// Where the layer choice orders probes of the remote's link (a connection that sends).
+    pub probe: LinkProbe,
     /// The simulcast layer of each SSRC seen on a remote track (see [`Conn::layer_of`]).
     layers: HashMap<u32, SsrcLayer>,
 }
@@ -129,17 +132,20 @@ impl Conn {
         .map_err(rtc_error)?;
         // The same interceptors as the lessons' connections: bounded retransmissions, the link
         // estimate and the pacer on a connection that sends.
-        let estimate = Estimate::default();
-        let meter = LinkMeter::default();
+        let link = chain::LinkHandles::default();
         let registry = chain::registry(
             limits.retransmit,
             limits.pacing,
             &mut engine,
             !send.is_empty(),
-            &estimate,
-            &meter,
+            &link,
         )
         .map_err(rtc_error)?;
+        let chain::LinkHandles {
+            estimate,
+            meter,
+            probe,
+        } = link;
         let settings = SettingEngineBuilder::new()
             .with_ice_credentials(ice.ufrag.to_string(), ice.pwd.to_string())
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
@@ -221,6 +227,7 @@ impl Conn {
                 remote_tracks: HashMap::new(),
                 estimate,
                 meter,
+                probe,
                 layers: HashMap::new(),
             },
             sdp,

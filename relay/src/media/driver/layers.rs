@@ -6,8 +6,9 @@
 
 use super::demux::PeerId;
 use super::routes::Sink;
+use crate::media::probe::{LinkProbe, Order, PROBE_LENGTH, PROBE_MARGIN};
 use crate::media::simulcast::{
-    Forward, Incoming, LayerChoice, LayerForwarder, LayerRates, MAX_LAYERS,
+    Forward, Incoming, LayerChoice, LayerForwarder, LayerRates, ProbeStep, ProbeView, MAX_LAYERS,
 };
 use crate::media::vp8;
 use bytes::BytesMut;
@@ -27,6 +28,15 @@ const KEYFRAME_GAP: Duration = Duration::from_millis(500);
 /// top one (~1.2 Mbit/s) must fit in 95% of 1.5 Mbit/s less the audio.
 const VIDEO_SHARE: f64 = 0.95;
 const AUDIO_BPS: f64 = 50_000.0;
+
+/// What the layer choice knows of a sink's connection's link.
+pub struct SinkLink<'a> {
+    /// The estimate of what it carries, once there is one.
+    pub estimate_bps: Option<f64>,
+    /// Where probes of it are ordered (used once its pacer can probe).
+    pub probe: &'a LinkProbe,
+    pub rtt: Option<Duration>,
+}
 
 /// The layer a rid names: "0" to "3" (lowest first). Anything else names none.
 pub fn layer_of_rid(rid: &str) -> Option<usize> {
@@ -97,9 +107,10 @@ impl Layers {
             .unwrap_or_default()
     }
 
-    /// What `sink` (whose link is estimated at `estimate_bps`, if known) is sent of `packet`
-    /// (layer `layer` of `source`'s Track `track_id`): the packet with its numbers rewritten, or
-    /// nothing. A key frame the sink waits for is added to `asks`.
+    /// What `sink` (whose connection's link is `link`) is sent of `packet` (layer `layer` of
+    /// `source`'s Track `track_id`): the packet with its numbers rewritten, or nothing. A key
+    /// frame the sink waits for is added to `asks`; a probe the layer choice wants is ordered
+    /// on the link.
     #[allow(clippy::too_many_arguments)]
     pub fn for_sink(
         &mut self,
@@ -107,7 +118,7 @@ impl Layers {
         source: PeerId,
         track_id: &str,
         sink: Sink,
-        estimate_bps: Option<f64>,
+        link: &SinkLink<'_>,
         layer: usize,
         packet: &rtp::Packet,
         asks: &mut Vec<KeyframeAsk>,
@@ -122,13 +133,31 @@ impl Layers {
             .is_none_or(|t| now.saturating_duration_since(t) >= CHOOSE_EVERY)
         {
             // Until the link is estimated, the middle of what arrives.
-            let budget = match estimate_bps {
+            let budget = match link.estimate_bps {
                 Some(bps) => bps * VIDEO_SHARE - AUDIO_BPS,
                 None => 700_000.0,
             };
             let rates = track.rates.rates(now);
-            let target = state.choice.choose(now, budget, &rates);
-            state.forwarder.set_target(target);
+            let view = link.probe.able().then(|| ProbeView {
+                fulls: link.probe.fulls(),
+                rtt: link.rtt,
+            });
+            let choice = state.choice.choose_probing(now, budget, &rates, view);
+            if let Some(step) = choice.probe {
+                tracing::debug!(conn = %sink.conn, ?step, layer = ?choice.layer, "a probe of a Subscriber's link");
+            }
+            match choice.probe {
+                Some(ProbeStep::Start { extra_bps }) => link.probe.order(Order {
+                    extra_bps,
+                    until: now + PROBE_LENGTH,
+                }),
+                // The estimate the layer needs, with the probe's margin.
+                Some(ProbeStep::Passed { video_bps }) => link
+                    .probe
+                    .prove((video_bps * PROBE_MARGIN + AUDIO_BPS) / VIDEO_SHARE),
+                None => {}
+            }
+            state.forwarder.set_target(choice.layer);
             state.chosen_at = Some(now);
         }
         if state.forwarder.waits_for_keyframe() {
@@ -205,6 +234,15 @@ mod tests {
     use super::*;
     use bytes::Bytes;
 
+    /// A link estimated at `bps` that cannot be probed.
+    fn estimated(bps: f64, probe: &LinkProbe) -> SinkLink<'_> {
+        SinkLink {
+            estimate_bps: Some(bps),
+            probe,
+            rtt: None,
+        }
+    }
+
     #[test]
     fn rids_name_layers_zero_to_three_only() {
         assert_eq!(layer_of_rid("0"), Some(0));
@@ -250,6 +288,7 @@ mod tests {
             track: 0,
         };
         let mut layers = Layers::default();
+        let unprobed = LinkProbe::default();
         let mut asks = Vec::new();
         // A second of both layers: layer 0 ~160 kbit/s, layer 2 ~1.2 Mbit/s.
         let mut sent = (0, 0);
@@ -264,9 +303,16 @@ mod tests {
             }
             for (sink, est) in [(weak, 400_000.0), (strong, 3_000_000.0)] {
                 for (layer, p) in [(0, &low), (2, &high)] {
-                    if let Some(out) =
-                        layers.for_sink(at, source, "cam", sink, Some(est), layer, p, &mut asks)
-                    {
+                    if let Some(out) = layers.for_sink(
+                        at,
+                        source,
+                        "cam",
+                        sink,
+                        &estimated(est, &unprobed),
+                        layer,
+                        p,
+                        &mut asks,
+                    ) {
                         if sink == weak {
                             assert_eq!(out.header.ssrc, 100);
                             sent.0 += 1;
@@ -294,7 +340,7 @@ mod tests {
                 source,
                 "cam",
                 hopeless,
-                Some(60_000.0),
+                &estimated(60_000.0, &unprobed),
                 0,
                 &p,
                 &mut asks
@@ -312,7 +358,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sink_waiting_for_its_layer_asks_for_a_key_frame_at_most_every_half_second() {
+    fn on_a_link_that_can_be_probed_the_switch_up_comes_after_a_probe_that_passed() {
         let t = Instant::now();
         let source = PeerId(1);
         let sink = Sink {
@@ -321,12 +367,76 @@ mod tests {
         };
         let mut layers = Layers::default();
         let mut asks = Vec::new();
+        let probe = LinkProbe::default();
+        probe.set_able();
+        let mut estimate = 400_000.0;
+        let mut ordered = None;
+        let mut proven = None;
+        // 12 s of two layers (key frames every second), on a link estimated at 400 kbit/s: the
+        // low layer. After the hold the next layer that arrives, the high one, is probed.
+        for i in 0..600u16 {
+            let at = t + Duration::from_millis(u64::from(i) * 20);
+            let low = vp8_packet(100, i, i % 50 == 0, 400);
+            let high = vp8_packet(300, 1000 + i, i % 50 == 0, 3000);
+            layers.received(at, source, "cam", 0, &low);
+            layers.received(at, source, "cam", 2, &high);
+            let link = SinkLink {
+                estimate_bps: Some(estimate),
+                probe: &probe,
+                rtt: Some(Duration::from_millis(50)),
+            };
+            for (layer, p) in [(0, &low), (2, &high)] {
+                layers.for_sink(at, source, "cam", sink, &link, layer, p, &mut asks);
+            }
+            if let (None, Some(order)) = (ordered, probe.order_at(at)) {
+                ordered = Some((at, order));
+                assert_eq!(layers.current(source, "cam", sink), Some(0));
+            }
+            if let Some(bps) = probe.take_proven() {
+                proven = Some((at, bps));
+                estimate = estimate.max(bps);
+            }
+        }
+        let (ordered_at, order) = ordered.expect("a probe was ordered");
+        // The high layer sends 3,012-byte packets 50 times a second (~1.2 Mbit/s), the low one
+        // 412-byte ones (~165 kbit/s): the probe adds the difference, with margin.
+        assert!(
+            (1_100_000.0..1_400_000.0).contains(&order.extra_bps),
+            "{order:?}"
+        );
+        assert_eq!(order.until, ordered_at + PROBE_LENGTH);
+        let (proven_at, bps) = proven.expect("the probe passed");
+        assert!(proven_at > order.until, "only once its packets settled");
+        assert!(bps > 1_200_000.0, "{bps}");
+        assert_eq!(layers.current(source, "cam", sink), Some(2));
+    }
+
+    #[test]
+    fn a_sink_waiting_for_its_layer_asks_for_a_key_frame_at_most_every_half_second() {
+        let t = Instant::now();
+        let source = PeerId(1);
+        let sink = Sink {
+            conn: PeerId(2),
+            track: 0,
+        };
+        let mut layers = Layers::default();
+        let unprobed = LinkProbe::default();
+        let mut asks = Vec::new();
         for i in 0..100u16 {
             let at = t + Duration::from_millis(u64::from(i) * 20);
             let p = vp8_packet(100, i, false, 400);
             layers.received(at, source, "cam", 0, &p);
             assert!(layers
-                .for_sink(at, source, "cam", sink, Some(1_000_000.0), 0, &p, &mut asks)
+                .for_sink(
+                    at,
+                    source,
+                    "cam",
+                    sink,
+                    &estimated(1_000_000.0, &unprobed),
+                    0,
+                    &p,
+                    &mut asks
+                )
                 .is_none());
         }
         // Two seconds without a key frame: asked at 0, 0.5, 1 and 1.5 s.

@@ -11,7 +11,7 @@
 use super::batch;
 use super::conn::{rtc_error, Conn, Ice, SsrcLayer};
 use super::demux::{binding_success_txid, classify, Class, PeerId, TransactionId};
-use super::layers::Layers;
+use super::layers::{Layers, SinkLink};
 use super::port::Port;
 use super::receive::{Batch, Received};
 use super::routes::Routes;
@@ -671,10 +671,17 @@ impl Driver {
                 let copy = match layer {
                     None => packet.clone(),
                     Some(n) => {
-                        let estimate = c.estimate.get().map(|bps| bps as f64);
-                        let copy = self.layers.for_sink(
-                            now, source, &track_id, *sink, estimate, n, &packet, &mut asks,
-                        );
+                        let link = SinkLink {
+                            estimate_bps: c.estimate.get().map(|bps| bps as f64),
+                            probe: &c.probe,
+                            rtt: c
+                                .meter
+                                .read()
+                                .map(|r| Duration::from_millis(u64::from(r.rtt_ms))),
+                        };
+                        let copy = self
+                            .layers
+                            .for_sink(now, source, &track_id, *sink, &link, n, &packet, &mut asks);
                         if let Some(picture) = self.layers.picture(source, &track_id, *sink) {
                             c.meter.set_picture(picture);
                         }
