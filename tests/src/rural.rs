@@ -345,6 +345,19 @@ impl RuralDsl {
         })
     }
 
+    /// The loss the relay reports to the teacher's page on its audio (per mille), as the page
+    /// reads it from its own `getStats`; `None` before the first report.
+    pub async fn audio_loss_reported_to_the_teacher(&self) -> Option<u64> {
+        self.teacher
+            .eval(
+                "(() => { const m = document.getElementById('my-media'); \
+                 return m && m.dataset.audioLossReported !== undefined ? \
+                 +m.dataset.audioLossReported : null; })()",
+            )
+            .await
+            .as_u64()
+    }
+
     /// The rural classroom's time on each picture and in outages, from the attendance report
     /// (the relay stores it every 10 s), once `done` holds for it; panics with the last report
     /// after `within`.

@@ -158,6 +158,18 @@ async fn a_classroom_on_a_link_smaller_than_the_stream_keeps_the_lesson() {
         seen.loss_permille >= 20 || seen.rtt_ms >= 300,
         "the figures behind the grade: {seen:?}"
     );
+    // The relay reports the classroom's loss to the teacher's browser on its audio, so that its
+    // Opus encoder adds in-band FEC (the teacher's own leg loses nothing).
+    let reported = wait::until(
+        "the relay reporting the classroom's loss on the teacher's audio",
+        Duration::from_secs(10),
+        async || match dsl.audio_loss_reported_to_the_teacher().await {
+            Some(permille) if permille >= 20 => Ok(permille),
+            other => Err(format!("reported {other:?}")),
+        },
+    )
+    .await;
+    eprintln!("storm: the relay reports {reported}‰ lost on the teacher's audio");
     dsl.teacher.screenshot("storm-teacher.png").await;
     dsl.classroom.screenshot("storm-classroom.png").await;
     dsl.close().await;

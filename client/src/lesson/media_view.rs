@@ -75,7 +75,8 @@ impl Lesson {
                 .collect()
         };
         html! {
-            <section id="my-media" class="my-media">
+            <section id="my-media" class="my-media"
+                data-audio-loss-reported={m.reported_audio_loss.map(|p| p.to_string())}>
                 if m.has_local() {
                     <video class="self-view" data-source="self" autoplay=true playsinline=true muted=true></video>
                     <div class="media-buttons">

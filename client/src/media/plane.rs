@@ -49,6 +49,8 @@ pub enum MediaEvent {
         source: MediaId,
         stats: TileStats,
     },
+    /// The loss the relay reports on this page's audio, per mille.
+    ReportedAudioLoss(u16),
     Retry,
     ToggleMic,
     ToggleCamera,
@@ -94,6 +96,8 @@ pub struct MediaPlane {
     subs: BTreeMap<MediaId, Peer>,
     pub streams: BTreeMap<MediaId, MediaStream>,
     pub stats: BTreeMap<MediaId, TileStats>,
+    /// The loss the relay reports on this page's audio (per mille), once it has reported.
+    pub reported_audio_loss: Option<u16>,
     pub mic_on: bool,
     pub camera_on: bool,
     /// Why this page sends no camera or microphone, shown until it does.
@@ -124,6 +128,7 @@ impl MediaPlane {
             subs: BTreeMap::new(),
             streams: BTreeMap::new(),
             stats: BTreeMap::new(),
+            reported_audio_loss: None,
             mic_on: true,
             camera_on: true,
             device_problem: None,
@@ -297,6 +302,9 @@ impl MediaPlane {
             }
             MediaEvent::Stats { source, stats } => {
                 fx.view = self.stats.insert(source, stats) != Some(stats);
+            }
+            MediaEvent::ReportedAudioLoss(permille) => {
+                fx.view = self.reported_audio_loss.replace(permille) != Some(permille);
             }
             MediaEvent::Retry => {
                 self._retry = None;
@@ -549,6 +557,16 @@ impl MediaPlane {
     }
 
     fn poll_stats(&self) {
+        if let Some(peer) = &self.publisher {
+            let (pc, events) = (peer.pc.clone(), self.events.clone());
+            spawn_local(async move {
+                if let Ok(report) = JsFuture::from(pc.get_stats()).await {
+                    if let Some(permille) = read_reported_audio_loss(&report) {
+                        events.emit(MediaEvent::ReportedAudioLoss(permille));
+                    }
+                }
+            });
+        }
         for (source, peer) in &self.subs {
             let (pc, source, events) = (peer.pc.clone(), *source, self.events.clone());
             spawn_local(async move {

@@ -89,6 +89,18 @@ pub(super) fn text(v: &JsValue, key: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The share of this page's audio its receiver (the relay) reports lost (`fractionLost` of the
+/// audio `remote-inbound-rtp`), in per mille. The relay reports at least the worst loss among the
+/// classrooms that receive it, so the browser's Opus encoder adds in-band FEC.
+pub(super) fn read_reported_audio_loss(report: &JsValue) -> Option<u16> {
+    let entries = js_sys::try_iter(report).ok().flatten()?;
+    entries.flatten().find_map(|entry| {
+        let value = Reflect::get(&entry, &1.into()).unwrap_or(JsValue::UNDEFINED);
+        (text(&value, "type") == "remote-inbound-rtp" && text(&value, "kind") == "audio")
+            .then(|| (number(&value, "fractionLost").clamp(0.0, 1.0) * 1000.0).round() as u16)
+    })
+}
+
 /// The inbound video and audio figures of one receive-only connection.
 pub(super) fn read_stats(report: &JsValue) -> TileStats {
     let mut stats = TileStats::default();

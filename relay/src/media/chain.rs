@@ -2,7 +2,8 @@
 //! chain), and the codecs' feedback they need negotiated.
 //!
 //! Every connection: sender and receiver reports, NACKs for what the relay receives, and
-//! transport-wide feedback to the Publisher (so its browser estimates its uplink).
+//! transport-wide feedback to the Publisher (so its browser estimates its uplink); its reports
+//! about audio carry at least the worst loss of that audio's Subscribers ([`LossReport`]).
 //!
 //! A connection the relay sends media on (a Subscriber's) adds:
 //! - [`BoundedNackResponder`] instead of `rtc-interceptor`'s unbounded one;
@@ -18,6 +19,7 @@
 use super::estimator::LinkEstimator;
 use super::interceptor::{KeyframeRequests, SLOT};
 use super::link_meter::LinkMeter;
+use super::loss_report::{LossReport, WorstLoss};
 use super::pacing::{Estimate, PacingLimits, SubscriberPacer};
 use super::probe::LinkProbe;
 use super::retransmit::{BoundedNackResponder, RetransmitLimits};
@@ -37,12 +39,15 @@ const HISTORY_PRUNE_EVERY: std::time::Duration = std::time::Duration::from_milli
 
 /// What a connection's interceptors share with the driver: the [`Estimate`] of the
 /// Subscriber's link, written by its pacer; the [`LinkMeter`], what its estimator last saw; and
-/// the [`LinkProbe`] the layer choice orders probes on (none is used on other connections).
+/// the [`LinkProbe`] the layer choice orders probes on (none is used on other connections);
+/// and on a Publisher's connection the [`WorstLoss`] of its audio's Subscribers, which its
+/// reception reports carry.
 #[derive(Clone, Debug, Default)]
 pub struct LinkHandles {
     pub estimate: Estimate,
     pub meter: LinkMeter,
     pub probe: LinkProbe,
+    pub worst_loss: WorstLoss,
 }
 
 /// The interceptors for one connection; registers in `engine` the feedback they use.
@@ -56,7 +61,10 @@ pub fn registry(
     configure_simulcast_extension_headers(engine)?;
     let registry = Registry::new().with(Slot::NackGenerator, NackGeneratorBuilder::new().build());
     let registry = configure_twcc_receiver_only(registry, engine)?;
-    let registry = configure_rtcp_reports(registry);
+    let registry = configure_rtcp_reports(registry).with(
+        Slot::from(super::loss_report::SLOT),
+        LossReport::new(link.worst_loss.clone()),
+    );
     if !sends_media {
         return Ok(registry);
     }

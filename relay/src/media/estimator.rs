@@ -25,6 +25,10 @@
 //!   which the link was last full, growth is 50 kbit/s a second instead, so the next overshoot
 //!   stays small;
 //! - in between, it holds;
+//! - over TCP (ICE-TCP, [`LinkMeter::over_tcp`]) a lost segment holds up every packet behind it
+//!   for a round trip, then they all arrive at once: a queue that comes and goes. There the
+//!   queue that counts is the one that stands: the smallest of every feedback batch's smallest
+//!   queue over the last [`TCP_QUEUE_WINDOW`]; and loss is not counted (TCP repairs it);
 //! - a probe that passed ([`super::probe`]) raises the estimate to the rate it proved, and the
 //!   link is no longer "near full": what the link carried is known again. A full link is
 //!   reported to the probe, which then fails.
@@ -43,6 +47,8 @@ pub const EMPTY_QUEUE: Duration = Duration::from_millis(20);
 pub const HEAVY_LOSS: f64 = 0.2;
 /// How long the empty link's delay is remembered.
 pub const BASE_WINDOW: Duration = Duration::from_secs(30);
+/// Over TCP, the queue that counts is the smallest seen over this long.
+pub const TCP_QUEUE_WINDOW: Duration = Duration::from_secs(1);
 /// After a decrease, the next waits this long (the last one needs a round trip to show).
 pub const DECREASE_HOLD: Duration = Duration::from_millis(500);
 /// Changes are at most this frequent.
@@ -74,6 +80,8 @@ pub struct LinkEstimator {
     /// Feedback batches of the last second, from their first arrival on: (when, arrived, lost).
     fates: VecDeque<(Instant, usize, usize)>,
     queue_ms: f64,
+    /// Each feedback batch's smallest queueing delay (ms), over the last [`TCP_QUEUE_WINDOW`].
+    floors: VecDeque<(Instant, f64)>,
     loss: f64,
     last_change: Option<Instant>,
     last_decrease: Option<Instant>,
@@ -100,6 +108,7 @@ impl LinkEstimator {
             delivered: VecDeque::new(),
             fates: VecDeque::new(),
             queue_ms: 0.0,
+            floors: VecDeque::new(),
             loss: 0.0,
             last_change: None,
             last_decrease: None,
@@ -213,6 +222,14 @@ impl LinkEstimator {
             if let Some(base) = self.base_ms() {
                 let mean = delays.iter().sum::<f64>() / delays.len() as f64;
                 self.queue_ms = mean - base;
+                self.floors.push_back((now, smallest - base));
+                while self
+                    .floors
+                    .front()
+                    .is_some_and(|(t, _)| now.saturating_duration_since(*t) > TCP_QUEUE_WINDOW)
+                {
+                    self.floors.pop_front();
+                }
             }
         }
         // Packets are reported in send order, up to the newest one some feedback acknowledged.
@@ -256,7 +273,17 @@ impl LinkEstimator {
             return;
         }
         let delivered = self.delivered_bps(now);
-        let full = self.queue_ms > FULL_QUEUE.as_secs_f64() * 1000.0 || self.loss > HEAVY_LOSS;
+        let tcp = self.meter.as_ref().is_some_and(LinkMeter::over_tcp);
+        let queue_ms = if tcp {
+            self.floors
+                .iter()
+                .map(|(_, q)| *q)
+                .reduce(f64::min)
+                .unwrap_or(self.queue_ms)
+        } else {
+            self.queue_ms
+        };
+        let full = queue_ms > FULL_QUEUE.as_secs_f64() * 1000.0 || (!tcp && self.loss > HEAVY_LOSS);
         if full {
             if since(self.last_decrease).is_none_or(|d| d >= DECREASE_HOLD) && delivered > 0.0 {
                 self.target = self
@@ -270,14 +297,15 @@ impl LinkEstimator {
                     probe.link_full();
                 }
                 tracing::debug!(
-                    queue_ms = self.queue_ms as i64,
+                    queue_ms = queue_ms as i64,
+                    tcp,
                     loss = self.loss,
                     delivered = delivered as u64,
                     target = self.target as u64,
                     "a Subscriber's link is full"
                 );
             }
-        } else if self.queue_ms < EMPTY_QUEUE.as_secs_f64() * 1000.0 {
+        } else if queue_ms < EMPTY_QUEUE.as_secs_f64() * 1000.0 {
             // The delivered rate means something once it covers a whole window; until then the
             // initial estimate stands (only a full link brings it down).
             if since(self.first_feedback).is_none_or(|d| d < DELIVERY_WINDOW) {
@@ -546,6 +574,75 @@ mod tests {
         assert!(after[0] >= 1_500_000.0, "{after:?}");
         assert!(after[2] > after[0] * 1.1, "{after:?}");
         assert_eq!(probe.take_proven(), None, "taken once");
+    }
+
+    /// `secs` of 1,000-byte packets at `send_bps` through a TCP link of `link_bps` and 150 ms
+    /// one way that loses a segment every second: every packet behind it waits `stall_ms` (a
+    /// round trip) and then arrives at once; nothing is lost. Feedback every 100 ms. The
+    /// estimate at the end.
+    fn tcp_link(
+        est: &mut LinkEstimator,
+        secs: u64,
+        send_bps: f64,
+        link_bps: f64,
+        stall_ms: f64,
+    ) -> f64 {
+        let t0 = Instant::now();
+        let gap_ms = 8_000.0 / send_bps * 1000.0;
+        let service_ms = 8_000.0 / link_bps * 1000.0;
+        let mut sent = Vec::new();
+        let (mut now_ms, mut free_ms) = (0.0f64, 0.0f64);
+        while now_ms < secs as f64 * 1000.0 {
+            let done = free_ms.max(now_ms) + service_ms;
+            free_ms = done;
+            // The segment lost at the start of each second holds up what is behind it.
+            let second = (done / 1000.0).floor() * 1000.0;
+            let arrival = if done - second < stall_ms {
+                second + stall_ms
+            } else {
+                done
+            } + 150.0;
+            sent.push((now_ms, arrival));
+            now_ms += gap_ms;
+        }
+        let mut reported = 0;
+        for feedback in (1..secs * 10).map(|i| i as f64 * 100.0) {
+            let mut reports = Vec::new();
+            while let Some((departed, arrival)) = sent.get(reported).copied() {
+                if arrival + 150.0 > feedback {
+                    break;
+                }
+                reports.push(report(
+                    reported as u64,
+                    t0 + Duration::from_secs_f64(departed / 1000.0),
+                    Some(Duration::from_secs_f64(arrival / 1000.0)),
+                ));
+                reported += 1;
+            }
+            est.on_reports(t0 + Duration::from_secs_f64(feedback / 1000.0), &reports);
+        }
+        est.target_bitrate()
+    }
+
+    #[test]
+    fn over_tcp_a_stall_behind_a_lost_segment_is_not_a_full_link() {
+        let tcp = || {
+            let meter = LinkMeter::default();
+            meter.set_over_tcp(true);
+            LinkEstimator::new(700_000.0, 100_000.0, 20_000_000.0).with_meter(meter)
+        };
+        // 500 kbit/s into 800 kbit/s, a 300 ms stall every second.
+        let over_tcp = tcp_link(&mut tcp(), 30, 500_000.0, 800_000.0, 300.0);
+        assert!(over_tcp >= 700_000.0, "{over_tcp}");
+        // The same read as a UDP link: each stall is a full queue, and the estimate keeps
+        // falling back to 85% of what arrived.
+        let udp = LinkEstimator::new(700_000.0, 100_000.0, 20_000_000.0);
+        let as_udp = tcp_link(&mut { udp }, 30, 500_000.0, 800_000.0, 300.0);
+        assert!(as_udp < 600_000.0, "{as_udp} (over TCP {over_tcp})");
+        // Over TCP a link that is full still is: 1 Mbit/s into 800 kbit/s builds a queue that
+        // stands.
+        let estimate = tcp_link(&mut tcp(), 10, 1_000_000.0, 800_000.0, 300.0);
+        assert!(estimate < 800_000.0, "{estimate}");
     }
 
     #[test]

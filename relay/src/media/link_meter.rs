@@ -4,7 +4,7 @@
 //! runs on the driver's worker, the lesson reads from anywhere, neither waits.
 
 use shared::link::Picture;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// One reading ([`LinkMeter::read`]).
@@ -34,6 +34,8 @@ struct Meter {
     feedbacks: AtomicU64,
     /// 0: whole; 1: paused; 2 + n: layer n.
     picture: AtomicU32,
+    /// The connection's packets arrive over TCP (ICE-TCP), written by the driver's worker.
+    over_tcp: AtomicBool,
 }
 
 impl LinkMeter {
@@ -52,6 +54,18 @@ impl LinkMeter {
                 n => Picture::Layer((n - 2).min(u32::from(u8::MAX)) as u8),
             },
         })
+    }
+
+    /// Whether the connection's packets now arrive over TCP (the driver's worker says, for each
+    /// datagram it hands the connection).
+    pub fn set_over_tcp(&self, tcp: bool) {
+        self.0.over_tcp.store(tcp, Ordering::Relaxed);
+    }
+
+    /// The connection's packets arrive over TCP: a lost segment holds up every packet behind it
+    /// for a round trip, which the estimator must not take for a full link.
+    pub fn over_tcp(&self) -> bool {
+        self.0.over_tcp.load(Ordering::Relaxed)
     }
 
     /// How much of the picture the connection carries now.

@@ -46,6 +46,7 @@ pub mod lesson;
 pub mod link_meter;
 pub mod link_report;
 pub mod link_time;
+pub mod loss_report;
 pub mod pacing;
 pub mod probe;
 pub mod publisher_rate;

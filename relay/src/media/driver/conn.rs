@@ -6,6 +6,7 @@ use super::{ChainLimits, DriverError, SendTrack};
 use crate::media::chain;
 use crate::media::codecs;
 use crate::media::link_meter::LinkMeter;
+use crate::media::loss_report::WorstLoss;
 use crate::media::pacing::Estimate;
 use crate::media::probe::LinkProbe;
 use rtc::ice::mdns::MulticastDnsMode;
@@ -83,6 +84,8 @@ pub(super) struct Conn {
     pub meter: LinkMeter,
     /// Where the layer choice orders probes of the remote's link (a connection that sends).
     pub probe: LinkProbe,
+    /// The worst loss of the Subscribers of its audio (a Publisher's connection).
+    pub worst_loss: WorstLoss,
     /// The simulcast layer of each SSRC seen on a remote track (see [`Conn::layer_of`]).
     layers: HashMap<u32, SsrcLayer>,
 }
@@ -145,6 +148,7 @@ impl Conn {
             estimate,
             meter,
             probe,
+            worst_loss,
         } = link;
         let settings = SettingEngineBuilder::new()
             .with_ice_credentials(ice.ufrag.to_string(), ice.pwd.to_string())
@@ -228,6 +232,7 @@ impl Conn {
                 estimate,
                 meter,
                 probe,
+                worst_loss,
                 layers: HashMap::new(),
             },
             sdp,

@@ -274,6 +274,9 @@ pub struct Opened {
     /// The loss, round trip and rate the connection's estimator last saw (one that sends), for
     /// the lesson's report to the teacher.
     pub meter: crate::media::link_meter::LinkMeter,
+    /// On a Publisher's connection: the worst loss of its audio's Subscribers, which the lesson
+    /// writes and the connection reports to the Publisher ([`crate::media::loss_report`]).
+    pub worst_loss: crate::media::loss_report::WorstLoss,
 }
 
 /// Counters of the driver since it started.

@@ -332,6 +332,7 @@ impl Driver {
             Ok((conn, answer)) => {
                 let estimate = conn.estimate.clone();
                 let meter = conn.meter.clone();
+                let worst_loss = conn.worst_loss.clone();
                 self.conns.insert(id, conn);
                 self.drain(id, now, None);
                 Ok(Opened {
@@ -339,6 +340,7 @@ impl Driver {
                     answer,
                     estimate,
                     meter,
+                    worst_loss,
                 })
             }
             Err(e) => {
@@ -385,6 +387,8 @@ impl Driver {
         let Some(c) = self.conns.get_mut(&conn) else {
             return false;
         };
+        // Its estimator reads a TCP link's queue otherwise (`media::estimator`).
+        c.meter.set_over_tcp(protocol == TransportProtocol::TCP);
         let read = c.pc.handle_read(TaggedBytesMut {
             now,
             transport: TransportContext {

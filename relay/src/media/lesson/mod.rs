@@ -40,6 +40,7 @@ use crate::media::driver::{DriverError, MediaDriverHandle, PeerId};
 use crate::media::forwarding::{Forwarding, Kind, MediaError, RouteChange, TrackId};
 use crate::media::keyframes::KeyframeGate;
 use crate::media::link_meter::LinkMeter;
+use crate::media::loss_report::WorstLoss;
 use crate::media::pacing::Estimate;
 use crate::media::sdp::SdpError;
 use crate::room::task::Outbound;
@@ -185,6 +186,9 @@ struct Publication {
     expected: Vec<Kind>,
     tracks: Vec<Arc<Relayed>>,
     announced: bool,
+    /// The worst loss of its audio's Subscribers, reported to its connection
+    /// ([`crate::media::loss_report`]).
+    worst_loss: WorstLoss,
 }
 
 struct Subscription {

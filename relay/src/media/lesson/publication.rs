@@ -62,6 +62,7 @@ impl LessonMedia {
                         expected: kinds,
                         tracks: Vec::new(),
                         announced: false,
+                        worst_loss: opened.worst_loss.clone(),
                     },
                 );
                 self.ctx.own(opened.conn, self, media);

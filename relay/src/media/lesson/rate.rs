@@ -1,9 +1,14 @@
 //! Each second, every Publisher's video is capped at what its slowest Subscriber's link carries
 //! ([`video_cap`]), with a REMB on the Publisher's connection. Publications nobody with an
 //! estimate receives are left to their own congestion control.
+//!
+//! In the same turn each Publisher's connection is given the worst loss among the Subscribers
+//! of its audio ([`worst_of`]), which its reception reports carry
+//! ([`crate::media::loss_report`]): the Publisher's Opus encoder then adds in-band FEC.
 
 use super::{lock, LessonMedia};
 use crate::media::forwarding::Kind;
+use crate::media::loss_report::worst_of;
 use crate::media::publisher_rate::video_cap;
 use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
 use std::sync::Weak;
@@ -20,6 +25,18 @@ pub(super) async fn publisher_rate_timer(media: Weak<LessonMedia>) {
         let limits = media.ctx.config.publisher_rate;
         let caps: Vec<_> = {
             let inner = lock(&media.inner);
+            for p in inner.publications.values() {
+                let audio = p.tracks.iter().filter(|t| t.kind == Kind::Audio);
+                let losses = audio.flat_map(|track| {
+                    inner
+                        .subscriptions
+                        .values()
+                        .filter(|s| s.tracks.iter().any(|t| t.id == track.id))
+                        .filter_map(|s| s.meter.read())
+                        .map(|r| r.loss_permille)
+                });
+                p.worst_loss.set(worst_of(losses));
+            }
             inner
                 .publications
                 .values()
