@@ -7,7 +7,9 @@
 //! packets (many seconds on a rural link), it keeps three queues, released in this order:
 //!
 //! 1. audio: a lesson is followed by ear first;
-//! 2. retransmissions ([`super::retransmit`]): they repair what the Subscriber is waiting for;
+//! 2. retransmissions ([`super::retransmit`]): they repair what the Subscriber is waiting for.
+//!    A stream with a retransmission SSRC gets them on it (RFC 4588), so the Subscriber's
+//!    browser knows them for repairs and leaves them out of its jitter estimate;
 //! 3. video;
 //! 4. link probes ([`super::probe`]): while the layer choice has ordered one, retransmissions
 //!    of the video it sent lately, on the retransmission SSRC, at the order's extra rate.
@@ -130,6 +132,20 @@ struct Prober {
 }
 
 impl Prober {
+    /// `packet` as a retransmission on its stream's retransmission SSRC, if it has one.
+    fn as_rtx(&mut self, packet: &mut TaggedPacket) {
+        let Packet::Rtp(rtp) = &packet.message.packet else {
+            return;
+        };
+        let Some(&(ssrc, pt)) = self.rtx.get(&rtp.header.ssrc) else {
+            return;
+        };
+        let seq = self.rtx_seq.entry(ssrc).or_insert_with(rand::random::<u16>);
+        *seq = seq.wrapping_add(1);
+        let copy = rtx::encapsulate(rtp, ssrc, pt, *seq);
+        packet.message.packet = Packet::Rtp(copy);
+    }
+
     fn remember(&mut self, packet: &TaggedPacket) {
         if let Packet::Rtp(rtp) = &packet.message.packet {
             if self.rtx.contains_key(&rtp.header.ssrc) {
@@ -306,6 +322,8 @@ impl SubscriberPacer {
             self.counts.sent += 1;
             if index == Lane::Video as usize {
                 self.prober.remember(&packet);
+            } else if index == Lane::Resend as usize {
+                self.prober.as_rtx(&mut packet);
             }
             self.released.push_back(packet);
         }
@@ -671,6 +689,51 @@ mod tests {
         p.handle_timeout(now + Duration::from_millis(50))
             .expect("timeout");
         assert!(drain(&mut p).is_empty());
+    }
+
+    #[test]
+    fn a_retransmission_goes_on_the_retransmission_ssrc_where_there_is_one() {
+        const RTX: u32 = 9;
+        let t = Instant::now();
+        let mut p = pacer(PacingLimits::default());
+        let twcc = vec![RTPHeaderExtension {
+            id: 3,
+            uri: TRANSPORT_CC_URI.into(),
+        }];
+        p.bind_local_stream(&StreamInfo {
+            ssrc: 3,
+            ssrc_rtx: Some(RTX),
+            payload_type: 96,
+            payload_type_rtx: Some(97),
+            mime_type: "video/VP8".into(),
+            rtp_header_extensions: twcc,
+            ..Default::default()
+        });
+        for (ssrc, seq) in [(3, 500), (3, 501), (VIDEO, 600)] {
+            let mut resend = packet(t, ssrc, seq);
+            resend.message.add(Attribute::Retransmission);
+            p.handle_write(resend).expect("write");
+        }
+        let mut out = Vec::new();
+        while let Some(m) = p.poll_write() {
+            if let Packet::Rtp(r) = m.message.packet {
+                out.push(r);
+            }
+        }
+        // The stream with one: RTX, numbered in order, the original number first in the
+        // payload. The stream without: on its own SSRC, as it was.
+        assert_eq!(out.len(), 3);
+        assert_eq!((out[0].header.ssrc, out[0].header.payload_type), (RTX, 97));
+        assert_eq!(&out[0].payload[..2], &500u16.to_be_bytes());
+        assert_eq!(&out[1].payload[..2], &501u16.to_be_bytes());
+        assert_eq!(
+            out[1].header.sequence_number,
+            out[0].header.sequence_number.wrapping_add(1)
+        );
+        assert_eq!(
+            (out[2].header.ssrc, out[2].header.sequence_number),
+            (VIDEO, 600)
+        );
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub const PROBE_LENGTH: Duration = Duration::from_millis(600);
 pub const PROBE_SETTLE: Duration = Duration::from_millis(400);
 /// A probe adds this share more than the switch would (a key frame's burst comes with it).
 pub const PROBE_MARGIN: f64 = 1.2;
+/// A probe adds at least this much: a layer the Publisher's encoder has just started again
+/// sends little for a while, and a probe of almost nothing proves nothing.
+pub const PROBE_LEAST_BPS: f64 = 150_000.0;
 
 /// What the pacer is to add: `extra_bps` on top of the media, until `until`.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -12,7 +12,7 @@
 //!
 //! Not wired into the driver yet (Rural links issue): the pure core first, with its tests.
 
-use super::probe::{Trial, Verdict, PROBE_MARGIN};
+use super::probe::{Trial, Verdict, PROBE_LEAST_BPS, PROBE_MARGIN};
 use super::vp8::Vp8Packet;
 use std::time::{Duration, Instant};
 
@@ -351,7 +351,7 @@ impl LayerChoice {
             self.trial = None;
             self.higher_since = None;
             self.failed_at = Some(now);
-            self.up_hold = (self.up_hold.max(UP_HOLD) * 2).min(PROBE_HOLD_MAX.max(self.up_hold));
+            self.up_hold = (self.up_hold.max(UP_HOLD) * 2).min(PROBE_HOLD_MAX);
         }
         // The next layer up that arrives.
         let next_up = layers
@@ -384,7 +384,13 @@ impl LayerChoice {
             };
             if next < self.chosen && self.up_at.take().is_some() {
                 self.failed_at = Some(now);
-                self.up_hold = (self.up_hold.max(UP_HOLD) * 2).min(UP_HOLD_MAX);
+                // On a probed link the switch came after a probe: the hold stays short.
+                let most = if probe.is_some() {
+                    PROBE_HOLD_MAX
+                } else {
+                    UP_HOLD_MAX
+                };
+                self.up_hold = (self.up_hold.max(UP_HOLD) * 2).min(most);
             }
             self.chosen = next;
             self.higher_since = None;
@@ -412,7 +418,7 @@ impl LayerChoice {
                     now.saturating_duration_since(since) >= self.up_hold.max(UP_HOLD),
                 ) {
                     let target = rate(Some(layer));
-                    let extra = (target - rate(self.chosen)).max(0.0) * PROBE_MARGIN;
+                    let extra = ((target - rate(self.chosen)) * PROBE_MARGIN).max(PROBE_LEAST_BPS);
                     self.trial = Some(Trial::new(layer, now, target, view.fulls));
                     step = Some(ProbeStep::Start { extra_bps: extra });
                 }
@@ -733,6 +739,43 @@ mod tests {
             .is_some());
         assert_eq!(probed(&mut c, t + s(7), 300_000.0, 0).layer, Some(0));
         assert_eq!(probed(&mut c, t + s(8), 2_000_000.0, 0).layer, Some(0));
+    }
+
+    #[test]
+    fn a_probe_is_never_of_almost_nothing_and_a_failed_switch_after_one_holds_briefly() {
+        let t = Instant::now();
+        let s = Duration::from_secs;
+        // The top layer just started again and sends little.
+        let restarting = [Some(150_000.0), Some(500_000.0), Some(20_000.0)];
+        let view = Some(ProbeView {
+            fulls: 0,
+            rtt: Some(Duration::from_millis(100)),
+        });
+        // Paused, then the top layer (20 kbit/s now) fits: its probe adds 150 kbit/s, not 24.
+        let mut c = LayerChoice::default();
+        assert_eq!(c.choose_probing(t, 10_000.0, &restarting, view).layer, None);
+        c.choose_probing(t + s(1), 100_000.0, &restarting, view);
+        let start = c.choose_probing(t + s(1) + UP_HOLD, 100_000.0, &restarting, view);
+        assert_eq!(
+            start.probe,
+            Some(ProbeStep::Start {
+                extra_bps: PROBE_LEAST_BPS
+            })
+        );
+        // It passed, the layer grew past the link, the Subscriber is switched down within the
+        // 10 s: the next try waits twice the hold, not the 40 s of a link without probes.
+        let up = c.choose_probing(t + s(3) + UP_HOLD, 100_000.0, &restarting, view);
+        assert_eq!(up.layer, Some(2));
+        let down = c.choose_probing(t + s(4) + UP_HOLD, 100_000.0, &RATES, view);
+        assert_eq!(down.layer, Some(0));
+        assert_eq!(c.up_hold(), UP_HOLD * 2);
+        let at = t + s(5) + UP_HOLD;
+        for _ in 0..4 {
+            c.up_at = Some(at);
+            c.chosen = Some(1);
+            c.choose_probing(at, 100_000.0, &RATES, view);
+        }
+        assert_eq!(c.up_hold(), PROBE_HOLD_MAX);
     }
 
     #[test]
