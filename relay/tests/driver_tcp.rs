@@ -240,6 +240,8 @@ async fn drive(
 struct Peer {
     conn: PeerId,
     answer: String,
+    /// What the driver's connection shows of the peer's link (over TCP or not).
+    meter: relay::media::link_meter::LinkMeter,
     log: Arc<Mutex<PeerLog>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -279,6 +281,7 @@ async fn peer(handle: &MediaDriverHandle, transport: Transport) -> Peer {
     Peer {
         conn: opened.conn,
         answer: opened.answer,
+        meter: opened.meter,
         log,
         task,
     }
@@ -465,6 +468,8 @@ async fn bad_tcp_streams_are_closed_without_disturbing_connected_peers() {
     connect(&udp, &connected).await;
     connect(&tcp, &connected).await;
     burst(&handle, &[&udp, &tcp], 1).await;
+    // The link estimate of each reads its queue as a UDP or a TCP link does.
+    assert!(tcp.meter.over_tcp() && !udp.meter.over_tcp());
 
     let port = handle.local_addr();
     let mut hello = framed(&binding_request("nobody:stranger"));

@@ -25,7 +25,7 @@
 //!   which the link was last full, growth is 50 kbit/s a second instead, so the next overshoot
 //!   stays small;
 //! - in between, it holds;
-//! - over TCP (ICE-TCP, [`LinkMeter::over_tcp`]) a lost segment holds up every packet behind it
+//! - over TCP (ICE-TCP or TURN over TCP/TLS, [`LinkMeter::over_tcp`]) a lost segment holds up every packet behind it
 //!   for a round trip, then they all arrive at once: a queue that comes and goes. There the
 //!   queue that counts is the one that stands: the smallest of every feedback batch's smallest
 //!   queue over the last [`TCP_QUEUE_WINDOW`]; and loss is not counted (TCP repairs it);

@@ -34,7 +34,8 @@ struct Meter {
     feedbacks: AtomicU64,
     /// 0: whole; 1: paused; 2 + n: layer n.
     picture: AtomicU32,
-    /// The connection's packets arrive over TCP (ICE-TCP), written by the driver's worker.
+    /// The connection's packets travel over TCP (ICE-TCP, or TURN over TCP or TLS), written by
+    /// the driver's worker.
     over_tcp: AtomicBool,
 }
 
@@ -56,8 +57,8 @@ impl LinkMeter {
         })
     }
 
-    /// Whether the connection's packets now arrive over TCP (the driver's worker says, for each
-    /// datagram it hands the connection).
+    /// Whether the connection's packets now travel over TCP: ICE-TCP, or TURN over TCP or TLS
+    /// (the driver's worker says, for each datagram it hands the connection).
     pub fn set_over_tcp(&self, tcp: bool) {
         self.0.over_tcp.store(tcp, Ordering::Relaxed);
     }

@@ -400,9 +400,16 @@ impl Task {
                     }
                 }
             },
-            Output::ToPeer { relayed, bytes, .. } => {
+            Output::ToPeer {
+                relayed,
+                bytes,
+                client_transport,
+                ..
+            } => {
                 // The only peer is the relay's own media port: straight into the driver.
-                if let Err(e) = self.driver.try_inject(relayed, BytesMut::from(&bytes[..])) {
+                let over_stream = client_transport != Transport::Udp;
+                let datagram = BytesMut::from(&bytes[..]);
+                if let Err(e) = self.driver.try_inject(relayed, datagram, over_stream) {
                     tracing::debug!("TURN server: to the media driver: {e}");
                 }
             }

@@ -595,8 +595,16 @@ impl MediaDriverHandle {
         &self,
         from: SocketAddr,
         datagram: bytes::BytesMut,
+        over_stream: bool,
     ) -> Result<(), DriverError> {
-        Self::try_send(&self.control, receive::Control::Inject { from, datagram })
+        Self::try_send(
+            &self.control,
+            receive::Control::Inject {
+                from,
+                datagram,
+                over_stream,
+            },
+        )
     }
 
     fn try_send<T>(queue: &mpsc::Sender<T>, command: T) -> Result<(), DriverError> {

@@ -34,6 +34,9 @@ pub(super) struct Received {
     pub conn: PeerId,
     pub from: SocketAddr,
     pub protocol: TransportProtocol,
+    /// It came over a stream the whole way from the remote: ICE-TCP, or TURN over TCP or TLS
+    /// (injected here as a datagram).
+    pub over_stream: bool,
     pub datagram: BytesMut,
     /// The transaction id of a binding request over UDP: if the connection accepts it, its
     /// source address is learned.
@@ -49,6 +52,8 @@ pub(super) enum Control {
     Inject {
         from: SocketAddr,
         datagram: BytesMut,
+        /// The remote reached the TURN server over TCP or TLS.
+        over_stream: bool,
     },
     /// The receiving side's counters.
     Stats { reply: oneshot::Sender<DriverStats> },
@@ -79,8 +84,12 @@ pub(super) async fn run(
         tokio::select! {
             command = control.recv() => match command {
                 None => break,
-                Some(Control::Inject { from, datagram }) => {
-                    receiver.datagram(from, &datagram, Instant::now());
+                Some(Control::Inject {
+                    from,
+                    datagram,
+                    over_stream,
+                }) => {
+                    receiver.datagram(from, &datagram, Instant::now(), over_stream);
                 }
                 Some(Control::Stats { reply }) => {
                     let _ = reply.send(receiver.counters());
@@ -88,10 +97,12 @@ pub(super) async fn run(
             },
             received = socket.recv_from(&mut buf) => match received {
                 Ok((n, from)) => {
-                    receiver.datagram(from, &buf[..n], Instant::now());
+                    receiver.datagram(from, &buf[..n], Instant::now(), false);
                     for _ in 1..RECV_BATCH {
                         match socket.try_recv_from(&mut buf) {
-                            Ok((n, from)) => receiver.datagram(from, &buf[..n], Instant::now()),
+                            Ok((n, from)) => {
+                                receiver.datagram(from, &buf[..n], Instant::now(), false)
+                            }
                             Err(_) => break,
                         }
                     }
@@ -127,7 +138,7 @@ impl Receiver {
     }
 
     /// A UDP datagram (or one the TURN server relayed) from `from`.
-    fn datagram(&mut self, from: SocketAddr, datagram: &[u8], now: Instant) {
+    fn datagram(&mut self, from: SocketAddr, datagram: &[u8], now: Instant, over_stream: bool) {
         let stats = &mut self.stats;
         stats.datagrams_in += 1;
         match classify(datagram) {
@@ -148,6 +159,7 @@ impl Receiver {
                 conn,
                 from,
                 protocol: TransportProtocol::UDP,
+                over_stream,
                 datagram: BytesMut::from(datagram),
                 binding: binding_request,
             }),
@@ -171,6 +183,7 @@ impl Receiver {
                 conn,
                 from,
                 protocol: TransportProtocol::TCP,
+                over_stream: true,
                 datagram,
                 binding: None,
             });
@@ -266,7 +279,7 @@ mod tests {
         for (from, seq) in [(1000, 1), (2000, 1), (1000, 2), (1000, 3)] {
             let mut packet = RTP;
             packet[3] = seq;
-            r.datagram(addr(from), &packet, now);
+            r.datagram(addr(from), &packet, now, false);
         }
         r.hand_over();
         let batch = w0.try_recv().expect("worker 0's batch");
@@ -295,9 +308,9 @@ mod tests {
         for turn in 0..5u8 {
             let mut packet = RTP;
             packet[3] = turn;
-            r.datagram(addr(1000), &packet, now);
-            r.datagram(addr(1000), &packet, now);
-            r.datagram(addr(2000), &packet, now);
+            r.datagram(addr(1000), &packet, now, false);
+            r.datagram(addr(1000), &packet, now, false);
+            r.datagram(addr(2000), &packet, now, false);
             r.hand_over();
             let batch = w1.try_recv().expect("worker 1 keeps receiving");
             assert_eq!(batch[0].datagram[3], turn);

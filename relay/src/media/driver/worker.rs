@@ -366,9 +366,14 @@ impl Driver {
             conn,
             from,
             protocol,
+            over_stream,
             datagram,
             binding,
         } = received;
+        if let Some(c) = self.conns.get(&conn) {
+            // Its estimator reads a stream's queue otherwise (`media::estimator`).
+            c.meter.set_over_tcp(over_stream);
+        }
         if self.read(conn, from, protocol, datagram, now) {
             self.drain(conn, now, binding.map(|txid| (from, txid)));
         }
@@ -387,8 +392,6 @@ impl Driver {
         let Some(c) = self.conns.get_mut(&conn) else {
             return false;
         };
-        // Its estimator reads a TCP link's queue otherwise (`media::estimator`).
-        c.meter.set_over_tcp(protocol == TransportProtocol::TCP);
         let read = c.pc.handle_read(TaggedBytesMut {
             now,
             transport: TransportContext {

@@ -155,7 +155,8 @@ fn webrtc_rs_turn_client_allocates_and_relays_to_the_media_address() {
             Output::ToPeer {
                 relayed,
                 to: media(),
-                bytes: vec![i as u8; 4]
+                bytes: vec![i as u8; 4],
+                client_transport: Transport::Udp,
             }
         );
     }

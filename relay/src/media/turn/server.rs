@@ -38,6 +38,9 @@ pub enum Output {
         to: SocketAddr,
         /// The payload.
         bytes: Vec<u8>,
+        /// How the client reached the server: over TCP or TLS a lost segment holds up what
+        /// follows it, which the media driver's estimate must know.
+        client_transport: Transport,
     },
 }
 
@@ -463,6 +466,7 @@ impl TurnServer {
             relayed: alloc.relayed,
             to: peer,
             bytes,
+            client_transport: from.transport,
         }]
     }
 }

@@ -271,7 +271,8 @@ fn send_indications_and_channel_data_reach_the_media_address_and_back() {
         vec![Output::ToPeer {
             relayed,
             to: media(),
-            bytes: b"stun check".to_vec()
+            bytes: b"stun check".to_vec(),
+            client_transport: c.tuple.transport,
         }]
     );
 
@@ -294,7 +295,8 @@ fn send_indications_and_channel_data_reach_the_media_address_and_back() {
         vec![Output::ToPeer {
             relayed,
             to: media(),
-            bytes: b"rtp".to_vec()
+            bytes: b"rtp".to_vec(),
+            client_transport: c.tuple.transport,
         }]
     );
     // With a channel, the peer's packets come back as ChannelData, padded to 4 bytes.
