@@ -53,8 +53,12 @@ impl Watched {
     /// Glass to glass between two readings, estimated: half the round trip (the way from the
     /// relay's side; the teacher's own leg at the school is a LAN's), plus the average time a
     /// frame waited in the jitter buffer and took to decode over the window. `None` if no
-    /// frame left the buffer in it.
+    /// frame left the buffer in it, or the round trip was not known at its end (the page read
+    /// no nominated candidate pair).
     pub fn glass_to_glass_ms(from: &Watched, to: &Watched) -> Option<f64> {
+        if to.rtt_ms == 0 {
+            return None;
+        }
         let frames = to
             .jitter_buffer_frames
             .checked_sub(from.jitter_buffer_frames)?;

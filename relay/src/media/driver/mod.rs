@@ -245,6 +245,8 @@ pub enum DriverEvent {
         ssrc: u32,
         /// The codec its packets carry.
         codec: Option<RTCRtpCodec>,
+        /// It arrives as simulcast layers (each Subscriber gets one: no cap on the Publisher).
+        simulcast: bool,
     },
     /// RTP on a remote track (only with [`DriverConfig::rtp_events`]).
     Rtp {

@@ -514,11 +514,15 @@ impl Driver {
                 RTCPeerConnectionEvent::OnTrack(RTCTrackEvent::OnOpen(init)) => {
                     let opened = conn.pc.rtp_receiver(init.receiver_id).map(|r| {
                         let track = r.track();
-                        (track.kind(), track.codec(init.ssrc).cloned())
+                        let simulcast = track
+                            .codings()
+                            .iter()
+                            .any(|c| !c.rtp_coding_parameters.rid.is_empty());
+                        (track.kind(), track.codec(init.ssrc).cloned(), simulcast)
                     });
                     // A simulcast Track opens once per layer: the lesson hears of it once.
                     let again = conn.remote_tracks.contains_key(&init.track_id);
-                    if let (Some((kind, codec)), false) = (opened, again) {
+                    if let (Some((kind, codec, simulcast)), false) = (opened, again) {
                         conn.remote_tracks
                             .insert(init.track_id.clone(), init.receiver_id);
                         self.out.emit(DriverEvent::TrackOpened {
@@ -527,6 +531,7 @@ impl Driver {
                             kind,
                             ssrc: init.ssrc,
                             codec,
+                            simulcast,
                         });
                     }
                 }

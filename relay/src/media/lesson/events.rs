@@ -54,6 +54,7 @@ async fn handle(lesson: &Arc<LessonMedia>, media: MediaId, event: DriverEvent) {
             kind,
             ssrc,
             codec,
+            simulcast,
             ..
         } => {
             let (Some(kind), Some(codec)) = (kind_of(kind), codec) else {
@@ -64,6 +65,7 @@ async fn handle(lesson: &Arc<LessonMedia>, media: MediaId, event: DriverEvent) {
                 kind,
                 ssrc,
                 codec,
+                simulcast,
             };
             lesson.add_track(media, opened).await;
         }

@@ -162,6 +162,9 @@ pub struct Relayed {
     peer: PeerId,
     track_id: String,
     media_ssrc: u32,
+    /// It arrives as simulcast layers: each Subscriber gets the one its link carries, so the
+    /// Publisher's rate is not capped at the slowest link.
+    simulcast: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

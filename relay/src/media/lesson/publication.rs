@@ -14,6 +14,7 @@ pub(super) struct OpenedTrack {
     pub kind: Kind,
     pub ssrc: u32,
     pub codec: RTCRtpCodec,
+    pub simulcast: bool,
 }
 
 impl LessonMedia {
@@ -101,6 +102,7 @@ impl LessonMedia {
                 peer: p.peer,
                 track_id: opened.track_id,
                 media_ssrc: opened.ssrc,
+                simulcast: opened.simulcast,
             });
             p.tracks.push(Arc::clone(&relayed));
             if p.announced {

@@ -1,6 +1,7 @@
 //! Each second, every Publisher's video is capped at what its slowest Subscriber's link carries
 //! ([`video_cap`]), with a REMB on the Publisher's connection. Publications nobody with an
-//! estimate receives are left to their own congestion control.
+//! estimate receives are left to their own congestion control, and so are simulcast Tracks:
+//! each Subscriber gets the layer its link carries (`media::driver::layers`).
 //!
 //! In the same turn each Publisher's connection is given the worst loss among the Subscribers
 //! of its audio ([`worst_of`]), which its reception reports carry
@@ -40,7 +41,11 @@ pub(super) async fn publisher_rate_timer(media: Weak<LessonMedia>) {
             inner
                 .publications
                 .values()
-                .flat_map(|p| p.tracks.iter().filter(|t| t.kind == Kind::Video))
+                .flat_map(|p| {
+                    p.tracks
+                        .iter()
+                        .filter(|t| t.kind == Kind::Video && !t.simulcast)
+                })
                 .filter_map(|track| {
                     let estimates = inner
                         .subscriptions
