@@ -3,7 +3,7 @@
 //! teacher's video and receive audio, the teacher decodes the classrooms' video, and once the
 //! teacher gives classroom A the floor, classroom B decodes A's video. Screenshots are kept.
 
-use shared::ids::Role;
+use shared::ids::{ClassroomId, Role};
 use std::time::Duration;
 use tests::browser::{artifacts, media_flags, Browser, Chromedriver, CONNECTED, FAKE_MEDIA};
 use tests::netns::TestNet;
@@ -121,6 +121,29 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
         serde_json::Value::Bool(false)
     );
 
+    // Each classroom's camera arrives as two layers; the teacher's grid shows its tiles small,
+    // so the relay sends the smaller one. Sampled once the relay's cap has surely applied.
+    let tile_width = |room: ClassroomId| {
+        format!(
+            "+(document.querySelector('.grid-cell[data-classroom=\"{}\"] .tile')?.dataset.width ?? 0)",
+            room.0
+        )
+    };
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (a_small, b_small) = (
+        teacher
+            .eval(&tile_width(room_a))
+            .await
+            .as_u64()
+            .unwrap_or(0),
+        teacher
+            .eval(&tile_width(room_b))
+            .await
+            .as_u64()
+            .unwrap_or(0),
+    );
+    eprintln!("live video: the teacher's grid tiles are {a_small} and {b_small} wide");
+
     // The teacher gives A the floor: B decodes A.
     teacher
         .element(&format!(".floor-button[data-classroom=\"{}\"]", room_a.0))
@@ -134,6 +157,33 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
         wait,
     )
     .await;
+    // A, holding the floor, is seen large: the teacher gets its larger layer (after the hold
+    // and the probe of a switch up), B's tile keeps the smaller one.
+    teacher
+        .until(
+            "the teacher getting the floor classroom's larger layer",
+            &format!("{} > {a_small} && {a_small} > 0", tile_width(room_a)),
+            Duration::from_secs(25),
+        )
+        .await;
+    let (a_large, b_still) = (
+        teacher
+            .eval(&tile_width(room_a))
+            .await
+            .as_u64()
+            .unwrap_or(0),
+        teacher
+            .eval(&tile_width(room_b))
+            .await
+            .as_u64()
+            .unwrap_or(0),
+    );
+    eprintln!("live video: with the floor, A's tile is {a_large} wide, B's {b_still}");
+    assert!(
+        b_still <= b_small && b_still < a_large,
+        "the classroom without the floor stays on its smaller layer: {b_small} -> {b_still}, \
+         A {a_small} -> {a_large}"
+    );
 
     let dir = artifacts();
     teacher.screenshot("live-video-teacher.png").await;

@@ -644,7 +644,9 @@ impl MediaPlane {
 /// the slowest classroom can take.
 /// The encodings a track is sent as: the teacher's camera as three simulcast layers (rids "0",
 /// "1", "2", lowest first: a quarter, half and the whole picture), each classroom's relay
-/// forwarding the one its link carries; everything else as one encoding.
+/// forwarding the one its link carries; a classroom's camera as two (half and the whole
+/// picture): the relay sends the half to the small tiles of the teacher's grid, and the whole to
+/// everyone while the classroom holds the floor; everything else as one encoding.
 fn encodings(role: Role, kind: &str) -> Array {
     let encoding = |rid: Option<&str>, scale: f64, cap: f64| {
         let e = Object::new();
@@ -655,14 +657,16 @@ fn encodings(role: Role, kind: &str) -> Array {
         let _ = Reflect::set(&e, &"maxBitrate".into(), &cap.into());
         e
     };
-    match (role, kind) {
-        (Role::Teacher, "video") => {
-            let list = Array::new();
-            for (rid, scale, cap) in SIMULCAST {
-                list.push(&encoding(Some(rid), scale, cap));
-            }
-            list
+    let layers = |list: &[(&str, f64, f64)]| {
+        let out = Array::new();
+        for (rid, scale, cap) in list {
+            out.push(&encoding(Some(rid), *scale, *cap));
         }
+        out
+    };
+    match (role, kind) {
+        (Role::Teacher, "video") => layers(&SIMULCAST),
+        (Role::Classroom(_), "video") => layers(&CLASSROOM_SIMULCAST),
         _ => Array::of1(&encoding(None, 1.0, max_bitrate(role, kind))),
     }
 }
@@ -673,6 +677,9 @@ const SIMULCAST: [(&str, f64, f64); 3] = [
     ("1", 2.0, 500_000.0),
     ("2", 1.0, 1_200_000.0),
 ];
+
+/// A classroom's camera's layers, within a rural uplink's 400 kbit/s with the sound.
+const CLASSROOM_SIMULCAST: [(&str, f64, f64); 2] = [("0", 2.0, 100_000.0), ("1", 1.0, 250_000.0)];
 
 fn max_bitrate(role: Role, kind: &str) -> f64 {
     match (role, kind) {

@@ -65,7 +65,13 @@ struct SinkLayer {
 pub struct Layers {
     tracks: HashMap<(PeerId, String), TrackLayers>,
     sinks: HashMap<(PeerId, String, Sink), SinkLayer>,
+    /// The highest layer any sink of a Track gets (set by the lesson; a Track may not have
+    /// arrived yet).
+    caps: HashMap<(PeerId, String), usize>,
 }
+
+/// Tracks whose layers are capped, per worker at most (a lesson's classrooms' cameras).
+const MAX_CAPS: usize = 4_096;
 
 /// A key frame to ask a Publisher for: its connection, Track and the layer's SSRC.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,6 +103,27 @@ impl Layers {
             layer,
             packet.payload.len() + packet.header.marshal_size(),
         );
+    }
+
+    /// Every sink of `source`'s Track `track_id` gets at most layer `highest` from now on
+    /// (`None`: any). A sink on a higher layer is switched down at the next choice.
+    pub fn cap(&mut self, source: PeerId, track_id: &str, highest: Option<usize>) {
+        let key = (source, track_id.to_owned());
+        match highest {
+            Some(layer) if self.caps.len() < MAX_CAPS || self.caps.contains_key(&key) => {
+                self.caps.insert(key.clone(), layer);
+            }
+            Some(_) => tracing::warn!(conn = %source, "too many capped Tracks: not capped"),
+            None => {
+                self.caps.remove(&key);
+            }
+        }
+        // The next packet chooses again.
+        for ((s, t, _), state) in self.sinks.iter_mut() {
+            if *s == source && *t == track_id {
+                state.chosen_at = None;
+            }
+        }
     }
 
     /// The SSRCs of `source`'s Track `track_id`'s layers, if it is a simulcast Track.
@@ -137,7 +164,12 @@ impl Layers {
                 Some(bps) => bps * VIDEO_SHARE - AUDIO_BPS,
                 None => 700_000.0,
             };
-            let rates = track.rates.rates(now);
+            let mut rates = track.rates.rates(now);
+            if let Some(highest) = self.caps.get(&(source, track_id.to_owned())) {
+                for rate in rates.iter_mut().skip(highest + 1) {
+                    *rate = None;
+                }
+            }
             let view = link.probe.able().then(|| ProbeView {
                 fulls: link.probe.fulls(),
                 rtt: link.rtt,
@@ -224,6 +256,7 @@ impl Layers {
     /// A connection closed: its Tracks and its sinks go.
     pub fn forget(&mut self, conn: PeerId) {
         self.tracks.retain(|(source, _), _| *source != conn);
+        self.caps.retain(|(source, _), _| *source != conn);
         self.sinks
             .retain(|(source, _, sink), _| *source != conn && sink.conn != conn);
     }
@@ -409,6 +442,47 @@ mod tests {
         assert!(proven_at > order.until, "only once its packets settled");
         assert!(bps > 1_200_000.0, "{bps}");
         assert_eq!(layers.current(source, "cam", sink), Some(2));
+    }
+
+    #[test]
+    fn a_capped_track_sends_no_sink_above_its_cap() {
+        let t = Instant::now();
+        let source = PeerId(1);
+        let sink = Sink {
+            conn: PeerId(2),
+            track: 0,
+        };
+        let mut layers = Layers::default();
+        let unprobed = LinkProbe::default();
+        let mut asks = Vec::new();
+        // Capped before the Track arrives (a classroom's camera, small in the teacher's grid).
+        layers.cap(source, "cam", Some(0));
+        let mut run = |layers: &mut Layers, from: u16, count: u16| {
+            for i in from..from + count {
+                let at = t + Duration::from_millis(u64::from(i) * 20);
+                let low = vp8_packet(100, i, i % 25 == 0, 400);
+                let high = vp8_packet(300, 1000 + i, i % 25 == 0, 1000);
+                layers.received(at, source, "cam", 0, &low);
+                layers.received(at, source, "cam", 1, &high);
+                let link = estimated(5_000_000.0, &unprobed);
+                for (layer, p) in [(0, &low), (1, &high)] {
+                    layers.for_sink(at, source, "cam", sink, &link, layer, p, &mut asks);
+                }
+            }
+        };
+        run(&mut layers, 0, 50);
+        assert_eq!(layers.current(source, "cam", sink), Some(0));
+        // The classroom takes the floor: the layer its link carries (the high one), after the
+        // hold of a switch up, at a key frame.
+        layers.cap(source, "cam", None);
+        run(&mut layers, 50, 350);
+        assert_eq!(layers.current(source, "cam", sink), Some(1));
+        // And gives it back: down at the next key frame, without a hold.
+        layers.cap(source, "cam", Some(0));
+        run(&mut layers, 400, 50);
+        assert_eq!(layers.current(source, "cam", sink), Some(0));
+        layers.forget(source);
+        assert!(layers.caps.is_empty());
     }
 
     #[test]

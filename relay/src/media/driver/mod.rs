@@ -362,6 +362,11 @@ enum Command {
         track_id: String,
         sink: routes::Sink,
     },
+    LayerCap {
+        source: PeerId,
+        track_id: String,
+        highest: Option<usize>,
+    },
     Close {
         conn: PeerId,
     },
@@ -589,6 +594,25 @@ impl MediaDriverHandle {
             })
             .await
             .map_err(|_| DriverError::Stopped)
+    }
+
+    /// Every Subscriber of `source`'s simulcast Track `track_id` gets at most layer `highest`
+    /// from now on (`None`: any layer its link carries), without waiting: a classroom's camera
+    /// fills a small tile in the teacher's grid, its smallest layer is enough there.
+    pub fn try_cap_layers(
+        &self,
+        source: PeerId,
+        track_id: String,
+        highest: Option<usize>,
+    ) -> Result<(), DriverError> {
+        Self::try_send(
+            self.worker(source)?,
+            Command::LayerCap {
+                source,
+                track_id,
+                highest,
+            },
+        )
     }
 
     /// Hands the driver `datagram` as if it had arrived on its socket from `from` (the TURN

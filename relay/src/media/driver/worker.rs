@@ -282,6 +282,15 @@ impl Driver {
                     }
                 }
             }
+            Command::LayerCap {
+                source,
+                track_id,
+                highest,
+            } => {
+                if self.conns.contains_key(&source) {
+                    self.layers.cap(source, &track_id, highest);
+                }
+            }
             Command::Route {
                 source,
                 track_id,

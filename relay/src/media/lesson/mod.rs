@@ -26,6 +26,7 @@
 //! - `notifier`: media notices to one WebSocket connection, never dropped, never blocking.
 
 pub(super) mod events;
+mod layer_caps;
 mod links;
 mod notifier;
 mod publication;
@@ -192,6 +193,8 @@ struct Publication {
     /// The worst loss of its audio's Subscribers, reported to its connection
     /// ([`crate::media::loss_report`]).
     worst_loss: WorstLoss,
+    /// The highest layer of its simulcast camera the driver was last told (`None`: not told).
+    layer_cap: Option<Option<usize>>,
 }
 
 struct Subscription {
@@ -562,6 +565,8 @@ impl LessonMedia {
             after
         };
         self.finish(after).await;
+        // The classroom holding the floor is seen large: its camera's higher layer.
+        layer_caps::update(self);
         Ok(())
     }
 

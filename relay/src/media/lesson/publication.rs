@@ -64,6 +64,7 @@ impl LessonMedia {
                         tracks: Vec::new(),
                         announced: false,
                         worst_loss: opened.worst_loss.clone(),
+                        layer_cap: None,
                     },
                 );
                 self.ctx.own(opened.conn, self, media);

@@ -23,6 +23,7 @@ pub(super) async fn publisher_rate_timer(media: Weak<LessonMedia>) {
     loop {
         tick.tick().await;
         let Some(media) = media.upgrade() else { return };
+        super::layer_caps::update(&media);
         let limits = media.ctx.config.publisher_rate;
         let caps: Vec<_> = {
             let inner = lock(&media.inner);
