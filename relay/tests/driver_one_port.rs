@@ -5,6 +5,9 @@
 //! that offer to receive audio and video. They number their codecs differently from the driver
 //! (Opus 109, VP8 100), so the driver must write with the negotiated payload types.
 //!
+//! A peer sending malformed RTCP (transport-wide feedback that lies about its length or counts,
+//! bytes that are no RTCP) disturbs neither itself nor anyone else.
+//!
 //! The first test opens 300 connections at once, the issue's proof (about 1.3 s in a debug
 //! build on 2 cores); `DRIVER_PEERS=20 cargo test -p relay --test driver_one_port -- --nocapture`
 //! runs it with another number and prints the timings.
@@ -47,7 +50,11 @@ struct Handler {
     gathered: mpsc::Sender<()>,
     state: watch::Sender<RTCPeerConnectionState>,
     received: Log,
+    remotes: Remotes,
 }
+
+/// The tracks a peer receives (to send RTCP about them).
+type Remotes = Arc<Mutex<Vec<Arc<dyn TrackRemote>>>>;
 
 #[async_trait::async_trait]
 impl PeerConnectionEventHandler for Handler {
@@ -62,6 +69,7 @@ impl PeerConnectionEventHandler for Handler {
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        self.remotes.lock().unwrap().push(Arc::clone(&track));
         let video = track.kind().await == RtpCodecKind::Video;
         let received = Arc::clone(&self.received);
         tokio::spawn(async move {
@@ -83,6 +91,7 @@ struct Peer {
     pc: Arc<dyn PeerConnection>,
     state: watch::Receiver<RTCPeerConnectionState>,
     received: Log,
+    remotes: Remotes,
     /// A publisher's tracks: (video, track).
     locals: Vec<(bool, Arc<TrackLocalStaticRTP>)>,
 }
@@ -124,10 +133,12 @@ async fn peer_with(publish: bool) -> (Peer, String) {
     let (gathered_tx, mut gathered) = mpsc::channel(1);
     let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
     let received: Log = Arc::default();
+    let remotes: Remotes = Arc::default();
     let handler = Arc::new(Handler {
         gathered: gathered_tx,
         state: state_tx,
         received: Arc::clone(&received),
+        remotes: Arc::clone(&remotes),
     });
     let pc = PeerConnectionBuilder::new()
         .with_media_engine(engine)
@@ -190,6 +201,7 @@ async fn peer_with(publish: bool) -> (Peer, String) {
             pc,
             state,
             received,
+            remotes,
             locals,
         },
         offer,
@@ -665,4 +677,65 @@ async fn rtp_from_a_publisher_arrives_as_events() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// RTCP a Subscriber's browser could send that no parser should accept: transport-wide
+/// feedback (PT 205, FMT 15) whose length, status count or chunks lie, and bytes that are no
+/// RTCP at all.
+fn malformed_rtcp() -> Vec<Vec<u8>> {
+    let mut twcc_claims_more = vec![0x8F, 205, 0x00, 0x40];
+    twcc_claims_more.extend_from_slice(&[0; 12]);
+    let mut twcc_absurd_count = vec![0x8F, 205, 0x00, 0x05];
+    twcc_absurd_count.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2]);
+    // base sequence 0, status count 65535, reference time, feedback count, one chunk.
+    twcc_absurd_count.extend_from_slice(&[0, 0, 0xFF, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0]);
+    let truncated = vec![0x8F, 205];
+    let wrong_version = vec![0x0F, 205, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2];
+    let noise: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).collect();
+    vec![
+        twcc_claims_more,
+        twcc_absurd_count,
+        truncated,
+        wrong_version,
+        noise,
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_rtcp_is_refused_and_nobody_else_is_disturbed() {
+    let (handle, connected) = start_driver().await;
+    let peers = connect(&handle, &connected, 2).await;
+    let conns: Vec<PeerId> = peers.iter().map(|(c, _, _)| *c).collect();
+    burst(&handle, &conns, 1).await;
+    all_received(&peers, 1).await;
+    let before = handle.stats().await.expect("stats");
+    // The first peer sends every kind of malformed RTCP about the tracks it receives, 20 times.
+    let remotes = peers[0].1.remotes.lock().unwrap().clone();
+    assert!(!remotes.is_empty(), "the peer receives tracks");
+    for _ in 0..20 {
+        for bytes in malformed_rtcp() {
+            for track in &remotes {
+                let raw: Box<dyn rtc::rtcp::Packet> =
+                    Box::new(rtc::rtcp::raw_packet::RawPacket(Bytes::from(bytes.clone())));
+                // The sending peer may refuse some itself; what it sends is what matters.
+                let _ = track.write_rtcp(vec![raw]).await;
+            }
+        }
+    }
+    // Both peers, the sender of the garbage too, keep receiving.
+    burst(&handle, &conns, 100).await;
+    all_received(&peers, 100).await;
+    let after = handle.stats().await.expect("stats");
+    println!("malformed RTCP: driver before {before:?}, after {after:?}");
+    // It reached the driver's port (as SRTCP of the peer's own session: it decrypts). What does
+    // not parse, webrtc-rs drops with a warning of its own ("SrtpHandler.handle_read got
+    // error"), before any of the relay's interceptors sees it.
+    assert!(
+        after.rtp_in >= before.rtp_in + 20,
+        "the malformed RTCP reached the driver: {} -> {}",
+        before.rtp_in,
+        after.rtp_in
+    );
+    assert_eq!(after.connections, 2);
+    assert_eq!(after.write_errors, 0);
 }
