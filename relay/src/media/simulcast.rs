@@ -191,10 +191,16 @@ pub struct LayerRates {
     /// Per layer: (the slot's number, bytes) for the last ten slots.
     layers: [[(u64, u64); SLOTS]; MAX_LAYERS],
     epoch: Option<Instant>,
+    /// Per layer: the highest rate of the last [`PEAK_HOLD`], and since when.
+    peaks: [Option<(Instant, f64)>; MAX_LAYERS],
 }
 
 const SLOTS: usize = 10;
 const SLOT: Duration = Duration::from_millis(100);
+/// A layer is taken to send what it sent at most over this long: a layer the Publisher's encoder
+/// has just started again (after a CPU or bandwidth dip) sends little for a few seconds, then all
+/// it sent before, and a Subscriber switched up to it meanwhile would be switched down again.
+pub const PEAK_HOLD: Duration = Duration::from_secs(20);
 
 impl LayerRates {
     fn slot(&mut self, now: Instant) -> u64 {
@@ -220,17 +226,40 @@ impl LayerRates {
     /// Bits per second each layer sent over the last second, lowest first, up to the highest
     /// layer that sent anything; `None` for a layer that sent nothing in it.
     pub fn rates(&mut self, now: Instant) -> Vec<Option<f64>> {
+        self.measure(now, false)
+    }
+
+    /// As [`LayerRates::rates`], but each layer at the most it sent in a second over the last
+    /// [`PEAK_HOLD`]: what a switch up to it would cost.
+    pub fn peaks(&mut self, now: Instant) -> Vec<Option<f64>> {
+        self.measure(now, true)
+    }
+
+    fn measure(&mut self, now: Instant, peaks: bool) -> Vec<Option<f64>> {
         let slot = self.slot(now);
         let mut rates: Vec<Option<f64>> = self
             .layers
             .iter()
-            .map(|slots| {
+            .zip(self.peaks.iter_mut())
+            .map(|(slots, peak)| {
                 let bytes: u64 = slots
                     .iter()
                     .filter(|(s, _)| *s + (SLOTS as u64) > slot && *s <= slot)
                     .map(|(_, b)| *b)
                     .sum();
-                (bytes > 0).then(|| bytes as f64 * 8.0 / (SLOT * SLOTS as u32).as_secs_f64())
+                let rate = bytes as f64 * 8.0 / (SLOT * SLOTS as u32).as_secs_f64();
+                match *peak {
+                    _ if bytes == 0 => None,
+                    Some((at, most))
+                        if most > rate && now.saturating_duration_since(at) < PEAK_HOLD =>
+                    {
+                        Some(if peaks { most } else { rate })
+                    }
+                    _ => {
+                        *peak = Some((now, rate));
+                        Some(rate)
+                    }
+                }
             })
             .collect();
         while rates.last().is_some_and(Option::is_none) {
@@ -437,6 +466,11 @@ impl LayerChoice {
             layer: self.chosen,
             probe: step,
         }
+    }
+
+    /// The layer chosen last (`None`: paused, or not chosen yet).
+    pub fn chosen(&self) -> Option<usize> {
+        self.chosen
     }
 
     /// The hold before the next switch up.
@@ -921,6 +955,29 @@ mod tests {
         // A second later with nothing more: nothing arrives.
         assert!(r.rates(t + Duration::from_millis(2_100)).is_empty());
         assert!(!r.record(t, MAX_LAYERS, 100), "too many layers");
+    }
+
+    #[test]
+    fn a_layer_that_restarts_small_counts_at_what_it_sent_lately() {
+        let t = Instant::now();
+        let mut r = LayerRates::default();
+        let second = |r: &mut LayerRates, from: u64, bytes: usize| {
+            for ms in (0..1000).step_by(20) {
+                r.record(t + Duration::from_millis(from + ms), 2, bytes);
+            }
+            r.rates(t + Duration::from_millis(from + 999))[2]
+        };
+        let full = second(&mut r, 0, 3750).expect("arriving");
+        assert!((full - 1_500_000.0).abs() < 1.0);
+        // The encoder restarts it: 20 kbit/s for a while, its peak 1.5 Mbit/s.
+        let small = second(&mut r, 1_000, 50).expect("arriving");
+        assert!((small - 20_000.0).abs() < 1.0, "{small}");
+        let peak = r.peaks(t + Duration::from_millis(1_999))[2].expect("arriving");
+        assert!((peak - 1_500_000.0).abs() < 1.0, "{peak}");
+        // Once PEAK_HOLD has passed since that second, the peak is what it sends now.
+        second(&mut r, 21_000, 50);
+        let later = r.peaks(t + Duration::from_millis(21_999))[2].expect("arriving");
+        assert!((later - 20_000.0).abs() < 1.0, "{later}");
     }
 
     proptest! {

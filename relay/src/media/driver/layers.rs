@@ -164,7 +164,18 @@ impl Layers {
                 Some(bps) => bps * VIDEO_SHARE - AUDIO_BPS,
                 None => 700_000.0,
             };
-            let mut rates = track.rates.rates(now);
+            // The chosen layer and those under it at what they send now; those above at the
+            // most they sent lately, what a switch up to one would cost (a layer the encoder
+            // has just restarted sends little for a few seconds).
+            let now_rates = track.rates.rates(now);
+            let peaks = track.rates.peaks(now);
+            let above = state.choice.chosen().map_or(0, |c| c + 1);
+            let mut rates: Vec<Option<f64>> = now_rates
+                .iter()
+                .zip(&peaks)
+                .enumerate()
+                .map(|(i, (rate, peak))| if i < above { *rate } else { *peak })
+                .collect();
             if let Some(highest) = self.caps.get(&(source, track_id.to_owned())) {
                 for rate in rates.iter_mut().skip(highest + 1) {
                     *rate = None;
