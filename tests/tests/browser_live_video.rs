@@ -129,19 +129,15 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
             room.0
         )
     };
+    let widths = async || {
+        let mut out = [0; 2];
+        for (w, room) in out.iter_mut().zip([room_a, room_b]) {
+            *w = teacher.eval(&tile_width(room)).await.as_u64().unwrap_or(0);
+        }
+        out
+    };
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let (a_small, b_small) = (
-        teacher
-            .eval(&tile_width(room_a))
-            .await
-            .as_u64()
-            .unwrap_or(0),
-        teacher
-            .eval(&tile_width(room_b))
-            .await
-            .as_u64()
-            .unwrap_or(0),
-    );
+    let [a_small, b_small] = widths().await;
     eprintln!("live video: the teacher's grid tiles are {a_small} and {b_small} wide");
 
     // The teacher gives A the floor: B decodes A.
@@ -166,18 +162,7 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
             Duration::from_secs(25),
         )
         .await;
-    let (a_large, b_still) = (
-        teacher
-            .eval(&tile_width(room_a))
-            .await
-            .as_u64()
-            .unwrap_or(0),
-        teacher
-            .eval(&tile_width(room_b))
-            .await
-            .as_u64()
-            .unwrap_or(0),
-    );
+    let [a_large, b_still] = widths().await;
     eprintln!("live video: with the floor, A's tile is {a_large} wide, B's {b_still}");
     assert!(
         b_still <= b_small && b_still < a_large,

@@ -131,19 +131,28 @@ struct Prober {
     sent: u64,
 }
 
+/// `packet` as the next retransmission of its stream's retransmission SSRC (`rtx`), numbered
+/// from `next_seq`; `None` if its stream has none.
+fn rtx_copy(
+    rtx: &HashMap<u32, (u32, u8)>,
+    next_seq: &mut HashMap<u32, u16>,
+    packet: &rtp::Packet,
+) -> Option<rtp::Packet> {
+    let &(ssrc, pt) = rtx.get(&packet.header.ssrc)?;
+    let seq = next_seq.entry(ssrc).or_insert_with(rand::random::<u16>);
+    *seq = seq.wrapping_add(1);
+    Some(rtx::encapsulate(packet, ssrc, pt, *seq))
+}
+
 impl Prober {
     /// `packet` as a retransmission on its stream's retransmission SSRC, if it has one.
     fn as_rtx(&mut self, packet: &mut TaggedPacket) {
         let Packet::Rtp(rtp) = &packet.message.packet else {
             return;
         };
-        let Some(&(ssrc, pt)) = self.rtx.get(&rtp.header.ssrc) else {
-            return;
-        };
-        let seq = self.rtx_seq.entry(ssrc).or_insert_with(rand::random::<u16>);
-        *seq = seq.wrapping_add(1);
-        let copy = rtx::encapsulate(rtp, ssrc, pt, *seq);
-        packet.message.packet = Packet::Rtp(copy);
+        if let Some(copy) = rtx_copy(&self.rtx, &mut self.rtx_seq, rtp) {
+            packet.message.packet = Packet::Rtp(copy);
+        }
     }
 
     fn remember(&mut self, packet: &TaggedPacket) {
@@ -175,12 +184,9 @@ impl Prober {
             let Some((transport, packet)) = self.recent.get(self.next) else {
                 break;
             };
-            let Some(&(ssrc, pt)) = self.rtx.get(&packet.header.ssrc) else {
+            let Some(copy) = rtx_copy(&self.rtx, &mut self.rtx_seq, packet) else {
                 break;
             };
-            let seq = self.rtx_seq.entry(ssrc).or_insert_with(rand::random::<u16>);
-            *seq = seq.wrapping_add(1);
-            let copy = rtx::encapsulate(packet, ssrc, pt, *seq);
             self.owed_bits -= (copy.marshal_size() * 8) as f64;
             self.sent += 1;
             lane.push_back(TaggedPacket {

@@ -379,11 +379,7 @@ impl Driver {
             datagram,
             binding,
         } = received;
-        if let Some(c) = self.conns.get(&conn) {
-            // Its estimator reads a stream's queue otherwise (`media::estimator`).
-            c.meter.set_over_tcp(over_stream);
-        }
-        if self.read(conn, from, protocol, datagram, now) {
+        if self.read(conn, from, protocol, over_stream, datagram, now) {
             self.drain(conn, now, binding.map(|txid| (from, txid)));
         }
     }
@@ -395,12 +391,15 @@ impl Driver {
         conn: PeerId,
         from: SocketAddr,
         protocol: TransportProtocol,
+        over_stream: bool,
         message: BytesMut,
         now: Instant,
     ) -> bool {
         let Some(c) = self.conns.get_mut(&conn) else {
             return false;
         };
+        // Its estimator reads a stream's queue otherwise (`media::estimator`).
+        c.meter.set_over_tcp(over_stream);
         let read = c.pc.handle_read(TaggedBytesMut {
             now,
             transport: TransportContext {
