@@ -146,6 +146,24 @@ pub fn role(role: shared::ids::Role) -> &'static str {
     }
 }
 
+/// The tooltip on a page's own camera: what its browser sends now.
+pub fn sending(widths: &[u32], uplink_kbps: Option<u32>, limited_by: Option<&str>) -> String {
+    let layers = if widths.is_empty() {
+        "未发送画面".to_string()
+    } else {
+        let widths: Vec<String> = widths.iter().map(u32::to_string).collect();
+        format!("发送画面宽度：{}", widths.join(" / "))
+    };
+    let uplink = uplink_kbps.map_or(String::new(), |k| format!("；上行估计 {k} kbit/s"));
+    let limit = match limited_by {
+        Some("cpu") => "；受电脑性能限制",
+        Some("bandwidth") => "；受网络带宽限制",
+        Some(_) => "；画面受限",
+        None => "",
+    };
+    format!("{layers}{uplink}{limit}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +227,22 @@ mod tests {
         assert_eq!(
             refusal(&Refusal::Board(BoardError::NothingToUndo)),
             "没有可撤销的操作"
+        );
+    }
+
+    #[test]
+    fn the_own_camera_s_tooltip_names_the_widths_the_uplink_and_the_limit() {
+        assert_eq!(
+            sending(&[320, 640, 1280], Some(2500), None),
+            "发送画面宽度：320 / 640 / 1280；上行估计 2500 kbit/s"
+        );
+        assert_eq!(
+            sending(&[320], None, Some("cpu")),
+            "发送画面宽度：320；受电脑性能限制"
+        );
+        assert_eq!(
+            sending(&[], Some(90), Some("bandwidth")),
+            "未发送画面；上行估计 90 kbit/s；受网络带宽限制"
         );
     }
 }

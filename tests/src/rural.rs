@@ -174,6 +174,18 @@ pub async fn watched_in(classroom: &Browser) -> Watched {
     }
 }
 
+/// The part of the teacher's picture the relay says a classroom's page gets
+/// (`#own-link[data-picture]`: `low`, `middle`, `high`, `paused`, `whole`; sent every 2 s), or
+/// "" before it has said.
+pub async fn picture_in(classroom: &Browser) -> String {
+    classroom
+        .eval("document.querySelector('#own-link')?.dataset.picture || ''")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 impl RuralDsl {
     /// Sets up both sites, opens the teacher's page at the school and the classroom's page on the
     /// rural link, and returns once the rural classroom decodes the teacher's video and audio.
@@ -360,6 +372,20 @@ impl RuralDsl {
             )
             .await
             .as_u64()
+    }
+
+    /// What the teacher's browser sends, as its page shows it (`#my-media`'s data: the widths
+    /// of the layers it encodes, its uplink estimate, what limits it), for messages.
+    pub async fn teacher_sending(&self) -> String {
+        self.teacher
+            .eval(
+                "(() => { const m = document.getElementById('my-media'); \
+                 return m ? JSON.stringify(m.dataset) : 'no #my-media'; })()",
+            )
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The rural classroom's time on each picture and in outages, from the attendance report

@@ -3,9 +3,19 @@
 
 use super::{Lesson, Msg};
 use crate::labels;
-use crate::media::{DeviceKind, MediaEvent, TileStats};
+use crate::media::{DeviceKind, MediaEvent, SendStats, TileStats};
 use shared::ids::{ClassroomId, MediaId, Role};
 use yew::prelude::*;
+
+/// `data-sent-widths`: the widths this page's camera is sent at, smallest first ("320,640").
+fn sent_widths(sent: &SendStats) -> String {
+    let widths: Vec<String> = sent.widths.iter().map(u32::to_string).collect();
+    widths.join(",")
+}
+
+fn sending_tooltip(sent: &SendStats) -> String {
+    labels::sending(&sent.widths, sent.outgoing_kbps, sent.limited_by.as_deref())
+}
 
 impl Lesson {
     fn classroom_name(&self, id: ClassroomId) -> String {
@@ -76,9 +86,13 @@ impl Lesson {
         };
         html! {
             <section id="my-media" class="my-media"
-                data-audio-loss-reported={m.reported_audio_loss.map(|p| p.to_string())}>
+                data-audio-loss-reported={m.sent.reported_audio_loss.map(|p| p.to_string())}
+                data-outgoing-kbps={m.sent.outgoing_kbps.map(|k| k.to_string())}
+                data-sent-widths={sent_widths(&m.sent)}
+                data-limited-by={m.sent.limited_by.clone()}>
                 if m.has_local() {
-                    <video class="self-view" data-source="self" autoplay=true playsinline=true muted=true></video>
+                    <video class="self-view" data-source="self" autoplay=true playsinline=true muted=true
+                        title={sending_tooltip(&m.sent)}></video>
                     <div class="media-buttons">
                         <button id="mic-toggle" class={classes!("media-button", (!m.mic_on).then_some("off"))}
                             onclick={link.callback(|_| Msg::Media(MediaEvent::ToggleMic))}>

@@ -20,4 +20,4 @@ pub use devices::DeviceKind;
 #[cfg(target_arch = "wasm32")]
 pub use plane::{Effects, MediaEvent, MediaPlane};
 #[cfg(target_arch = "wasm32")]
-pub use rtc::TileStats;
+pub use rtc::{SendStats, TileStats};

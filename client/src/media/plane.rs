@@ -49,8 +49,8 @@ pub enum MediaEvent {
         source: MediaId,
         stats: TileStats,
     },
-    /// The loss the relay reports on this page's audio, per mille.
-    ReportedAudioLoss(u16),
+    /// What this page sends, as its browser sees it.
+    Sent(SendStats),
     Retry,
     ToggleMic,
     ToggleCamera,
@@ -96,8 +96,8 @@ pub struct MediaPlane {
     subs: BTreeMap<MediaId, Peer>,
     pub streams: BTreeMap<MediaId, MediaStream>,
     pub stats: BTreeMap<MediaId, TileStats>,
-    /// The loss the relay reports on this page's audio (per mille), once it has reported.
-    pub reported_audio_loss: Option<u16>,
+    /// What this page sends, as its browser saw it last.
+    pub sent: SendStats,
     pub mic_on: bool,
     pub camera_on: bool,
     /// Why this page sends no camera or microphone, shown until it does.
@@ -128,7 +128,7 @@ impl MediaPlane {
             subs: BTreeMap::new(),
             streams: BTreeMap::new(),
             stats: BTreeMap::new(),
-            reported_audio_loss: None,
+            sent: SendStats::default(),
             mic_on: true,
             camera_on: true,
             device_problem: None,
@@ -303,8 +303,9 @@ impl MediaPlane {
             MediaEvent::Stats { source, stats } => {
                 fx.view = self.stats.insert(source, stats) != Some(stats);
             }
-            MediaEvent::ReportedAudioLoss(permille) => {
-                fx.view = self.reported_audio_loss.replace(permille) != Some(permille);
+            MediaEvent::Sent(sent) => {
+                fx.view = sent != self.sent;
+                self.sent = sent;
             }
             MediaEvent::Retry => {
                 self._retry = None;
@@ -561,9 +562,7 @@ impl MediaPlane {
             let (pc, events) = (peer.pc.clone(), self.events.clone());
             spawn_local(async move {
                 if let Ok(report) = JsFuture::from(pc.get_stats()).await {
-                    if let Some(permille) = read_reported_audio_loss(&report) {
-                        events.emit(MediaEvent::ReportedAudioLoss(permille));
-                    }
+                    events.emit(MediaEvent::Sent(read_send_stats(&report)));
                 }
             });
         }

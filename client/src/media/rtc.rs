@@ -89,16 +89,67 @@ pub(super) fn text(v: &JsValue, key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The share of this page's audio its receiver (the relay) reports lost (`fractionLost` of the
-/// audio `remote-inbound-rtp`), in per mille. The relay reports at least the worst loss among the
-/// classrooms that receive it, so the browser's Opus encoder adds in-band FEC.
-pub(super) fn read_reported_audio_loss(report: &JsValue) -> Option<u16> {
-    let entries = js_sys::try_iter(report).ok().flatten()?;
-    entries.flatten().find_map(|entry| {
+/// What this page sends, as its own browser sees it (read from `getStats` every second).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SendStats {
+    /// The share of this page's audio its receiver (the relay) reports lost (`fractionLost` of
+    /// the audio `remote-inbound-rtp`), in per mille. The relay reports at least the worst loss
+    /// among the classrooms that receive it, so the browser's Opus encoder adds in-band FEC.
+    pub reported_audio_loss: Option<u16>,
+    /// What the browser estimates its uplink to the relay carries, kbit/s
+    /// (`availableOutgoingBitrate` of the nominated candidate pair).
+    pub outgoing_kbps: Option<u32>,
+    /// The width of each video layer the camera is encoded to now, smallest first (a layer the
+    /// browser has stopped for want of bandwidth or CPU is not there).
+    pub widths: Vec<u32>,
+    /// Why the browser sends a smaller picture than asked, if it does: `cpu`, `bandwidth` or
+    /// `other` (`qualityLimitationReason`).
+    pub limited_by: Option<String>,
+}
+
+/// The figures of this page's sending connection.
+pub(super) fn read_send_stats(report: &JsValue) -> SendStats {
+    let mut stats = SendStats::default();
+    let Ok(Some(entries)) = js_sys::try_iter(report) else {
+        return stats;
+    };
+    for entry in entries.flatten() {
         let value = Reflect::get(&entry, &1.into()).unwrap_or(JsValue::UNDEFINED);
-        (text(&value, "type") == "remote-inbound-rtp" && text(&value, "kind") == "audio")
-            .then(|| (number(&value, "fractionLost").clamp(0.0, 1.0) * 1000.0).round() as u16)
-    })
+        match (text(&value, "type").as_str(), text(&value, "kind").as_str()) {
+            ("remote-inbound-rtp", "audio") => {
+                let lost = number(&value, "fractionLost").clamp(0.0, 1.0);
+                stats.reported_audio_loss = Some((lost * 1000.0).round() as u16);
+            }
+            ("outbound-rtp", "video") => {
+                let width = number(&value, "frameWidth") as u32;
+                if width > 0 && number(&value, "framesPerSecond") > 0.0 {
+                    stats.widths.push(width);
+                }
+                let reason = text(&value, "qualityLimitationReason");
+                if !reason.is_empty() && reason != "none" {
+                    stats.limited_by = Some(reason);
+                }
+            }
+            ("candidate-pair", _) if nominated(&value) => {
+                let bps = number(&value, "availableOutgoingBitrate");
+                if bps > 0.0 {
+                    stats.outgoing_kbps = Some((bps / 1000.0).round() as u32);
+                }
+            }
+            _ => {}
+        }
+    }
+    stats.widths.sort_unstable();
+    stats
+}
+
+/// A candidate pair in use (nominated and succeeded).
+fn nominated(pair: &JsValue) -> bool {
+    let nominated = Reflect::get(pair, &"nominated".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    nominated && text(pair, "state") == "succeeded"
 }
 
 /// The inbound video and audio figures of one receive-only connection.
@@ -111,11 +162,7 @@ pub(super) fn read_stats(report: &JsValue) -> TileStats {
         let value = Reflect::get(&entry, &1.into()).unwrap_or(JsValue::UNDEFINED);
         let kind = text(&value, "type");
         if kind == "candidate-pair" {
-            let nominated = Reflect::get(&value, &"nominated".into())
-                .ok()
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false);
-            if nominated && text(&value, "state") == "succeeded" {
+            if nominated(&value) {
                 stats.rtt_ms = (number(&value, "currentRoundTripTime") * 1000.0) as u64;
             }
             continue;

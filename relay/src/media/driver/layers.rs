@@ -186,6 +186,7 @@ impl Layers {
                 rtt: link.rtt,
             });
             let choice = state.choice.choose_probing(now, budget, &rates, view);
+            tracing::trace!(conn = %sink.conn, ?now_rates, budget, layer = ?choice.layer, "a Subscriber's layer chosen");
             if let Some(step) = choice.probe {
                 tracing::debug!(conn = %sink.conn, ?step, layer = ?choice.layer, "a probe of a Subscriber's link");
             }

@@ -38,6 +38,10 @@ pub(super) struct Received {
     /// (injected here as a datagram).
     pub over_stream: bool,
     pub datagram: BytesMut,
+    /// When it was read from the socket (or the stream): its arrival time in transport-wide
+    /// feedback. The worker handles it later, after the rest of its batch and whatever else it
+    /// had to do, and the Publisher's browser would read that wait as a queue on its uplink.
+    pub at: Instant,
     /// The transaction id of a binding request over UDP: if the connection accepts it, its
     /// source address is learned.
     pub binding: Option<TransactionId>,
@@ -161,6 +165,7 @@ impl Receiver {
                 protocol: TransportProtocol::UDP,
                 over_stream,
                 datagram: BytesMut::from(datagram),
+                at: now,
                 binding: binding_request,
             }),
         }
@@ -185,6 +190,7 @@ impl Receiver {
                 protocol: TransportProtocol::TCP,
                 over_stream: true,
                 datagram,
+                at: Instant::now(),
                 binding: None,
             });
         }

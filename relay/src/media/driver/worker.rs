@@ -377,15 +377,16 @@ impl Driver {
             protocol,
             over_stream,
             datagram,
+            at,
             binding,
         } = received;
-        if self.read(conn, from, protocol, over_stream, datagram, now) {
+        if self.read(conn, from, protocol, over_stream, datagram, at) {
             self.drain(conn, now, binding.map(|txid| (from, txid)));
         }
     }
 
-    /// Feeds `message` from `from` to connection `conn`; false if there is no such connection.
-    /// A message the connection refuses is counted.
+    /// Feeds `message` from `from`, read from the socket at `at`, to connection `conn`; false if
+    /// there is no such connection. A message the connection refuses is counted.
     fn read(
         &mut self,
         conn: PeerId,
@@ -393,7 +394,7 @@ impl Driver {
         protocol: TransportProtocol,
         over_stream: bool,
         message: BytesMut,
-        now: Instant,
+        at: Instant,
     ) -> bool {
         let Some(c) = self.conns.get_mut(&conn) else {
             return false;
@@ -401,7 +402,7 @@ impl Driver {
         // Its estimator reads a stream's queue otherwise (`media::estimator`).
         c.meter.set_over_tcp(over_stream);
         let read = c.pc.handle_read(TaggedBytesMut {
-            now,
+            now: at,
             transport: TransportContext {
                 local_addr: self.local_addr,
                 peer_addr: from,
