@@ -52,6 +52,8 @@ pub struct Received {
     /// The publisher's send time in µs on [`clock`], carried in the payload's first 8 bytes (see
     /// [`TestPeer::send`]).
     pub sent_at_us: u64,
+    /// The payload's first 32 bytes (zeros past its end).
+    pub head: [u8; 32],
 }
 
 struct Handler {
@@ -84,6 +86,9 @@ impl PeerConnectionEventHandler for Handler {
                     if p.payload.len() >= 8 {
                         stamp.copy_from_slice(&p.payload[..8]);
                     }
+                    let mut head = [0u8; 32];
+                    let n = p.payload.len().min(32);
+                    head[..n].copy_from_slice(&p.payload[..n]);
                     received.lock().unwrap().push(Received {
                         video,
                         ssrc: p.header.ssrc,
@@ -91,6 +96,7 @@ impl PeerConnectionEventHandler for Handler {
                         seq: p.header.sequence_number,
                         at: clock(),
                         sent_at_us: u64::from_be_bytes(stamp),
+                        head,
                     });
                 }
             }
@@ -113,10 +119,23 @@ pub struct TestPeer {
     locals: Vec<Local>,
     /// Keyframe requests (PLI/FIR) this peer received from the relay.
     pub keyframe_requests: Arc<AtomicU64>,
+    /// Its audio is RED (RFC 2198) of Opus, payload type [`RED_PT`] (a publisher made by
+    /// [`TestPeer::publisher_with_red`]).
+    red: bool,
     /// The next sequence numbers (video, audio) of [`stream`]: SRTP refuses replayed numbers.
     next_seq: Mutex<(u16, u16)>,
     /// The send stamps (µs on [`clock`]) of the last audio and the last video packet sent.
     last_sent: Mutex<[u64; 2]>,
+}
+
+/// The payload type of a RED publisher's audio ([`TestPeer::publisher_with_red`]).
+pub const RED_PT: u8 = 63;
+/// The redundant block a RED publisher puts before each primary.
+pub const RED_COPY: [u8; 4] = *b"copy";
+
+/// RED (RFC 2198) of Opus (payload type `opus_pt`) as payload type `pt`.
+fn red_codec(pt: u8, opus_pt: u8) -> RTCRtpCodecParameters {
+    codec("audio/red", 48_000, 2, &format!("{opus_pt}/{opus_pt}"), pt)
 }
 
 fn codec(mime: &str, clock: u32, channels: u16, fmtp: &str, pt: u8) -> RTCRtpCodecParameters {
@@ -170,11 +189,23 @@ impl Video {
 }
 
 impl TestPeer {
-    async fn build(video: Video, video_pt: u8, audio_pt: u8) -> (TestPeer, Arc<Handler>) {
+    /// A peer speaking `video` as `video_pt` and Opus as `audio_pt`; with `red`, RED of that
+    /// Opus as that payload type, first.
+    async fn build(
+        video: Video,
+        video_pt: u8,
+        audio_pt: u8,
+        red: Option<u8>,
+    ) -> (TestPeer, Arc<Handler>) {
         let mut engine = MediaEngine::default();
         engine
             .register_codec(video.codec(video_pt), RtpCodecKind::Video)
             .unwrap();
+        if let Some(red_pt) = red {
+            engine
+                .register_codec(red_codec(red_pt, audio_pt), RtpCodecKind::Audio)
+                .unwrap();
+        }
         engine
             .register_codec(
                 codec(
@@ -219,6 +250,7 @@ impl TestPeer {
             remotes: Arc::clone(&handler.remotes),
             locals: Vec::new(),
             keyframe_requests: Arc::new(AtomicU64::new(0)),
+            red: false,
             next_seq: Mutex::new((1000, 5000)),
             last_sent: Mutex::new([0; 2]),
         };
@@ -230,12 +262,26 @@ impl TestPeer {
         Self::publisher_of(Video::Vp8).await
     }
 
+    /// A publisher of one VP8 track and its audio as RED of Opus (payload types [`RED_PT`] and
+    /// 111; what [`TestPeer::send`] sends is the primary block, after a 4-byte copy of
+    /// [`RED_COPY`]); returns it and its offer.
+    pub async fn publisher_with_red() -> (TestPeer, String) {
+        Self::publishing(Video::Vp8, true).await
+    }
+
     /// A publisher of one `codec` video and one Opus track; returns it and its offer.
     pub async fn publisher_of(codec_of_video: Video) -> (TestPeer, String) {
-        let (mut peer, _) = Self::build(codec_of_video, 96, 111).await;
+        Self::publishing(codec_of_video, false).await
+    }
+
+    async fn publishing(codec_of_video: Video, red: bool) -> (TestPeer, String) {
+        let (mut peer, _) = Self::build(codec_of_video, 96, 111, red.then_some(RED_PT)).await;
+        peer.red = red;
         for (video, ssrc) in [(false, 0x1111_0000u32), (true, 0x2222_0000u32)] {
             let (kind, c) = if video {
                 (RtpCodecKind::Video, codec_of_video.codec(96))
+            } else if red {
+                (RtpCodecKind::Audio, red_codec(RED_PT, 111))
             } else {
                 (
                     RtpCodecKind::Audio,
@@ -273,7 +319,16 @@ impl TestPeer {
 
     /// A subscriber receiving audio and `video`; returns it and its receive-only offer.
     pub async fn subscriber_of(video: Video) -> (TestPeer, String) {
-        let (peer, _) = Self::build(video, 100, 109).await;
+        Self::subscribing(video, None).await
+    }
+
+    /// A subscriber that offers RED of its Opus (109) as `red_pt`, besides Opus itself.
+    pub async fn subscriber_with_red(red_pt: u8) -> (TestPeer, String) {
+        Self::subscribing(Video::Vp8, Some(red_pt)).await
+    }
+
+    async fn subscribing(video: Video, red: Option<u8>) -> (TestPeer, String) {
+        let (peer, _) = Self::build(video, 100, 109, red).await;
         for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
             peer.pc
                 .add_transceiver_from_kind(
@@ -351,13 +406,24 @@ impl TestPeer {
         let Some(local) = self.locals.iter().find(|l| l.video == video) else {
             return false;
         };
-        let pt = if video { 96 } else { 111 };
+        let pt = match (video, self.red) {
+            (true, _) => 96,
+            (false, false) => 111,
+            (false, true) => RED_PT,
+        };
         let mut payload = vec![0u8; len.max(8)];
         let now = clock().as_micros() as u64;
         payload[..8].copy_from_slice(&now.to_be_bytes());
         if video {
             // A VP8 payload descriptor starting a partition, then a keyframe-looking header.
             payload[8.min(len.saturating_sub(1))] = 0x10;
+        }
+        if !video && self.red {
+            // One redundant block (4 bytes, 960 samples before) and the primary.
+            let mut red = vec![0x80 | 111, 0x0F, 0x00, 4, 111];
+            red.extend_from_slice(&RED_COPY);
+            red.extend_from_slice(&payload);
+            payload = red;
         }
         let packet = rtp::Packet {
             header: rtp::header::Header {
@@ -376,6 +442,31 @@ impl TestPeer {
             self.last_sent.lock().unwrap()[usize::from(video)] = now;
         }
         sent
+    }
+
+    /// Sends `payload` as it is on the publisher's audio track (RED's payload type on a RED
+    /// publisher), numbered after what [`stream`] sent: for malformed payloads.
+    pub async fn send_audio_as_is(&self, timestamp: u32, payload: Vec<u8>) -> bool {
+        let Some(local) = self.locals.iter().find(|l| !l.video) else {
+            return false;
+        };
+        let seq = {
+            let mut next = self.next_seq.lock().unwrap();
+            next.1 = next.1.wrapping_add(1);
+            next.1.wrapping_sub(1)
+        };
+        let packet = rtp::Packet {
+            header: rtp::header::Header {
+                version: 2,
+                payload_type: if self.red { RED_PT } else { 111 },
+                sequence_number: seq,
+                timestamp,
+                ssrc: local.ssrc,
+                ..Default::default()
+            },
+            payload: Bytes::from(payload),
+        };
+        local.track.write_rtp(packet).await.is_ok()
     }
 
     /// The send stamp (µs on [`clock`]) of the last video or audio packet sent; 0 before any.

@@ -47,6 +47,8 @@ pub struct Watched {
     pub decode_ms: u64,
     /// The teacher's connection's round trip now (ms).
     pub rtt_ms: u64,
+    /// The teacher's audio arrives as redundant audio (`audio/red`).
+    pub audio_red: bool,
 }
 
 impl Watched {
@@ -157,6 +159,7 @@ pub async fn watched_in(classroom: &Browser) -> Watched {
              jitter_buffer_ms: +(d.jitterBufferMs || 0), \
              jitter_buffer_frames: +(d.jitterBufferFrames || 0), \
              decode_ms: +(d.decodeMs || 0), rtt_ms: +(d.rttMs || 0), \
+             audio_red: d.audioRed === 'true', \
              width: document.querySelector('#teacher-video')?.videoWidth || 0 }; })()",
         )
         .await;
@@ -171,6 +174,7 @@ pub async fn watched_in(classroom: &Browser) -> Watched {
         jitter_buffer_frames: number(&v, "jitter_buffer_frames"),
         decode_ms: number(&v, "decode_ms"),
         rtt_ms: number(&v, "rtt_ms"),
+        audio_red: v["audio_red"].as_bool().unwrap_or(false),
     }
 }
 
@@ -372,6 +376,29 @@ impl RuralDsl {
             )
             .await
             .as_u64()
+    }
+
+    /// The teacher's page receives the rural classroom's audio as redundant audio (its grid
+    /// tile's `data-audio-red`).
+    pub async fn teacher_hears_the_classroom_as_red(&self) -> bool {
+        self.teacher
+            .eval(&format!(
+                "document.querySelector('.grid-cell[data-classroom=\"{}\"] .tile')?.dataset.audioRed === 'true'",
+                self.room.0
+            ))
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
+    /// The teacher's page and the rural classroom's send their audio as redundant audio (each
+    /// `#my-media[data-audio-red]`).
+    pub async fn both_send_red(&self) -> (bool, bool) {
+        let js = "document.getElementById('my-media')?.dataset.audioRed === 'true'";
+        (
+            self.teacher.eval(js).await.as_bool().unwrap_or(false),
+            self.classroom.eval(js).await.as_bool().unwrap_or(false),
+        )
     }
 
     /// What the teacher's browser sends, as its page shows it (`#my-media`'s data: the widths

@@ -1,6 +1,7 @@
 //! A rural classroom on "rural DSL" — profile P1 through the user-space link emulator
 //! (`tests::link`): 2 Mbit/s down, 1 Mbit/s up, 40 ms one-way delay and 0.5% random loss each
-//! way — sees and hears the master classroom, and the teacher sees it. The school is a namespace
+//! way — sees and hears the master classroom, and the teacher sees it; the sound goes both ways
+//! as redundant audio (RED). The school is a namespace
 //! of the test's own; the rural classroom sits behind the emulated link, and the relay listens on
 //! the link's relay side. The scenario is [`tests::rural::RuralDsl`]; its frame rate is measured
 //! by `cargo bench -p tests --bench rural_link`, not asserted here.
@@ -63,6 +64,31 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
             Duration::from_secs(30),
         )
         .await;
+    // Both ways the sound is redundant audio (RFC 2198): each packet carries the one before, so
+    // a packet lost on the rural link is played from the next.
+    // (What each page's browser negotiated: Chrome's stats do not say which packets were RED;
+    // `media_red` checks what the relay forwards.)
+    assert!(
+        to.audio_red,
+        "the classroom receives the teacher as RED: {to:?}"
+    );
+    wait::until(
+        "both pages sending RED, and the teacher receiving the rural classroom as RED",
+        Duration::from_secs(10),
+        async || {
+            let sending = dsl.both_send_red().await;
+            let teacher_receives = dsl.teacher_hears_the_classroom_as_red().await;
+            if sending == (true, true) && teacher_receives {
+                Ok(())
+            } else {
+                Err(format!(
+                    "sending RED (teacher, classroom): {sending:?}, the teacher receiving it: \
+                     {teacher_receives}"
+                ))
+            }
+        },
+    )
+    .await;
     // The teacher's grid says how the rural classroom's link fares: rural DSL (0.5% loss, 80 ms
     // round trip) is a good link.
     let seen = wait::until(

@@ -47,7 +47,8 @@ impl Lesson {
                 data-jitter-buffer-ms={stats.jitter_buffer_ms.to_string()}
                 data-jitter-buffer-frames={stats.jitter_buffer_frames.to_string()}
                 data-decode-ms={stats.decode_ms.to_string()}
-                data-rtt-ms={stats.rtt_ms.to_string()}>
+                data-rtt-ms={stats.rtt_ms.to_string()}
+                data-audio-red={stats.audio_red.then_some("true")}>
                 <video id={id} data-source={source.to_string()} autoplay=true playsinline=true></video>
                 <figcaption>
                     <span class="tile-name">{ label }</span>
@@ -89,7 +90,8 @@ impl Lesson {
                 data-audio-loss-reported={m.sent.reported_audio_loss.map(|p| p.to_string())}
                 data-outgoing-kbps={m.sent.outgoing_kbps.map(|k| k.to_string())}
                 data-sent-widths={sent_widths(&m.sent)}
-                data-limited-by={m.sent.limited_by.clone()}>
+                data-limited-by={m.sent.limited_by.clone()}
+                data-audio-red={m.sent.audio_red.then_some("true")}>
                 if m.has_local() {
                     <video class="self-view" data-source="self" autoplay=true playsinline=true muted=true
                         title={sending_tooltip(&m.sent)}></video>

@@ -474,7 +474,10 @@ impl MediaPlane {
             init.set_direction(RtcRtpTransceiverDirection::Sendonly);
             init.set_streams(&streams);
             init.set_send_encodings(&encodings(self.role, &track.kind()));
-            pc.add_transceiver_with_media_stream_track_and_init(&track, &init);
+            let transceiver = pc.add_transceiver_with_media_stream_track_and_init(&track, &init);
+            if track.kind() == "audio" {
+                prefer_red(&transceiver);
+            }
         }
         let req = self.plan.publish();
         let onstate = self.state_watch(&pc, None);
@@ -562,7 +565,9 @@ impl MediaPlane {
             let (pc, events) = (peer.pc.clone(), self.events.clone());
             spawn_local(async move {
                 if let Ok(report) = JsFuture::from(pc.get_stats()).await {
-                    events.emit(MediaEvent::Sent(read_send_stats(&report)));
+                    let mut sent = read_send_stats(&report);
+                    sent.audio_red = sends_red(&pc);
+                    events.emit(MediaEvent::Sent(sent));
                 }
             });
         }
@@ -570,10 +575,9 @@ impl MediaPlane {
             let (pc, source, events) = (peer.pc.clone(), *source, self.events.clone());
             spawn_local(async move {
                 if let Ok(report) = JsFuture::from(pc.get_stats()).await {
-                    events.emit(MediaEvent::Stats {
-                        source,
-                        stats: read_stats(&report),
-                    });
+                    let mut stats = read_stats(&report);
+                    stats.audio_red = receives_red(&pc);
+                    events.emit(MediaEvent::Stats { source, stats });
                 }
             });
         }

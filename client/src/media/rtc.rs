@@ -32,6 +32,9 @@ pub struct TileStats {
     /// The connection's round trip now, milliseconds (`currentRoundTripTime` of its nominated
     /// candidate pair).
     pub rtt_ms: u64,
+    /// The audio may arrive as redundant audio: RED (`audio/red`, each packet carrying the one
+    /// before) was negotiated for it.
+    pub audio_red: bool,
 }
 
 pub(super) fn media_elements() -> Vec<HtmlMediaElement> {
@@ -105,6 +108,8 @@ pub struct SendStats {
     /// Why the browser sends a smaller picture than asked, if it does: `cpu`, `bandwidth` or
     /// `other` (`qualityLimitationReason`).
     pub limited_by: Option<String>,
+    /// The audio goes out as redundant audio (RED first among its negotiated codecs).
+    pub audio_red: bool,
 }
 
 /// The figures of this page's sending connection.
@@ -189,4 +194,88 @@ pub(super) fn read_stats(report: &JsValue) -> TileStats {
         }
     }
     stats
+}
+
+/// The codecs negotiated for the audio of `pc`'s receivers (`receivers`: true) or senders, in
+/// order (`getParameters().codecs`).
+fn audio_codecs(pc: &RtcPeerConnection, receivers: bool) -> Vec<String> {
+    let list = if receivers {
+        pc.get_receivers()
+    } else {
+        pc.get_senders()
+    };
+    let call = |target: &JsValue, name: &str| -> Option<JsValue> {
+        let f: js_sys::Function = Reflect::get(target, &name.into()).ok()?.dyn_into().ok()?;
+        f.call0(target).ok()
+    };
+    for end in list.iter() {
+        let track = Reflect::get(&end, &"track".into()).unwrap_or(JsValue::NULL);
+        if track.is_null() || text(&track, "kind") != "audio" {
+            continue;
+        }
+        let Some(parameters) = call(&end, "getParameters") else {
+            continue;
+        };
+        let Ok(codecs) = Reflect::get(&parameters, &"codecs".into()) else {
+            continue;
+        };
+        if let Ok(Some(codecs)) = js_sys::try_iter(&codecs) {
+            return codecs.flatten().map(|c| text(&c, "mimeType")).collect();
+        }
+    }
+    Vec::new()
+}
+
+fn is_red(mime: &str) -> bool {
+    mime.eq_ignore_ascii_case("audio/red")
+}
+
+/// The audio of receive-only `pc` may come as redundant audio: RED was negotiated for it.
+pub(super) fn receives_red(pc: &RtcPeerConnection) -> bool {
+    audio_codecs(pc, true).iter().any(|m| is_red(m))
+}
+
+/// `pc` sends its audio as redundant audio: RED is the first codec negotiated for it (the
+/// browser sends RED when it comes before Opus).
+pub(super) fn sends_red(pc: &RtcPeerConnection) -> bool {
+    audio_codecs(pc, false).first().is_some_and(|m| is_red(m))
+}
+
+/// Puts redundant audio (RFC 2198 `audio/red`) first among `transceiver`'s codecs, where the
+/// browser has it: the browser then sends each Opus packet with a copy of the one before, and a
+/// classroom that loses one on its link plays it from the next. The relay forwards RED to those
+/// that negotiated it and the plain Opus inside to the others. A browser without RED, or without
+/// `setCodecPreferences`, keeps its own order.
+pub(super) fn prefer_red(transceiver: &web_sys::RtcRtpTransceiver) {
+    let red_first = || -> Option<js_sys::Array> {
+        let window = web_sys::window()?;
+        let receiver = Reflect::get(&window, &"RTCRtpReceiver".into()).ok()?;
+        let get: js_sys::Function = Reflect::get(&receiver, &"getCapabilities".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let capabilities = get.call1(&receiver, &"audio".into()).ok()?;
+        let codecs: js_sys::Array = Reflect::get(&capabilities, &"codecs".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let is_red = |c: &JsValue| text(c, "mimeType").eq_ignore_ascii_case("audio/red");
+        if !codecs.iter().any(|c| is_red(&c)) {
+            return None;
+        }
+        let ordered = js_sys::Array::new();
+        for c in codecs.iter().filter(|c| is_red(c)) {
+            ordered.push(&c);
+        }
+        for c in codecs.iter().filter(|c| !is_red(c)) {
+            ordered.push(&c);
+        }
+        Some(ordered)
+    };
+    let Some(codecs) = red_first() else { return };
+    if let Ok(set) = Reflect::get(transceiver, &"setCodecPreferences".into())
+        .and_then(|f| f.dyn_into::<js_sys::Function>())
+    {
+        let _ = set.call1(transceiver, &codecs);
+    }
 }

@@ -62,17 +62,33 @@ pub fn h264_baseline() -> RTCRtpCodecParameters {
 }
 
 pub fn opus() -> RTCRtpCodecParameters {
-    codec(MIME_TYPE_OPUS, 48_000, 2, OPUS_FMTP, 111)
+    codec(MIME_TYPE_OPUS, 48_000, 2, OPUS_FMTP, super::red::OPUS_PT)
 }
 
-/// What a Publisher may send: VP8 or H.264 video, Opus audio. No RTX: retransmissions arrive on
-/// the media SSRC, so the relay forwards one stream per Track. REMB is negotiated so the
-/// Publisher's browser heeds the cap the relay puts on its video (`super::publisher_rate`).
+/// Redundant audio (RFC 2198) of Opus, as browsers offer it ([`super::red`]).
+pub const MIME_TYPE_RED: &str = "audio/red";
+
+pub fn red() -> RTCRtpCodecParameters {
+    let opus = super::red::OPUS_PT;
+    codec(
+        MIME_TYPE_RED,
+        48_000,
+        2,
+        &format!("{opus}/{opus}"),
+        super::red::RED_PT,
+    )
+}
+
+/// What a Publisher may send: VP8 or H.264 video, Opus audio, with RED where its browser puts
+/// it first (`super::red`). No RTX: retransmissions arrive on the media SSRC, so the relay
+/// forwards one stream per Track. REMB is negotiated so the Publisher's browser heeds the cap
+/// the relay puts on its video (`super::publisher_rate`).
 pub fn publisher_engine() -> Result<MediaEngine, rtc::shared::error::Error> {
     let mut engine = MediaEngine::default();
     for c in [vp8(), h264_constrained_baseline(), h264_baseline()] {
         engine.register_codec(c, RtpCodecKind::Video)?;
     }
+    engine.register_codec(red(), RtpCodecKind::Audio)?;
     engine.register_codec(opus(), RtpCodecKind::Audio)?;
     engine.register_feedback(
         RTCPFeedback {
@@ -85,7 +101,8 @@ pub fn publisher_engine() -> Result<MediaEngine, rtc::shared::error::Error> {
 }
 
 /// A Subscriber's connection offers exactly the codecs its Tracks carry (the Publisher's), so
-/// packets are forwarded as they are. Audio is payload type 111, video 96 on.
+/// packets are forwarded as they are. Audio is Opus, payload type 111, and RED of it, 63 (sent
+/// where the Subscriber's browser negotiates it, `super::red`); video 96 on.
 ///
 /// Each video codec also gets its retransmission format (RFC 4588 `rtx`, payload type 35 on),
 /// where the Subscriber's browser offers one: the relay's pacer sends its link probes as
@@ -96,17 +113,22 @@ pub fn subscriber_engine(
 ) -> Result<MediaEngine, rtc::shared::error::Error> {
     let mut engine = MediaEngine::default();
     for (i, (kind, c)) in codecs.iter().enumerate() {
-        let mut params = codec(&c.mime_type, c.clock_rate, c.channels, &c.sdp_fmtp_line, 0);
-        params.payload_type = if *kind == RtpCodecKind::Audio {
-            111
-        } else {
-            96 + i as u8
-        };
-        let video_pt = params.payload_type;
-        engine.register_codec(params, *kind)?;
-        if *kind == RtpCodecKind::Video {
-            engine.register_codec(rtx(video_pt, 35 + i as u8), RtpCodecKind::Video)?;
+        if *kind == RtpCodecKind::Audio {
+            // Whatever the Publisher negotiated: the relay carries its audio as Opus or RED.
+            engine.register_codec(red(), RtpCodecKind::Audio)?;
+            engine.register_codec(opus(), RtpCodecKind::Audio)?;
+            continue;
         }
+        let video_pt = 96 + i as u8;
+        let params = codec(
+            &c.mime_type,
+            c.clock_rate,
+            c.channels,
+            &c.sdp_fmtp_line,
+            video_pt,
+        );
+        engine.register_codec(params, *kind)?;
+        engine.register_codec(rtx(video_pt, 35 + i as u8), RtpCodecKind::Video)?;
     }
     Ok(engine)
 }

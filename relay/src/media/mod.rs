@@ -50,6 +50,7 @@ pub mod loss_report;
 pub mod pacing;
 pub mod probe;
 pub mod publisher_rate;
+pub mod red;
 pub mod retransmit;
 pub mod rtx;
 pub mod sdp;

@@ -4,11 +4,12 @@
 use super::demux::PeerId;
 use super::{ChainLimits, DriverError, SendTrack};
 use crate::media::chain;
-use crate::media::codecs;
+use crate::media::codecs::{self, MIME_TYPE_RED};
 use crate::media::link_meter::LinkMeter;
 use crate::media::loss_report::WorstLoss;
 use crate::media::pacing::Estimate;
 use crate::media::probe::LinkProbe;
+use crate::media::red;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::ice::tcp_type::TcpType;
 use rtc::media_stream::MediaStreamTrack;
@@ -63,8 +64,17 @@ fn host_candidate(
 struct Sender {
     id: RTCRtpSenderId,
     mime: String,
-    /// The SSRC and payload type negotiated for it, read once it is connected.
-    negotiated: Option<(u32, u8)>,
+    audio: bool,
+    /// What was negotiated for it, read once it is connected.
+    negotiated: Option<Negotiated>,
+}
+
+#[derive(Clone, Copy)]
+struct Negotiated {
+    ssrc: u32,
+    payload_type: u8,
+    /// Audio: RED's payload type, if the Subscriber's browser negotiated it.
+    red: Option<u8>,
 }
 
 pub(super) struct Conn {
@@ -88,6 +98,8 @@ pub(super) struct Conn {
     pub worst_loss: WorstLoss,
     /// The simulcast layer of each SSRC seen on a remote track (see [`Conn::layer_of`]).
     layers: HashMap<u32, SsrcLayer>,
+    /// Remote audio tracks: the payload type of RED on each, if the Publisher negotiated it.
+    pub remote_audio: HashMap<String, Option<u8>>,
 }
 
 /// What an SSRC of a remote track is.
@@ -171,7 +183,13 @@ impl Conn {
         let mut local_tracks = HashMap::new();
         for (i, track) in send.iter().enumerate() {
             let kind = track.kind;
-            let codec = track.codec.clone();
+            // Audio goes out as Opus, or RED of it where negotiated (`media::red`), whatever
+            // its Publisher negotiated.
+            let codec = if kind == RtpCodecKind::Audio {
+                crate::media::codecs::opus().rtp_codec
+            } else {
+                track.codec.clone()
+            };
             let track_id = format!(
                 "relay-{}-{i}",
                 if kind == RtpCodecKind::Audio {
@@ -199,6 +217,7 @@ impl Conn {
             senders.push(Sender {
                 id: sender,
                 mime: codec.mime_type,
+                audio: kind == RtpCodecKind::Audio,
                 negotiated: None,
             });
         }
@@ -234,6 +253,7 @@ impl Conn {
                 probe,
                 worst_loss,
                 layers: HashMap::new(),
+                remote_audio: HashMap::new(),
             },
             sdp,
         ))
@@ -274,6 +294,24 @@ impl Conn {
         layer
     }
 
+    /// Remote track `track_id` (received by `receiver`) is audio: notes whether its Publisher
+    /// negotiated RED, and as which payload type.
+    pub fn audio_opened(&mut self, track_id: &str, receiver: RTCRtpReceiverId) {
+        if self.remote_audio.len() >= MAX_SSRCS {
+            return;
+        }
+        let red = self.pc.rtp_receiver(receiver).and_then(|mut r| {
+            r.get_parameters()
+                .rtp_parameters
+                .codecs
+                .iter()
+                .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(MIME_TYPE_RED))
+                .map(|c| c.payload_type)
+        });
+        tracing::debug!(conn = %self.id, track_id, red_payload_type = ?red, "an audio Track opened");
+        self.remote_audio.insert(track_id.to_owned(), red);
+    }
+
     /// Sends `packet` on local track `track`, with the SSRC and payload type negotiated for it.
     pub fn write_rtp(
         &mut self,
@@ -292,7 +330,7 @@ impl Conn {
             .pc
             .rtp_sender(sender.id)
             .ok_or(DriverError::UnknownTrack(self.id, track))?;
-        let (ssrc, pt) = match sender.negotiated {
+        let negotiated = match sender.negotiated {
             Some(n) => n,
             None => {
                 let ssrc = rtp_sender
@@ -300,20 +338,30 @@ impl Conn {
                     .ssrcs()
                     .next()
                     .ok_or(DriverError::UnknownTrack(self.id, track))?;
-                let pt = rtp_sender
-                    .get_parameters()
-                    .rtp_parameters
-                    .codecs
-                    .iter()
-                    .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(&sender.mime))
-                    .map(|c| c.payload_type)
-                    .ok_or(DriverError::UnknownTrack(self.id, track))?;
-                sender.negotiated = Some((ssrc, pt));
-                (ssrc, pt)
+                let codecs = &rtp_sender.get_parameters().rtp_parameters.codecs;
+                let pt_of = |mime: &str| {
+                    codecs
+                        .iter()
+                        .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(mime))
+                        .map(|c| c.payload_type)
+                };
+                let n = Negotiated {
+                    ssrc,
+                    payload_type: pt_of(&sender.mime)
+                        .ok_or(DriverError::UnknownTrack(self.id, track))?,
+                    red: pt_of(MIME_TYPE_RED).filter(|_| sender.audio),
+                };
+                tracing::debug!(conn = %self.id, track, red_payload_type = ?n.red, "a Track's sending starts");
+                sender.negotiated = Some(n);
+                n
             }
         };
-        packet.header.ssrc = ssrc;
-        packet.header.payload_type = pt;
+        packet.header.ssrc = negotiated.ssrc;
+        if sender.audio {
+            red::outbound(&mut packet, negotiated.payload_type, negotiated.red)?;
+        } else {
+            packet.header.payload_type = negotiated.payload_type;
+        }
         rtp_sender.write_rtp(now, packet).map_err(rtc_error)
     }
 }

@@ -123,6 +123,8 @@ pub enum DriverError {
     Demux(#[from] DemuxError),
     #[error("the media port must be bound to one address, not {0}")]
     Unspecified(SocketAddr),
+    #[error("redundant audio: {0}")]
+    Red(#[from] crate::media::red::RedError),
 }
 
 /// How each connection answers NACKs and paces what it sends ([`crate::media::chain`]).

@@ -17,6 +17,7 @@ use super::receive::{Batch, Received};
 use super::routes::Routes;
 use super::timers::Timers;
 use super::{Command, DriverConfig, DriverError, DriverEvent, DriverStats, Opened};
+use crate::media::red;
 use bytes::BytesMut;
 use rand::distributions::{Alphanumeric, DistString};
 use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
@@ -25,6 +26,7 @@ use rtc::peer_connection::state::RTCPeerConnectionState;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 use rtc::{rtcp, rtp};
@@ -534,6 +536,9 @@ impl Driver {
                     if let (Some((kind, codec, simulcast)), false) = (opened, again) {
                         conn.remote_tracks
                             .insert(init.track_id.clone(), init.receiver_id);
+                        if kind == RtpCodecKind::Audio {
+                            conn.audio_opened(&init.track_id, init.receiver_id);
+                        }
                         self.out.emit(DriverEvent::TrackOpened {
                             conn: id,
                             track_id: init.track_id,
@@ -551,7 +556,16 @@ impl Driver {
             events_and_reads.then(|| conn.pc.poll_read()).flatten()
         {
             match message {
-                RTCMessage::RtpPacket(track_id, packet) => {
+                RTCMessage::RtpPacket(track_id, mut packet) => {
+                    // Audio as the relay carries it: Opus, or RED of Opus (`media::red`).
+                    if let Some(red_pt) = conn.remote_audio.get(&track_id) {
+                        if let Err(e) = red::inbound(&mut packet, *red_pt) {
+                            self.out.stats.read_errors += 1;
+                            tracing::debug!("media driver: {id} sent bad audio: {e}");
+                            continue;
+                        }
+                        tracing::trace!(conn = %id, red = packet.header.payload_type == red::RED_PT, "audio in");
+                    }
                     if self.config.rtp_events {
                         self.out.emit(DriverEvent::Rtp {
                             conn: id,
