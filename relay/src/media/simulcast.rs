@@ -286,6 +286,8 @@ pub struct LayerChoice {
     up_hold: Duration,
     /// The probe of the link before a switch up, while it runs.
     trial: Option<Trial>,
+    /// The next switch up (or its probe) need not wait for the hold ([`LayerChoice::hurry`]).
+    hurry: bool,
 }
 
 /// What the layer choice knows of the Subscriber's link's probes ([`super::probe`]).
@@ -444,8 +446,9 @@ impl LayerChoice {
                 let since = *self.higher_since.get_or_insert(now);
                 if let (Some(layer), true) = (
                     up,
-                    now.saturating_duration_since(since) >= self.up_hold.max(UP_HOLD),
+                    self.hurry || now.saturating_duration_since(since) >= self.up_hold.max(UP_HOLD),
                 ) {
+                    self.hurry = false;
                     let target = rate(Some(layer));
                     let extra = ((target - rate(self.chosen)) * PROBE_MARGIN).max(PROBE_LEAST_BPS);
                     self.trial = Some(Trial::new(layer, now, target, view.fulls));
@@ -454,7 +457,8 @@ impl LayerChoice {
             }
         } else if fits > self.chosen {
             let since = *self.higher_since.get_or_insert(now);
-            if now.saturating_duration_since(since) >= self.up_hold.max(UP_HOLD) {
+            if self.hurry || now.saturating_duration_since(since) >= self.up_hold.max(UP_HOLD) {
+                self.hurry = false;
                 self.chosen = fits;
                 self.higher_since = None;
                 self.up_at = Some(now);
@@ -466,6 +470,13 @@ impl LayerChoice {
             layer: self.chosen,
             probe: step,
         }
+    }
+
+    /// The Subscriber needs a larger layer than before (its classroom was given the floor and is
+    /// shown large): the next switch up, or its probe, goes without waiting for the hold. On a
+    /// probed link the switch still waits for a probe that passed.
+    pub fn hurry(&mut self) {
+        self.hurry = true;
     }
 
     /// The layer chosen last (`None`: paused, or not chosen yet).
@@ -673,6 +684,31 @@ mod tests {
                 video_bps: 1_500_000.0
             })
         );
+    }
+
+    #[test]
+    fn a_hurried_choice_probes_at_once_and_still_waits_for_the_probe() {
+        let t = Instant::now();
+        let s = Duration::from_secs;
+        let mut c = LayerChoice::default();
+        assert_eq!(probed(&mut c, t, 600_000.0, 0).layer, Some(1));
+        // Without a hurry, a second later: no probe (the hold is 5 s).
+        assert_eq!(probed(&mut c, t + s(1), 2_000_000.0, 0).probe, None);
+        c.hurry();
+        let start = probed(&mut c, t + s(2), 2_000_000.0, 0);
+        assert_eq!(start.layer, Some(1), "not before the probe passed");
+        assert!(
+            matches!(start.probe, Some(ProbeStep::Start { .. })),
+            "{start:?}"
+        );
+        assert_eq!(probed(&mut c, t + s(4), 2_000_000.0, 0).layer, Some(2));
+        // Once used, the hurry is gone: the next change waits as usual.
+        let mut plain = LayerChoice::default();
+        plain.hurry();
+        assert_eq!(plain.choose(t, 600_000.0, &RATES), Some(1));
+        assert_eq!(plain.choose(t + s(1), 2_000_000.0, &RATES), Some(2));
+        assert_eq!(plain.choose(t + s(2), 600_000.0, &RATES), Some(1));
+        assert_eq!(plain.choose(t + s(3), 2_000_000.0, &RATES), Some(1));
     }
 
     #[test]
