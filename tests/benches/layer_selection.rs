@@ -88,6 +88,7 @@ fn main() {
                             estimate_bps: Some(*estimate),
                             probe: &unprobed,
                             rtt: None,
+                            loss_permille: 0,
                         };
                         if layers
                             .for_sink(at, source, "cam", *sink, &link, layer, &p, &mut asks)

@@ -401,6 +401,16 @@ impl RuralDsl {
         )
     }
 
+    /// Bytes of audio the teacher's browser has sent so far, RTP headers included
+    /// (`#my-media[data-audio-bytes-sent]`).
+    pub async fn teacher_audio_bytes_sent(&self) -> u64 {
+        self.teacher
+            .eval("+(document.getElementById('my-media')?.dataset.audioBytesSent || 0)")
+            .await
+            .as_u64()
+            .unwrap_or(0)
+    }
+
     /// What the teacher's browser sends, as its page shows it (`#my-media`'s data: the widths
     /// of the layers it encodes, its uplink estimate, what limits it), for messages.
     pub async fn teacher_sending(&self) -> String {

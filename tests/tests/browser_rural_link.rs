@@ -21,6 +21,7 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
     // 15 s, allowing for the stats' one-second granularity), the picture keeps moving, and it
     // stands still for at most a second in all.
     let from = dsl.watched().await;
+    let sent_from = dsl.teacher_audio_bytes_sent().await;
     let window = Duration::from_secs(15);
     let to = wait::until(
         "13 s of the teacher's audio and new video frames in the rural classroom",
@@ -38,8 +39,14 @@ async fn a_classroom_on_rural_dsl_sees_and_hears_the_teacher() {
         },
     )
     .await;
+    let audio_bits = 8 * dsl
+        .teacher_audio_bytes_sent()
+        .await
+        .saturating_sub(sent_from);
     eprintln!(
-        "rural DSL: {from:?} -> {to:?}; emulator counters {}",
+        "rural DSL: {from:?} -> {to:?}; the teacher's audio (RED) {:.0} kbit/s of RTP (headers \
+         included, IP and UDP not); emulator counters {}",
+        audio_bits as f64 / (to.heard().saturating_sub(from.heard()) as f64 / 48.0),
         dsl.link.stats()
     );
     assert!(to.width > 0, "the teacher's video has a picture: {to:?}");

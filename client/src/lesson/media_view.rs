@@ -91,7 +91,8 @@ impl Lesson {
                 data-outgoing-kbps={m.sent.outgoing_kbps.map(|k| k.to_string())}
                 data-sent-widths={sent_widths(&m.sent)}
                 data-limited-by={m.sent.limited_by.clone()}
-                data-audio-red={m.sent.audio_red.then_some("true")}>
+                data-audio-red={m.sent.audio_red.then_some("true")}
+                data-audio-bytes-sent={m.sent.audio_bytes.to_string()}>
                 if m.has_local() {
                     <video class="self-view" data-source="self" autoplay=true playsinline=true muted=true
                         title={sending_tooltip(&m.sent)}></video>

@@ -110,6 +110,8 @@ pub struct SendStats {
     pub limited_by: Option<String>,
     /// The audio goes out as redundant audio (RED first among its negotiated codecs).
     pub audio_red: bool,
+    /// Bytes of audio sent so far, RTP headers included (`bytesSent` + `headerBytesSent`).
+    pub audio_bytes: u64,
 }
 
 /// The figures of this page's sending connection.
@@ -124,6 +126,10 @@ pub(super) fn read_send_stats(report: &JsValue) -> SendStats {
             ("remote-inbound-rtp", "audio") => {
                 let lost = number(&value, "fractionLost").clamp(0.0, 1.0);
                 stats.reported_audio_loss = Some((lost * 1000.0).round() as u16);
+            }
+            ("outbound-rtp", "audio") => {
+                stats.audio_bytes =
+                    (number(&value, "bytesSent") + number(&value, "headerBytesSent")) as u64;
             }
             ("outbound-rtp", "video") => {
                 let width = number(&value, "frameWidth") as u32;

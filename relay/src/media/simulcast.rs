@@ -314,6 +314,8 @@ pub struct Choice {
     pub probe: Option<ProbeStep>,
 }
 
+/// How far over the budget the lowest layer still fits (see [`LayerChoice::choose`]).
+pub const LOWEST_OVER: f64 = 1.25;
 /// Not even the lowest layer fitting for this long pauses the picture; until then the lowest
 /// layer goes on (an estimate dips while a queue drains after a drop in the link's rate).
 pub const PAUSE_HOLD: Duration = Duration::from_secs(2);
@@ -351,14 +353,18 @@ impl LayerChoice {
         layers: &[Option<f64>],
         probe: Option<ProbeView>,
     ) -> Choice {
+        let lowest = layers.iter().position(Option::is_some);
+        // The lowest layer fits a little over the budget: the pacer sends the audio first and
+        // drops video that waited too long, which a person notices less than no picture.
         let fits = layers
             .iter()
             .enumerate()
             .filter_map(|(i, rate)| rate.map(|r| (i, r)))
-            .filter(|(_, rate)| *rate <= budget_bps)
+            .filter(|(i, rate)| {
+                *rate <= budget_bps || (Some(*i) == lowest && *rate <= budget_bps * LOWEST_OVER)
+            })
             .map(|(i, _)| i)
             .next_back();
-        let lowest = layers.iter().position(Option::is_some);
         let arriving = self
             .chosen
             .is_none_or(|c| layers.get(c).is_some_and(Option::is_some));
@@ -635,6 +641,9 @@ mod tests {
         );
         assert_eq!(LayerChoice::default().choose(t, 600_000.0, &RATES), Some(1));
         assert_eq!(LayerChoice::default().choose(t, 100_000.0, &RATES), None);
+        // The lowest layer fits up to a quarter over the budget; no other does.
+        assert_eq!(LayerChoice::default().choose(t, 130_000.0, &RATES), Some(0));
+        assert_eq!(LayerChoice::default().choose(t, 450_000.0, &RATES), Some(0));
     }
 
     /// A choice on a probed link whose estimator found it full `fulls` times, 100 ms round trip.

@@ -26,11 +26,13 @@ const KEYFRAME_GAP: Duration = Duration::from_millis(500);
 /// what its audio takes off first. The estimate never grows past about twice what the link
 /// delivers plus 500 kbit/s (`media::estimator`), so from the middle layer (~500 kbit/s) the
 /// top one (~1.2 Mbit/s) must fit in 95% of 1.5 Mbit/s less the audio. The audio is RED of Opus
-/// (`media::red`): each packet carries two Opus frames of 32-48 kbit/s, and its 50 packets a
-/// second ~66 bytes of headers each (RTP, extensions, SRTP, UDP, IP), about 26 kbit/s: reckoned
-/// at 96 kbit/s (computed from those sizes, not measured).
+/// (`media::red`), two Opus frames per packet: the teacher's page sent 95 kbit/s of RTP for it
+/// (`browser_rural_link`, headers included, UDP and IP not). The choice reckons only 50 kbit/s
+/// of it: the pacer sends audio first, and the estimate sits under the link (85% of what
+/// arrived after each full queue); reckoning all of it paused the picture for the whole of
+/// P6's 300 kbit/s slowdown (`browser_link_slowdown`), where the low layer and the sound fit.
 const VIDEO_SHARE: f64 = 0.95;
-const AUDIO_BPS: f64 = 96_000.0;
+const AUDIO_BPS: f64 = 50_000.0;
 
 /// What the layer choice knows of a sink's connection's link.
 pub struct SinkLink<'a> {
@@ -39,7 +41,19 @@ pub struct SinkLink<'a> {
     /// Where probes of it are ordered (used once its pacer can probe).
     pub probe: &'a LinkProbe,
     pub rtt: Option<Duration>,
+    /// Packets it lost over the last second, per mille.
+    pub loss_permille: u16,
 }
+
+/// A long, lossy link (a satellite or long microwave hop losing a few percent): loss at least
+/// this, per mille, with a round trip at least [`LONG_ROUND_TRIP`]. There every lost packet of a
+/// frame holds the picture for a round trip until its retransmission arrives, and a larger
+/// layer's frames have more packets to lose: on P3 (5%, 600 ms) the middle layer froze 13.7 s in
+/// 30 s at 11 frames a second. Such a link gets the lowest layer, whatever its rate allows,
+/// until it has been neither for [`LOSSY_HOLD`].
+pub const LOSSY_PERMILLE: u16 = 30;
+pub const LONG_ROUND_TRIP: Duration = Duration::from_millis(400);
+pub const LOSSY_HOLD: Duration = Duration::from_secs(20);
 
 /// The layer a rid names: "0" to "3" (lowest first). Anything else names none.
 pub fn layer_of_rid(rid: &str) -> Option<usize> {
@@ -61,6 +75,8 @@ struct SinkLayer {
     forwarder: LayerForwarder,
     choice: LayerChoice,
     chosen_at: Option<Instant>,
+    /// The sink's link was last long and lossy then (see [`LOSSY_PERMILLE`]).
+    lossy_at: Option<Instant>,
 }
 
 /// Every simulcast Track of a worker and every sink's layer of one.
@@ -189,7 +205,24 @@ impl Layers {
                 .enumerate()
                 .map(|(i, (rate, peak))| if i < above { *rate } else { *peak })
                 .collect();
-            if let Some(highest) = self.caps.get(&(source, track_id.to_owned())) {
+            if link.loss_permille >= LOSSY_PERMILLE
+                && link.rtt.is_some_and(|rtt| rtt >= LONG_ROUND_TRIP)
+            {
+                if state.lossy_at.is_none() {
+                    tracing::debug!(conn = %sink.conn, loss_permille = link.loss_permille, rtt = ?link.rtt, "a long lossy link: the lowest layer");
+                }
+                state.lossy_at = Some(now);
+            }
+            let lossy = state
+                .lossy_at
+                .is_some_and(|t| now.saturating_duration_since(t) < LOSSY_HOLD);
+            let cap = self.caps.get(&(source, track_id.to_owned())).copied();
+            let lowest = rates.iter().position(Option::is_some);
+            let highest = match (cap, lossy.then_some(lowest).flatten()) {
+                (Some(c), Some(l)) => Some(c.min(l)),
+                (c, l) => c.or(l),
+            };
+            if let Some(highest) = highest {
                 for rate in rates.iter_mut().skip(highest + 1) {
                     *rate = None;
                 }
@@ -298,6 +331,7 @@ mod tests {
             estimate_bps: Some(bps),
             probe,
             rtt: None,
+            loss_permille: 0,
         }
     }
 
@@ -442,6 +476,7 @@ mod tests {
                 estimate_bps: Some(estimate),
                 probe: &probe,
                 rtt: Some(Duration::from_millis(50)),
+                loss_permille: 0,
             };
             for (layer, p) in [(0, &low), (2, &high)] {
                 layers.for_sink(at, source, "cam", sink, &link, layer, p, &mut asks);
@@ -541,5 +576,54 @@ mod tests {
         // Two seconds without a key frame: asked at 0, 0.5, 1 and 1.5 s.
         assert_eq!(asks.len(), 4, "{asks:?}");
         assert!(asks.iter().all(|a| a.ssrc == 100 && a.source == source));
+    }
+
+    #[test]
+    fn a_long_lossy_link_gets_the_lowest_layer_for_a_while() {
+        let t = Instant::now();
+        let source = PeerId(1);
+        let sink = Sink {
+            conn: PeerId(2),
+            track: 0,
+        };
+        let mut layers = Layers::default();
+        let unprobed = LinkProbe::default();
+        let mut asks = Vec::new();
+        // 5 Mbit/s estimated: room for both layers. `loss` per mille, 600 ms round trip.
+        let mut run = |layers: &mut Layers, from: u32, count: u32, loss: u16| {
+            for i in from..from + count {
+                let at = t + Duration::from_millis(u64::from(i) * 20);
+                let seq = i as u16;
+                let low = vp8_packet(100, seq, i % 25 == 0, 400);
+                let high = vp8_packet(300, 1000u16.wrapping_add(seq), i % 25 == 0, 1000);
+                layers.received(at, source, "cam", 0, &low);
+                layers.received(at, source, "cam", 1, &high);
+                let link = SinkLink {
+                    estimate_bps: Some(5_000_000.0),
+                    probe: &unprobed,
+                    rtt: Some(Duration::from_millis(600)),
+                    loss_permille: loss,
+                };
+                for (layer, p) in [(0, &low), (1, &high)] {
+                    layers.for_sink(at, source, "cam", sink, &link, layer, p, &mut asks);
+                }
+            }
+        };
+        // 1% loss: the high layer.
+        run(&mut layers, 0, 50, 10);
+        assert_eq!(layers.current(source, "cam", sink), Some(1));
+        // 5%: down to the low one at the next key frame.
+        run(&mut layers, 50, 50, 50);
+        assert_eq!(layers.current(source, "cam", sink), Some(0));
+        // The loss readings dip under 3% now and then: it stays down for 20 s after the last
+        // lossy one, then goes up (after the usual hold).
+        run(&mut layers, 100, 500, 20);
+        assert_eq!(layers.current(source, "cam", sink), Some(0), "held 10 s on");
+        run(&mut layers, 600, 1000, 20);
+        assert_eq!(
+            layers.current(source, "cam", sink),
+            Some(1),
+            "up once it has passed"
+        );
     }
 }

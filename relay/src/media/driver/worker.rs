@@ -706,13 +706,14 @@ impl Driver {
                 let copy = match layer {
                     None => packet.clone(),
                     Some(n) => {
+                        let reading = c.meter.read();
                         let link = SinkLink {
                             estimate_bps: c.estimate.get().map(|bps| bps as f64),
                             probe: &c.probe,
-                            rtt: c
-                                .meter
-                                .read()
+                            rtt: reading
+                                .as_ref()
                                 .map(|r| Duration::from_millis(u64::from(r.rtt_ms))),
+                            loss_permille: reading.map_or(0, |r| r.loss_permille),
                         };
                         let copy = self
                             .layers
