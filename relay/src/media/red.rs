@@ -157,6 +157,13 @@ pub fn outbound(packet: &mut rtp::Packet, opus_pt: u8, red_pt: Option<u8>) -> Re
     Ok(())
 }
 
+/// The RED payload type to send a Subscriber that negotiated `red_pt`: none over TCP (ICE-TCP,
+/// TURN over TCP or TLS), where a lost segment is sent again and no packet is lost on the way, so
+/// the copy of the packet before would only add weight to what is often the slowest link.
+pub fn for_link(red_pt: Option<u8>, over_tcp: bool) -> Option<u8> {
+    red_pt.filter(|_| !over_tcp)
+}
+
 /// Types every block of `packet`'s RED payload `payload_type` (copying the payload only if one
 /// differs).
 fn retype_blocks(packet: &mut rtp::Packet, layout: &Layout, payload_type: u8) {
@@ -308,6 +315,21 @@ mod tests {
             (opus.header.payload_type, &opus.payload[..]),
             (109, &b"opus"[..])
         );
+    }
+
+    #[test]
+    fn over_tcp_a_subscriber_that_negotiated_red_gets_plain_opus() {
+        let carried = audio(RED_PT, chrome_red(b"old", b"new"));
+        let mut over_udp = carried.clone();
+        outbound(&mut over_udp, 109, for_link(Some(62), false)).expect("RED");
+        assert_eq!(over_udp.header.payload_type, 62);
+        let mut over_tcp = carried;
+        outbound(&mut over_tcp, 109, for_link(Some(62), true)).expect("Opus");
+        assert_eq!(
+            (over_tcp.header.payload_type, &over_tcp.payload[..]),
+            (109, &b"new"[..])
+        );
+        assert_eq!(for_link(None, false), None);
     }
 
     proptest! {

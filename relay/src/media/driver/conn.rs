@@ -358,7 +358,8 @@ impl Conn {
         };
         packet.header.ssrc = negotiated.ssrc;
         if sender.audio {
-            red::outbound(&mut packet, negotiated.payload_type, negotiated.red)?;
+            let red = red::for_link(negotiated.red, self.meter.over_tcp());
+            red::outbound(&mut packet, negotiated.payload_type, red)?;
         } else {
             packet.header.payload_type = negotiated.payload_type;
         }

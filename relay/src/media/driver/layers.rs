@@ -335,6 +335,29 @@ mod tests {
         }
     }
 
+    /// Step `i` of a two-layer Track from `source` (a packet per layer every 20 ms after `t`, a
+    /// key frame every 0.5 s), received and offered to `sink` over `link`.
+    #[allow(clippy::too_many_arguments)]
+    fn two_layer_step(
+        layers: &mut Layers,
+        t: Instant,
+        i: u32,
+        source: PeerId,
+        sink: Sink,
+        link: &SinkLink<'_>,
+        asks: &mut Vec<KeyframeAsk>,
+    ) {
+        let at = t + Duration::from_millis(u64::from(i) * 20);
+        let (seq, key) = (i as u16, i.is_multiple_of(25));
+        let low = vp8_packet(100, seq, key, 400);
+        let high = vp8_packet(300, 1000u16.wrapping_add(seq), key, 1000);
+        layers.received(at, source, "cam", 0, &low);
+        layers.received(at, source, "cam", 1, &high);
+        for (layer, p) in [(0, &low), (1, &high)] {
+            layers.for_sink(at, source, "cam", sink, link, layer, p, asks);
+        }
+    }
+
     #[test]
     fn rids_name_layers_zero_to_three_only() {
         assert_eq!(layer_of_rid("0"), Some(0));
@@ -517,17 +540,10 @@ mod tests {
         let mut asks = Vec::new();
         // Capped before the Track arrives (a classroom's camera, small in the teacher's grid).
         layers.cap(source, "cam", Some(0));
-        let mut run = |layers: &mut Layers, from: u16, count: u16| {
+        let link = estimated(5_000_000.0, &unprobed);
+        let mut run = |layers: &mut Layers, from: u32, count: u32| {
             for i in from..from + count {
-                let at = t + Duration::from_millis(u64::from(i) * 20);
-                let low = vp8_packet(100, i, i % 25 == 0, 400);
-                let high = vp8_packet(300, 1000 + i, i % 25 == 0, 1000);
-                layers.received(at, source, "cam", 0, &low);
-                layers.received(at, source, "cam", 1, &high);
-                let link = estimated(5_000_000.0, &unprobed);
-                for (layer, p) in [(0, &low), (1, &high)] {
-                    layers.for_sink(at, source, "cam", sink, &link, layer, p, &mut asks);
-                }
+                two_layer_step(layers, t, i, source, sink, &link, &mut asks);
             }
         };
         run(&mut layers, 0, 50);
@@ -591,22 +607,14 @@ mod tests {
         let mut asks = Vec::new();
         // 5 Mbit/s estimated: room for both layers. `loss` per mille, 600 ms round trip.
         let mut run = |layers: &mut Layers, from: u32, count: u32, loss: u16| {
+            let link = SinkLink {
+                estimate_bps: Some(5_000_000.0),
+                probe: &unprobed,
+                rtt: Some(Duration::from_millis(600)),
+                loss_permille: loss,
+            };
             for i in from..from + count {
-                let at = t + Duration::from_millis(u64::from(i) * 20);
-                let seq = i as u16;
-                let low = vp8_packet(100, seq, i % 25 == 0, 400);
-                let high = vp8_packet(300, 1000u16.wrapping_add(seq), i % 25 == 0, 1000);
-                layers.received(at, source, "cam", 0, &low);
-                layers.received(at, source, "cam", 1, &high);
-                let link = SinkLink {
-                    estimate_bps: Some(5_000_000.0),
-                    probe: &unprobed,
-                    rtt: Some(Duration::from_millis(600)),
-                    loss_permille: loss,
-                };
-                for (layer, p) in [(0, &low), (1, &high)] {
-                    layers.for_sink(at, source, "cam", sink, &link, layer, p, &mut asks);
-                }
+                two_layer_step(layers, t, i, source, sink, &link, &mut asks);
             }
         };
         // 1% loss: the high layer.
