@@ -8,7 +8,8 @@
 //!
 //! Per scenario, over a window of 30 s once the classroom decodes (and 5 s more):
 //! - the picture: the width the classroom decodes and the layer the relay says it sends;
-//! - frames decoded per second; freezes (`freezeCount`, `totalFreezesDuration`);
+//! - frames decoded per second; freezes (`freezeCount`, `totalFreezesDuration`) and the longest
+//!   time without a new frame (the page's decoded frame count, read every 10 ms);
 //! - audio concealed: concealed samples over samples played out;
 //! - glass to glass, estimated: half the round trip plus the average time a frame spent in the
 //!   jitter buffer and decoding (`getStats`; the teacher's own leg is on the school's LAN);
@@ -25,7 +26,9 @@ use tests::link::pipeline::Settings;
 use tests::link::profiles::{
     Profile, P1_RURAL_DSL, P2_SLOW, P3_SLOW_LOSSY, P4_OUTAGE, P6_SLOWDOWN,
 };
-use tests::rural::{epoch_ms, watched_in, Camera, RuralDsl, Watched};
+use tests::rural::{
+    epoch_ms, longest_freeze_ms, watch_freezes, watched_in, Camera, RuralDsl, Watched,
+};
 
 const WINDOW: Duration = Duration::from_secs(30);
 
@@ -50,11 +53,12 @@ struct Steady {
     fps: f64,
     freezes: u64,
     freeze_ms: u64,
+    longest_freeze_ms: Option<u64>,
     concealed_percent: f64,
     glass_ms: Option<f64>,
 }
 
-fn steady(from: &Watched, to: &Watched, secs: f64, layer: String) -> Steady {
+fn steady(from: &Watched, to: &Watched, secs: f64, layer: String, longest: Option<u64>) -> Steady {
     let samples = to.audio_samples.saturating_sub(from.audio_samples);
     let concealed = to.audio_concealed.saturating_sub(from.audio_concealed);
     Steady {
@@ -63,6 +67,7 @@ fn steady(from: &Watched, to: &Watched, secs: f64, layer: String) -> Steady {
         fps: to.frames.saturating_sub(from.frames) as f64 / secs,
         freezes: to.freezes.saturating_sub(from.freezes),
         freeze_ms: to.freeze_ms.saturating_sub(from.freeze_ms),
+        longest_freeze_ms: longest,
         concealed_percent: if samples == 0 {
             100.0
         } else {
@@ -74,12 +79,15 @@ fn steady(from: &Watched, to: &Watched, secs: f64, layer: String) -> Steady {
 
 fn row(scenario: &str, who: &str, s: &Steady, page_to_picture: Option<f64>) -> String {
     format!(
-        "| {scenario} | {who} | {} ({}) | {:.1} | {} / {} ms | {:.2}% | {} | {} |",
+        "| {scenario} | {who} | {} ({}) | {:.1} | {} / {} ms | {} | {:.2}% | {} | {} |",
         s.width,
         s.layer,
         s.fps,
         s.freezes,
         s.freeze_ms,
+        s.longest_freeze_ms
+            .map(|g| format!("{g} ms"))
+            .unwrap_or_else(|| "–".into()),
         s.concealed_percent,
         s.glass_ms
             .map(|g| format!("{g:.0} ms"))
@@ -131,6 +139,10 @@ async fn measure_steady(profile: &Profile, with_school: bool) -> Vec<String> {
         None => None,
     };
     tokio::time::sleep(Duration::from_secs(5)).await;
+    watch_freezes(&dsl.classroom).await;
+    if let Some(page) = &school {
+        watch_freezes(page).await;
+    }
     let from = dsl.watched().await;
     let school_from = match &school {
         Some(page) => Some(watched_in(page).await),
@@ -143,7 +155,13 @@ async fn measure_steady(profile: &Profile, with_school: bool) -> Vec<String> {
     let mut rows = vec![row(
         profile.name,
         "rural",
-        &steady(&from, &to, secs, layer_of(&dsl.classroom).await),
+        &steady(
+            &from,
+            &to,
+            secs,
+            layer_of(&dsl.classroom).await,
+            longest_freeze_ms(&dsl.classroom).await,
+        ),
         rural_ready,
     )];
     if let (Some(page), Some(school_from)) = (&school, school_from) {
@@ -151,7 +169,13 @@ async fn measure_steady(profile: &Profile, with_school: bool) -> Vec<String> {
         rows.push(row(
             profile.name,
             "school (P0)",
-            &steady(&school_from, &school_to, secs, layer_of(page).await),
+            &steady(
+                &school_from,
+                &school_to,
+                secs,
+                layer_of(page).await,
+                longest_freeze_ms(page).await,
+            ),
             school_ready,
         ));
     }
@@ -246,9 +270,9 @@ async fn main() {
     }
     let started = Instant::now();
     println!(
-        "| profile | classroom | width (layer) | frames/s | freezes / total | audio concealed | glass to glass (est.) | page to picture |"
+        "| profile | classroom | width (layer) | frames/s | freezes / total | longest freeze | audio concealed | glass to glass (est.) | page to picture |"
     );
-    println!("|---|---|---|---:|---:|---:|---:|---:|");
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
     for (profile, with_school) in [
         (&P1_RURAL_DSL, false),
         (&P2_SLOW, true),

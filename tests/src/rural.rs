@@ -178,6 +178,31 @@ pub async fn watched_in(classroom: &Browser) -> Watched {
     }
 }
 
+/// From now on `page` records the longest time its teacher's `<video>` went without a new
+/// decoded frame (Chromium's `webkitDecodedFrameCount`, read every 10 ms with the page's clock):
+/// the longest freeze, which `freezeCount` and `totalFreezesDuration` do not give.
+pub async fn watch_freezes(page: &Browser) {
+    page.eval(
+        "(() => { const w = window.__longestFreeze = { count: -1, at: performance.now(), max: 0 }; \
+         setInterval(() => { const v = document.querySelector('#teacher-video'); \
+         const c = v ? (v.webkitDecodedFrameCount || 0) : 0; const now = performance.now(); \
+         if (c !== w.count) { w.max = Math.max(w.max, now - w.at); w.at = now; w.count = c; } \
+         }, 10); return true; })()",
+    )
+    .await;
+}
+
+/// The longest time without a new frame since [`watch_freezes`] (ms), the one still going on
+/// included; `None` if it was not called on `page`.
+pub async fn longest_freeze_ms(page: &Browser) -> Option<u64> {
+    page.eval(
+        "(() => { const w = window.__longestFreeze; \
+         return w ? Math.round(Math.max(w.max, performance.now() - w.at)) : null; })()",
+    )
+    .await
+    .as_u64()
+}
+
 /// The part of the teacher's picture the relay says a classroom's page gets
 /// (`#own-link[data-picture]`: `low`, `middle`, `high`, `paused`, `whole`; sent every 2 s), or
 /// "" before it has said.

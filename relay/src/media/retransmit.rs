@@ -11,8 +11,14 @@
 //!   included),
 //! - if its last send was at least one round trip ago (a NACK sent before the last copy could have
 //!   arrived names a packet that is already on its way),
-//! - and while it is younger than [`RetransmitLimits::max_age`] (older, the browser would no longer
-//!   decode it in time).
+//! - and while it is younger than [`RetransmitLimits::max_age`], or three round trips on a long
+//!   link (older, the browser would no longer decode it in time; on a 600 ms round trip a
+//!   second repair comes 1.2 s after the send, and without it a lost copy costs a key frame).
+//!
+//! On a lossy stream (its receiver reports say [`RetransmitLimits::twice_from_loss`] or more of
+//! its packets were lost) each resend goes out twice: a copy lost on such a link would cost a
+//! round trip more, and on a long link that is a frozen picture; the second copy costs the loss
+//! rate again (5% more video at 5% loss).
 //!
 //! The round trip is measured per stream from the Subscriber's receiver reports (the time since
 //! the relay sent the sender report they name, less the delay they report). Retransmissions are
@@ -46,6 +52,8 @@ pub struct RetransmitLimits {
     pub min_interval: Duration,
     /// Packets kept per stream (a power of two).
     pub history: usize,
+    /// The fraction lost (of 256, as receiver reports give it) from which resends go out twice.
+    pub twice_from_loss: u8,
 }
 
 impl Default for RetransmitLimits {
@@ -56,6 +64,8 @@ impl Default for RetransmitLimits {
             initial_rtt: Duration::from_millis(200),
             min_interval: Duration::from_millis(20),
             history: 1024,
+            // 3%.
+            twice_from_loss: 8,
         }
     }
 }
@@ -63,8 +73,10 @@ impl Default for RetransmitLimits {
 /// What the responder did, for the relay's logs and the tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RetransmitCounts {
-    /// Packets resent.
+    /// Packets resent (a resend that went out twice counts once).
     pub resent: u64,
+    /// Of those, resent twice (a lossy stream's).
+    pub resent_twice: u64,
     /// Requests refused: the packet was sent `max_sends` times already.
     pub refused_sends: u64,
     /// Requests refused: the last copy was sent less than a round trip ago.
@@ -84,6 +96,8 @@ struct Sent {
 struct History {
     slots: Vec<Option<Sent>>,
     rtt: Option<Duration>,
+    /// The fraction lost (of 256) the latest receiver report gave.
+    fraction_lost: u8,
 }
 
 impl History {
@@ -91,6 +105,7 @@ impl History {
         History {
             slots: (0..size).map(|_| None).collect(),
             rtt: None,
+            fraction_lost: 0,
         }
     }
 
@@ -168,10 +183,14 @@ impl BoundedNackResponder {
         let Some(history) = self.streams.get_mut(&nack.media_ssrc) else {
             return;
         };
-        let gap = history
-            .rtt
-            .unwrap_or(limits.initial_rtt)
-            .max(limits.min_interval);
+        let rtt = history.rtt.unwrap_or(limits.initial_rtt);
+        let gap = rtt.max(limits.min_interval);
+        let max_age = limits.max_age.max(rtt * 3);
+        let copies = if history.fraction_lost >= limits.twice_from_loss {
+            2
+        } else {
+            1
+        };
         let wanted = nack.nacks.iter().flat_map(|pair| {
             std::iter::once(pair.packet_id).chain(
                 (0..16u16)
@@ -188,7 +207,7 @@ impl BoundedNackResponder {
                 self.counts.refused_age += 1;
                 continue;
             };
-            if now.saturating_duration_since(sent.first) > limits.max_age {
+            if now.saturating_duration_since(sent.first) > max_age {
                 self.counts.refused_age += 1;
             } else if sent.sends >= limits.max_sends {
                 self.counts.refused_sends += 1;
@@ -198,18 +217,26 @@ impl BoundedNackResponder {
                 sent.sends += 1;
                 sent.last = now;
                 self.counts.resent += 1;
-                self.write.push_back(TaggedPacket {
-                    now,
-                    transport: TransportContext::default(),
-                    message: AttributedPacket::new(Packet::Rtp(sent.packet.clone()))
-                        .with(Attribute::Retransmission),
-                });
+                if copies == 2 {
+                    self.counts.resent_twice += 1;
+                }
+                for _ in 0..copies {
+                    self.write.push_back(TaggedPacket {
+                        now,
+                        transport: TransportContext::default(),
+                        message: AttributedPacket::new(Packet::Rtp(sent.packet.clone()))
+                            .with(Attribute::Retransmission),
+                    });
+                }
             }
         }
     }
 
     fn on_receiver_reports(&mut self, now: Instant, reports: &[ReceptionReport]) {
         for report in reports {
+            if let Some(history) = self.streams.get_mut(&report.ssrc) {
+                history.fraction_lost = report.fraction_lost;
+            }
             let Some(rtt) = self.reports.rtt(report, now) else {
                 continue;
             };
@@ -454,6 +481,67 @@ mod tests {
         r.handle_write(other).expect("write");
         assert!(r.poll_write().is_some());
         assert!(!r.streams.contains_key(&99));
+    }
+
+    /// Has `r` measure a round trip of `rtt` on [`SSRC`] and a fraction lost of `lost` (of 256),
+    /// from a receiver report arriving at `at`.
+    fn report(r: &mut BoundedNackResponder, at: Instant, rtt: Duration, lost: u8) {
+        let ntp: u64 = 0x0001_2345_6789_0000;
+        let sr = Packet::Rtcp(vec![Box::new(SenderReport {
+            ssrc: SSRC,
+            ntp_time: ntp,
+            ..Default::default()
+        })]);
+        r.handle_write(tagged(at - rtt, sr)).expect("write");
+        while r.poll_write().is_some() {}
+        let rr = Packet::Rtcp(vec![Box::new(ReceiverReport {
+            ssrc: 2,
+            reports: vec![ReceptionReport {
+                ssrc: SSRC,
+                last_sender_report: (ntp >> 16) as u32,
+                fraction_lost: lost,
+                ..Default::default()
+            }],
+            ..Default::default()
+        })]);
+        r.handle_read(tagged(at, rr)).expect("read");
+        while r.poll_read().is_some() {}
+    }
+
+    #[test]
+    fn on_a_long_link_a_packet_is_resent_for_three_round_trips() {
+        let mut r = responder();
+        let t0 = Instant::now();
+        report(&mut r, t0, Duration::from_millis(600), 0);
+        let ms = |n| t0 + Duration::from_millis(n);
+        send(&mut r, ms(1000), 4);
+        // The first NACK comes a round trip after the send, the second (its copy was lost)
+        // a round trip later: past the 1 s that is enough on a short link.
+        assert_eq!(ask(&mut r, ms(1000 + 620), 4, 0), vec![4]);
+        assert_eq!(ask(&mut r, ms(1000 + 1240), 4, 0), vec![4]);
+        // Three sends in all, and past three round trips nothing is resent.
+        send(&mut r, ms(1000), 5);
+        assert!(ask(&mut r, ms(1000 + 1900), 5, 0).is_empty());
+        assert_eq!(r.counts().refused_age, 1);
+    }
+
+    #[test]
+    fn on_a_lossy_stream_each_resend_goes_out_twice() {
+        let mut r = responder();
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        // 2% lost: one copy.
+        report(&mut r, t0, Duration::from_millis(100), 5);
+        send(&mut r, ms(10), 1);
+        assert_eq!(ask(&mut r, ms(200), 1, 0), vec![1]);
+        // 5% lost: two copies, counted as one resend, and as one of the three sends.
+        report(&mut r, ms(300), Duration::from_millis(100), 13);
+        send(&mut r, ms(310), 2);
+        assert_eq!(ask(&mut r, ms(500), 2, 0), vec![2, 2]);
+        assert_eq!(ask(&mut r, ms(700), 2, 0), vec![2, 2]);
+        assert!(ask(&mut r, ms(900), 2, 0).is_empty());
+        let c = r.counts();
+        assert_eq!((c.resent, c.resent_twice, c.refused_sends), (3, 2, 1));
     }
 
     #[test]
