@@ -4,7 +4,8 @@
 //! link, the teacher's camera sent as three simulcast layers).
 //!
 //! Run (as root, with Chromium and the built client; about 12 minutes):
-//! `./scripts/build-client.sh && cargo bench -p tests --bench rural_links`.
+//! `./scripts/build-client.sh && cargo bench -p tests --bench rural_links`; some profiles only:
+//! `RURAL_LINKS=P2,P3 cargo bench -p tests --bench rural_links`.
 //!
 //! Per scenario, over a window of 30 s once the classroom decodes (and 5 s more):
 //! - the picture: the width the classroom decodes and the layer the relay says it sends;
@@ -261,6 +262,13 @@ async fn measure_slowdown() -> String {
     )
 }
 
+/// Whether the profile named `name` ("P2 slow", "P4") runs: all of them, or those whose number
+/// `RURAL_LINKS` lists (e.g. `RURAL_LINKS=P2,P5`).
+fn chosen(name: &str) -> bool {
+    let number = name.split(' ').next().unwrap_or(name);
+    std::env::var("RURAL_LINKS").map_or(true, |list| list.split(',').any(|p| p.trim() == number))
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this too, but only to build it.
@@ -279,18 +287,25 @@ async fn main() {
         (&P3_SLOW_LOSSY, true),
         (&P5_ON_P2, false),
     ] {
+        if !chosen(profile.name) {
+            continue;
+        }
         eprintln!("rural_links: {}", profile.name);
         for row in measure_steady(profile, with_school).await {
             println!("{row}");
         }
     }
     println!();
-    eprintln!("rural_links: P4");
-    println!("{}", measure_outage().await);
-    println!();
-    eprintln!("rural_links: P6");
-    println!("{}", measure_slowdown().await);
-    println!();
+    if chosen("P4") {
+        eprintln!("rural_links: P4");
+        println!("{}", measure_outage().await);
+        println!();
+    }
+    if chosen("P6") {
+        eprintln!("rural_links: P6");
+        println!("{}", measure_slowdown().await);
+        println!();
+    }
     println!(
         "(window {} s per profile; all scenarios in {:.0} s)",
         WINDOW.as_secs(),

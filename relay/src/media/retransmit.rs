@@ -11,14 +11,17 @@
 //!   included),
 //! - if its last send was at least one round trip ago (a NACK sent before the last copy could have
 //!   arrived names a packet that is already on its way),
-//! - and while it is younger than [`RetransmitLimits::max_age`], or three round trips on a long
-//!   link (older, the browser would no longer decode it in time; on a 600 ms round trip a
-//!   second repair comes 1.2 s after the send, and without it a lost copy costs a key frame).
+//! - and while it is younger than [`RetransmitLimits::max_age`], or three of the link's shortest
+//!   round trips on a long link, at most [`RetransmitLimits::max_age_long`] (older, the browser
+//!   would no longer decode it in time; on a 600 ms round trip a second repair comes 1.2 s
+//!   after the send, and without it a lost copy costs a key frame).
 //!
 //! On a lossy stream (its receiver reports say [`RetransmitLimits::twice_from_loss`] or more of
-//! its packets were lost) each resend goes out twice: a copy lost on such a link would cost a
-//! round trip more, and on a long link that is a frozen picture; the second copy costs the loss
-//! rate again (5% more video at 5% loss).
+//! its packets were lost) whose round trip is near its shortest (no queue stands, so the loss is
+//! the link's own, not the relay's overshoot) each resend goes out twice: a copy lost on such a
+//! link would cost a round trip more, and on a long link that is a frozen picture; the second
+//! copy costs the loss rate again (5% more video at 5% loss). Neither rule uses the round trip a
+//! queue adds: both would add to the traffic that made the queue.
 //!
 //! The round trip is measured per stream from the Subscriber's receiver reports (the time since
 //! the relay sent the sender report they name, less the delay they report). Retransmissions are
@@ -44,8 +47,10 @@ use std::time::{Duration, Instant};
 pub struct RetransmitLimits {
     /// Sends of one packet in all, the first one included.
     pub max_sends: u8,
-    /// A packet older than this is not resent.
+    /// A packet older than this is not resent...
     pub max_age: Duration,
+    /// ...unless three of the link's shortest round trips are longer, up to this.
+    pub max_age_long: Duration,
     /// The round trip assumed until a receiver report measures one.
     pub initial_rtt: Duration,
     /// Resends are never closer together than this, whatever the round trip.
@@ -61,6 +66,7 @@ impl Default for RetransmitLimits {
         RetransmitLimits {
             max_sends: 3,
             max_age: Duration::from_millis(1000),
+            max_age_long: Duration::from_millis(2000),
             initial_rtt: Duration::from_millis(200),
             min_interval: Duration::from_millis(20),
             history: 1024,
@@ -96,6 +102,8 @@ struct Sent {
 struct History {
     slots: Vec<Option<Sent>>,
     rtt: Option<Duration>,
+    /// The shortest round trip measured (the link's own, without a queue).
+    min_rtt: Option<Duration>,
     /// The fraction lost (of 256) the latest receiver report gave.
     fraction_lost: u8,
 }
@@ -105,6 +113,7 @@ impl History {
         History {
             slots: (0..size).map(|_| None).collect(),
             rtt: None,
+            min_rtt: None,
             fraction_lost: 0,
         }
     }
@@ -185,8 +194,11 @@ impl BoundedNackResponder {
         };
         let rtt = history.rtt.unwrap_or(limits.initial_rtt);
         let gap = rtt.max(limits.min_interval);
-        let max_age = limits.max_age.max(rtt * 3);
-        let copies = if history.fraction_lost >= limits.twice_from_loss {
+        let shortest = history.min_rtt.unwrap_or(limits.initial_rtt);
+        let max_age = limits.max_age.max((shortest * 3).min(limits.max_age_long));
+        // No standing queue: the smoothed round trip within 100 ms or a quarter of the shortest.
+        let no_queue = rtt <= shortest + (shortest / 4).max(Duration::from_millis(100));
+        let copies = if no_queue && history.fraction_lost >= limits.twice_from_loss {
             2
         } else {
             1
@@ -246,6 +258,7 @@ impl BoundedNackResponder {
                     Some(old) => (old * 7 + rtt) / 8,
                     None => rtt,
                 });
+                history.min_rtt = Some(history.min_rtt.map_or(rtt, |m| m.min(rtt)));
             }
         }
     }
@@ -486,7 +499,10 @@ mod tests {
     /// Has `r` measure a round trip of `rtt` on [`SSRC`] and a fraction lost of `lost` (of 256),
     /// from a receiver report arriving at `at`.
     fn report(r: &mut BoundedNackResponder, at: Instant, rtt: Duration, lost: u8) {
-        let ntp: u64 = 0x0001_2345_6789_0000;
+        // Each sender report its own time, as a real one has.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ntp: u64 = 0x0001_0000_0000_0000 + (n << 16);
         let sr = Packet::Rtcp(vec![Box::new(SenderReport {
             ssrc: SSRC,
             ntp_time: ntp,
@@ -519,10 +535,19 @@ mod tests {
         // a round trip later: past the 1 s that is enough on a short link.
         assert_eq!(ask(&mut r, ms(1000 + 620), 4, 0), vec![4]);
         assert_eq!(ask(&mut r, ms(1000 + 1240), 4, 0), vec![4]);
-        // Three sends in all, and past three round trips nothing is resent.
+        // Past three round trips nothing is resent.
         send(&mut r, ms(1000), 5);
         assert!(ask(&mut r, ms(1000 + 1900), 5, 0).is_empty());
         assert_eq!(r.counts().refused_age, 1);
+        // A queue that doubles the round trip does not lengthen it further: the shortest counts.
+        report(&mut r, ms(3000), Duration::from_millis(1500), 0);
+        send(&mut r, ms(3000), 6);
+        assert!(ask(&mut r, ms(3000 + 1900), 6, 0).is_empty());
+        // Nor does a link whose own round trip is very long stretch it beyond 2 s.
+        let mut far = responder();
+        report(&mut far, t0, Duration::from_millis(1000), 0);
+        send(&mut far, ms(100), 1);
+        assert!(ask(&mut far, ms(100 + 2100), 1, 0).is_empty());
     }
 
     #[test]
@@ -542,6 +567,13 @@ mod tests {
         assert!(ask(&mut r, ms(900), 2, 0).is_empty());
         let c = r.counts();
         assert_eq!((c.resent, c.resent_twice, c.refused_sends), (3, 2, 1));
+        // 5% lost while a queue stands (the round trip 400 ms over its shortest): the loss is
+        // the overshoot's, and a second copy would add to it.
+        for k in 0..20 {
+            report(&mut r, ms(1000 + k * 10), Duration::from_millis(500), 13);
+        }
+        send(&mut r, ms(1300), 3);
+        assert_eq!(ask(&mut r, ms(1900), 3, 0), vec![3]);
     }
 
     #[test]
