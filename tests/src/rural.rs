@@ -123,6 +123,8 @@ pub enum Camera {
     Default,
     /// Random noise: the encoder sends its whole cap (1 Mbit/s for the teacher).
     Noise,
+    /// Chromium's moving pattern at 30 frames/s, as a school's webcam sends (the default is 20).
+    Smooth,
 }
 
 async fn open(driver: &Chromedriver, relay: &TestRelay, link: &str, camera: &[String]) -> Browser {
@@ -265,6 +267,8 @@ impl RuralDsl {
         let videos = tempfile::tempdir().expect("a folder for the camera's video");
         let teacher_camera = match camera {
             Camera::Default => Vec::new(),
+            // The last of a repeated switch is the one Chromium reads.
+            Camera::Smooth => vec!["--use-fake-device-for-media-stream=fps=30".to_string()],
             Camera::Noise => vec![format!(
                 "--use-file-for-fake-video-capture={}",
                 write_noise_y4m(videos.path()).display()
