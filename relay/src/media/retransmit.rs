@@ -242,6 +242,15 @@ impl BoundedNackResponder {
                 }
             }
         }
+        tracing::trace!(
+            ssrc = nack.media_ssrc,
+            rtt_ms = rtt.as_millis() as u64,
+            shortest_ms = shortest.as_millis() as u64,
+            fraction_lost = history.fraction_lost,
+            copies,
+            counts = ?self.counts,
+            "NACK answered"
+        );
     }
 
     fn on_receiver_reports(&mut self, now: Instant, reports: &[ReceptionReport]) {
