@@ -25,7 +25,17 @@ pub const PROBE_SETTLE: Duration = Duration::from_millis(400);
 pub const PROBE_MARGIN: f64 = 1.2;
 /// A probe adds at least this much: a layer the Publisher's encoder has just started again
 /// sends little for a while, and a probe of almost nothing proves nothing.
-pub const PROBE_LEAST_BPS: f64 = 150_000.0;
+pub const PROBE_LEAST_BPS: f64 = 200_000.0;
+
+/// A probe takes the video to at most this times what the link carries (the video sent now, or
+/// what the last passed step carried), or adds [`PROBE_LEAST_BPS`]. The estimator needs a round
+/// trip and its queue window to find a link full, and meanwhile the probe fills the link's
+/// queue: on P2 (800 kbit/s, 300 ms round trip, a 300 ms queue) probes of 916 kbit/s and of 1.25
+/// Mbit/s on top of the middle layer overflowed it, and the audio went with the dropped packets
+/// (the second was within an estimate that had grown while the relay sent less than the link
+/// carried, which proves nothing). A larger layer is then reached in steps: a passed step
+/// raises the estimate, and the next step follows at once.
+pub const PROBE_MOST_OVER: f64 = 1.5;
 
 /// What the pacer is to add: `extra_bps` on top of the media, until `until`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -115,6 +125,9 @@ pub struct Trial {
     pub started: Instant,
     /// The total rate (the media after the switch) the probe tests.
     pub total_bps: f64,
+    /// A step towards `layer` ([`PROBE_MOST_OVER`]): passed, it raises the estimate to
+    /// `total_bps` but switches nothing.
+    pub step: bool,
     fulls: u64,
 }
 
@@ -137,7 +150,17 @@ impl Trial {
             layer,
             started: now,
             total_bps,
+            step: false,
             fulls,
+        }
+    }
+
+    /// This trial as a step towards its layer testing only `total_bps` (see [`Trial::step`]).
+    pub fn as_step(self, total_bps: f64) -> Trial {
+        Trial {
+            step: true,
+            total_bps,
+            ..self
         }
     }
 

@@ -12,7 +12,7 @@
 //!
 //! Not wired into the driver yet (Rural links issue): the pure core first, with its tests.
 
-use super::probe::{Trial, Verdict, PROBE_LEAST_BPS, PROBE_MARGIN};
+use super::probe::{Trial, Verdict, PROBE_LEAST_BPS, PROBE_MARGIN, PROBE_MOST_OVER};
 use super::vp8::Vp8Packet;
 use std::time::{Duration, Instant};
 
@@ -288,6 +288,8 @@ pub struct LayerChoice {
     trial: Option<Trial>,
     /// The next switch up (or its probe) need not wait for the hold ([`LayerChoice::hurry`]).
     hurry: bool,
+    /// The video rate the last passed step carried, while steps go on ([`PROBE_MOST_OVER`]).
+    stepped_bps: Option<f64>,
 }
 
 /// What the layer choice knows of the Subscriber's link's probes ([`super::probe`]).
@@ -386,6 +388,7 @@ impl LayerChoice {
         };
         if verdict == Verdict::Failed {
             self.trial = None;
+            self.stepped_bps = None;
             self.higher_since = None;
             self.failed_at = Some(now);
             self.up_hold = (self.up_hold.max(UP_HOLD) * 2).min(PROBE_HOLD_MAX);
@@ -432,6 +435,7 @@ impl LayerChoice {
             self.chosen = next;
             self.higher_since = None;
             self.trial = None;
+            self.stepped_bps = None;
         } else if let Some(view) = probe {
             // Up only through a probe: to what the estimate allows, or else one layer.
             let up = if fits > self.chosen { fits } else { next_up };
@@ -440,10 +444,18 @@ impl LayerChoice {
                 self.trial = None;
             } else if let Some(trial) = self.trial {
                 if verdict == Verdict::Passed {
-                    self.chosen = Some(trial.layer);
                     self.trial = None;
-                    self.higher_since = None;
-                    self.up_at = Some(now);
+                    if trial.step {
+                        // The next step at once (the hold counts as done), from what this one
+                        // carried.
+                        self.higher_since = now.checked_sub(self.up_hold.max(UP_HOLD));
+                        self.stepped_bps = Some(trial.total_bps * PROBE_MARGIN);
+                    } else {
+                        self.chosen = Some(trial.layer);
+                        self.higher_since = None;
+                        self.up_at = Some(now);
+                        self.stepped_bps = None;
+                    }
                     step = Some(ProbeStep::Passed {
                         video_bps: trial.total_bps,
                     });
@@ -455,10 +467,23 @@ impl LayerChoice {
                     self.hurry || now.saturating_duration_since(since) >= self.up_hold.max(UP_HOLD),
                 ) {
                     self.hurry = false;
-                    let target = rate(Some(layer));
-                    let extra = ((target - rate(self.chosen)) * PROBE_MARGIN).max(PROBE_LEAST_BPS);
-                    self.trial = Some(Trial::new(layer, now, target, view.fulls));
-                    step = Some(ProbeStep::Start { extra_bps: extra });
+                    let (now_bps, target) = (rate(self.chosen), rate(Some(layer)));
+                    let wanted = ((target - now_bps) * PROBE_MARGIN).max(PROBE_LEAST_BPS);
+                    // From what the link carries now, or carried in the last step: an estimate
+                    // that grew while the relay sent less than the link carries proves nothing.
+                    let base = self.stepped_bps.unwrap_or(0.0).max(now_bps);
+                    let most = (base * PROBE_MOST_OVER - now_bps).max(PROBE_LEAST_BPS);
+                    let trial = Trial::new(layer, now, target, view.fulls);
+                    self.trial = Some(if wanted > most {
+                        // What the link carries during the step, as a layer's rate with the
+                        // margin that a passed probe's estimate adds back.
+                        trial.as_step((now_bps + most) / PROBE_MARGIN)
+                    } else {
+                        trial
+                    });
+                    step = Some(ProbeStep::Start {
+                        extra_bps: wanted.min(most),
+                    });
                 }
             }
         } else if fits > self.chosen {
@@ -659,22 +684,41 @@ mod tests {
         )
     }
 
+    /// Choices every 0.5 s from `from` on a link with `budget`, until `layer` is chosen (at most
+    /// 30 s): the probes' extra rates, what each passed one proved, and when the switch came.
+    fn climb(
+        c: &mut LayerChoice,
+        from: Instant,
+        budget: f64,
+        layer: usize,
+    ) -> (Vec<f64>, Vec<f64>, Instant) {
+        let (mut extras, mut proved) = (Vec::new(), Vec::new());
+        for i in 0..60 {
+            let at = from + Duration::from_millis(500 * i);
+            let choice = probed(c, at, budget, 0);
+            match choice.probe {
+                Some(ProbeStep::Start { extra_bps }) => extras.push(extra_bps),
+                Some(ProbeStep::Passed { video_bps }) => proved.push(video_bps),
+                None => {}
+            }
+            if choice.layer == Some(layer) {
+                return (extras, proved, at);
+            }
+        }
+        panic!("never up to {layer}: probes {extras:?}, proved {proved:?}");
+    }
+
     #[test]
     fn on_a_probed_link_a_switch_up_waits_for_a_probe_that_passed() {
         let t = Instant::now();
         let s = Duration::from_secs;
         let mut c = LayerChoice::default();
         assert_eq!(probed(&mut c, t, 600_000.0, 0).layer, Some(1));
-        // Room for the top layer: after the hold, a probe of what the switch adds, with margin.
+        // Room for the top layer by the estimate: after the hold, a probe.
         assert_eq!(probed(&mut c, t + s(1), 2_000_000.0, 0).probe, None);
         let start = probed(&mut c, t + s(1) + UP_HOLD, 2_000_000.0, 0);
         assert_eq!(start.layer, Some(1), "not before the probe passed");
-        match start.probe {
-            Some(ProbeStep::Start { extra_bps }) => {
-                assert!((extra_bps - 1_000_000.0 * PROBE_MARGIN).abs() < 1.0)
-            }
-            other => panic!("{other:?}"),
-        }
+        assert!(matches!(start.probe, Some(ProbeStep::Start { .. })));
         let started = t + s(1) + UP_HOLD;
         let pending = probed(&mut c, started + Duration::from_millis(500), 2_000_000.0, 0);
         assert_eq!(
@@ -684,14 +728,22 @@ mod tests {
                 probe: None
             }
         );
-        // Its packets have settled without the link filling: up.
-        let passed = probed(&mut c, started + s(2), 2_000_000.0, 0);
-        assert_eq!(passed.layer, Some(2));
+        // The switch would add 1.2 Mbit/s with margin; the link carries 500 kbit/s of video:
+        // steps to 1.5 times what it carried (at least 200 kbit/s more), each at once after the
+        // last passed, then the switch's own probe.
+        let mut c = LayerChoice::default();
+        probed(&mut c, t, 600_000.0, 0);
+        probed(&mut c, t + s(1), 2_000_000.0, 0);
+        let (extras, proved, up_at) = climb(&mut c, t + s(1) + UP_HOLD, 2_000_000.0, 2);
+        assert_eq!(extras, vec![250_000.0, 625_000.0, 1_187_500.0, 1_200_000.0]);
+        let carried: Vec<f64> = proved.iter().map(|v| v * PROBE_MARGIN).collect();
         assert_eq!(
-            passed.probe,
-            Some(ProbeStep::Passed {
-                video_bps: 1_500_000.0
-            })
+            carried,
+            vec![750_000.0, 1_125_000.0, 1_687_500.0, 1_800_000.0]
+        );
+        assert!(
+            up_at <= t + s(1) + UP_HOLD + s(8),
+            "four probes, about 2 s each: {up_at:?}"
         );
     }
 
@@ -710,7 +762,13 @@ mod tests {
             matches!(start.probe, Some(ProbeStep::Start { .. })),
             "{start:?}"
         );
-        assert_eq!(probed(&mut c, t + s(4), 2_000_000.0, 0).layer, Some(2));
+        assert_eq!(
+            probed(&mut c, t + s(4), 2_000_000.0, 0).layer,
+            Some(1),
+            "a step"
+        );
+        let (_, _, up_at) = climb(&mut c, t + s(4), 2_000_000.0, 2);
+        assert!(up_at <= t + s(10), "{up_at:?}");
         // Once used, the hurry is gone: the next change waits as usual.
         let mut plain = LayerChoice::default();
         plain.hurry();
@@ -786,22 +844,45 @@ mod tests {
         assert_eq!(probed(&mut c, t, 300_000.0, 0).layer, Some(0));
         assert_eq!(probed(&mut c, t + s(1), 300_000.0, 0).probe, None);
         let start = probed(&mut c, t + s(1) + UP_HOLD, 300_000.0, 0);
-        match start.probe {
-            // One layer up: the middle one's rate less the low one's, with margin.
-            Some(ProbeStep::Start { extra_bps }) => {
-                assert!((extra_bps - 350_000.0 * PROBE_MARGIN).abs() < 1.0)
-            }
-            other => panic!("{other:?}"),
-        }
+        // One layer up would add the middle one's rate less the low one's, with margin (420
+        // kbit/s); a step adds only what takes the video to 1.5 x what it is (at least 200).
+        let step = PROBE_LEAST_BPS;
+        assert_eq!(start.probe, Some(ProbeStep::Start { extra_bps: step }));
+        // Passed, the step switches nothing; it proves what the link carried, and the next
+        // step follows at once.
         let passed = probed(&mut c, t + s(3) + UP_HOLD, 300_000.0, 0);
-        assert_eq!(passed.layer, Some(1));
-        // Paused, the lowest layer is what is tried.
+        assert_eq!(
+            passed,
+            Choice {
+                layer: Some(0),
+                probe: Some(ProbeStep::Passed {
+                    video_bps: (150_000.0 + step) / PROBE_MARGIN
+                })
+            }
+        );
+        let next = probed(
+            &mut c,
+            t + s(3) + UP_HOLD + Duration::from_millis(500),
+            450_000.0,
+            0,
+        );
+        assert!(
+            matches!(next.probe, Some(ProbeStep::Start { extra_bps }) if extra_bps < 350_000.0 * PROBE_MARGIN),
+            "{next:?}"
+        );
+        // Once a step has carried enough, the whole switch is probed, and made.
+        let (extras, _, _) = climb(&mut c, t + s(4) + UP_HOLD, 450_000.0, 1);
+        assert_eq!(extras, vec![350_000.0 * PROBE_MARGIN]);
+        // Paused, the lowest layer is what is tried (a step of the least a probe adds).
         let mut c = LayerChoice::default();
         assert_eq!(probed(&mut c, t, 50_000.0, 0).layer, None);
         probed(&mut c, t + s(1), 50_000.0, 0);
         let start = probed(&mut c, t + s(1) + UP_HOLD, 50_000.0, 0);
-        assert!(
-            matches!(start.probe, Some(ProbeStep::Start { extra_bps }) if (extra_bps - 150_000.0 * PROBE_MARGIN).abs() < 1.0)
+        assert_eq!(
+            start.probe,
+            Some(ProbeStep::Start {
+                extra_bps: PROBE_LEAST_BPS
+            })
         );
         // The top layer has nothing above it: no probe.
         let mut c = LayerChoice::default();
