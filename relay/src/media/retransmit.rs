@@ -508,6 +508,17 @@ mod tests {
     /// Has `r` measure a round trip of `rtt` on [`SSRC`] and a fraction lost of `lost` (of 256),
     /// from a receiver report arriving at `at`.
     fn report(r: &mut BoundedNackResponder, at: Instant, rtt: Duration, lost: u8) {
+        report_held(r, at, rtt, Duration::ZERO, lost);
+    }
+
+    /// [`report`] from a Subscriber that held the sender report `held` before answering it.
+    fn report_held(
+        r: &mut BoundedNackResponder,
+        at: Instant,
+        rtt: Duration,
+        held: Duration,
+        lost: u8,
+    ) {
         // Each sender report its own time, as a real one has.
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -517,13 +528,14 @@ mod tests {
             ntp_time: ntp,
             ..Default::default()
         })]);
-        r.handle_write(tagged(at - rtt, sr)).expect("write");
+        r.handle_write(tagged(at - rtt - held, sr)).expect("write");
         while r.poll_write().is_some() {}
         let rr = Packet::Rtcp(vec![Box::new(ReceiverReport {
             ssrc: 2,
             reports: vec![ReceptionReport {
                 ssrc: SSRC,
                 last_sender_report: (ntp >> 16) as u32,
+                delay: (held.as_secs_f64() * 65536.0) as u32,
                 fraction_lost: lost,
                 ..Default::default()
             }],
@@ -589,27 +601,9 @@ mod tests {
     fn receiver_reports_set_the_round_trip() {
         let mut r = responder();
         let t0 = Instant::now();
-        let ntp: u64 = 0x0001_2345_6789_0000;
-        let sr = Packet::Rtcp(vec![Box::new(SenderReport {
-            ssrc: SSRC,
-            ntp_time: ntp,
-            ..Default::default()
-        })]);
-        r.handle_write(tagged(t0, sr)).expect("write");
-        while r.poll_write().is_some() {}
-        // Answered 400 ms later, after holding it 100 ms: 300 ms round trip.
-        let rr = Packet::Rtcp(vec![Box::new(ReceiverReport {
-            ssrc: 2,
-            reports: vec![ReceptionReport {
-                ssrc: SSRC,
-                last_sender_report: (ntp >> 16) as u32,
-                delay: 65536 / 10,
-                ..Default::default()
-            }],
-            ..Default::default()
-        })]);
-        r.handle_read(tagged(t0 + Duration::from_millis(400), rr))
-            .expect("read");
+        // Sent at t0, answered 400 ms later after holding it 100 ms: 300 ms round trip.
+        let ms = Duration::from_millis;
+        report_held(&mut r, t0 + ms(400), ms(300), ms(100), 0);
         let rtt = r.rtt(SSRC).expect("measured");
         assert!(
             rtt >= Duration::from_millis(299) && rtt <= Duration::from_millis(301),
