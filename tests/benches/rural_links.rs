@@ -235,6 +235,7 @@ async fn measure_outage() -> String {
 async fn measure_slowdown() -> String {
     let dsl = RuralDsl::start_on(&P6_SLOWDOWN, camera()).await;
     dsl.watch_pictures().await;
+    dsl.watch_widths().await;
     dsl.picture_after(
         "the middle or high layer",
         epoch_ms(),
@@ -260,6 +261,16 @@ async fn measure_slowdown() -> String {
             p == "middle" || p == "high"
         })
         .await;
+    // What the person sees: the decoded picture's width (the page hears of its layer only every
+    // 2 s).
+    let seconds = |t: Option<f64>, from: f64| {
+        t.map_or_else(
+            || "–".to_string(),
+            |t| format!("{:.1} s", (t - from) / 1000.0),
+        )
+    };
+    let smaller = seconds(dsl.width_changed_after(slowed, true).await, slowed);
+    let larger = seconds(dsl.width_changed_after(recovered, false).await, recovered);
     let pictures: Vec<String> = dsl
         .pictures()
         .await
@@ -268,7 +279,7 @@ async fn measure_slowdown() -> String {
         .collect();
     dsl.close().await;
     format!(
-        "| P6: P1 down to {} kbit/s for {} s | down {:.1} s after the drop | up {:.1} s after the recovery | {} |",
+        "| P6: P1 down to {} kbit/s for {} s | down {:.1} s after the drop (the picture smaller after {smaller}) | up {:.1} s after the recovery (larger after {larger}) | {} |",
         rate / 1000,
         length.as_secs(),
         (down - slowed) / 1000.0,

@@ -527,6 +527,36 @@ impl RuralDsl {
             .await;
     }
 
+    /// From now on the classroom's page records each change of the teacher's `<video>` width
+    /// (the layer it decodes, as the person sees it), every 20 ms, with the page's clock.
+    pub async fn watch_widths(&self) {
+        self.classroom
+            .eval(
+                "(() => { window.__widths = []; let last = -1; setInterval(() => { \
+                 const w = document.querySelector('#teacher-video')?.videoWidth || 0; \
+                 if (w !== last) { last = w; window.__widths.push([Date.now(), w]); } }, 20); \
+                 return true; })()",
+            )
+            .await;
+    }
+
+    /// The first time (page clock ms) after `since` that the decoded width went below (`down`)
+    /// or above what it was at `since`, if it did.
+    pub async fn width_changed_after(&self, since: f64, down: bool) -> Option<f64> {
+        let v = self.classroom.eval("window.__widths || []").await;
+        let widths: Vec<(f64, u64)> = v
+            .as_array()?
+            .iter()
+            .filter_map(|e| Some((e.get(0)?.as_f64()?, e.get(1)?.as_u64()?)))
+            .collect();
+        let (_, then) = widths.iter().rev().find(|(t, _)| *t <= since)?;
+        widths
+            .iter()
+            .filter(|(t, w)| *t > since && *w > 0 && (if down { w < then } else { w > then }))
+            .map(|(t, _)| *t)
+            .next()
+    }
+
     /// The picture changes recorded since [`RuralDsl::watch_pictures`]: (page clock ms, "high",
     /// "middle", "low", "paused" or "whole").
     pub async fn pictures(&self) -> Vec<(f64, String)> {

@@ -100,6 +100,8 @@ pub struct LinkEstimator {
     meter: Option<LinkMeter>,
     /// Where probes are told of a full link, and tell what they proved.
     probe: Option<LinkProbe>,
+    /// When the estimate was last traced (once a second, at trace level).
+    traced_at: Option<Instant>,
 }
 
 impl LinkEstimator {
@@ -122,6 +124,7 @@ impl LinkEstimator {
             rtts: VecDeque::new(),
             meter: None,
             probe: None,
+            traced_at: None,
         }
     }
 
@@ -343,6 +346,22 @@ impl BandwidthEstimator for LinkEstimator {
         }
         self.observe(now, reports);
         self.decide(now);
+        if self
+            .traced_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= Duration::from_secs(1))
+        {
+            self.traced_at = Some(now);
+            tracing::trace!(
+                queue_ms = self.queue_ms as i64,
+                base_ms = self.base_ms().map(|b| b as i64),
+                rtt_ms = self.rtt().map(|r| r.as_millis() as u64),
+                loss = self.loss,
+                delivered = self.delivered_bps(now) as u64,
+                target = self.target as u64,
+                tcp = self.meter.as_ref().is_some_and(LinkMeter::over_tcp),
+                "a Subscriber's link"
+            );
+        }
         if let Some(meter) = &self.meter {
             let rtt = self.rtt().map(|r| r.as_secs_f64());
             meter.write(self.loss, rtt, self.delivered_bps(now));
