@@ -31,8 +31,9 @@
 //! - in between, it holds;
 //! - over TCP (ICE-TCP or TURN over TCP/TLS, [`LinkMeter::over_tcp`]) a lost segment holds up every packet behind it
 //!   for a round trip, then they all arrive at once: a queue that comes and goes. There the
-//!   standing queue is read over a longer [`TCP_QUEUE_WINDOW`]; and loss is not counted (TCP
-//!   repairs it);
+//!   standing queue is read over a longer [`TCP_QUEUE_WINDOW`]; loss is not counted (TCP
+//!   repairs it); and a full link's estimate falls to 85% of what arrived over the last 3 s, not
+//!   the last second (which, right after a stall, delivered little);
 //! - a probe that passed ([`super::probe`]) raises the estimate to the rate it proved, and the
 //!   link is no longer "near full": what the link carried is known again. A full link is
 //!   reported to the probe, which then fails.
@@ -60,6 +61,10 @@ pub const DECREASE_HOLD: Duration = Duration::from_millis(500);
 /// Changes are at most this frequent.
 const INTERVAL: Duration = Duration::from_millis(200);
 const DELIVERY_WINDOW: Duration = Duration::from_secs(1);
+/// Over TCP a full link's new estimate comes from what arrived over this long: right after a
+/// stall behind a lost segment the last second delivered little, and 85% of that paused the
+/// picture (P5, 12 s) on a link that carried the low layer.
+const TCP_DELIVERY_WINDOW: Duration = Duration::from_secs(3);
 const GROWTH_PER_SECOND: f64 = 1.08;
 const DECREASE_TO: f64 = 0.85;
 const CEILING_OVER_DELIVERED: f64 = 2.0;
@@ -161,13 +166,24 @@ impl LinkEstimator {
 
     /// Bits per second that arrived over the last second.
     pub fn delivered_bps(&self, now: Instant) -> f64 {
-        let Some((first, _)) = self.delivered.front() else {
+        self.delivered_over(now, DELIVERY_WINDOW)
+    }
+
+    /// Bits per second that arrived over the last `window` (at most [`TCP_DELIVERY_WINDOW`]).
+    fn delivered_over(&self, now: Instant, window: Duration) -> f64 {
+        let within = |t: &Instant| now.saturating_duration_since(*t) <= window;
+        let Some((first, _)) = self.delivered.iter().find(|(t, _)| within(t)) else {
             return 0.0;
         };
         let span = now
             .saturating_duration_since(*first)
-            .clamp(INTERVAL, DELIVERY_WINDOW);
-        let bytes: usize = self.delivered.iter().map(|(_, b)| b).sum();
+            .clamp(INTERVAL, window);
+        let bytes: usize = self
+            .delivered
+            .iter()
+            .filter(|(t, _)| within(t))
+            .map(|(_, b)| b)
+            .sum();
         bytes as f64 * 8.0 / span.as_secs_f64()
     }
 
@@ -192,7 +208,7 @@ impl LinkEstimator {
         while self
             .delivered
             .front()
-            .is_some_and(|(t, _)| now.saturating_duration_since(*t) > DELIVERY_WINDOW)
+            .is_some_and(|(t, _)| now.saturating_duration_since(*t) > TCP_DELIVERY_WINDOW)
         {
             self.delivered.pop_front();
         }
@@ -281,8 +297,12 @@ impl LinkEstimator {
         if since(self.last_change).is_some_and(|d| d < INTERVAL) {
             return;
         }
-        let delivered = self.delivered_bps(now);
         let tcp = self.meter.as_ref().is_some_and(LinkMeter::over_tcp);
+        let delivered = if tcp {
+            self.delivered_over(now, TCP_DELIVERY_WINDOW)
+        } else {
+            self.delivered_bps(now)
+        };
         let window = if tcp { TCP_QUEUE_WINDOW } else { QUEUE_WINDOW };
         let queue_ms = self
             .floors
@@ -665,6 +685,52 @@ mod tests {
         // stands.
         let estimate = tcp_link(&mut tcp(), 10, 1_000_000.0, 800_000.0, 300.0);
         assert!(estimate < 800_000.0, "{estimate}");
+    }
+
+    #[test]
+    fn over_tcp_a_long_stall_cuts_the_estimate_to_what_arrived_over_seconds() {
+        let t0 = Instant::now();
+        let meter = LinkMeter::default();
+        meter.set_over_tcp(true);
+        let mut est = LinkEstimator::new(600_000.0, 100_000.0, 20_000_000.0).with_meter(meter);
+        // 1,000 bytes every 20 ms (400 kbit/s), 150 ms one way; what leaves between 10 s and
+        // 11.5 s waits behind a lost segment until 11.5 s, then arrives at 800 kbit/s.
+        let arrivals: Vec<(f64, f64)> = (0..1000)
+            .map(|i| {
+                let departed = f64::from(i) * 20.0;
+                let held = (10_000.0..11_500.0).contains(&departed);
+                let arrived = if held {
+                    11_500.0 + (departed - 10_000.0) / 2.0
+                } else {
+                    departed
+                } + 150.0;
+                (departed, arrived)
+            })
+            .collect();
+        let mut reported = 0;
+        let mut lowest = f64::MAX;
+        for feedback in (1..200).map(|i| f64::from(i) * 100.0) {
+            let mut reports = Vec::new();
+            while let Some((departed, arrived)) = arrivals.get(reported).copied() {
+                if arrived + 150.0 > feedback {
+                    break;
+                }
+                reports.push(report(
+                    reported as u64,
+                    t0 + Duration::from_secs_f64(departed / 1000.0),
+                    Some(Duration::from_secs_f64(arrived / 1000.0)),
+                ));
+                reported += 1;
+            }
+            est.on_reports(t0 + Duration::from_secs_f64(feedback / 1000.0), &reports);
+            lowest = lowest.min(est.target_bitrate());
+        }
+        // The stall stood over a second: the link was full. The cut is to 85% of what arrived
+        // over 3 s (about 180 kbit/s), not of the last second's trickle.
+        assert!(
+            (150_000.0..400_000.0).contains(&lowest),
+            "the lowest estimate {lowest}"
+        );
     }
 
     /// A Subscriber's computer too busy to read its packets in time: every third 100 ms, its
