@@ -633,7 +633,6 @@ mod tests {
         link_bps: f64,
         stall_ms: f64,
     ) -> f64 {
-        let t0 = Instant::now();
         let gap_ms = 8_000.0 / send_bps * 1000.0;
         let service_ms = 8_000.0 / link_bps * 1000.0;
         let mut sent = Vec::new();
@@ -651,8 +650,17 @@ mod tests {
             sent.push((now_ms, arrival));
             now_ms += gap_ms;
         }
+        feed_arrivals(est, &sent, secs * 10);
+        est.target_bitrate()
+    }
+
+    /// Feeds `est` the packets `sent` ((departure, arrival) in ms, departure order), as feedback
+    /// every 100 ms `feedbacks` times, 150 ms after each arrival. The lowest estimate on the way.
+    fn feed_arrivals(est: &mut LinkEstimator, sent: &[(f64, f64)], feedbacks: u64) -> f64 {
+        let t0 = Instant::now();
         let mut reported = 0;
-        for feedback in (1..secs * 10).map(|i| i as f64 * 100.0) {
+        let mut lowest = f64::MAX;
+        for feedback in (1..feedbacks).map(|i| i as f64 * 100.0) {
             let mut reports = Vec::new();
             while let Some((departed, arrival)) = sent.get(reported).copied() {
                 if arrival + 150.0 > feedback {
@@ -666,8 +674,9 @@ mod tests {
                 reported += 1;
             }
             est.on_reports(t0 + Duration::from_secs_f64(feedback / 1000.0), &reports);
+            lowest = lowest.min(est.target_bitrate());
         }
-        est.target_bitrate()
+        lowest
     }
 
     #[test]
@@ -689,7 +698,6 @@ mod tests {
 
     #[test]
     fn over_tcp_a_long_stall_cuts_the_estimate_to_what_arrived_over_seconds() {
-        let t0 = Instant::now();
         let meter = LinkMeter::default();
         meter.set_over_tcp(true);
         let mut est = LinkEstimator::new(600_000.0, 100_000.0, 20_000_000.0).with_meter(meter);
@@ -707,24 +715,7 @@ mod tests {
                 (departed, arrived)
             })
             .collect();
-        let mut reported = 0;
-        let mut lowest = f64::MAX;
-        for feedback in (1..200).map(|i| f64::from(i) * 100.0) {
-            let mut reports = Vec::new();
-            while let Some((departed, arrived)) = arrivals.get(reported).copied() {
-                if arrived + 150.0 > feedback {
-                    break;
-                }
-                reports.push(report(
-                    reported as u64,
-                    t0 + Duration::from_secs_f64(departed / 1000.0),
-                    Some(Duration::from_secs_f64(arrived / 1000.0)),
-                ));
-                reported += 1;
-            }
-            est.on_reports(t0 + Duration::from_secs_f64(feedback / 1000.0), &reports);
-            lowest = lowest.min(est.target_bitrate());
-        }
+        let lowest = feed_arrivals(&mut est, &arrivals, 200);
         // The stall stood over a second: the link was full. The cut is to 85% of what arrived
         // over 3 s (about 180 kbit/s), not of the last second's trickle.
         assert!(
