@@ -142,10 +142,13 @@ async fn a_classroom_on_a_link_smaller_than_the_stream_keeps_the_lesson() {
     let seen = wait::until(
         "the teacher's grid grading the classroom's link",
         Duration::from_secs(10),
-        async || {
-            dsl.link_seen_by_the_teacher()
-                .await
-                .ok_or("no badge yet".to_string())
+        async || match dsl.link_seen_by_the_teacher().await {
+            Some(seen) => Ok(seen),
+            // The badge sits in the classroom's cell, there while its camera is listed.
+            None => Err(format!(
+                "no badge yet; the teacher's page decoded {} frames of the classroom",
+                dsl.teacher_frames_of_the_classroom().await
+            )),
         },
     )
     .await;

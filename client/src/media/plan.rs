@@ -30,12 +30,19 @@ struct Pending {
     media: Option<MediaId>,
 }
 
+/// The first wait before publishing again after the page's Publication was lost; each loss in a
+/// row doubles it, up to [`REPUBLISH_LONGEST_MS`].
+pub const REPUBLISH_FIRST_MS: u32 = 1_000;
+pub const REPUBLISH_LONGEST_MS: u32 = 16_000;
+
 #[derive(Default)]
 pub struct MediaPlan {
     pub sources: Vec<Source>,
     pub floor: Option<ClassroomId>,
     subs: BTreeMap<MediaId, Pending>,
     publish: Option<Pending>,
+    /// Publications lost in a row (none connected in between).
+    publish_losses: u32,
     next_req: u32,
 }
 
@@ -138,6 +145,31 @@ impl MediaPlan {
             .map(|(source, _)| *source)?;
         self.subs.remove(&source);
         Some(source)
+    }
+
+    /// The relay ended `media`: if it is this page's Publication, forget it and return how long
+    /// to wait before publishing again (see [`MediaPlan::publication_lost`]).
+    pub fn publication_ended(&mut self, media: MediaId) -> Option<u32> {
+        if self.publish.is_some_and(|p| p.media == Some(media)) {
+            Some(self.publication_lost())
+        } else {
+            None
+        }
+    }
+
+    /// The page's Publication is gone (its connection failed, or the relay ended it): how long to
+    /// wait (ms) before publishing again. A rural link that just came back may fail the next
+    /// attempt too; the waits grow so that a link that stays down is not flooded with offers.
+    pub fn publication_lost(&mut self) -> u32 {
+        self.publish = None;
+        let wait = REPUBLISH_FIRST_MS.saturating_mul(1 << self.publish_losses.min(8));
+        self.publish_losses = self.publish_losses.saturating_add(1);
+        wait.min(REPUBLISH_LONGEST_MS)
+    }
+
+    /// The page's Publication connected: the next loss waits the shortest time again.
+    pub fn publication_connected(&mut self) {
+        self.publish_losses = 0;
     }
 
     /// The page's own connection to `source` failed: forget it, so [`MediaPlan::ensure`]
@@ -256,6 +288,33 @@ mod tests {
         );
         let again = plan.publish();
         assert_eq!(plan.refused(again), Some(Target::Publish));
+    }
+
+    #[test]
+    fn a_lost_publication_is_published_again_after_growing_waits() {
+        let mut plan = MediaPlan::default();
+        let req = plan.publish();
+        assert_eq!(plan.answered(req, MediaId(7)), Some(Target::Publish));
+        // Another Publication's end (an earlier one, replaced) is not this page's loss.
+        assert_eq!(plan.publication_ended(MediaId(6)), None);
+        assert_eq!(plan.publication_ended(MediaId(7)), Some(REPUBLISH_FIRST_MS));
+        // Gone: its answer is no longer awaited.
+        assert_eq!(plan.answered(req, MediaId(7)), None);
+        let waits: Vec<u32> = (0..6)
+            .map(|_| {
+                plan.publish();
+                plan.publication_lost()
+            })
+            .collect();
+        assert_eq!(waits, [2_000, 4_000, 8_000, 16_000, 16_000, 16_000]);
+        // Once a Publication connected, the next loss waits the shortest time again.
+        let req = plan.publish();
+        plan.answered(req, MediaId(9));
+        plan.publication_connected();
+        assert_eq!(plan.publication_ended(MediaId(9)), Some(REPUBLISH_FIRST_MS));
+        for _ in 0..100 {
+            assert!(plan.publication_lost() <= REPUBLISH_LONGEST_MS);
+        }
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub enum MediaEvent {
     /// What this page sends, as its browser sees it.
     Sent(SendStats),
     Retry,
+    /// The page's Publication connected.
+    PublishConnected,
+    /// Time to publish again after the page's Publication was lost.
+    Republish,
     ToggleMic,
     ToggleCamera,
     ChooseDevice {
@@ -113,6 +117,7 @@ pub struct MediaPlane {
     joined: bool,
     _stats: Interval,
     _retry: Option<Timeout>,
+    _republish: Option<Timeout>,
 }
 
 impl MediaPlane {
@@ -139,6 +144,7 @@ impl MediaPlane {
             joined: false,
             _stats: Interval::new(1_000, move || tick.emit(MediaEvent::StatsTick)),
             _retry: None,
+            _republish: None,
         }
     }
 
@@ -217,7 +223,12 @@ impl MediaPlane {
                 subscriptions,
             } => self.resumed(publication, &subscriptions),
             ServerMsg::MediaEnded { media } => {
-                if let Some(source) = self.plan.ended(media) {
+                if let Some(wait) = self.plan.publication_ended(media) {
+                    // The relay gave up on the page's Publication: its connection is closed and
+                    // a new one offered after a while.
+                    self.publisher = None;
+                    self.schedule_republish(wait);
+                } else if let Some(source) = self.plan.ended(media) {
                     self.drop_source(source);
                 }
                 self.schedule_retry();
@@ -288,7 +299,9 @@ impl MediaPlane {
             MediaEvent::OfferFailed { target, reason } => match target {
                 Target::Publish => {
                     self.publisher = None;
-                    fx.notice = Some(format!("无法发送摄像头和麦克风：{reason}"));
+                    fx.notice = Some(format!("无法发送摄像头和麦克风：{reason}，稍后自动重试"));
+                    let wait = self.plan.publication_lost();
+                    self.schedule_republish(wait);
                 }
                 Target::Source(source) => self.peer_failed(source),
             },
@@ -306,6 +319,16 @@ impl MediaPlane {
             MediaEvent::Sent(sent) => {
                 fx.view = sent != self.sent;
                 self.sent = sent;
+            }
+            MediaEvent::PublishConnected => {
+                self.plan.publication_connected();
+                fx.view = false;
+            }
+            MediaEvent::Republish => {
+                self._republish = None;
+                if self.joined && self.publisher.is_none() {
+                    self.start_publish();
+                }
             }
             MediaEvent::Retry => {
                 self._retry = None;
@@ -362,6 +385,14 @@ impl MediaPlane {
             let events = self.events.clone();
             self._retry = Some(Timeout::new(2_000, move || events.emit(MediaEvent::Retry)));
         }
+    }
+
+    /// Publishes again in `wait_ms`, unless a new Publication was made meanwhile.
+    fn schedule_republish(&mut self, wait_ms: u32) {
+        let events = self.events.clone();
+        self._republish = Some(Timeout::new(wait_ms, move || {
+            events.emit(MediaEvent::Republish)
+        }));
     }
 
     fn drop_source(&mut self, source: MediaId) {
@@ -444,7 +475,11 @@ impl MediaPlane {
         let events = self.events.clone();
         let watched = pc.clone();
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-            if watched.connection_state() == RtcPeerConnectionState::Failed {
+            let state = watched.connection_state();
+            if state == RtcPeerConnectionState::Connected && source.is_none() {
+                events.emit(MediaEvent::PublishConnected);
+            }
+            if state == RtcPeerConnectionState::Failed {
                 match source {
                     Some(source) => events.emit(MediaEvent::PeerFailed { source }),
                     None => events.emit(MediaEvent::OfferFailed {

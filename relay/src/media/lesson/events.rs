@@ -3,7 +3,7 @@
 //! packets never come this way (the driver routes them itself).
 
 use super::publication::OpenedTrack;
-use super::{lock, LessonMedia, MediaContext};
+use super::{LessonMedia, MediaContext};
 use crate::media::codecs::kind_of;
 use crate::media::driver::DriverEvent;
 use crate::media::interceptor::is_keyframe_request;
@@ -43,11 +43,12 @@ async fn handle(lesson: &Arc<LessonMedia>, media: MediaId, event: DriverEvent) {
         DriverEvent::Disconnected(peer) => {
             tracing::debug!(lesson = %lesson.lesson, %media, "{peer} disconnected");
         }
-        DriverEvent::Failed(_) | DriverEvent::Closed(_) => {
-            // A Subscriber is told its subscription ended; a Publisher's page sees its own
-            // connection fail.
-            let subscription = lock(&lesson.inner).subscriptions.contains_key(&media);
-            lesson.end(media, subscription).await;
+        // Its owner is told (`MediaEnded`), Publisher or Subscriber: the page may still think
+        // its side alive (the relay gave up on a DTLS handshake, or on consent, first) and would
+        // otherwise wait for its browser to notice, or never publish again.
+        DriverEvent::Failed(peer) | DriverEvent::Closed(peer) => {
+            tracing::debug!(lesson = %lesson.lesson, %media, "{peer} is gone");
+            lesson.end(media, true).await;
         }
         DriverEvent::TrackOpened {
             track_id,

@@ -504,6 +504,11 @@ impl LessonMedia {
             drop(gate);
             after.close.push(p.peer);
             after.sources_changed |= p.announced;
+            if tell_owner {
+                if let Some(tx) = inner.members.get(&p.owner).and_then(|m| m.notify.clone()) {
+                    after.notices.push((tx, ServerMsg::MediaEnded { media }));
+                }
+            }
             let subscribers: Vec<MediaId> = inner
                 .subscriptions
                 .iter()
