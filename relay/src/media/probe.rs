@@ -164,15 +164,21 @@ impl Trial {
         }
     }
 
+    /// When the probe's last packets' feedback has had time to arrive over a link with round
+    /// trip `rtt` (unknown: 300 ms; at most 2 s counts): from then on it can pass.
+    pub fn due(&self, rtt: Option<Duration>) -> Instant {
+        let rtt = rtt
+            .unwrap_or(Duration::from_millis(300))
+            .min(Duration::from_secs(2));
+        self.started + PROBE_LENGTH + PROBE_SETTLE + rtt
+    }
+
     /// The verdict at `now`, given the estimator's count of full links and the round trip.
     pub fn verdict(&self, now: Instant, fulls: u64, rtt: Option<Duration>) -> Verdict {
         if fulls != self.fulls {
             return Verdict::Failed;
         }
-        let rtt = rtt
-            .unwrap_or(Duration::from_millis(300))
-            .min(Duration::from_secs(2));
-        if now.saturating_duration_since(self.started) >= PROBE_LENGTH + PROBE_SETTLE + rtt {
+        if now >= self.due(rtt) {
             Verdict::Passed
         } else {
             Verdict::Pending

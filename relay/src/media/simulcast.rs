@@ -510,6 +510,11 @@ impl LayerChoice {
         self.hurry = true;
     }
 
+    /// When the probe in flight can pass (see [`Trial::due`]), if there is one.
+    pub fn verdict_due(&self, rtt: Option<Duration>) -> Option<Instant> {
+        self.trial.map(|t| t.due(rtt))
+    }
+
     /// The layer chosen last (`None`: paused, or not chosen yet).
     pub fn chosen(&self) -> Option<usize> {
         self.chosen

@@ -77,6 +77,8 @@ struct SinkLayer {
     chosen_at: Option<Instant>,
     /// The sink's link was last long and lossy then (see [`LOSSY_PERMILLE`]).
     lossy_at: Option<Instant>,
+    /// Choose again at the next packet (a probe passed).
+    again: bool,
 }
 
 /// Every simulcast Track of a worker and every sink's layer of one.
@@ -184,10 +186,18 @@ impl Layers {
             .sinks
             .entry((source, track_id.to_owned(), sink))
             .or_default();
-        if state
-            .chosen_at
-            .is_none_or(|t| now.saturating_duration_since(t) >= CHOOSE_EVERY)
-        {
+        // Every half second, and as soon as a probe in flight can pass: a passed step is
+        // followed by the next at once (at the next packet), so a climb of several steps is not
+        // held up by the choice's grain (on P6's recovery, three steps cost 2 s each at it).
+        let due = std::mem::take(&mut state.again)
+            || state
+                .chosen_at
+                .is_none_or(|t| now.saturating_duration_since(t) >= CHOOSE_EVERY)
+            || state
+                .choice
+                .verdict_due(link.rtt)
+                .is_some_and(|due| now >= due);
+        if due {
             // Until the link is estimated, the middle of what arrives.
             let budget = match link.estimate_bps {
                 Some(bps) => bps * VIDEO_SHARE - AUDIO_BPS,
@@ -236,19 +246,22 @@ impl Layers {
             if let Some(step) = choice.probe {
                 tracing::debug!(conn = %sink.conn, ?step, layer = ?choice.layer, "a probe of a Subscriber's link");
             }
+            state.chosen_at = Some(now);
             match choice.probe {
                 Some(ProbeStep::Start { extra_bps }) => link.probe.order(Order {
                     extra_bps,
                     until: now + PROBE_LENGTH,
                 }),
-                // The estimate the layer needs, with the probe's margin.
-                Some(ProbeStep::Passed { video_bps }) => link
-                    .probe
-                    .prove((video_bps * PROBE_MARGIN + AUDIO_BPS) / VIDEO_SHARE),
+                // The estimate the layer needs, with the probe's margin; and the next choice
+                // at the next packet (the next step, if this was one).
+                Some(ProbeStep::Passed { video_bps }) => {
+                    link.probe
+                        .prove((video_bps * PROBE_MARGIN + AUDIO_BPS) / VIDEO_SHARE);
+                    state.again = true;
+                }
                 None => {}
             }
             state.forwarder.set_target(choice.layer);
-            state.chosen_at = Some(now);
         }
         if state.forwarder.waits_for_keyframe() {
             if let Some(target) = state.forwarder.target() {
@@ -323,6 +336,7 @@ impl Layers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::probe::PROBE_SETTLE;
     use bytes::Bytes;
 
     /// A link estimated at `bps` that cannot be probed.
@@ -506,9 +520,35 @@ mod tests {
             for (layer, p) in [(0, &low), (2, &high)] {
                 layers.for_sink(at, source, "cam", sink, &link, layer, p, &mut asks);
             }
+            if let Some(bps) = probe.take_proven() {
+                let (started, order): (Instant, Order) = ordered.expect("a probe before it passed");
+                // Passed as soon as its packets' feedback can have come (a round trip of 50
+                // ms), within a packet's 20 ms.
+                let settled = PROBE_LENGTH + PROBE_SETTLE + Duration::from_millis(50);
+                let took = at.saturating_duration_since(started);
+                assert!(
+                    took >= settled && took <= settled + Duration::from_millis(20),
+                    "passed {took:?} after it started"
+                );
+                if proven.is_none() {
+                    assert!(at > order.until, "only once its packets settled");
+                    assert_eq!(layers.current(source, "cam", sink), Some(0), "a step");
+                }
+                proven = Some((at, bps));
+                estimate = estimate.max(bps);
+            }
             if let Some(order) = probe.order_at(at) {
                 if ordered.is_none_or(|(_, o): (Instant, Order)| o != order) {
                     orders += 1;
+                    if let Some((passed_at, _)) = proven {
+                        // The next step follows a passed one at once, not at the choice's
+                        // half-second grain.
+                        assert!(
+                            at.saturating_duration_since(passed_at) <= Duration::from_millis(40),
+                            "the next step {:?} after the last passed",
+                            at.saturating_duration_since(passed_at)
+                        );
+                    }
                     if ordered.is_none() {
                         assert_eq!(layers.current(source, "cam", sink), Some(0));
                         assert!(
@@ -519,15 +559,6 @@ mod tests {
                     }
                     ordered = Some((at, order));
                 }
-            }
-            if let Some(bps) = probe.take_proven() {
-                if proven.is_none() {
-                    let (_, order) = ordered.expect("a probe before it passed");
-                    assert!(at > order.until, "only once its packets settled");
-                    assert_eq!(layers.current(source, "cam", sink), Some(0), "a step");
-                }
-                proven = Some((at, bps));
-                estimate = estimate.max(bps);
             }
         }
         // The high layer sends 3,012-byte packets 50 times a second (~1.2 Mbit/s), the low one
