@@ -1,7 +1,9 @@
 //! Live video end to end in headless Chromium with fake cameras and microphones, inside a network
 //! namespace this test creates: the teacher's page publishes, both classroom pages decode the
 //! teacher's video and receive audio, the teacher decodes the classrooms' video, and once the
-//! teacher gives classroom A the floor, classroom B decodes A's video. Screenshots are kept.
+//! teacher gives classroom A the floor, classroom B decodes A's video. The teacher's grid has a
+//! cell for every classroom of the lesson: one not connected says so, one connected without a
+//! camera says that, with its link's grade and the floor button. Screenshots are kept.
 
 use shared::ids::{ClassroomId, Role};
 use std::time::Duration;
@@ -87,6 +89,20 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
             )
             .await;
     }
+    // Every classroom of the lesson has a cell in the teacher's grid: C, not connected yet,
+    // says so and cannot be given the floor.
+    let cell_c = format!(".grid-cell[data-classroom=\"{}\"]", room_c.0);
+    teacher
+        .until(
+            "classroom C's cell saying it is not connected",
+            &format!(
+                "(() => {{ const c = document.querySelector('{cell_c}'); \
+                 return c && c.dataset.state === 'offline' && !c.querySelector('.floor-button') \
+                 && c.textContent.includes('未连接'); }})()"
+            ),
+            Duration::from_secs(5),
+        )
+        .await;
     // A classroom whose browser gives no camera or microphone says why, and still receives.
     let c = open_with(&driver, &relay, &relay.link(Role::Classroom(room_c)), &[]).await;
     c.until(
@@ -103,17 +119,31 @@ async fn classrooms_see_the_teacher_and_the_floor_opens_a_classroom_to_the_other
     .await;
     c.screenshot("live-video-classroom-without-camera.png")
         .await;
-    assert_eq!(
-        teacher
-            .eval(&format!(
-                "!!document.querySelector('.grid-cell[data-classroom=\"{}\"]')",
-                room_c.0
-            ))
-            .await,
-        serde_json::Value::Bool(false),
-        "a classroom without a camera has no tile in the teacher's grid"
-    );
+    // The teacher sees C connected without a picture, how its link fares (measured on what
+    // it receives), and may give it the floor.
+    teacher
+        .until(
+            "classroom C's cell: connected, no picture, its link graded, a floor button",
+            &format!(
+                "(() => {{ const c = document.querySelector('{cell_c}'); \
+                 return c && c.dataset.state === 'no-picture' && !c.querySelector('video') \
+                 && c.textContent.includes('暂无画面') && !!c.querySelector('.link-grade') \
+                 && !!c.querySelector('.floor-button'); }})()"
+            ),
+            Duration::from_secs(15),
+        )
+        .await;
+    teacher
+        .screenshot("live-video-teacher-classroom-without-camera.png")
+        .await;
     c.close().await;
+    teacher
+        .until(
+            "classroom C's cell saying it is not connected once it left",
+            &format!("document.querySelector('{cell_c}')?.dataset.state === 'offline'"),
+            Duration::from_secs(15),
+        )
+        .await;
 
     // Classroom B does not see A before the floor.
     assert_eq!(

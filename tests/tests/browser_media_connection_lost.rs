@@ -52,12 +52,13 @@ async fn a_classroom_whose_media_was_cut_is_seen_and_heard_again() {
     let gone = dsl
         .teacher
         .until(
-            "the relay giving the classroom's camera up (gone from the teacher's grid)",
-            &format!("!{cell}"),
+            "the relay giving the classroom's camera up (its cell in the teacher's grid \
+             without a picture, the classroom still connected)",
+            &format!("{cell}?.dataset.state === 'no-picture'"),
             GIVEN_UP_WITHIN,
         )
         .await;
-    eprintln!("media cut: the classroom left the teacher's grid {gone:?} after the cut");
+    eprintln!("media cut: the classroom's picture left the teacher's grid {gone:?} after the cut");
     dsl.link.apply(&P1_RURAL_DSL, Duration::ZERO);
     let back = dsl
         .teacher

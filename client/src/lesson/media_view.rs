@@ -164,26 +164,68 @@ impl Lesson {
         }
     }
 
-    /// The teacher's grid: every classroom's camera, its audio level, and the floor.
+    /// The classrooms of the teacher's grid, in the roster's order: each with its camera's
+    /// Source (if it is listed) and whether it is connected. A classroom whose camera is listed
+    /// but which the roster does not name yet comes last.
+    fn grid_classrooms(&self) -> Vec<(ClassroomId, Option<MediaId>, bool)> {
+        let sources = self.media.classroom_sources();
+        let source_of = |id: ClassroomId| sources.iter().find(|(_, c)| *c == id).map(|(s, _)| *s);
+        let mut cells: Vec<(ClassroomId, Option<MediaId>, bool)> = self
+            .state
+            .roster
+            .iter()
+            .filter_map(|a| match a.role {
+                Role::Classroom(id) => Some((id, source_of(id), a.online)),
+                _ => None,
+            })
+            .collect();
+        for (source, id) in &sources {
+            if !cells.iter().any(|(c, _, _)| c == id) {
+                cells.push((*id, Some(*source), true));
+            }
+        }
+        cells
+    }
+
+    /// The teacher's grid: a cell per classroom of the lesson, with its camera and audio level
+    /// (or why there is no picture: not connected, or connected without a camera), how its
+    /// link fares, and the floor.
     pub(super) fn classroom_grid(&self, ctx: &Context<Self>) -> Html {
-        let rooms = self.media.classroom_sources();
+        let cells = self.grid_classrooms();
         let floor = self.media.plan.floor;
         html! {
             <section id="classroom-grid" class="classroom-grid">
                 <h2>{ "各教室" }</h2>
-                if rooms.is_empty() {
-                    <p class="muted">{ "还没有教室的画面" }</p>
+                if cells.is_empty() {
+                    <p class="muted">{ "这节课没有接收教室" }</p>
                 }
-                { for rooms.into_iter().map(|(source, id)| {
+                { for cells.into_iter().map(|(id, source, online)| {
                     let has_floor = floor == Some(id);
                     let onclick = ctx.link().callback(move |_| Msg::Floor(if has_floor { None } else { Some(id) }));
+                    let state = match (source, online) {
+                        (Some(_), _) => "picture",
+                        (None, true) => "no-picture",
+                        (None, false) => "offline",
+                    };
                     html! {
-                        <div class={classes!("grid-cell", has_floor.then_some("has-floor"))} data-classroom={id.0.to_string()}>
-                            { self.video_tile(source, None, self.classroom_name(id)) }
+                        <div class={classes!("grid-cell", has_floor.then_some("has-floor"), (!online).then_some("offline"))}
+                            data-classroom={id.0.to_string()} data-state={state}>
+                            if let Some(source) = source {
+                                { self.video_tile(source, None, self.classroom_name(id)) }
+                            } else {
+                                <figure class="tile-none">
+                                    <span class="tile-none-why">
+                                        { if online { "已连接，暂无画面" } else { "未连接" } }
+                                    </span>
+                                    <figcaption><span class="tile-name">{ self.classroom_name(id) }</span></figcaption>
+                                </figure>
+                            }
                             { self.link_badge(id) }
-                            <button class="floor-button" data-classroom={id.0.to_string()} {onclick}>
-                                { if has_floor { "收回发言权" } else { "请TA发言" } }
-                            </button>
+                            if online {
+                                <button class="floor-button" data-classroom={id.0.to_string()} {onclick}>
+                                    { if has_floor { "收回发言权" } else { "请TA发言" } }
+                                </button>
+                            }
                         </div>
                     }
                 }) }
