@@ -19,6 +19,7 @@
 //!   - [`board`]: drawing the board and the overlay on 2D canvases, pointer input, the toolbar.
 //!   - [`net`]: the WebSocket loop (reconnect, backoff, ping, idle timeout).
 //!   - [`media`]: camera, microphone and videos with the browser's WebRTC (carries out the plan).
+//!   - [`marks`]: the `performance.mark`s of a page's load and media steps, for the benchmarks.
 //!   - [`ready`]: the marker (`window.__tongpin_ready`) each page sets once it has mounted, for
 //!     browser tests.
 //!   - [`listener`]: DOM event listeners owned by a component (removed on drop).
@@ -44,6 +45,8 @@ mod app;
 mod lesson;
 #[cfg(target_arch = "wasm32")]
 mod listener;
+#[cfg(target_arch = "wasm32")]
+mod marks;
 #[cfg(target_arch = "wasm32")]
 mod ready;
 #[cfg(target_arch = "wasm32")]

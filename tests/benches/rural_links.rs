@@ -15,7 +15,10 @@
 //! - audio concealed: concealed samples over samples played out;
 //! - glass to glass, estimated: half the round trip plus the average time a frame spent in the
 //!   jitter buffer and decoding (`getStats`; the teacher's own leg is on the school's LAN);
-//! - "page to picture": from the classroom page's navigation to 30 frames and sound decoded.
+//! - "page to picture": from the classroom page's navigation to 30 frames and sound decoded;
+//!   the steps on the way (board on screen; offer, answer, connection and first frame of the
+//!   teacher's picture and of the page's own camera, from the page's performance marks) go to
+//!   stderr as "steps of the rural page".
 //!
 //! P2 and P3 run with a second classroom at the school (P0) at the same time. P4 reports how long
 //! after the link's return the picture and sound come back; P5 runs at P2's rate with UDP
@@ -113,6 +116,25 @@ async fn since_navigation(page: &Browser) -> Option<f64> {
     page.eval("performance.now()").await.as_f64()
 }
 
+/// The steps of the page's load and media (its `tongpin:` performance marks, in seconds since
+/// its navigation): the board on screen, then the offer, answer, connection and first frame of
+/// the teacher's picture and of the page's own camera. A step marked more than once (a
+/// connection offered again after a failure) lists each time.
+async fn media_steps(page: &Browser) -> String {
+    let steps = page
+        .eval(
+            "(() => { const at = (n) => performance.getEntriesByName(n) \
+               .map(e => (e.startTime / 1000).toFixed(1) + ' s').join(', ') || '–'; \
+             const t = document.getElementById('teacher-video')?.dataset.source; \
+             const of = (who) => ['offer', 'answer', 'connected', 'picture'] \
+               .map(step => step + ' ' + at('tongpin:media:' + step + ':' + who)).join(', '); \
+             return 'board on screen ' + at('tongpin:rendered') + '; the teacher\\'s picture: ' + \
+               (t ? of(t) : 'none') + '; own camera: ' + of('publish'); })()",
+        )
+        .await;
+    steps.as_str().unwrap_or("no marks").to_string()
+}
+
 /// Packets the rural link's queue dropped towards the classroom so far (what the relay sent
 /// beyond the link's rate, as against its random loss).
 fn queue_drops(dsl: &RuralDsl) -> u64 {
@@ -125,6 +147,11 @@ fn queue_drops(dsl: &RuralDsl) -> u64 {
 async fn measure_steady(profile: &Profile, with_school: bool) -> Vec<String> {
     let dsl = RuralDsl::start_on(profile, camera()).await;
     let rural_ready = since_navigation(&dsl.classroom).await;
+    let steps = media_steps(&dsl.classroom).await;
+    eprintln!(
+        "rural_links: {}: steps of the rural page: {steps}",
+        profile.name
+    );
     let school = if with_school {
         let page = dsl.open_school_classroom().await;
         tests::wait::until(

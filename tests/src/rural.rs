@@ -348,13 +348,39 @@ impl RuralDsl {
         )
         .await;
         assert!(to.width > 0, "the teacher's video has a picture: {to:?}");
-        self.teacher
-            .until(
-                &format!("the teacher decoding the classroom {how}"),
-                &self.teacher_decodes_the_classroom(30),
-                Duration::from_secs(30),
-            )
-            .await;
+        let decodes = self.teacher_decodes_the_classroom(30);
+        crate::wait::until(
+            &format!("the teacher decoding the classroom {how}"),
+            Duration::from_secs(30),
+            async || {
+                if self.teacher.eval(&decodes).await.as_bool() == Some(true) {
+                    return Ok(());
+                }
+                // What each end saw, for a failure's message: the teacher's cell of the
+                // classroom, and the steps of the classroom's own camera connection.
+                let cell = self
+                    .teacher
+                    .eval(&format!(
+                        "(() => {{ const c = document.querySelector('.grid-cell[data-classroom=\"{}\"]'); \
+                         return c ? c.dataset.state + ', ' + (c.querySelector('.tile')?.dataset.frames ?? '–') \
+                         + ' frames' : 'no cell'; }})()",
+                        self.room.0
+                    ))
+                    .await;
+                let camera = self
+                    .classroom
+                    .eval(
+                        "['offer', 'answer', 'connected'].map(s => s + ' at ' + \
+                         performance.getEntriesByName('tongpin:media:' + s + ':publish') \
+                         .map(e => Math.round(e.startTime) + ' ms').join(', ')).join('; ')",
+                    )
+                    .await;
+                Err(format!(
+                    "the teacher's cell of the classroom: {cell}; the classroom's camera: {camera}"
+                ))
+            },
+        )
+        .await;
         (from, to)
     }
 

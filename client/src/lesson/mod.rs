@@ -10,6 +10,7 @@ use crate::board::render;
 use crate::board::toolbar::{tool_id, Action, Toolbar};
 use crate::board::tools::{ToolKind, Toolbox};
 use crate::listener::Listener;
+use crate::marks::mark;
 use crate::media::{DeviceKind, Effects, MediaEvent, MediaPlane};
 use crate::net::link::ws_url;
 use crate::net::{Event as NetEvent, Net};
@@ -71,14 +72,6 @@ pub struct Lesson {
     /// A snapshot arrived and its first full repaint has not been marked yet.
     snapshot_pending: bool,
     media: MediaPlane,
-}
-
-/// A `performance.mark` (read by the late-join benchmark: `tongpin:hello`, `tongpin:snapshot`,
-/// `tongpin:rendered`).
-fn mark(name: &str) {
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = perf.mark(name);
-    }
 }
 
 /// A random id for this page load, kept across reconnects.

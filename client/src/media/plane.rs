@@ -10,6 +10,7 @@
 use super::devices::*;
 use super::plan::{Action, MediaPlan, Target};
 use super::rtc::*;
+use crate::marks;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Array, Object, Reflect};
 use shared::ids::{ClassroomId, MediaId, Role};
@@ -240,6 +241,9 @@ impl MediaPlane {
 
     fn answered(&mut self, req: u32, media: MediaId, sdp: String) {
         let target = self.plan.answered(req, media);
+        if let Some(target) = target {
+            marks::media("answer", &target_name(target));
+        }
         let pc = match target {
             Some(Target::Publish) => self.publisher.as_ref().map(|p| p.pc.clone()),
             Some(Target::Source(source)) => self.subs.get(&source).map(|p| p.pc.clone()),
@@ -290,6 +294,7 @@ impl MediaPlane {
                 self.note_devices_in_use();
             }
             MediaEvent::Offer { target, req, sdp } => {
+                marks::media("offer", &target_name(target));
                 fx.send.push(match target {
                     Target::Publish => ClientMsg::Publish { req, sdp },
                     Target::Source(source) => ClientMsg::Subscribe { req, source, sdp },
@@ -314,7 +319,11 @@ impl MediaPlane {
                 fx.view = false;
             }
             MediaEvent::Stats { source, stats } => {
-                fx.view = self.stats.insert(source, stats) != Some(stats);
+                let before = self.stats.insert(source, stats);
+                if stats.frames_decoded > 0 && before.is_none_or(|b| b.frames_decoded == 0) {
+                    marks::media("picture", &source);
+                }
+                fx.view = before != Some(stats);
             }
             MediaEvent::Sent(sent) => {
                 fx.view = sent != self.sent;
@@ -476,8 +485,14 @@ impl MediaPlane {
         let watched = pc.clone();
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |_| {
             let state = watched.connection_state();
-            if state == RtcPeerConnectionState::Connected && source.is_none() {
-                events.emit(MediaEvent::PublishConnected);
+            if state == RtcPeerConnectionState::Connected {
+                match source {
+                    Some(source) => marks::media("connected", &source),
+                    None => {
+                        marks::media("connected", &"publish");
+                        events.emit(MediaEvent::PublishConnected);
+                    }
+                }
             }
             if state == RtcPeerConnectionState::Failed {
                 match source {
@@ -724,5 +739,13 @@ fn max_bitrate(role: Role, kind: &str) -> f64 {
         (_, "audio") => 48_000.0,
         (Role::Teacher, _) => 1_000_000.0,
         _ => 300_000.0,
+    }
+}
+
+/// How [`crate::marks`] names a connection: `publish`, or the received Source's id.
+fn target_name(target: Target) -> String {
+    match target {
+        Target::Publish => "publish".to_string(),
+        Target::Source(source) => source.to_string(),
     }
 }
