@@ -59,11 +59,26 @@ impl TurnLimits {
     }
 }
 
+/// Allocations a browser makes for one peer connection: one per `turn:` URL it reaches and
+/// local address it gathers from. Chromium made four per connection (UDP open, the URLs over
+/// UDP and TCP) in `browser_turn_fallback`; the old quota of four per page left a classroom's
+/// second connection (its camera) without a relayed candidate, so it never connected.
+pub const ALLOCATIONS_PER_CONNECTION: usize = 4;
+
+/// The connections of one page the default quota covers: every page's credentials are its own
+/// (one username per WebSocket connection), and a teacher's page holds its own camera's
+/// connection and one per classroom camera in its grid.
+pub const CONNECTIONS_PER_PAGE: usize = 64;
+
 impl Default for TurnLimits {
     fn default() -> Self {
         TurnLimits {
-            max_allocations: 1000,
-            max_allocations_per_username: 4,
+            // Every page allocates on every connection, whether it needs the relay or not (the
+            // browser cannot know before it tries): a county relay's lessons hold thousands.
+            // An allocation is a table entry on a virtual port (no socket), so this is bounded
+            // by memory (a few hundred bytes each) and by the 20,000 virtual ports.
+            max_allocations: 20_000,
+            max_allocations_per_username: ALLOCATIONS_PER_CONNECTION * CONNECTIONS_PER_PAGE,
             max_lifetime: Duration::from_secs(3600),
             default_lifetime: Duration::from_secs(600),
             permission_lifetime: Duration::from_secs(300),

@@ -296,6 +296,7 @@ impl TurnServer {
         }
         let lifetime = self.granted_lifetime(Self::requested_lifetime(m)?);
         if self.table.held_by(&auth.username) >= self.limits().max_allocations_per_username {
+            tracing::debug!(client = %from.client, "TURN server: allocation quota reached");
             return Err((486, "Allocation Quota Reached"));
         }
         if self.table.len() >= self.limits().max_allocations {

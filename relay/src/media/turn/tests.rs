@@ -455,6 +455,24 @@ fn quotas_per_username_and_in_total_are_enforced() {
     b.allocate_again(&mut s, now);
 }
 
+#[test]
+fn by_default_a_teachers_page_of_forty_classrooms_gets_a_relayed_address_on_every_connection() {
+    // Its own camera's connection and one per classroom camera in its grid, each allocating as
+    // Chromium does with every `turn:` URL reachable; all under the page's one username.
+    let now = Instant::now();
+    let mut cfg = config();
+    cfg.relay_ports = crate::media::turn_io::RELAY_PORTS;
+    let mut s = TurnServer::new(cfg, now, UNIX0).unwrap();
+    let allocations = 41 * config::ALLOCATIONS_PER_CONNECTION;
+    for n in 0..allocations {
+        let port = 2000 + u16::try_from(n).unwrap();
+        Client::new(port, valid_creds()).allocate(&mut s, now);
+    }
+    assert_eq!(s.allocation_count(), allocations);
+    // Another page of the same lesson is not held up by it.
+    Client::new(1000, mint("classroom", UNIX0 + 3600)).allocate(&mut s, now);
+}
+
 impl Client {
     fn allocate_again(&mut self, s: &mut TurnServer, now: Instant) {
         let ok = self.call(s, now, &self.request(METHOD_ALLOCATE, udp()));
