@@ -284,7 +284,12 @@ impl Layers {
             timestamp: packet.header.timestamp,
             vp8: parsed,
         };
-        match state.forwarder.forward(now, &incoming) {
+        let before = state.forwarder.current();
+        let forward = state.forwarder.forward(now, &incoming);
+        if state.forwarder.current() != before {
+            tracing::debug!(conn = %sink.conn, from = ?before, to = ?state.forwarder.current(), "a Subscriber's layer switched (at a key frame)");
+        }
+        match forward {
             Forward::Drop => None,
             Forward::Send {
                 seq,
