@@ -32,7 +32,7 @@ use tests::link::profiles::{
     Profile, P1_RURAL_DSL, P2_SLOW, P3_SLOW_LOSSY, P4_OUTAGE, P6_SLOWDOWN,
 };
 use tests::rural::{
-    epoch_ms, longest_freeze_ms, watch_freezes, watched_in, Camera, RuralDsl, Watched,
+    epoch_ms, longest_freeze_ms, media_steps, watch_freezes, watched_in, Camera, RuralDsl, Watched,
 };
 
 const WINDOW: Duration = Duration::from_secs(30);
@@ -114,25 +114,6 @@ async fn layer_of(page: &Browser) -> String {
 /// From the page's navigation to now, in ms (the page's own clock).
 async fn since_navigation(page: &Browser) -> Option<f64> {
     page.eval("performance.now()").await.as_f64()
-}
-
-/// The steps of the page's load and media (its `tongpin:` performance marks, in seconds since
-/// its navigation): the board on screen, then the offer, answer, connection and first frame of
-/// the teacher's picture and of the page's own camera. A step marked more than once (a
-/// connection offered again after a failure) lists each time.
-async fn media_steps(page: &Browser) -> String {
-    let steps = page
-        .eval(
-            "(() => { const at = (n) => performance.getEntriesByName(n) \
-               .map(e => (e.startTime / 1000).toFixed(1) + ' s').join(', ') || '–'; \
-             const t = document.getElementById('teacher-video')?.dataset.source; \
-             const of = (who) => ['offer', 'answer', 'connected', 'picture'] \
-               .map(step => step + ' ' + at('tongpin:media:' + step + ':' + who)).join(', '); \
-             return 'board on screen ' + at('tongpin:rendered') + '; the teacher\\'s picture: ' + \
-               (t ? of(t) : 'none') + '; own camera: ' + of('publish'); })()",
-        )
-        .await;
-    steps.as_str().unwrap_or("no marks").to_string()
 }
 
 /// Packets the rural link's queue dropped towards the classroom so far (what the relay sent

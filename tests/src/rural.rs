@@ -180,6 +180,25 @@ pub async fn watched_in(classroom: &Browser) -> Watched {
     }
 }
 
+/// The steps of a classroom page's load and media (its `tongpin:` performance marks, in seconds
+/// since its navigation): the board on screen, then the offer, answer, connection and first
+/// frame of the teacher's picture and of the page's own camera. A step marked more than once (a
+/// connection offered again after a failure) lists each time.
+pub async fn media_steps(page: &Browser) -> String {
+    let steps = page
+        .eval(
+            "(() => { const at = (n) => performance.getEntriesByName(n) \
+               .map(e => (e.startTime / 1000).toFixed(1) + ' s').join(', ') || '–'; \
+             const t = document.getElementById('teacher-video')?.dataset.source; \
+             const of = (who) => ['offer', 'answer', 'connected', 'picture'] \
+               .map(step => step + ' ' + at('tongpin:media:' + step + ':' + who)).join(', '); \
+             return 'board on screen ' + at('tongpin:rendered') + '; the teacher\\'s picture: ' + \
+               (t ? of(t) : 'none') + '; own camera: ' + of('publish'); })()",
+        )
+        .await;
+    steps.as_str().unwrap_or("no marks").to_string()
+}
+
 /// From now on `page` records the longest time its teacher's `<video>` went without a new
 /// decoded frame (Chromium's `webkitDecodedFrameCount`, read every 10 ms with the page's clock):
 /// the longest freeze, which `freezeCount` and `totalFreezesDuration` do not give.
@@ -349,38 +368,30 @@ impl RuralDsl {
         .await;
         assert!(to.width > 0, "the teacher's video has a picture: {to:?}");
         let decodes = self.teacher_decodes_the_classroom(30);
-        crate::wait::until(
-            &format!("the teacher decoding the classroom {how}"),
-            Duration::from_secs(30),
-            async || {
-                if self.teacher.eval(&decodes).await.as_bool() == Some(true) {
-                    return Ok(());
-                }
-                // What each end saw, for a failure's message: the teacher's cell of the
-                // classroom, and the steps of the classroom's own camera connection.
-                let cell = self
-                    .teacher
-                    .eval(&format!(
-                        "(() => {{ const c = document.querySelector('.grid-cell[data-classroom=\"{}\"]'); \
-                         return c ? c.dataset.state + ', ' + (c.querySelector('.tile')?.dataset.frames ?? '–') \
-                         + ' frames' : 'no cell'; }})()",
-                        self.room.0
-                    ))
-                    .await;
-                let camera = self
-                    .classroom
-                    .eval(
-                        "['offer', 'answer', 'connected'].map(s => s + ' at ' + \
-                         performance.getEntriesByName('tongpin:media:' + s + ':publish') \
-                         .map(e => Math.round(e.startTime) + ' ms').join(', ')).join('; ')",
-                    )
-                    .await;
-                Err(format!(
-                    "the teacher's cell of the classroom: {cell}; the classroom's camera: {camera}"
-                ))
-            },
-        )
+        let decoding = tokio::time::timeout(Duration::from_secs(30), async {
+            while self.teacher.eval(&decodes).await.as_bool() != Some(true) {
+                tokio::time::sleep(crate::wait::POLL).await;
+            }
+        })
         .await;
+        if decoding.is_err() {
+            // What each end saw, read once for the message: the teacher's cell of the
+            // classroom, and the classroom page's media steps.
+            let cell = self
+                .teacher
+                .eval(&format!(
+                    "(() => {{ const c = document.querySelector('.grid-cell[data-classroom=\"{}\"]'); \
+                     return c ? c.dataset.state + ', ' + (c.querySelector('.tile')?.dataset.frames ?? '–') \
+                     + ' frames' : 'no cell'; }})()",
+                    self.room.0
+                ))
+                .await;
+            panic!(
+                "waited 30 s for the teacher decoding the classroom {how}; the teacher's cell of \
+                 the classroom: {cell}; the classroom's steps: {}",
+                media_steps(&self.classroom).await
+            );
+        }
         (from, to)
     }
 
