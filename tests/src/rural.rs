@@ -225,8 +225,8 @@ pub async fn longest_freeze_ms(page: &Browser) -> Option<u64> {
 }
 
 /// The part of the teacher's picture the relay says a classroom's page gets
-/// (`#own-link[data-picture]`: `low`, `middle`, `high`, `paused`, `whole`; sent every 2 s), or
-/// "" before it has said.
+/// (`#own-link[data-picture]`: `low`, `middle`, `high`, `paused`, `whole`; sent at each switch
+/// and every 2 s), or "" before it has said.
 pub async fn picture_in(classroom: &Browser) -> String {
     classroom
         .eval("document.querySelector('#own-link')?.dataset.picture || ''")
@@ -552,7 +552,8 @@ impl RuralDsl {
     }
 
     /// From now on the classroom's page records each change of the picture the relay says it
-    /// gets (`#own-link[data-picture]`, sent every 2 s), every 50 ms, with the page's clock.
+    /// gets (`#own-link[data-picture]`, sent at each switch and every 2 s), every 50 ms, with the
+    /// page's clock.
     pub async fn watch_pictures(&self) {
         self.classroom
             .eval(

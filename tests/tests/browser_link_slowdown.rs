@@ -3,7 +3,8 @@
 //! layer soon after the drop (the aim is 3 s) and back up once the link has recovered (the aim is
 //! 20 s); the sound goes on throughout. Real Chromium on both ends, the slowdown made by the
 //! user-space link emulator. The layer is the one the relay reports to the classroom's page
-//! (`#own-link[data-picture]`, sent every 2 s), recorded by the page itself every 50 ms.
+//! (`#own-link[data-picture]`, sent as the relay switches it and every 2 s), recorded by the page
+//! itself every 50 ms.
 //!
 //! The assertions leave a margin for a loaded 2-core CI machine (down within 8 s, up within
 //! 40 s); the measured figures are printed.

@@ -5,7 +5,8 @@
 
 use shared::link::Picture;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::Notify;
 
 /// One reading ([`LinkMeter::read`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,6 +38,8 @@ struct Meter {
     /// The connection's packets travel over TCP (ICE-TCP, or TURN over TCP or TLS), written by
     /// the driver's worker.
     over_tcp: AtomicBool,
+    /// Told when the picture changes (the lesson's, which reports it at once).
+    on_picture: OnceLock<Arc<Notify>>,
 }
 
 impl LinkMeter {
@@ -69,14 +72,25 @@ impl LinkMeter {
         self.0.over_tcp.load(Ordering::Relaxed)
     }
 
-    /// How much of the picture the connection carries now.
+    /// How much of the picture the connection carries now; a change is told to whoever
+    /// [`LinkMeter::tell_pictures`] named.
     pub fn set_picture(&self, picture: Picture) {
         let code = match picture {
             Picture::Whole => 0,
             Picture::Paused => 1,
             Picture::Layer(n) => 2 + u32::from(n),
         };
-        self.0.picture.store(code, Ordering::Relaxed);
+        let before = self.0.picture.swap(code, Ordering::Relaxed);
+        if before != code {
+            if let Some(notify) = self.0.on_picture.get() {
+                notify.notify_one();
+            }
+        }
+    }
+
+    /// From now on each change of the picture wakes `notify` (once: a second call is ignored).
+    pub fn tell_pictures(&self, notify: Arc<Notify>) {
+        let _ = self.0.on_picture.set(notify);
     }
 
     /// A new reading: `loss` a share (0-1), `rtt` in seconds, `delivered` bits per second.
@@ -143,5 +157,19 @@ mod tests {
             meter.set_picture(picture);
             assert_eq!(reader.read().map(|r| r.picture), Some(picture));
         }
+    }
+
+    #[tokio::test]
+    async fn a_change_of_picture_is_told_and_the_same_picture_again_is_not() {
+        let meter = LinkMeter::default();
+        let told = Arc::new(Notify::new());
+        meter.tell_pictures(told.clone());
+        let woken = || tokio::time::timeout(std::time::Duration::from_millis(20), told.notified());
+        meter.set_picture(Picture::Layer(1));
+        assert!(woken().await.is_ok());
+        meter.set_picture(Picture::Layer(1));
+        assert!(woken().await.is_err(), "the same picture is no change");
+        meter.set_picture(Picture::Layer(0));
+        assert!(woken().await.is_ok());
     }
 }

@@ -5,7 +5,7 @@
 
 use super::link_meter::LinkReading;
 use shared::ids::ClassroomId;
-use shared::link::{ClassroomLink, LinkGrade};
+use shared::link::{ClassroomLink, LinkGrade, Picture};
 use std::collections::BTreeMap;
 
 /// The weight of a new reading in the averages (one reading every two seconds).
@@ -21,6 +21,8 @@ struct Smoothed {
 #[derive(Debug, Default)]
 pub struct LinkReport {
     classrooms: BTreeMap<ClassroomId, Smoothed>,
+    /// What the last round showed (with the pictures changed since).
+    shown: Vec<ClassroomLink>,
 }
 
 impl LinkReport {
@@ -62,7 +64,30 @@ impl LinkReport {
         self.classrooms = next;
         links.sort_by_key(|l| l.classroom);
         links.dedup_by_key(|l| l.classroom);
+        self.shown.clone_from(&links);
         links
+    }
+
+    /// The pictures the classrooms get now, between two rounds (a layer switched): if any
+    /// differs from what was shown, the links shown with the new pictures (and their grades);
+    /// otherwise nothing. The averages wait for the next round.
+    pub fn repicture(
+        &mut self,
+        pictures: impl IntoIterator<Item = (ClassroomId, Picture)>,
+    ) -> Option<Vec<ClassroomLink>> {
+        let mut changed = false;
+        for (classroom, picture) in pictures {
+            let Ok(i) = self.shown.binary_search_by_key(&classroom, |l| l.classroom) else {
+                continue;
+            };
+            let link = &mut self.shown[i];
+            if link.picture != picture {
+                link.picture = picture;
+                link.grade = LinkGrade::of(link.loss_permille, link.rtt_ms).with_picture(picture);
+                changed = true;
+            }
+        }
+        changed.then(|| self.shown.clone())
     }
 }
 
@@ -73,7 +98,6 @@ fn mix(old: f64, new: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::link::Picture;
 
     fn reading(loss_permille: u16, rtt_ms: u32, feedbacks: u64) -> LinkReading {
         LinkReading {
@@ -145,5 +169,28 @@ mod tests {
         assert_eq!(report.update([(a, reading(0, 50, 2))]).len(), 1);
         let back = report.update([(a, reading(0, 50, 3)), (b, reading(300, 700, 9))]);
         assert_eq!(back[1].grade, LinkGrade::Poor);
+    }
+
+    #[test]
+    fn a_picture_changed_between_rounds_is_shown_at_once_with_its_grade() {
+        let mut report = LinkReport::default();
+        let (a, b) = (ClassroomId(1), ClassroomId(2));
+        let mut high = reading(0, 40, 1);
+        high.picture = Picture::Layer(2);
+        report.update([(a, high), (b, high)]);
+        assert_eq!(report.repicture([(a, Picture::Layer(2))]), None);
+        // Unknown classrooms are left out.
+        assert_eq!(report.repicture([(ClassroomId(9), Picture::Paused)]), None);
+        let links = report
+            .repicture([(a, Picture::Paused), (b, Picture::Layer(2))])
+            .expect("a changed");
+        assert_eq!(links.len(), 2);
+        assert_eq!(
+            (links[0].picture, links[0].grade),
+            (Picture::Paused, LinkGrade::Poor)
+        );
+        assert_eq!(links[1].picture, Picture::Layer(2));
+        assert_eq!(links[0].loss_permille, 0, "the figures stay as shown");
+        assert_eq!(report.repicture([(a, Picture::Paused)]), None);
     }
 }

@@ -8,9 +8,11 @@
 //!   all (video paused, audio goes on) when even the lowest has not fitted for [`PAUSE_HOLD`].
 //! - [`LayerForwarder`] forwards the chosen layer's packets and switches only at a key frame of
 //!   the layer it switches to, rewriting sequence numbers, timestamps and the VP8 picture ID and
-//!   TL0PICIDX so that the Subscriber's decoder sees one continuous stream under one SSRC.
+//!   TL0PICIDX so that the Subscriber's decoder sees one continuous stream under one SSRC. On a
+//!   switch down for a link that no longer carries the current layer, it holds that layer back
+//!   from its next frame until the switch ([`LayerForwarder::hold`]).
 //!
-//! Not wired into the driver yet (Rural links issue): the pure core first, with its tests.
+//! The driver's worker keeps one of each per Subscriber sink (`driver::layers`).
 
 use super::probe::{Trial, Verdict, PROBE_LEAST_BPS, PROBE_MARGIN, PROBE_MOST_OVER};
 use super::vp8::Vp8Packet;
@@ -60,6 +62,8 @@ struct Mapping {
     tl0picidx: u8,
     /// The first sequence number forwarded from this layer: older ones are dropped.
     from_seq: u16,
+    /// The timestamp (as received) of the newest frame forwarded from this layer.
+    frame: u32,
 }
 
 /// The Subscriber's stream as sent so far.
@@ -78,6 +82,9 @@ pub struct LayerForwarder {
     target: Option<usize>,
     mapping: Option<Mapping>,
     sent: Option<Sent>,
+    /// The current layer is held back ([`LayerForwarder::hold`]): only the rest of its frame in
+    /// progress goes on, until a key frame of the target starts the stream again.
+    held: bool,
 }
 
 /// `a` comes after `b` in 16-bit sequence space.
@@ -92,7 +99,24 @@ impl LayerForwarder {
         self.target = layer;
         if layer.is_none() {
             self.mapping = None;
+            self.held = false;
         }
+    }
+
+    /// Stops forwarding the current layer after its frame in progress, while a switch to the
+    /// target waits for its key frame: on a link too full for the current layer, its further
+    /// frames would only queue ahead of that key frame (and be lost with it). The picture stands
+    /// still until the key frame; the numbers go on from the last packet sent, without a gap.
+    /// Nothing to hold when no switch is pending.
+    pub fn hold(&mut self) {
+        if self.mapping.is_some() && self.target.is_some() && self.target != self.current() {
+            self.held = true;
+        }
+    }
+
+    /// The current layer is held back until the target's key frame.
+    pub fn held(&self) -> bool {
+        self.held
     }
 
     pub fn target(&self) -> Option<usize> {
@@ -106,21 +130,29 @@ impl LayerForwarder {
 
     /// The target layer is not forwarded yet: its Publisher should be asked for a key frame.
     pub fn waits_for_keyframe(&self) -> bool {
-        self.target.is_some() && self.target != self.current()
+        self.target.is_some() && (self.target != self.current() || self.held)
     }
 
     /// What to do with `packet`, received at `now`.
     pub fn forward(&mut self, now: Instant, packet: &Incoming) -> Forward {
         let keyframe = packet.vp8.is_some_and(|v| v.keyframe);
-        if Some(packet.layer) == self.target && self.current() != self.target && keyframe {
+        if Some(packet.layer) == self.target
+            && (self.current() != self.target || self.held)
+            && keyframe
+        {
             self.switch_to(now, packet);
         }
-        let Some(m) = self.mapping else {
+        let Some(m) = self.mapping.as_mut() else {
             return Forward::Drop;
         };
         if packet.layer != m.layer || newer(m.from_seq, packet.seq) {
             return Forward::Drop;
         }
+        if self.held && packet.timestamp != m.frame {
+            return Forward::Drop;
+        }
+        m.frame = packet.timestamp;
+        let m = *m;
         let seq = packet.seq.wrapping_add(m.seq);
         let timestamp = packet.timestamp.wrapping_add(m.timestamp);
         let (picture_id, tl0picidx) = match packet.vp8 {
@@ -180,7 +212,9 @@ impl LayerForwarder {
             picture_id: picture_id.wrapping_sub(picture_in),
             tl0picidx: tl0picidx.wrapping_sub(tl0_in),
             from_seq: packet.seq,
+            frame: packet.timestamp,
         });
+        self.held = false;
     }
 }
 
@@ -628,6 +662,62 @@ mod tests {
             f.forward(at, &packet(0, 5000, 50, 77, 9, false)),
             Forward::Drop
         );
+    }
+
+    #[test]
+    fn a_held_layer_finishes_its_frame_and_the_switch_goes_on_without_a_gap() {
+        let t = Instant::now();
+        let mut f = LayerForwarder::default();
+        f.set_target(Some(2));
+        sent(f.forward(t, &packet(2, 100, 1000, 300, 40, true)));
+        // Nothing to hold without a switch pending.
+        f.hold();
+        assert!(!f.held());
+        f.set_target(Some(0));
+        f.hold();
+        assert!(f.held() && f.waits_for_keyframe());
+        // The frame in progress (timestamp 1000) goes on; the next frame does not.
+        assert_eq!(
+            sent(f.forward(t, &packet(2, 101, 1000, 300, 40, false))).0,
+            101
+        );
+        assert_eq!(
+            f.forward(t, &packet(2, 102, 4000, 301, 41, false)),
+            Forward::Drop
+        );
+        assert_eq!(
+            f.forward(t, &packet(2, 103, 4000, 301, 41, false)),
+            Forward::Drop
+        );
+        // Layer 0's key frame continues the numbers from the last packet sent.
+        let (seq, _, pid, tl0) = sent(f.forward(t, &packet(0, 7, 50, 9, 3, true)));
+        assert_eq!((seq, pid, tl0), (102, 301, 41));
+        assert!(!f.held() && !f.waits_for_keyframe());
+        assert_eq!(sent(f.forward(t, &packet(0, 8, 3050, 10, 3, false))).0, 103);
+    }
+
+    #[test]
+    fn a_held_layer_chosen_again_resumes_at_its_own_key_frame() {
+        let t = Instant::now();
+        let mut f = LayerForwarder::default();
+        f.set_target(Some(1));
+        sent(f.forward(t, &packet(1, 10, 0, 1, 1, true)));
+        f.set_target(Some(0));
+        f.hold();
+        assert_eq!(
+            f.forward(t, &packet(1, 11, 3000, 2, 1, false)),
+            Forward::Drop
+        );
+        // Layer 1 chosen again: its frames after the dropped one would not decode, so it goes
+        // on only from its next key frame.
+        f.set_target(Some(1));
+        assert!(f.waits_for_keyframe());
+        assert_eq!(
+            f.forward(t, &packet(1, 12, 6000, 3, 1, false)),
+            Forward::Drop
+        );
+        assert_eq!(sent(f.forward(t, &packet(1, 13, 9000, 4, 2, true))).0, 11);
+        assert!(!f.waits_for_keyframe());
     }
 
     #[test]
@@ -1113,7 +1203,7 @@ mod tests {
 
     proptest! {
         /// Whatever the layers do, the Subscriber's sequence numbers go up by one from packet to
-        /// packet it is sent (in arrival order, without reordering), across every switch.
+        /// packet it is sent (in arrival order, without reordering), across every switch and hold.
         #[test]
         fn the_subscriber_s_sequence_has_no_gap_and_no_repeat(
             steps in proptest::collection::vec((0usize..3, any::<bool>(), 0u8..4), 1..300)
@@ -1123,8 +1213,10 @@ mod tests {
             let mut seqs = [1000u16, 20_000, 65_000];
             let mut last: Option<u16> = None;
             for (i, (layer, key, retarget)) in steps.into_iter().enumerate() {
-                if retarget == 0 {
-                    f.set_target(Some(i % 3));
+                match retarget {
+                    0 => f.set_target(Some(i % 3)),
+                    1 => f.hold(),
+                    _ => {}
                 }
                 seqs[layer] = seqs[layer].wrapping_add(1);
                 let p = packet(layer, seqs[layer], i as u32 * 90, i as u16, 0, key);

@@ -262,6 +262,20 @@ impl Layers {
                 None => {}
             }
             state.forwarder.set_target(choice.layer);
+            // Down because the link no longer carries the current layer: its further frames
+            // would queue on the link ahead of the lower layer's key frame and be lost with it
+            // (on P6's drop to 300 kbit/s the key frame came 1.5 s after the switch, through a
+            // full queue losing a third of what it took). Held, the queue drains while the key
+            // frame is on its way. A switch down for a cap (a smaller tile) keeps the picture
+            // moving until then.
+            let current = state.forwarder.current();
+            let overflowing = current
+                .and_then(|c| now_rates.get(c).copied().flatten())
+                .is_some_and(|rate| rate > budget);
+            if overflowing && choice.layer < current && !state.forwarder.held() {
+                tracing::debug!(conn = %sink.conn, from = ?current, to = ?choice.layer, "a Subscriber's layer held until the lower one's key frame");
+                state.forwarder.hold();
+            }
         }
         if state.forwarder.waits_for_keyframe() {
             if let Some(target) = state.forwarder.target() {
@@ -489,6 +503,84 @@ mod tests {
         layers.forget(source);
         assert!(layers.ssrcs(source, "cam").is_empty());
         assert!(layers.sinks.is_empty());
+    }
+
+    /// A two-layer Track (layer 0 ~170 kbit/s, layer 1 ~420 kbit/s, a packet each per 20 ms, a
+    /// key frame each every 0.8 s) to `sink`, whose link is estimated at `estimate(i)` at step
+    /// `i`; `before(layers, i)` runs first at each step. Returns, per step, the SSRC and number
+    /// of the packet sent, if any.
+    fn sent_over_steps(
+        steps: u16,
+        estimate: impl Fn(u16) -> f64,
+        mut before: impl FnMut(&mut Layers, u16),
+    ) -> Vec<Option<(u32, u16)>> {
+        let t = Instant::now();
+        let (source, sink) = (
+            PeerId(1),
+            Sink {
+                conn: PeerId(2),
+                track: 0,
+            },
+        );
+        let mut layers = Layers::default();
+        let probe = LinkProbe::default();
+        let mut asks = Vec::new();
+        (0..steps)
+            .map(|i| {
+                before(&mut layers, i);
+                let at = t + Duration::from_millis(u64::from(i) * 20);
+                let key = i % 40 == 0;
+                let low = vp8_packet(100, i, key, 400);
+                let high = vp8_packet(300, 1000 + i, key, 1000);
+                layers.received(at, source, "cam", 0, &low);
+                layers.received(at, source, "cam", 1, &high);
+                let link = estimated(estimate(i), &probe);
+                let mut out = None;
+                for (layer, p) in [(0, &low), (1, &high)] {
+                    if let Some(copy) =
+                        layers.for_sink(at, source, "cam", sink, &link, layer, p, &mut asks)
+                    {
+                        out = Some((copy.header.ssrc, copy.header.sequence_number));
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_layer_the_link_no_longer_carries_is_held_until_the_lower_one_s_key_frame() {
+        // The link drops from 3 Mbit/s to 300 kbit/s at step 30; the next choice (step 50)
+        // picks layer 0, whose next key frame is at step 80.
+        let sent = sent_over_steps(90, |i| if i < 30 { 3e6 } else { 3e5 }, |_, _| {});
+        assert!(sent[..50]
+            .iter()
+            .all(|s| s.is_some_and(|(ssrc, _)| ssrc == 300)));
+        assert!(
+            sent[50..80].iter().all(Option::is_none),
+            "layer 1's frames after the choice are held back: {:?}",
+            &sent[50..80]
+        );
+        let last = sent[49].map(|(_, seq)| seq);
+        assert_eq!(sent[80], last.map(|seq| (100, seq.wrapping_add(1))));
+    }
+
+    #[test]
+    fn a_switch_down_for_a_cap_keeps_the_picture_moving_until_the_key_frame() {
+        let sent = sent_over_steps(
+            90,
+            |_| 3e6,
+            |layers, i| {
+                if i == 30 {
+                    layers.cap(PeerId(1), "cam", Some(0));
+                }
+            },
+        );
+        // Capped at step 30; layer 0's next key frame is at step 40.
+        assert!(sent[..40]
+            .iter()
+            .all(|s| s.is_some_and(|(ssrc, _)| ssrc == 300)));
+        assert_eq!(sent[40].map(|(ssrc, _)| ssrc), Some(100));
     }
 
     #[test]

@@ -1,24 +1,31 @@
 //! Every 2 s, how each classroom's link fares ([`LinkReport`]) goes to the lesson's teacher and
 //! observers as [`ServerMsg::Links`], and to each classroom its own: what the relay's estimator
 //! saw on the Subscription that carries most to that classroom (the teacher's picture, as a
-//! rule). The same readings feed the lesson's [`LinkClock`]: the time each classroom spends on
-//! each picture and in outages, handed every few seconds to be stored for the attendance report.
+//! rule). A change of the picture a classroom gets (a layer switched, the video paused) goes out
+//! at once, with the figures of the last round. The same readings feed the lesson's
+//! [`LinkClock`]: the time each classroom spends on each picture and in outages, handed every few
+//! seconds to be stored for the attendance report.
 
-use super::{lock, LessonMedia};
+use super::{lock, Inner, LessonMedia};
 use crate::media::link_meter::LinkReading;
 use crate::media::link_report::LinkReport;
 use crate::media::link_time::{LinkClock, LinkSample};
 use crate::media::LinkTimeBatch;
 use shared::ids::{ClassroomId, Role};
+use shared::link::ClassroomLink;
 use shared::protocol::ServerMsg;
 use std::collections::BTreeMap;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 const EVERY: Duration = Duration::from_secs(2);
+/// Changes of picture go out at most this often (a burst of switches in one message).
+const PICTURES_GAP: Duration = Duration::from_millis(200);
 
-pub(super) async fn link_report_timer(media: Weak<LessonMedia>) {
+/// `pictures` is woken by each Subscription's [`crate::media::link_meter::LinkMeter`] when the
+/// picture it carries changes.
+pub(super) async fn link_report_timer(media: Weak<LessonMedia>, pictures: Arc<Notify>) {
     let mut tick = tokio::time::interval(EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut report = LinkReport::default();
@@ -26,7 +33,17 @@ pub(super) async fn link_report_timer(media: Weak<LessonMedia>) {
     let start = Instant::now();
     let mut sink: Option<(mpsc::Sender<LinkTimeBatch>, shared::ids::LessonId)> = None;
     loop {
-        tick.tick().await;
+        let round = tokio::select! {
+            _ = tick.tick() => true,
+            () = pictures.notified() => false,
+        };
+        if !round {
+            if let Some(media) = media.upgrade() {
+                pictures_round(&media, &mut report);
+            }
+            tokio::time::sleep(PICTURES_GAP).await;
+            continue;
+        }
         let Some(media) = media.upgrade() else {
             // The lesson's media ended: what is left goes to the store.
             if let Some((to, lesson)) = sink {
@@ -74,8 +91,36 @@ fn links_round(
     now: Duration,
 ) -> Vec<(ClassroomId, crate::attendance::LinkTime)> {
     let inner = lock(&media.inner);
-    // Per classroom: its Subscription to the teacher if it has one, else the one that
-    // carries most.
+    let best = readings(&inner);
+    clock.observe(
+        now,
+        best.iter().map(|(room, r)| LinkSample {
+            classroom: *room,
+            feedbacks: r.feedbacks,
+            picture: r.picture,
+        }),
+    );
+    let links = report.update(best);
+    if !links.is_empty() {
+        tell(&inner, &links);
+    }
+    clock.due(now)
+}
+
+/// Between rounds: the pictures that changed, to everyone who sees them.
+fn pictures_round(media: &LessonMedia, report: &mut LinkReport) {
+    let inner = lock(&media.inner);
+    let pictures = readings(&inner)
+        .into_iter()
+        .map(|(room, r)| (room, r.picture));
+    if let Some(links) = report.repicture(pictures) {
+        tell(&inner, &links);
+    }
+}
+
+/// Per classroom, the reading of its Subscription to the teacher if it has one, else of the one
+/// that carries most.
+fn readings(inner: &Inner) -> BTreeMap<ClassroomId, LinkReading> {
     let mut best: BTreeMap<ClassroomId, (bool, LinkReading)> = BTreeMap::new();
     for s in inner.subscriptions.values() {
         let Some(Role::Classroom(room)) = inner.members.get(&s.owner).map(|m| m.role) else {
@@ -94,23 +139,15 @@ fn links_round(
             *entry = (of_teacher, reading);
         }
     }
-    clock.observe(
-        now,
-        best.iter().map(|(room, (_, r))| LinkSample {
-            classroom: *room,
-            feedbacks: r.feedbacks,
-            picture: r.picture,
-        }),
-    );
-    let best = best.into_iter().map(|(room, (_, reading))| (room, reading));
-    let links = report.update(best);
-    if links.is_empty() {
-        return clock.due(now);
-    }
+    best.into_iter().map(|(room, (_, r))| (room, r)).collect()
+}
+
+/// `links` to the teacher and observers, and to each classroom its own.
+fn tell(inner: &Inner, links: &[ClassroomLink]) {
     for m in inner.members.values() {
         let Some(notify) = &m.notify else { continue };
         match m.role {
-            Role::Teacher | Role::Observer => notify.send(ServerMsg::Links(links.clone())),
+            Role::Teacher | Role::Observer => notify.send(ServerMsg::Links(links.to_vec())),
             Role::Classroom(room) => {
                 let own: Vec<_> = links
                     .iter()
@@ -123,5 +160,4 @@ fn links_round(
             }
         }
     }
-    clock.due(now)
 }

@@ -250,6 +250,8 @@ pub struct LessonMedia {
     ctx: Arc<MediaContext>,
     inner: Mutex<Inner>,
     gate: Mutex<KeyframeGate>,
+    /// Woken when the picture a Subscription carries changes ([`links`] reports it at once).
+    pictures: Arc<tokio::sync::Notify>,
 }
 
 impl LessonMedia {
@@ -260,10 +262,14 @@ impl LessonMedia {
             ctx,
             inner: Mutex::new(Inner::default()),
             gate: Mutex::new(KeyframeGate::new(gap)),
+            pictures: Arc::new(tokio::sync::Notify::new()),
         });
         tokio::spawn(keyframe_timer(Arc::downgrade(&media)));
         tokio::spawn(rate::publisher_rate_timer(Arc::downgrade(&media)));
-        tokio::spawn(links::link_report_timer(Arc::downgrade(&media)));
+        tokio::spawn(links::link_report_timer(
+            Arc::downgrade(&media),
+            media.pictures.clone(),
+        ));
         media
     }
 

@@ -77,6 +77,7 @@ impl LessonMedia {
                 && inner.publications.contains_key(&source)
                 && tracks.iter().all(|t| inner.table.may_receive(t.id, conn));
             if still {
+                opened.meter.tell_pictures(self.pictures.clone());
                 inner.subscriptions.insert(
                     media,
                     Subscription {
