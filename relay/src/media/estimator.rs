@@ -75,6 +75,11 @@ const CEILING_MARGIN_BPS: f64 = 500_000.0;
 /// The round trip is the smallest sample of this long (a sample includes up to one feedback
 /// interval of the Subscriber's waiting; the smallest has almost none).
 const RTT_WINDOW: Duration = Duration::from_secs(2);
+/// A queue that has stood this long is congestion (the link carries less than is sent), not a
+/// key frame's burst or a failed probe's overshoot...
+pub const STANDING: Duration = Duration::from_secs(1);
+/// ...and the link counts as congested until none has stood for this long.
+pub const CONGESTED_HOLD: Duration = Duration::from_secs(5);
 
 pub struct LinkEstimator {
     target: f64,
@@ -98,6 +103,10 @@ pub struct LinkEstimator {
     last_decrease: Option<Instant>,
     /// What arrived per second the last time the link was full.
     full_at: Option<f64>,
+    /// Since when the link has been full without a break.
+    full_since: Option<Instant>,
+    /// When a queue last stood for [`STANDING`].
+    congested_at: Option<Instant>,
     /// Round trip samples (when, seconds): a feedback's arrival less the departure of the
     /// newest packet it reports as arrived.
     rtts: VecDeque<(Instant, f64)>,
@@ -126,6 +135,8 @@ impl LinkEstimator {
             last_change: None,
             last_decrease: None,
             full_at: None,
+            full_since: None,
+            congested_at: None,
             rtts: VecDeque::new(),
             meter: None,
             probe: None,
@@ -143,6 +154,13 @@ impl LinkEstimator {
     pub fn with_meter(mut self, meter: LinkMeter) -> LinkEstimator {
         self.meter = Some(meter);
         self
+    }
+
+    /// A queue has stood on the link for [`STANDING`] within the last [`CONGESTED_HOLD`]: it
+    /// carries less than the relay sends, even at the lowest layer.
+    pub fn congested(&self, now: Instant) -> bool {
+        self.congested_at
+            .is_some_and(|t| now.saturating_duration_since(t) < CONGESTED_HOLD)
     }
 
     /// The smallest round trip of the last [`RTT_WINDOW`] of feedback.
@@ -313,6 +331,20 @@ impl LinkEstimator {
             .unwrap_or(self.queue_ms);
         let full = queue_ms > FULL_QUEUE.as_secs_f64() * 1000.0 || (!tcp && self.loss > HEAVY_LOSS);
         if full {
+            let since_full = *self.full_since.get_or_insert(now);
+            if now.saturating_duration_since(since_full) >= STANDING {
+                if !self.congested(now) {
+                    tracing::debug!(
+                        queue_ms = queue_ms as i64,
+                        "a Subscriber's link is congested"
+                    );
+                }
+                self.congested_at = Some(now);
+            }
+        } else {
+            self.full_since = None;
+        }
+        if full {
             if since(self.last_decrease).is_none_or(|d| d >= DECREASE_HOLD) && delivered > 0.0 {
                 self.target = self
                     .target
@@ -385,6 +417,7 @@ impl BandwidthEstimator for LinkEstimator {
         if let Some(meter) = &self.meter {
             let rtt = self.rtt().map(|r| r.as_secs_f64());
             meter.write(self.loss, rtt, self.delivered_bps(now));
+            meter.set_congested(self.congested(now));
         }
     }
 
@@ -594,6 +627,27 @@ mod tests {
         let last = *est.last().expect("estimates");
         assert!(last < 800_000.0, "{est:?}");
         assert!(last > 400_000.0, "{est:?}");
+    }
+
+    #[test]
+    fn a_queue_that_stands_is_congestion_and_a_short_overshoot_is_not() {
+        let meter = LinkMeter::default();
+        let mut sim = Sim::new(800_000.0);
+        sim.est = LinkEstimator::new(800_000.0, 100_000.0, 20_000_000.0).with_meter(meter.clone());
+        // A 600 kbit/s stream on an 800 kbit/s link, then 1 Mbit/s for half a second: a short
+        // queue, no congestion.
+        sim.run(3, 800_000.0, 0, |_| 600_000.0);
+        sim.run(1, 800_000.0, 0, |_| 1_000_000.0);
+        sim.run(1, 800_000.0, 0, |_| 400_000.0);
+        assert!(!meter.congested(), "a short overshoot");
+        // A fixed 1 Mbit/s into 800 kbit/s: the queue stands.
+        sim.run(3, 800_000.0, 0, |_| 1_000_000.0);
+        assert!(meter.congested(), "a standing queue");
+        // Less than the link carries: still congested for a while, then not.
+        sim.run(2, 800_000.0, 0, |_| 400_000.0);
+        assert!(meter.congested(), "held for {CONGESTED_HOLD:?}");
+        sim.run(5, 800_000.0, 0, |_| 400_000.0);
+        assert!(!meter.congested(), "no queue for {CONGESTED_HOLD:?}");
     }
 
     #[test]

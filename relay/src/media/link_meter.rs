@@ -40,6 +40,8 @@ struct Meter {
     over_tcp: AtomicBool,
     /// Told when the picture changes (the lesson's, which reports it at once).
     on_picture: OnceLock<Arc<Notify>>,
+    /// A queue stands on the link (the estimator says: [`super::estimator::STANDING`]).
+    congested: AtomicBool,
 }
 
 impl LinkMeter {
@@ -70,6 +72,17 @@ impl LinkMeter {
     /// for a round trip, which the estimator must not take for a full link.
     pub fn over_tcp(&self) -> bool {
         self.0.over_tcp.load(Ordering::Relaxed)
+    }
+
+    /// Whether a queue stands on the link now: it carries less than the relay sends.
+    pub fn set_congested(&self, congested: bool) {
+        self.0.congested.store(congested, Ordering::Relaxed);
+    }
+
+    /// A queue stands on the link: the copy of the sound before each packet (RED) only adds to
+    /// it, so the connection sends the sound plain ([`super::red::for_link`]).
+    pub fn congested(&self) -> bool {
+        self.0.congested.load(Ordering::Relaxed)
     }
 
     /// How much of the picture the connection carries now; a change is told to whoever

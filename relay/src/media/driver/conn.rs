@@ -358,7 +358,11 @@ impl Conn {
         };
         packet.header.ssrc = negotiated.ssrc;
         if sender.audio {
-            let red = red::for_link(negotiated.red, self.meter.over_tcp());
+            let red = red::for_link(
+                negotiated.red,
+                self.meter.over_tcp(),
+                self.meter.congested(),
+            );
             red::outbound(&mut packet, negotiated.payload_type, red)?;
         } else {
             packet.header.payload_type = negotiated.payload_type;
