@@ -148,12 +148,17 @@ impl LayerForwarder {
         if packet.layer != m.layer || newer(m.from_seq, packet.seq) {
             return Forward::Drop;
         }
-        if self.held && packet.timestamp != m.frame {
-            return Forward::Drop;
-        }
-        m.frame = packet.timestamp;
-        let m = *m;
         let seq = packet.seq.wrapping_add(m.seq);
+        let is_newest = self.sent.is_none_or(|s| newer(seq, s.seq));
+        // Held: a newer frame than the one in progress waits for the switch; a late packet of
+        // an earlier frame still goes (dropped, it would leave a gap behind what was sent).
+        if is_newest {
+            if self.held && packet.timestamp != m.frame {
+                return Forward::Drop;
+            }
+            m.frame = packet.timestamp;
+        }
+        let m = *m;
         let timestamp = packet.timestamp.wrapping_add(m.timestamp);
         let (picture_id, tl0picidx) = match packet.vp8 {
             Some(v) => (
@@ -163,7 +168,6 @@ impl LayerForwarder {
             ),
             None => (0, 0),
         };
-        let is_newest = self.sent.is_none_or(|s| newer(seq, s.seq));
         if is_newest {
             self.sent = Some(Sent {
                 seq,
@@ -694,6 +698,25 @@ mod tests {
         assert_eq!((seq, pid, tl0), (102, 301, 41));
         assert!(!f.held() && !f.waits_for_keyframe());
         assert_eq!(sent(f.forward(t, &packet(0, 8, 3050, 10, 3, false))).0, 103);
+    }
+
+    #[test]
+    fn a_late_packet_of_an_earlier_frame_goes_while_held() {
+        let t = Instant::now();
+        let mut f = LayerForwarder::default();
+        f.set_target(Some(1));
+        sent(f.forward(t, &packet(1, 10, 0, 1, 1, true)));
+        // Packet 11 (of the key frame) is overtaken by packet 12, the next frame's first.
+        sent(f.forward(t, &packet(1, 12, 3000, 2, 1, false)));
+        f.set_target(Some(0));
+        f.hold();
+        assert_eq!(sent(f.forward(t, &packet(1, 11, 0, 1, 1, true))).0, 11);
+        assert_eq!(sent(f.forward(t, &packet(1, 13, 3000, 2, 1, false))).0, 13);
+        assert_eq!(
+            f.forward(t, &packet(1, 14, 6000, 3, 1, false)),
+            Forward::Drop
+        );
+        assert_eq!(sent(f.forward(t, &packet(0, 50, 90, 7, 2, true))).0, 14);
     }
 
     #[test]
